@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { commands } from './commands/index.ts';
+import { ExitCode } from './exit-codes.ts';
+
+const program = new Command('slipway')
+  .description('GitOps pipeline runner: infra and app pipelines from Git to your servers, behind approval gates')
+  .option('-C, --repo <dir>', 'the ops repository', process.cwd())
+  .showHelpAfterError();
+
+for (const register of commands) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`slipway: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = ExitCode.Failed;
+}

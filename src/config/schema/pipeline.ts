@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { approvalPolicy } from './approval.ts';
+import { duration, name, secretSource } from './common.ts';
+import { step } from './steps.ts';
+
+const globs = z.array(z.string().min(1)).default([]);
+
+/** What starts a pipeline: a push (branch, tag and path globs), a manual run, or polling. */
+export const triggers = z
+  .strictObject({
+    push: z.strictObject({ branches: globs, tags: globs, paths: globs }).optional(),
+    manual: z.boolean().default(true),
+    poll: z.strictObject({ interval: duration, branch: z.string().default('main') }).optional(),
+  })
+  .default({ manual: true });
+
+/** One job: steps run in order on the runner or on an environment's hosts. */
+export const job = z.strictObject({
+  needs: z.array(name).default([]),
+  environment: name.optional(),
+  approval: approvalPolicy.optional(),
+  timeout: duration.optional(),
+  retries: z.number().int().min(0).max(10).default(0),
+  steps: z.array(step).min(1),
+});
+export type Job = z.infer<typeof job>;
+
+/** Registry credentials for push and pull; the password is a secret name, never a value. */
+export const registryAuth = z.strictObject({ username: z.string().min(1), password_secret: z.string().min(1) });
+
+/** A pipeline file in pipelines/. */
+export const pipeline = z.strictObject({
+  name: name,
+  on: triggers,
+  image: z
+    .string()
+    .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/, {
+      message: 'expected an image repository like registry.example.com/acme/web (no tag: Slipway tags by commit)',
+    })
+    .optional(),
+  registry: registryAuth.optional(),
+  env: z.record(z.string(), z.string()).default({}),
+  secrets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), secretSource).default({}),
+  timeout: duration.optional(),
+  jobs: z.record(name, job),
+});
+export type Pipeline = z.infer<typeof pipeline>;
