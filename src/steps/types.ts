@@ -1,0 +1,52 @@
+import type { Step, StepKind } from '../config/schema/steps.ts';
+import type { Inventory, OpsRepo, PipelineFile } from '../config/types.ts';
+
+/** One thing a step would change, shown at the approval gate and hashed into the approval. */
+export interface Change {
+  /** Inventory host name, or undefined for work on the runner itself. */
+  host?: string;
+  action: 'add' | 'remove' | 'change' | 'run';
+  /** What changes, e.g. `authorized_keys root: alice@laptop (SHA256:...)` or `route www.example.com/api`. */
+  subject: string;
+  /** Optional longer text: a diff, a command line. Never a secret. */
+  detail?: string;
+}
+
+/** Per-host progress a step reports while it applies. */
+export type HostStatus = 'pending' | 'running' | 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped' | 'rolled-back';
+
+/** What a step kind gets to work with; the engine builds it, steps never read YAML or the store directly. */
+export interface StepContext {
+  repo: OpsRepo;
+  pipeline: PipelineFile;
+  job: string;
+  /** The job's environment, resolved from its inventory; undefined for runner-only jobs. */
+  inventory?: Inventory;
+  run: { id: string; sha: string; branch: string; author?: string; triggeredBy: string };
+  /** The checkout of the repository at `run.sha`. */
+  workdir: string;
+  /** Value of a pipeline secret; throws naming the secret (never its value) when it cannot be read. */
+  secret(name: string): string;
+  /** Run-wide outputs of earlier steps (e.g. `image.digest`), persisted with the run. */
+  outputs: Readonly<Record<string, string>>;
+  setOutput(key: string, value: string): void;
+  /** A line of output for the run log; the engine masks secrets before storing it. */
+  log(line: string, opts?: { host?: string; stream?: 'stdout' | 'stderr' }): void;
+  hostStatus(host: string, status: HostStatus, detail?: string): void;
+  /** Aborted on cancel or timeout: pass it to every child process and request. */
+  signal: AbortSignal;
+}
+
+/** What an applied step reports. */
+export interface StepResult {
+  changed: boolean;
+  /** Per-host outcome, when the step touched hosts. */
+  hosts?: Record<string, HostStatus>;
+}
+
+/** A step kind: `plan` says what would change, `apply` makes it so. Both must be safe to call again. */
+export interface StepHandler<S extends Step = Step> {
+  kind: StepKind;
+  plan(ctx: StepContext, step: S): Promise<Change[]>;
+  apply(ctx: StepContext, step: S): Promise<StepResult>;
+}
