@@ -1,0 +1,135 @@
+import { isIPv4 } from 'node:net';
+import type Docker from 'dockerode';
+import { request } from 'undici';
+import type { RegistryCredentials } from './push.ts';
+
+const MANIFEST_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+function ipv4ToInt(ip: string): number {
+  return ip.split('.').reduce((n, part) => (n << 8) + Number(part), 0) >>> 0;
+}
+
+function inCidr(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/');
+  if (!base || !isIPv4(base)) return false;
+  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
+  return (ipv4ToInt(ip) & mask) === (ipv4ToInt(base) & mask);
+}
+
+/**
+ * `http` when the runner's daemon treats the registry as insecure (its `insecure-registries`, or the
+ * loopback range docker allows by default), else `https`: the registry client then speaks to the
+ * registry exactly as the daemon that pushed to it does.
+ */
+export async function registryScheme(docker: Docker, registry: string): Promise<'http' | 'https'> {
+  const info = await docker.info();
+  const config = info.RegistryConfig ?? {};
+  if (config.IndexConfigs?.[registry]?.Secure === false) return 'http';
+  const host = registry.replace(/:\d+$/, '');
+  if (host === 'localhost') return 'http';
+  const cidrs: string[] = config.InsecureRegistryCIDRs ?? [];
+  if (isIPv4(host) && cidrs.some((c) => inCidr(host, c))) return 'http';
+  return 'https';
+}
+
+/** Why the registry could not be used: unreachable, credentials refused, or the manifest is missing. */
+export class RegistryError extends Error {
+  override name = 'RegistryError';
+}
+
+function parseChallenge(header: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const m of header.matchAll(/(\w+)="([^"]*)"/g)) params[m[1]!] = m[2]!;
+  return params;
+}
+
+/** A minimal OCI distribution client: enough to check, before touching any host, that an image can be pulled. */
+export class RegistryClient {
+  readonly #base: string;
+  readonly #auth: RegistryCredentials | undefined;
+  readonly #signal: AbortSignal | undefined;
+  #bearer: string | undefined;
+
+  constructor(opts: {
+    registry: string;
+    scheme: 'http' | 'https';
+    auth?: RegistryCredentials;
+    signal?: AbortSignal;
+  }) {
+    this.#base = `${opts.scheme}://${opts.registry}`;
+    this.#auth = opts.auth;
+    this.#signal = opts.signal;
+  }
+
+  #basic(): string | undefined {
+    if (!this.#auth) return undefined;
+    return `Basic ${Buffer.from(`${this.#auth.username}:${this.#auth.password}`).toString('base64')}`;
+  }
+
+  async #send(method: 'HEAD' | 'GET', url: string, authorization: string | undefined) {
+    try {
+      return await request(url, {
+        method,
+        headers: { accept: MANIFEST_TYPES, ...(authorization ? { authorization } : {}) },
+        signal: this.#signal,
+        headersTimeout: 15_000,
+        bodyTimeout: 15_000,
+      });
+    } catch (err) {
+      throw new RegistryError(
+        `registry ${this.#base} is unreachable: ${err instanceof Error ? err.message : err}`,
+      );
+    }
+  }
+
+  /** Token for the Bearer scheme (Docker Hub, GHCR, Harbor...), fetched with the basic credentials. */
+  async #token(challenge: string): Promise<string> {
+    const { realm, service, scope } = parseChallenge(challenge);
+    if (!realm) throw new RegistryError(`registry ${this.#base} sent a Bearer challenge without a realm`);
+    const url = new URL(realm);
+    if (service) url.searchParams.set('service', service);
+    if (scope) url.searchParams.set('scope', scope);
+    const res = await this.#send('GET', url.toString(), this.#basic());
+    const body = (await res.body.json().catch(() => ({}))) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (res.statusCode !== 200 || !token) {
+      throw new RegistryError(
+        `registry ${this.#base} refused the credentials (token endpoint: ${res.statusCode})`,
+      );
+    }
+    return token;
+  }
+
+  /**
+   * The digest the registry holds for `path` at `reference` (tag or digest), or undefined when it has
+   * no such manifest. Throws RegistryError when the registry cannot be reached or refuses the credentials.
+   */
+  async manifestDigest(path: string, reference: string): Promise<string | undefined> {
+    const url = `${this.#base}/v2/${path}/manifests/${reference}`;
+    let res = await this.#send('HEAD', url, this.#bearer ? `Bearer ${this.#bearer}` : this.#basic());
+    if (res.statusCode === 401) {
+      const challenge = String(res.headers['www-authenticate'] ?? '');
+      await res.body.dump();
+      if (/^bearer/i.test(challenge)) {
+        this.#bearer = await this.#token(challenge);
+        res = await this.#send('HEAD', url, `Bearer ${this.#bearer}`);
+      }
+    }
+    await res.body.dump();
+    if (res.statusCode === 404) return undefined;
+    if (res.statusCode === 401 || res.statusCode === 403) {
+      throw new RegistryError(
+        `registry ${this.#base} refused the credentials for ${path} (${res.statusCode})`,
+      );
+    }
+    if (res.statusCode !== 200)
+      throw new RegistryError(`registry ${this.#base} answered ${res.statusCode} for ${path}`);
+    const digest = res.headers['docker-content-digest'];
+    return typeof digest === 'string' ? digest : reference;
+  }
+}
