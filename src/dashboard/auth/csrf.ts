@@ -1,0 +1,39 @@
+import { parseCookies, serializeCookie } from './cookies.ts';
+import { generateToken, secretsEqual } from './tokens.ts';
+
+/** Cookie carrying the double-submit token of the sign-in form, the one POST made before a session exists. */
+export const SIGNIN_CSRF_COOKIE = 'slipway_signin';
+
+/** Name of the hidden form field that carries the CSRF token. */
+export const CSRF_FIELD = '_csrf';
+
+/**
+ * Whether a state-changing request comes from our own pages: its Origin (or, lacking one, its Referer)
+ * must be `expectedOrigin`. A request with neither is refused: every browser sends Origin on a POST.
+ */
+export function sameOrigin(headers: { origin?: string; referer?: string }, expectedOrigin: string): boolean {
+  if (headers.origin) return headers.origin === expectedOrigin;
+  if (!headers.referer) return false;
+  try {
+    return new URL(headers.referer).origin === expectedOrigin;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a submitted token matches the session's synchronizer token. */
+export function csrfTokenValid(expected: string, submitted: string | undefined): boolean {
+  return typeof submitted === 'string' && submitted.length > 0 && secretsEqual(expected, submitted);
+}
+
+/** A fresh double-submit token for the sign-in form, and the cookie that carries its twin. */
+export function issueSigninCsrf(secure: boolean): { token: string; setCookie: string } {
+  const token = generateToken('');
+  return { token, setCookie: serializeCookie(SIGNIN_CSRF_COOKIE, token, { secure, maxAge: 600 }) };
+}
+
+/** Whether the sign-in form's token matches its cookie twin. */
+export function signinCsrfValid(cookieHeader: string | undefined, submitted: string | undefined): boolean {
+  const expected = parseCookies(cookieHeader).get(SIGNIN_CSRF_COOKIE);
+  return expected !== undefined && csrfTokenValid(expected, submitted);
+}

@@ -1,0 +1,102 @@
+import type { Change, HostStatus } from '../../steps/types.ts';
+
+/** One run as the runs list shows it. */
+export interface RunRow {
+  id: string;
+  pipeline: string;
+  sha: string;
+  branch: string;
+  triggeredBy: string;
+  status: string;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+/** A vote already cast at a gate. */
+export interface GateDecision {
+  login: string;
+  decision: 'approve' | 'reject';
+  channel: string;
+  reason?: string;
+  at: number;
+}
+
+/** An approval gate in front of a job: what the approver is asked to accept, and who may say so. */
+export interface GateView {
+  runId: string;
+  job: string;
+  status: string;
+  sha: string;
+  planHash: string;
+  changes: Change[];
+  required: number;
+  approvers: string[];
+  decisions: GateDecision[];
+  /** Whether the signed-in user may decide now, as the approval policy says; no buttons otherwise. */
+  canDecide: boolean;
+  /** Why not, when the policy says no (shown instead of buttons). */
+  refusal?: string;
+}
+
+/** One job of a run, with its hosts and its gate. */
+export interface JobView {
+  name: string;
+  needs: string[];
+  status: string;
+  environment?: string;
+  startedAt?: number;
+  finishedAt?: number;
+  hosts: { host: string; status: HostStatus | string; detail?: string }[];
+  gate?: GateView;
+}
+
+/** One line of a run's log, already masked by the engine. */
+export interface LogLine {
+  id: number;
+  job?: string;
+  host?: string;
+  stream: string;
+  line: string;
+  at: number;
+}
+
+/** A run with everything the run page shows. */
+export interface RunDetail extends RunRow {
+  jobs: JobView[];
+  logs: LogLine[];
+  error?: string;
+}
+
+/** A release recorded by a deploy. */
+export interface ReleaseRow {
+  id: string;
+  environment: string;
+  host?: string;
+  app: string;
+  digest: string;
+  runId?: string;
+  by: string;
+  at: number;
+  current: boolean;
+}
+
+/** One row of the append-only audit log. */
+export interface AuditRow {
+  id: number;
+  at: number;
+  actor: string;
+  channel: string;
+  action: string;
+  target: string;
+  outcome: string;
+  detail?: string;
+}
+
+/** Filters of the runs list, straight from the query string. */
+export interface RunFilter {
+  pipeline?: string;
+  status?: string;
+  branch?: string;
+  triggeredBy?: string;
+}
