@@ -1,0 +1,94 @@
+/** Pure argv builders for files and directories on a host (coreutils / busybox). */
+
+/** Octal string of a file mode, e.g. 0o640 -> "0640". */
+export function modeString(mode: number): string {
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new Error(`invalid file mode ${mode}`);
+  return `0${mode.toString(8).padStart(3, '0')}`;
+}
+
+function absolute(path: string): string {
+  if (!path.startsWith('/')) throw new Error(`expected an absolute path, got ${JSON.stringify(path)}`);
+  return path;
+}
+
+/** `owner:group`, `owner` or `:group` for chown, or '' for neither. */
+export function ownerSpec(owner?: string, group?: string): string {
+  if (owner === undefined && group === undefined) return '';
+  return group === undefined ? owner! : `${owner ?? ''}:${group}`;
+}
+
+/** Creates a directory and its parents, with a mode (and owner) when given. */
+export function mkdirP(path: string, opts: { mode?: number; owner?: string; group?: string } = {}): string[] {
+  const argv = ['install', '-d'];
+  if (opts.mode !== undefined) argv.push('-m', modeString(opts.mode));
+  if (opts.owner !== undefined) argv.push('-o', opts.owner);
+  if (opts.group !== undefined) argv.push('-g', opts.group);
+  return [...argv, '--', absolute(path)];
+}
+
+/** Removes files (never directories); missing files are not an error. */
+export function rmFiles(...paths: string[]): string[] {
+  return ['rm', '-f', '--', ...paths.map(absolute)];
+}
+
+/** Removes a directory tree; a missing one is not an error. */
+export function rmTree(path: string): string[] {
+  if (absolute(path).replace(/\/+$/, '') === '') throw new Error('refusing to remove /');
+  return ['rm', '-rf', '--', path];
+}
+
+/** Prints a file's content. */
+export function cat(path: string): string[] {
+  return ['cat', '--', absolute(path)];
+}
+
+/** Prints a symlink's target (exit 1 when `path` is not a symlink). */
+export function readlink(path: string): string[] {
+  return ['readlink', '--', absolute(path)];
+}
+
+/** Prints `mode owner group size` (mode in octal), e.g. `600 root root 42`; exit 1 when missing. */
+export function stat(path: string): string[] {
+  return ['stat', '-c', '%a %U %G %s', '--', absolute(path)];
+}
+
+/** Points the symlink `link` at `target`, replacing an existing link (not atomic: see rename). */
+export function symlink(target: string, link: string): string[] {
+  return ['ln', '-sfn', '--', target, absolute(link)];
+}
+
+/** Renames `from` over `to` atomically (same filesystem); never moves into a directory. */
+export function rename(from: string, to: string): string[] {
+  return ['mv', '-f', '-T', '--', absolute(from), absolute(to)];
+}
+
+// A constant script: user data arrive only as positional parameters ($1..$3) and are always
+// quoted, so nothing the caller passes is ever parsed by the shell. One round trip per upload.
+const ATOMIC_WRITE_SCRIPT = [
+  'set -eu',
+  'dest=$1 mode=$2 owner=$3',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
+  'tmp=$(mktemp "${dest%/*}/.slipway-upload.XXXXXX")',
+  `trap 'rm -f -- "$tmp"' EXIT`,
+  'chmod "$mode" "$tmp"',
+  'if [ -n "$owner" ]; then chown "$owner" "$tmp"; fi',
+  'cat > "$tmp"',
+  'mv -f -T -- "$tmp" "$dest"',
+  'trap - EXIT',
+].join('\n');
+
+/**
+ * Writes stdin to `path` atomically: a temp file in the same directory gets the mode and owner
+ * before any content lands, then is renamed over `path`. The content travels on stdin only.
+ */
+export function atomicWrite(path: string, opts: { mode: number; owner?: string; group?: string }): string[] {
+  return [
+    'sh',
+    '-c',
+    ATOMIC_WRITE_SCRIPT,
+    'slipway-write',
+    absolute(path),
+    modeString(opts.mode),
+    ownerSpec(opts.owner, opts.group),
+  ];
+}
