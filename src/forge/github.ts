@@ -1,0 +1,126 @@
+import { RequestError } from 'octokit';
+import { createOctokit, type ForgeConnection } from './client.ts';
+import type {
+  CommitStatus,
+  Deployment,
+  DeploymentStatus,
+  Forge,
+  ForgeCapabilities,
+  Issue,
+  IssueComment,
+  RepoId,
+} from './types.ts';
+
+const CAPABILITIES: ForgeCapabilities = {
+  deployments: 'native',
+  pagination: 'link',
+  labels: 'by-name',
+  teams: 'slug',
+};
+
+/** The GitHub (and GitHub Enterprise Server) adapter. */
+export function githubForge(connection: ForgeConnection): Forge {
+  const octokit = createOctokit(connection.url, connection.token, connection.resilient);
+
+  return {
+    kind: 'github',
+    capabilities: CAPABILITIES,
+
+    async setCommitStatus(repo: RepoId, sha: string, status: CommitStatus) {
+      await octokit.request('POST /repos/{owner}/{repo}/statuses/{sha}', {
+        ...repo,
+        sha,
+        state: status.state,
+        context: status.context,
+        description: status.description?.slice(0, 140),
+        target_url: status.targetUrl,
+      });
+    },
+
+    async createDeployment(repo: RepoId, sha: string, environment: string, description?: string) {
+      const { data } = await octokit.request('POST /repos/{owner}/{repo}/deployments', {
+        ...repo,
+        ref: sha,
+        environment,
+        description,
+        // Slipway decides when to deploy: no merge of the default branch, no wait on other statuses
+        // (its own per-job statuses may still be pending and would make GitHub answer 409).
+        auto_merge: false,
+        required_contexts: [],
+        production_environment: environment === 'prod' || environment === 'production',
+      });
+      if (!('id' in data)) throw new Error(`GitHub did not create a deployment: ${data.message ?? 'no id'}`);
+      return { id: String(data.id), sha, environment };
+    },
+
+    async setDeploymentStatus(repo: RepoId, deployment: Deployment, status: DeploymentStatus) {
+      await octokit.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+        ...repo,
+        deployment_id: Number(deployment.id),
+        state: status.state,
+        description: status.description?.slice(0, 140),
+        log_url: status.logUrl,
+        environment_url: status.environmentUrl,
+        auto_inactive: true,
+      });
+    },
+
+    async openIssue(repo: RepoId, issue: { title: string; body: string; labels?: string[] }): Promise<Issue> {
+      const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues', {
+        ...repo,
+        title: issue.title,
+        body: issue.body,
+        labels: issue.labels ?? [],
+      });
+      return { number: data.number, url: data.html_url, state: data.state === 'closed' ? 'closed' : 'open' };
+    },
+
+    async listIssueComments(repo: RepoId, issue: number): Promise<IssueComment[]> {
+      const comments = await octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        ...repo,
+        issue_number: issue,
+        per_page: 100,
+      });
+      return comments.map((c) => ({
+        id: c.id,
+        login: c.user?.login ?? '',
+        body: c.body ?? '',
+        createdAt: c.created_at,
+        updatedAt: c.updated_at,
+        url: c.html_url,
+      }));
+    },
+
+    async commentOnIssue(repo: RepoId, issue: number, body: string) {
+      await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        ...repo,
+        issue_number: issue,
+        body,
+      });
+    },
+
+    async closeIssue(repo: RepoId, issue: number) {
+      await octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
+        ...repo,
+        issue_number: issue,
+        state: 'closed',
+        state_reason: 'completed',
+      });
+    },
+
+    async isTeamMember(org: string, team: string, login: string) {
+      try {
+        const { data } = await octokit.request('GET /orgs/{org}/teams/{team_slug}/memberships/{username}', {
+          org,
+          team_slug: team,
+          username: login,
+        });
+        // A pending invitation is not membership.
+        return data.state === 'active';
+      } catch (err) {
+        if (err instanceof RequestError && err.status === 404) return false;
+        throw err;
+      }
+    },
+  };
+}
