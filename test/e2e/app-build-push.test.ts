@@ -1,0 +1,93 @@
+import { resolve } from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildStep, pushStep } from '../../src/config/schema/steps.ts';
+import { RegistryClient } from '../../src/docker/registry-client.ts';
+import { buildHandler } from '../../src/steps/build.ts';
+import { pushHandler } from '../../src/steps/push.ts';
+import { ensureBaseImage } from '../support/base-image.ts';
+import { startRegistry, type TestRegistry } from '../support/registry-server.ts';
+import { stepContext } from '../support/step-context.ts';
+
+const docker = new Docker();
+const SHA = 'feedc0de0123456789abcdef0123456789abcdef';
+const repoRoot = resolve(import.meta.dirname, '../..');
+
+describe('build and push steps on the sample app', () => {
+  let registry: TestRegistry;
+  let base: string;
+  beforeAll(async () => {
+    base = await ensureBaseImage(docker);
+    registry = await startRegistry();
+  });
+  afterAll(async () => {
+    for (const tag of [SHA, 'latest']) {
+      await docker
+        .getImage(`${registry.address}/acme/web:${tag}`)
+        .remove({ force: true })
+        .catch(() => {});
+    }
+    await registry?.stop();
+  });
+
+  it('plans, builds with OCI labels, pushes with the secret and records the digest', async () => {
+    const image = `${registry.address}/acme/web`;
+    const { ctx, lines, outputs } = stepContext({
+      workdir: repoRoot,
+      sha: SHA,
+      secrets: { REGISTRY_PASSWORD: registry.password },
+      pipeline: {
+        name: 'web',
+        image,
+        registry: { username: registry.username, password_secret: 'REGISTRY_PASSWORD' },
+        jobs: { publish: { steps: [{ build: { context: 'apps/web' } }, { push: {} }] } },
+      },
+    });
+    const build = buildStep.parse({
+      build: { context: 'apps/web', args: { BASE_IMAGE: base, VERSION: '1.0.0' } },
+    });
+    const push = pushStep.parse({ push: { tags: ['latest'] } });
+
+    expect(await buildHandler.plan(ctx, build)).toEqual([
+      expect.objectContaining({ action: 'run', subject: `build ${image}:${SHA}` }),
+    ]);
+    expect((await pushHandler.plan(ctx, push)).map((c) => c.subject)).toEqual([
+      `push ${image}:${SHA}`,
+      `push ${image}:latest`,
+    ]);
+
+    await buildHandler.apply(ctx, build);
+    expect(outputs['image.tag']).toBe(`${image}:${SHA}`);
+    const labels = (await docker.getImage(`${image}:${SHA}`).inspect()).Config.Labels;
+    expect(labels['org.opencontainers.image.revision']).toBe(SHA);
+    expect(labels['org.opencontainers.image.created']).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+    await pushHandler.apply(ctx, push);
+    const digest = outputs['image.digest']!;
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(outputs['image.ref']).toBe(`${image}@${digest}`);
+
+    const auth = { username: registry.username, password: registry.password, registry: registry.address };
+    const client = new RegistryClient({ registry: registry.address, scheme: 'http', auth });
+    expect(await client.manifestDigest('acme/web', 'latest')).toBe(digest);
+    expect(await client.manifestDigest('acme/web', SHA)).toBe(digest);
+
+    const log = lines.map((l) => l.line).join('\n');
+    expect(log).toContain('Step 1/');
+    expect(log).not.toContain(registry.password);
+  });
+
+  it('fails with the secret name, not a value, when the registry secret is missing', async () => {
+    const { ctx } = stepContext({
+      workdir: repoRoot,
+      sha: SHA,
+      pipeline: {
+        name: 'web',
+        image: `${registry.address}/acme/web`,
+        registry: { username: 'u', password_secret: 'REGISTRY_PASSWORD' },
+        jobs: { publish: { steps: [{ push: {} }] } },
+      },
+    });
+    await expect(pushHandler.apply(ctx, pushStep.parse({ push: {} }))).rejects.toThrow(/REGISTRY_PASSWORD/);
+  });
+});

@@ -1,0 +1,64 @@
+import { type Pipeline, pipeline as pipelineSchema } from '../../src/config/schema/pipeline.ts';
+import type { Inventory, OpsRepo, PipelineFile } from '../../src/config/types.ts';
+import type { HostStatus, StepContext } from '../../src/steps/types.ts';
+
+/** What a test step context recorded: log lines, outputs and per-host statuses. */
+export interface RecordedContext {
+  ctx: StepContext;
+  lines: { line: string; host?: string }[];
+  outputs: Record<string, string>;
+  statuses: { host: string; status: HostStatus; detail?: string }[];
+}
+
+/** A StepContext for driving a step handler directly, without the engine; secrets come from `secrets`. */
+export function stepContext(opts: {
+  workdir: string;
+  pipeline: unknown;
+  sha: string;
+  secrets?: Record<string, string>;
+  inventory?: Inventory;
+  outputs?: Record<string, string>;
+  repo?: Partial<OpsRepo>;
+  job?: string;
+  runId?: string;
+  signal?: AbortSignal;
+}): RecordedContext {
+  const parsed: Pipeline = pipelineSchema.parse(opts.pipeline);
+  const file: PipelineFile = { file: 'pipelines/test.yml', pipeline: parsed, positions: new Map() };
+  const outputs: Record<string, string> = { ...(opts.outputs ?? {}) };
+  const lines: RecordedContext['lines'] = [];
+  const statuses: RecordedContext['statuses'] = [];
+  const repo: OpsRepo = {
+    root: opts.workdir,
+    project: { environments: {}, teams: {}, operators: {} },
+    pipelines: [file],
+    inventories: new Map(),
+    keys: new Map(),
+    ...opts.repo,
+  };
+  const ctx: StepContext = {
+    repo,
+    pipeline: file,
+    job: opts.job ?? 'test',
+    ...(opts.inventory ? { inventory: opts.inventory } : {}),
+    run: { id: opts.runId ?? 'run-1', sha: opts.sha, branch: 'main', triggeredBy: 'test' },
+    workdir: opts.workdir,
+    secret(name) {
+      const v = opts.secrets?.[name];
+      if (v === undefined) throw new Error(`secret ${name} is not set`);
+      return v;
+    },
+    outputs,
+    setOutput(key, value) {
+      outputs[key] = value;
+    },
+    log(line, o) {
+      lines.push({ line, ...(o?.host ? { host: o.host } : {}) });
+    },
+    hostStatus(host, status, detail) {
+      statuses.push({ host, status, ...(detail ? { detail } : {}) });
+    },
+    signal: opts.signal ?? new AbortController().signal,
+  };
+  return { ctx, lines, outputs, statuses };
+}
