@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { ForgeKind } from '../../src/forge/types.ts';
+
+// Real payloads: GitHub's from @octokit/webhooks-examples, Gitea's from a fixture in its documented shape.
+// Tests change only what a scenario needs (ref, SHAs, clone URL, paths, comment) on a deep copy.
+
+interface ExampleSet {
+  name: string;
+  examples: Record<string, unknown>[];
+}
+const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as ExampleSet[];
+const giteaPushFixture = readFileSync(new URL('../fixtures/gitea/push.json', import.meta.url), 'utf8');
+
+/** A deep copy of a GitHub example payload of event `name` picked by `pick`. */
+export function githubExample(
+  name: string,
+  pick: (e: Record<string, unknown>) => boolean,
+): Record<string, unknown> {
+  const found = examples.find((s) => s.name === name)?.examples.find(pick);
+  if (!found) throw new Error(`no ${name} example matches`);
+  return structuredClone(found);
+}
+
+/** What a test push changes in a real payload. */
+export interface PushOverrides {
+  ref?: string;
+  after?: string;
+  cloneUrl?: string;
+  paths?: string[];
+  authorLogin?: string;
+}
+
+/** A push payload as `forge` sends it, from the real example with `o` applied. */
+export function pushPayload(forge: ForgeKind, o: PushOverrides = {}): Record<string, any> {
+  const p: Record<string, any> =
+    forge === 'github'
+      ? githubExample(
+          'push',
+          (e) => (e.ref as string).startsWith('refs/heads/') && (e.commits as unknown[]).length > 0,
+        )
+      : JSON.parse(giteaPushFixture);
+  if (o.ref) p.ref = o.ref;
+  if (o.cloneUrl) p.repository.clone_url = o.cloneUrl;
+  const commit = p.commits.at(-1);
+  if (o.after) {
+    p.after = o.after;
+    commit.id = o.after;
+    if (p.head_commit) p.head_commit.id = o.after;
+  }
+  if (o.paths) {
+    commit.added = o.paths;
+    commit.removed = [];
+    commit.modified = [];
+  }
+  if (o.authorLogin) commit.author.username = o.authorLogin;
+  if (p.head_commit) p.head_commit = structuredClone(commit);
+  return p;
+}
