@@ -4,6 +4,7 @@ const log = document.getElementById('log');
 if (log && log.dataset.follow === '1') {
   const url = new URL(log.dataset.events, location.href);
   url.searchParams.set('after', log.dataset.cursor);
+  url.searchParams.set('version', document.getElementById('live')?.dataset.version ?? '');
   const events = new EventSource(url);
   events.addEventListener('log', (e) => {
     const l = JSON.parse(e.data);

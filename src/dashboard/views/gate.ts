@@ -27,7 +27,7 @@ export function planView(changes: readonly Change[]): Html {
 export function gateView(gate: GateView, viewer: Viewer): Html {
   const action = `/runs/${encodeURIComponent(gate.runId)}/jobs/${encodeURIComponent(gate.job)}`;
   const approvals = gate.decisions.filter((d) => d.decision === 'approve').length;
-  const open = gate.status === 'waiting';
+  const open = gate.status === 'pending';
   const forms = gate.canDecide
     ? html`<div class="decide">
 <form method="post" action="${action}/approve" class="approve">${csrfField(viewer)}<button class="btn-approve">Approve</button></form>
@@ -36,7 +36,7 @@ export function gateView(gate: GateView, viewer: Viewer): Html {
       ? html`<p class="no-decide">${gate.refusal ?? 'You may not decide this gate.'}</p>`
       : '';
   return html`<section class="gate" data-job="${gate.job}" data-gate-status="${gate.status}">
-<h3>Approval for <a href="/runs/${gate.runId}#job-${gate.job}">${gate.runId} / ${gate.job}</a> <span class="badge st-${gate.status}">${gate.status}</span></h3>
+<h3>Approval for <a href="/runs/${gate.runId}#job-${gate.job}">${gate.runId} / ${gate.job}</a> <span class="badge st-${open ? 'waiting' : gate.status}">${gate.status}</span></h3>
 <p class="gate-meta">Commit <code>${shortSha(gate.sha)}</code> · plan <code>${gate.planHash.slice(0, 12)}</code> · ${approvals}/${gate.required} approvals · approvers: ${gate.approvers.join(', ')}</p>
 ${planView(gate.changes)}
 ${gate.decisions.length ? html`<ul class="votes">${gate.decisions.map((d) => html`<li>${d.decision === 'approve' ? '✔' : '✘'} ${d.login} via ${d.channel} at ${formatTime(d.at)}${d.reason ? html`: <q>${d.reason}</q>` : ''}</li>`)}</ul>` : ''}

@@ -66,6 +66,8 @@ export interface RunDetail extends RunRow {
   jobs: JobView[];
   logs: LogLine[];
   error?: string;
+  /** The run's state version (see DashboardData.runState) when this was read. */
+  version: string;
 }
 
 /** A release recorded by a deploy. */

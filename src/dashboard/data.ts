@@ -1,0 +1,34 @@
+import type { AuditRow, GateView, LogLine, ReleaseRow, RunDetail, RunFilter, RunRow } from './views/model.ts';
+
+/** The outcome of a decision or a rollback request, as the policy and the engine report it. */
+export type ActionResult = { ok: true; runId?: string; message?: string } | { ok: false; reason: string };
+
+/** What the dashboard reads and asks for; implemented over the store, the policy and the engine. */
+export interface DashboardData {
+  /** Runs newest first; `before` is the id of the last run of the previous page. */
+  listRuns(filter: RunFilter, limit: number, before?: string): RunRow[];
+  /** Names of the pipelines that have runs, for the filter. */
+  pipelines(): string[];
+  /** A run with its jobs, gates (with `canDecide` for `login`) and its last `logTail` log lines. */
+  getRun(id: string, login: string, logTail: number): RunDetail | undefined;
+  /** Log lines after the cursor, oldest first. */
+  logsAfter(runId: string, afterId: number, limit: number): LogLine[];
+  /** A value that changes whenever anything the live part shows changes, and whether the run is over. */
+  runState(runId: string): { version: string; final: boolean } | undefined;
+  /** Open gates `login` may decide. */
+  pendingGates(login: string): GateView[];
+  releases(): ReleaseRow[];
+  audit(limit: number): AuditRow[];
+  /** Approve or reject a gate through the approval policy (channel `dashboard`); the policy audits it. */
+  decide(req: {
+    runId: string;
+    job: string;
+    login: string;
+    decision: 'approve' | 'reject';
+    reason?: string;
+  }): Promise<ActionResult>;
+  /** Starts a rollback run of `env` to its previous release; it passes the same gates as any deploy. */
+  rollback(env: string, login: string): Promise<ActionResult>;
+  /** Records a refused request (bad CSRF token, foreign origin, no session) in the audit log. */
+  auditRefusal(entry: { actor: string; action: string; target: string; detail: string }): void;
+}

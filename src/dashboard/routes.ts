@@ -1,0 +1,278 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TLSSocket } from 'node:tls';
+import { serializeCookie } from './auth/cookies.ts';
+import {
+  CSRF_FIELD,
+  csrfTokenValid,
+  issueSigninCsrf,
+  SIGNIN_CSRF_COOKIE,
+  sameOrigin,
+  signinCsrfValid,
+} from './auth/csrf.ts';
+import {
+  endSession,
+  readSession,
+  type SessionRecord,
+  type SessionStore,
+  startSession,
+} from './auth/sessions.ts';
+import { hashToken } from './auth/tokens.ts';
+import type { DashboardData } from './data.ts';
+import { FormError, readForm, redirect, SECURITY_HEADERS, safeLocalPath, sendHtml } from './http.ts';
+import { followRun } from './sse.ts';
+import type { Viewer } from './views/layout.ts';
+import type { RunFilter } from './views/model.ts';
+import { approvalsPage, auditPage, errorPage, releasesPage, signinPage } from './views/pages.ts';
+import { runLive, runPage } from './views/run.ts';
+import { runsPage } from './views/runs.ts';
+
+/** Users and sessions as the dashboard needs them; implemented by src/store/users.ts. */
+export interface UserDirectory extends SessionStore {
+  /** The user whose token hashes to `tokenHash`, if any. */
+  userByTokenHash(tokenHash: string): { login: string } | undefined;
+}
+
+/** What the dashboard is built from. */
+export interface DashboardOptions {
+  users: UserDirectory;
+  data: DashboardData;
+  /** Origin the pages are served from when behind a proxy (e.g. `https://ci.example.com`); else taken from the request. */
+  publicOrigin?: string;
+  /** How often a live log stream looks for new lines and state changes. */
+  pollMs?: number;
+  now?: () => number;
+}
+
+/** A mounted dashboard: `handle` answers any request the server routes nowhere else (mount it last); `close` ends live streams. */
+export interface Dashboard {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  close(): void;
+}
+
+const PAGE_SIZE = 100;
+const LOG_TAIL = 1000;
+
+const ASSETS: Record<string, { type: string; body: Buffer }> = {
+  '/assets/app.css': {
+    type: 'text/css; charset=utf-8',
+    body: readFileSync(new URL('./assets/app.css', import.meta.url)),
+  },
+  '/assets/live.js': {
+    type: 'text/javascript; charset=utf-8',
+    body: readFileSync(new URL('./assets/live.js', import.meta.url)),
+  },
+};
+
+function isTls(req: IncomingMessage): boolean {
+  return req.socket instanceof TLSSocket;
+}
+
+/** Builds the dashboard's request handler. */
+export function createDashboard(opts: DashboardOptions): Dashboard {
+  const { users, data } = opts;
+  const now = opts.now ?? Date.now;
+  const streams = new Set<ServerResponse>();
+
+  const originOf = (req: IncomingMessage) =>
+    opts.publicOrigin ?? `${isTls(req) ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
+  const secureCookies = (req: IncomingMessage) =>
+    isTls(req) || (opts.publicOrigin?.startsWith('https:') ?? false);
+  const viewerOf = (s: SessionRecord): Viewer => ({ login: s.login, csrf: s.csrf });
+
+  function refuse(res: ServerResponse, viewer: Viewer | undefined, status: number, message: string) {
+    sendHtml(res, status, errorPage(viewer, status === 403 ? 'Refused' : 'Bad request', message));
+  }
+
+  async function signin(req: IncomingMessage, res: ServerResponse) {
+    const secure = secureCookies(req);
+    const form = await readForm(req);
+    const next = safeLocalPath(form.get('next'));
+    if (
+      !sameOrigin(req.headers, originOf(req)) ||
+      !signinCsrfValid(req.headers.cookie, form.get(CSRF_FIELD) ?? undefined)
+    ) {
+      data.auditRefusal({
+        actor: 'anonymous',
+        action: 'signin',
+        target: 'dashboard',
+        detail: 'bad origin or CSRF token',
+      });
+      return refuse(
+        res,
+        undefined,
+        403,
+        'The sign-in form expired or did not come from this site. Reload and try again.',
+      );
+    }
+    const user = users.userByTokenHash(hashToken(form.get('token') ?? ''));
+    if (!user) {
+      data.auditRefusal({
+        actor: 'anonymous',
+        action: 'signin',
+        target: 'dashboard',
+        detail: 'unknown token',
+      });
+      const csrf = issueSigninCsrf(secure);
+      return sendHtml(res, 401, signinPage({ csrf: csrf.token, error: 'Unknown token.', next }), {
+        'set-cookie': csrf.setCookie,
+      });
+    }
+    const started = startSession(users, user.login, { secure, now: now() });
+    redirect(res, next, {
+      'set-cookie': [started.setCookie, serializeCookie(SIGNIN_CSRF_COOKIE, '', { secure, maxAge: 0 })],
+    });
+  }
+
+  /** Checks a POST of a signed-in session: same origin and the session's token; audits a refusal. */
+  async function checkedForm(req: IncomingMessage, session: SessionRecord, target: string) {
+    const form = await readForm(req);
+    if (
+      !sameOrigin(req.headers, originOf(req)) ||
+      !csrfTokenValid(session.csrf, form.get(CSRF_FIELD) ?? undefined)
+    ) {
+      data.auditRefusal({ actor: session.login, action: 'post', target, detail: 'bad origin or CSRF token' });
+      return undefined;
+    }
+    return form;
+  }
+
+  async function post(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    session: SessionRecord | undefined,
+  ) {
+    if (path === '/signin') return signin(req, res);
+    if (!session) {
+      data.auditRefusal({ actor: 'anonymous', action: 'post', target: path, detail: 'not signed in' });
+      return refuse(res, undefined, 403, 'Sign in first.');
+    }
+    const viewer = viewerOf(session);
+    const form = await checkedForm(req, session, path);
+    if (!form)
+      return refuse(
+        res,
+        viewer,
+        403,
+        'This form did not come from this site, or your session changed. Reload and try again.',
+      );
+    if (path === '/signout') {
+      return redirect(res, '/signin', {
+        'set-cookie': endSession(users, req.headers.cookie, secureCookies(req)),
+      });
+    }
+    const gate = /^\/runs\/([^/]+)\/jobs\/([^/]+)\/(approve|reject)$/.exec(path);
+    if (gate) {
+      const [runId, job] = [decodeURIComponent(gate[1]!), decodeURIComponent(gate[2]!)];
+      const decision = gate[3] as 'approve' | 'reject';
+      const reason = form.get('reason')?.trim();
+      if (decision === 'reject' && !reason) return refuse(res, viewer, 400, 'A rejection needs a reason.');
+      const result = await data.decide({ runId, job, login: session.login, decision, reason });
+      if (!result.ok) return refuse(res, viewer, 403, result.reason);
+      return redirect(res, `/runs/${encodeURIComponent(runId)}`);
+    }
+    const rollback = /^\/releases\/([^/]+)\/rollback$/.exec(path);
+    if (rollback) {
+      const result = await data.rollback(decodeURIComponent(rollback[1]!), session.login);
+      if (!result.ok) return refuse(res, viewer, 403, result.reason);
+      return redirect(res, result.runId ? `/runs/${encodeURIComponent(result.runId)}` : '/releases');
+    }
+    return refuse(res, viewer, 404, 'No such action.');
+  }
+
+  function get(req: IncomingMessage, res: ServerResponse, url: URL, session: SessionRecord | undefined) {
+    const path = url.pathname;
+    const asset = ASSETS[path];
+    if (asset) {
+      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': asset.type, 'cache-control': 'max-age=300' });
+      return res.end(asset.body);
+    }
+    if (path === '/signin') {
+      const csrf = issueSigninCsrf(secureCookies(req));
+      return sendHtml(
+        res,
+        200,
+        signinPage({ csrf: csrf.token, next: safeLocalPath(url.searchParams.get('next')) }),
+        {
+          'set-cookie': csrf.setCookie,
+        },
+      );
+    }
+    if (!session) return redirect(res, `/signin?next=${encodeURIComponent(path + url.search)}`);
+    const viewer = viewerOf(session);
+    if (path === '/') {
+      const filter: RunFilter = {};
+      for (const key of ['pipeline', 'status', 'branch', 'triggeredBy'] as const) {
+        const v = url.searchParams.get(key)?.trim();
+        if (v) filter[key] = v;
+      }
+      const before = url.searchParams.get('before') ?? undefined;
+      const runs = data.listRuns(filter, PAGE_SIZE + 1, before);
+      let next: string | undefined;
+      if (runs.length > PAGE_SIZE) {
+        runs.length = PAGE_SIZE;
+        const q = new URLSearchParams(url.searchParams);
+        q.set('before', runs.at(-1)!.id);
+        next = `/?${q}`;
+      }
+      return sendHtml(
+        res,
+        200,
+        runsPage({ viewer, runs, filter, pipelines: data.pipelines(), next, now: now() }),
+      );
+    }
+    const run = /^\/runs\/([^/]+)(\/live|\/events)?$/.exec(path);
+    if (run) {
+      const runId = decodeURIComponent(run[1]!);
+      if (run[2] === '/events') {
+        const last = Number(req.headers['last-event-id'] ?? url.searchParams.get('after') ?? 0);
+        if (!data.runState(runId)) return refuse(res, viewer, 404, 'No such run.');
+        return followRun({
+          req,
+          res,
+          data,
+          runId,
+          after: Number.isFinite(last) ? last : 0,
+          version: url.searchParams.get('version') ?? undefined,
+          pollMs: opts.pollMs ?? 250,
+          streams,
+        });
+      }
+      const detail = data.getRun(runId, session.login, run[2] ? 0 : LOG_TAIL);
+      if (!detail) return sendHtml(res, 404, errorPage(viewer, 'Not found', `No run ${runId}.`));
+      return sendHtml(
+        res,
+        200,
+        run[2] ? runLive(detail, viewer, now()) : runPage({ viewer, run: detail, now: now() }),
+      );
+    }
+    if (path === '/approvals')
+      return sendHtml(res, 200, approvalsPage(viewer, data.pendingGates(session.login)));
+    if (path === '/releases') return sendHtml(res, 200, releasesPage(viewer, data.releases()));
+    if (path === '/audit') return sendHtml(res, 200, auditPage(viewer, data.audit(500)));
+    return sendHtml(res, 404, errorPage(viewer, 'Not found', `Nothing at ${path}.`));
+  }
+
+  return {
+    async handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+      const session = readSession(users, req.headers.cookie, now());
+      try {
+        if (req.method === 'GET' || req.method === 'HEAD') get(req, res, url, session);
+        else if (req.method === 'POST') await post(req, res, url.pathname, session);
+        else {
+          res.writeHead(405, { ...SECURITY_HEADERS, allow: 'GET, HEAD, POST' });
+          res.end();
+        }
+      } catch (err) {
+        if (!(err instanceof FormError)) throw err;
+        refuse(res, session && viewerOf(session), 400, err.message);
+      }
+    },
+    close() {
+      for (const res of streams) res.end();
+      streams.clear();
+    },
+  };
+}
