@@ -1,0 +1,139 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { DEFAULT_INSTANCE } from '../../sandbox/plan.ts';
+import { down, SandboxPreflightError, type StatusReport, status, up } from '../../sandbox/sandbox.ts';
+import { ExitCode } from '../exit-codes.ts';
+import type { RegisterCommand } from './index.ts';
+
+interface SandboxFlags {
+  name: string;
+  hosts?: string;
+  json?: boolean;
+  repo: string;
+}
+
+function flags(cmd: Command): SandboxFlags {
+  const f = cmd.optsWithGlobals() as SandboxFlags;
+  return { ...f, repo: resolve(f.repo) };
+}
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Prints the status table: one row per host, then the registry. */
+function renderStatus(r: StatusReport): string {
+  if (!r.exists)
+    return `sandbox ${r.name} is not up (run: slipway sandbox up${r.name === DEFAULT_INSTANCE ? '' : ` --name ${r.name}`})`;
+  const mark = (h: { ok: boolean; detail: string }) => `${h.ok ? 'ok' : 'DOWN'} (${h.detail})`;
+  const rows = [['HOST', 'ENV', 'ADDRESS', 'SSHD', 'DOCKERD', 'CADDY']];
+  for (const h of r.hosts) {
+    rows.push([
+      h.name,
+      h.env,
+      h.address,
+      mark(h.sshd),
+      mark(h.dockerd),
+      h.caddy.ok ? `running (${h.caddy.detail})` : '-',
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const lines = rows.map((row) =>
+    row
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
+  if (r.registry) lines.push('', `registry ${r.registry.address}: ${mark(r.registry)}`);
+  lines.push(
+    '',
+    `sandbox ${r.name}: ${r.healthy ? 'healthy' : 'UNHEALTHY (run `slipway sandbox up` to repair)'}`,
+  );
+  return lines.join('\n');
+}
+
+async function guarded(action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (err) {
+    if (err instanceof SandboxPreflightError) {
+      process.stderr.write(
+        `slipway sandbox: cannot start, nothing was created:\n  ${err.problems.join('\n  ')}\n`,
+      );
+      process.exitCode = ExitCode.Failed;
+      return;
+    }
+    throw err;
+  }
+}
+
+/** `slipway sandbox up|down|status`: disposable local servers for the demo and the e2e tests. */
+export const registerSandbox: RegisterCommand = (program) => {
+  const sandbox = program
+    .command('sandbox')
+    .description('disposable local servers (network namespaces with sshd, dockerd) and a registry');
+  const withName = (c: Command) =>
+    c.option('--name <name>', 'sandbox instance (the demo uses the default)', DEFAULT_INSTANCE);
+
+  withName(sandbox.command('up'))
+    .description('create the sandbox, or repair what is missing')
+    .option('--hosts <list>', 'comma-separated host names (devN, prodN, others)')
+    .option('--json', 'print the result as JSON')
+    .action(async (_o, cmd: Command) =>
+      guarded(async () => {
+        const f = flags(cmd);
+        const hosts = f.hosts
+          ?.split(',')
+          .map((h) => h.trim())
+          .filter(Boolean);
+        const r = await up({
+          repoRoot: f.repo,
+          name: f.name,
+          hosts,
+          log: (l) => process.stderr.write(`${l}\n`),
+        });
+        if (f.json)
+          return out(
+            JSON.stringify(
+              {
+                ...r.info,
+                registry: { ...r.info.registry, password: undefined },
+                timings: r.timings,
+                repaired: r.repaired,
+              },
+              null,
+              2,
+            ),
+          );
+        for (const h of r.info.hosts) out(`${h.name.padEnd(8)} ${h.env.padEnd(5)} ${h.user}@${h.address}`);
+        out(
+          `registry   ${r.info.registry.address} (user ${r.info.registry.username}, CA ${r.info.registry.caCert})`,
+        );
+        out(`base image ${r.info.registry.baseImage}`);
+        out(`inventories ${r.info.inventoriesRoot}`);
+        if (r.repaired.length > 0) out(`repaired: ${r.repaired.join(', ')}`);
+        const phases = Object.entries(r.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`);
+        out(`sandbox ${r.info.name} up (${phases.join(', ')})`);
+      }),
+    );
+
+  withName(sandbox.command('down'))
+    .description('remove everything the sandbox made (also after a crash)')
+    .action(async (_o, cmd: Command) =>
+      guarded(async () => {
+        const f = flags(cmd);
+        const r = await down({ repoRoot: f.repo, name: f.name });
+        out(r.removed ? `sandbox ${f.name} removed` : `sandbox ${f.name} was not up`);
+      }),
+    );
+
+  withName(sandbox.command('status'))
+    .description('each host and component with its health')
+    .option('--json', 'print the report as JSON')
+    .action(async (_o, cmd: Command) => {
+      const f = flags(cmd);
+      const r = await status({ repoRoot: f.repo, name: f.name });
+      out(f.json ? JSON.stringify(r, null, 2) : renderStatus(r));
+      if (!r.healthy) process.exitCode = ExitCode.Failed;
+    });
+};

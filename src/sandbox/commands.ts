@@ -1,0 +1,228 @@
+/**
+ * Pure argv builders for everything the sandbox runs: ip, iptables, nsenter, mount, sshd, dockerd,
+ * the registry, openssl and ssh. Golden-tested in test/unit/sandbox/commands.test.ts.
+ */
+import { join } from 'node:path';
+import type { HostPaths } from './layout.ts';
+import { PRIVATE_DIRS } from './layout.ts';
+import type { HostPlan, SandboxPlan } from './plan.ts';
+
+/** Where a host's namespaces are, for nsenter. */
+export interface HostNamespaces {
+  mntNs: string;
+  utsNs: string;
+  netns: string;
+}
+
+/** Runs `argv` inside a host's mount, UTS and network namespaces (nsenter execs, so the pid is argv's). */
+export function inHost(ns: HostNamespaces, argv: readonly string[]): string[] {
+  // Not `ip netns exec`: it remounts /sys, and dockerd then fails with "Devices cgroup isn't mounted".
+  return [
+    'nsenter',
+    `--mount=${ns.mntNs}`,
+    `--uts=${ns.utsNs}`,
+    `--net=/run/netns/${ns.netns}`,
+    '--',
+    ...argv,
+  ];
+}
+
+/** The namespaces of `host` laid out at `paths`. */
+export function namespacesOf(host: HostPlan, paths: HostPaths): HostNamespaces {
+  return { mntNs: paths.mntNs, utsNs: paths.utsNs, netns: host.netns };
+}
+
+/** Creates the instance bridge with the gateway address; the alias records which state dir owns it. */
+export function bridgeCreate(plan: SandboxPlan, owner: string): string[][] {
+  return [
+    ['ip', 'link', 'add', plan.bridge, 'type', 'bridge'],
+    ['ip', 'addr', 'add', `${plan.gateway}/24`, 'dev', plan.bridge],
+    ['ip', 'link', 'set', plan.bridge, 'alias', owner],
+    ['ip', 'link', 'set', plan.bridge, 'up'],
+  ];
+}
+
+/** Lets traffic between the hosts cross the bridge (br_netfilter sends it through FORWARD, often DROP). */
+export function forwardRule(plan: SandboxPlan, action: '-C' | '-I' | '-D'): string[] {
+  return [
+    'iptables',
+    '-w',
+    action,
+    'FORWARD',
+    '-i',
+    plan.bridge,
+    '-o',
+    plan.bridge,
+    '-m',
+    'comment',
+    '--comment',
+    `slipway:${plan.name}`,
+    '-j',
+    'ACCEPT',
+  ];
+}
+
+/** Creates the host's network namespace, a veth pair into it (eth0 inside) and its address. */
+export function hostNetworkCreate(plan: SandboxPlan, host: HostPlan): string[][] {
+  const peer = `${host.veth}p`;
+  const n = ['ip', '-n', host.netns];
+  return [
+    ['ip', 'netns', 'add', host.netns],
+    ['ip', 'link', 'add', host.veth, 'type', 'veth', 'peer', 'name', peer],
+    ['ip', 'link', 'set', peer, 'netns', host.netns],
+    ['ip', 'link', 'set', host.veth, 'master', plan.bridge],
+    ['ip', 'link', 'set', host.veth, 'up'],
+    [...n, 'link', 'set', peer, 'name', 'eth0'],
+    [...n, 'addr', 'add', `${host.address}/24`, 'dev', 'eth0'],
+    [...n, 'link', 'set', 'eth0', 'up'],
+    [...n, 'link', 'set', 'lo', 'up'],
+  ];
+}
+
+/** Creates the host's mount and UTS namespaces, kept alive by binding them onto files. */
+export function namespacesCreate(paths: HostPaths): string[] {
+  return ['unshare', `--mount=${paths.mntNs}`, `--uts=${paths.utsNs}`, '--propagation', 'private', 'true'];
+}
+
+/**
+ * Mounts the host's private directories over the shared ones, inside its mount namespace. The host
+ * directory is first bound at /mnt so that mounting over /home, /root or /tmp cannot hide the state
+ * directory (which may live there) before every bind is made; /run becomes a fresh tmpfs so the
+ * docker socket, pid files and sshd's privilege-separation dir are the host's own.
+ */
+export function hostMounts(ns: HostNamespaces, paths: HostPaths, hostname: string): string[][] {
+  const cmds: string[][] = [['mount', '--bind', paths.root, '/mnt']];
+  for (const { dir, target } of PRIVATE_DIRS) {
+    cmds.push(['mkdir', '-p', target], ['mount', '--bind', join('/mnt', dir), target]);
+  }
+  cmds.push(
+    ['umount', '/mnt'],
+    ['mount', '-t', 'tmpfs', '-o', 'mode=755', 'slipway-run', '/run'],
+    ['mkdir', '-p', '/run/sshd', '/run/lock'],
+    ['hostname', hostname],
+  );
+  return cmds.map((argv) => inHost(ns, argv));
+}
+
+/** sshd in the foreground (so its pid is the one we started), logging to stderr. */
+export function sshdArgv(): string[] {
+  return ['/usr/sbin/sshd', '-D', '-e', '-o', 'PidFile=/run/sshd.pid'];
+}
+
+/** A host's dockerd with default paths (they are private to the host) and its own cgroup parent. */
+export function dockerdArgv(host: HostPlan): string[] {
+  return ['dockerd', '--cgroup-parent', host.cgroupParent, '--host', 'unix:///run/docker.sock'];
+}
+
+/** The runner side's dockerd, started only when none answers on the default socket. */
+export function runnerDockerdArgv(): string[] {
+  return ['dockerd', '--host', 'unix:///var/run/docker.sock'];
+}
+
+/** The registry serving with the given config file. */
+export function registryArgv(configPath: string): string[] {
+  return ['docker-registry', 'serve', configPath];
+}
+
+/** A new ed25519 key pair without passphrase at `path` (and `path`.pub). */
+export function keygenArgv(path: string, comment: string): string[] {
+  return ['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path];
+}
+
+/** A self-signed CA valid for ten years. */
+export function caArgv(key: string, cert: string, cn: string): string[] {
+  return [
+    'openssl',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '3650',
+    '-subj',
+    `/CN=${cn}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ];
+}
+
+/** A server certificate for `ip`, signed by the CA (the CSR comes on stdin from serverCsrArgv). */
+export function serverCsrArgv(key: string, ip: string): string[] {
+  return [
+    'openssl',
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-subj',
+    `/CN=${ip}`,
+  ];
+}
+
+/** Signs the CSR read from stdin for `ip` with the CA; the extension file names the IP SAN. */
+export function serverSignArgv(caKey: string, caCert: string, cert: string, extFile: string): string[] {
+  return [
+    'openssl',
+    'x509',
+    '-req',
+    '-CA',
+    caCert,
+    '-CAkey',
+    caKey,
+    '-CAcreateserial',
+    '-out',
+    cert,
+    '-days',
+    '3650',
+    '-extfile',
+    extFile,
+  ];
+}
+
+/** A bcrypt htpasswd line for `user`, the password read from stdin (never in argv). */
+export function htpasswdArgv(user: string): string[] {
+  return ['htpasswd', '-niB', user];
+}
+
+/** SSH options every sandbox connection uses: the instance key and strict host key checking. */
+export function sshOptions(key: string, knownHosts: string): string[] {
+  return [
+    '-i',
+    key,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=5',
+  ];
+}
+
+/** ssh to `address` as `user` running `remote`; ssh joins its words for the remote shell, so pass fixed words only. */
+export function sshArgv(
+  key: string,
+  knownHosts: string,
+  user: string,
+  address: string,
+  remote: string[],
+): string[] {
+  return ['ssh', ...sshOptions(key, knownHosts), `${user}@${address}`, '--', ...remote];
+}

@@ -1,0 +1,122 @@
+/**
+ * A host's private file system view: a mount namespace (and UTS namespace for its hostname) bound
+ * onto files, in which per-host copies of /etc, /root, /home, /srv, /tmp, /var/log, /var/lib/docker and
+ * /var/lib/caddy are mounted and /run is a fresh tmpfs. sshd and dockerd start inside it, so remote
+ * sessions (useradd, authorized_keys, docker, docker-compose, caddy) see the host's own files.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostMounts, keygenArgv, namespacesCreate, namespacesOf } from './commands.ts';
+import { run, runAll, tryRun } from './exec.ts';
+import type { HostPaths, Layout } from './layout.ts';
+import { PRIVATE_DIRS } from './layout.ts';
+import type { HostPlan, SandboxPlan } from './plan.ts';
+
+/** Mount points of this process's mount namespace, with their file system type. */
+function mountPoints(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const parts = line.split(' ');
+    const sep = parts.indexOf('-');
+    if (sep < 0) continue;
+    // Mount points escape spaces and the like as octal.
+    out.set(
+      parts[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))),
+      parts[sep + 1]!,
+    );
+  }
+  return out;
+}
+
+/** Bind-mounts the namespace directory onto itself, private, so namespace files can be bound in it. */
+export async function ensureNsDir(layout: Layout): Promise<void> {
+  mkdirSync(layout.nsDir, { recursive: true, mode: 0o700 });
+  if (mountPoints().has(layout.nsDir)) return;
+  await run(['mount', '--bind', layout.nsDir, layout.nsDir]);
+  await run(['mount', '--make-private', layout.nsDir]);
+}
+
+/** Unmounts the namespace directory (after every host's namespace files are gone). */
+export async function releaseNsDir(layout: Layout): Promise<void> {
+  const mounts = mountPoints();
+  for (const [path, type] of mounts) {
+    if (type === 'nsfs' && path.startsWith(`${layout.nsDir}/`)) await tryRun(['umount', path]);
+  }
+  if (mounts.has(layout.nsDir)) await tryRun(['umount', layout.nsDir]);
+}
+
+/** True when the host's mount and UTS namespaces are alive (bound onto their files). */
+export function namespacesAlive(paths: HostPaths): boolean {
+  const mounts = mountPoints();
+  return mounts.get(paths.mntNs) === 'nsfs' && mounts.get(paths.utsNs) === 'nsfs';
+}
+
+/** What the host's private /etc and /root get on top of the copy of the machine's. */
+export interface HostFiles {
+  hostname: string;
+  /** Public key of the runner, authorized for root. */
+  authorizedKey: string;
+  /** CA certificate the host's dockerd trusts for the registry. */
+  registryCa: string;
+}
+
+/** Creates the host's directories from copies of the machine's /etc plus its own host key; returns its host public key. */
+export async function prepareHostRoot(
+  plan: SandboxPlan,
+  paths: HostPaths,
+  files: HostFiles,
+): Promise<string> {
+  const etc = join(paths.root, 'etc');
+  if (!existsSync(join(etc, 'ssh', 'ssh_host_ed25519_key.pub'))) {
+    rmSync(paths.root, { recursive: true, force: true });
+    mkdirSync(paths.root, { recursive: true, mode: 0o755 });
+    // A full copy, not file binds: useradd and friends replace /etc/passwd by rename.
+    await run(['cp', '-a', '/etc', etc]);
+    for (const { dir } of PRIVATE_DIRS) mkdirSync(join(paths.root, dir), { recursive: true });
+    await run(['chmod', '1777', join(paths.root, 'tmp')]);
+    await run(['chmod', '0700', join(paths.root, 'root')]);
+    for (const f of ['ssh_host_rsa_key', 'ssh_host_ecdsa_key', 'ssh_host_ed25519_key']) {
+      rmSync(join(etc, 'ssh', f), { force: true });
+      rmSync(join(etc, 'ssh', `${f}.pub`), { force: true });
+    }
+    // Identities must not be shared: dockerd derives its ID from key.json, systemd-style tools use machine-id.
+    rmSync(join(etc, 'docker', 'key.json'), { force: true });
+    rmSync(join(etc, 'docker', 'certs.d'), { recursive: true, force: true });
+    writeFileSync(join(etc, 'machine-id'), `${randomBytes(16).toString('hex')}\n`);
+    await run(keygenArgv(join(etc, 'ssh', 'ssh_host_ed25519_key'), `root@${files.hostname}`));
+  }
+  writeFileSync(join(etc, 'hostname'), `${files.hostname}\n`);
+  const others = plan.hosts.map((h) => `${h.address}\t${h.name}`).join('\n');
+  writeFileSync(join(etc, 'hosts'), `127.0.0.1\tlocalhost\n${others}\n`);
+  const ssh = join(paths.root, 'root', '.ssh');
+  mkdirSync(ssh, { recursive: true, mode: 0o700 });
+  const authorized = join(ssh, 'authorized_keys');
+  const current = existsSync(authorized) ? readFileSync(authorized, 'utf8') : '';
+  if (!current.includes(files.authorizedKey.trim())) {
+    writeFileSync(authorized, `${current}${files.authorizedKey.trim()}\n`, { mode: 0o600 });
+  }
+  const certs = join(etc, 'docker', 'certs.d', plan.registry);
+  mkdirSync(certs, { recursive: true });
+  writeFileSync(join(certs, 'ca.crt'), files.registryCa);
+  const pub = readFileSync(join(etc, 'ssh', 'ssh_host_ed25519_key.pub'), 'utf8').trim();
+  return pub.split(' ').slice(0, 2).join(' ');
+}
+
+/** Creates the host's mount and UTS namespaces and mounts its private directories in them. */
+export async function createNamespaces(host: HostPlan, paths: HostPaths): Promise<void> {
+  await removeNamespaces(paths);
+  writeFileSync(paths.mntNs, '');
+  writeFileSync(paths.utsNs, '');
+  await run(namespacesCreate(paths));
+  await runAll(hostMounts(namespacesOf(host, paths), paths, host.name));
+}
+
+/** Unbinds the host's namespace files (the namespaces die with their last process) and deletes them. */
+export async function removeNamespaces(paths: HostPaths): Promise<void> {
+  const mounts = mountPoints();
+  for (const f of [paths.mntNs, paths.utsNs]) {
+    if (mounts.has(f)) await run(['umount', f]);
+    rmSync(f, { force: true });
+  }
+}

@@ -1,0 +1,63 @@
+/** The Ansible inventories of a sandbox instance: one per environment, every host also in group `web`. */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { type HostPlan, hostsByEnv, type SandboxPlan } from './plan.ts';
+
+const MARKER = '# Written by `slipway sandbox up`';
+
+/** Paths the inventory refers to, as they should appear in it (repo-relative or absolute). */
+export interface InventoryRefs {
+  sshKey: string;
+  knownHosts: string;
+  registryCa: string;
+  registryCredentials: string;
+}
+
+/** hosts.yml of one environment. */
+export function renderHostsYml(plan: SandboxPlan, hosts: readonly HostPlan[]): string {
+  const entries = Object.fromEntries(
+    hosts.map((h) => [h.name, { ansible_host: h.address, ansible_port: 22, ansible_user: 'root' }]),
+  );
+  return `${MARKER} (instance ${plan.name}): regenerated on every up.\n${stringify({
+    all: { children: { web: { hosts: entries } } },
+  })}`;
+}
+
+/** group_vars/all.yml of every environment: how to reach the hosts and the registry. */
+export function renderGroupVars(plan: SandboxPlan, refs: InventoryRefs): string {
+  return `${MARKER} (instance ${plan.name}): regenerated on every up.\n${stringify({
+    ansible_ssh_private_key_file: refs.sshKey,
+    ansible_python_interpreter: '/usr/bin/python3',
+    slipway_known_hosts: refs.knownHosts,
+    slipway_registry: plan.registry,
+    slipway_registry_ca: refs.registryCa,
+    slipway_registry_credentials: refs.registryCredentials,
+  })}`;
+}
+
+/** Writes `<root>/<env>/hosts.yml` and `group_vars/all.yml` per environment; drops envs it wrote before that are gone. */
+export function writeInventories(root: string, plan: SandboxPlan, refs: InventoryRefs): string[] {
+  const envs = hostsByEnv(plan);
+  if (existsSync(root)) {
+    for (const env of readdirSync(root)) {
+      const file = join(root, env, 'hosts.yml');
+      if (!envs.has(env) && existsSync(file) && readFileSync(file, 'utf8').startsWith(MARKER)) {
+        rmSync(join(root, env), { recursive: true, force: true });
+      }
+    }
+  }
+  const written: string[] = [];
+  for (const [env, hosts] of envs) {
+    mkdirSync(join(root, env, 'group_vars'), { recursive: true });
+    writeFileSync(join(root, env, 'hosts.yml'), renderHostsYml(plan, hosts));
+    writeFileSync(join(root, env, 'group_vars', 'all.yml'), renderGroupVars(plan, refs));
+    written.push(join(root, env));
+  }
+  return written;
+}
+
+/** known_hosts lines: one per host, `address keytype key`. */
+export function renderKnownHosts(entries: ReadonlyArray<{ address: string; hostKey: string }>): string {
+  return entries.map((e) => `${e.address} ${e.hostKey}\n`).join('');
+}
