@@ -1,5 +1,6 @@
 import { constants } from 'node:os';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
+import { escalate, killGroup } from './process-group.ts';
 import type { ExecOptions, ExecResult } from './transport.ts';
 import { TransportError, TransportTimeoutError } from './transport.ts';
 
@@ -14,9 +15,20 @@ export function withEnv(argv: readonly string[], env: Record<string, string> | u
   return ['env', '--', ...assignments, ...argv];
 }
 
+/** How a transport stops a command on timeout or abort. */
+export interface StopHooks {
+  /** Called once the process exists (e.g. to watch its output). */
+  onSpawn?(child: ResultPromise): void;
+  /** Delivers one signal of the escalation; default: the local process group. */
+  send?(signal: NodeJS.Signals, child: ResultPromise): Promise<void> | void;
+}
+
+/** Grace period between SIGTERM and SIGKILL when a command is stopped. */
+export const KILL_GRACE_MS = 2000;
+
 /**
- * Runs a local process for a transport (the ssh client, or the command itself) and maps timeout
- * and abort to errors naming `host`; a non-zero exit is returned as a result.
+ * Runs a local process (detached, so its whole group can be signalled) for a transport, and maps
+ * timeout and abort to errors naming `host`; a non-zero exit is returned as a result.
  */
 export async function runProcess(
   host: string,
@@ -24,25 +36,42 @@ export async function runProcess(
   args: readonly string[],
   shownArgv: readonly string[],
   opts: ExecOptions = {},
+  hooks: StopHooks = {},
 ): Promise<ExecResult> {
-  const result = await execa(file, args, {
+  opts.signal?.throwIfAborted();
+  const child = execa(file, args, {
     reject: false,
     stripFinalNewline: false,
-    extendEnv: true,
+    detached: true,
     ...(opts.stdin === undefined ? { stdin: 'ignore' as const } : { input: opts.stdin }),
-    ...(opts.timeoutMs === undefined ? {} : { timeout: opts.timeoutMs }),
-    ...(opts.signal === undefined ? {} : { cancelSignal: opts.signal }),
-    forceKillAfterDelay: 2000,
   });
-  if (result.timedOut) throw new TransportTimeoutError(host, shownArgv, opts.timeoutMs ?? 0);
-  if (result.isCanceled) throw opts.signal?.reason ?? new TransportError(host, 'canceled');
+  hooks.onSpawn?.(child);
+  let stopped: 'timeout' | 'abort' | undefined;
+  const stop = (why: 'timeout' | 'abort') => {
+    if (stopped) return;
+    stopped = why;
+    const send = hooks.send ?? ((signal: NodeJS.Signals) => killGroup(child.pid, signal));
+    void escalate((s) => send(s, child), ['SIGTERM', 'SIGKILL'], KILL_GRACE_MS, child).catch(() => {
+      killGroup(child.pid, 'SIGKILL');
+    });
+  };
+  const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), opts.timeoutMs);
+  const onAbort = () => stop('abort');
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const result = await child;
+  clearTimeout(timer);
+  opts.signal?.removeEventListener('abort', onAbort);
+
+  if (stopped === 'timeout') throw new TransportTimeoutError(host, shownArgv, opts.timeoutMs ?? 0);
+  if (stopped === 'abort') throw opts.signal?.reason ?? new TransportError(host, 'canceled');
+  const stdout = String(result.stdout);
+  const stderr = String(result.stderr);
   // Killed by a signal (not ours): report it the way a shell would, as 128 + signal number.
   if (result.exitCode === undefined && result.signal) {
-    const exitCode = 128 + (constants.signals[result.signal] ?? 0);
-    return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode };
+    return { stdout, stderr, exitCode: 128 + (constants.signals[result.signal] ?? 0) };
   }
   if (result.exitCode === undefined) {
     throw new TransportError(host, `could not run ${file}: ${result.originalMessage || result.shortMessage}`);
   }
-  return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode };
+  return { stdout, stderr, exitCode: result.exitCode };
 }

@@ -1,13 +1,18 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { atomicWrite } from './commands/files.ts';
-import { runProcess, withEnv } from './exec-process.ts';
+import { KILL_GRACE_MS, runProcess, withEnv } from './exec-process.ts';
+import { killGroup } from './process-group.ts';
 import { shellQuote } from './shell-quote.ts';
 import { renderSshConfig, type SshTarget } from './ssh-config.ts';
 import type { ExecOptions, ExecResult, ForwardedSocket, Transport, UploadOptions } from './transport.ts';
 import { CommandFailedError, TransportError } from './transport.ts';
+
+const PID_TAG = 'slipway-remote-pid:';
+const PID_LINE = new RegExp(`^${PID_TAG}(\\d+)\n`, 'm');
 
 /** Tuning of an SshTransport. */
 export interface SshTransportOptions {
@@ -77,7 +82,40 @@ export class SshTransport implements Transport {
     // ControlMaster=auto: should the master have gone away (idle persist expired), the next
     // command quietly becomes the new master instead of failing.
     const mux = ['-o', 'ControlMaster=auto', '-o', `ControlPersist=${this.#persistSec}`];
-    const result = await runProcess(this.host, 'ssh', [...this.#args(dir, mux), command], argv, opts);
+    // Killing the local mux client does not stop the remote command (the master holds its stdio),
+    // so the remote shell first reports its pid, which sshd made a process group leader (setsid),
+    // and a stop signals that group remotely. The prefix is constant; user data stay quoted.
+    const line = `echo "${PID_TAG}$$" >&2; exec ${command}`;
+    let remotePid: number | undefined;
+    const pidKnown = Promise.withResolvers<void>();
+    const result = await runProcess(this.host, 'ssh', [...this.#args(dir, mux), line], argv, opts, {
+      onSpawn: (child) => {
+        let head = '';
+        const watch = (chunk: Buffer) => {
+          head += chunk.toString('latin1');
+          const m = PID_LINE.exec(head);
+          if (m || head.length > 65536) child.stderr?.off('data', watch);
+          if (m) remotePid = Number(m[1]);
+          if (m) pidKnown.resolve();
+        };
+        child.stderr?.on('data', watch);
+        child.finally(() => pidKnown.resolve());
+      },
+      send: async (signal, child) => {
+        // A stop may come before the remote shell has started; give it a moment to say its pid.
+        await Promise.race([pidKnown.promise, sleep(KILL_GRACE_MS)]);
+        if (remotePid !== undefined) {
+          const kill = shellQuote(['kill', '-s', signal.slice(3), '--', `-${remotePid}`]);
+          await execa('ssh', [...this.#args(dir, []), kill], {
+            reject: false,
+            stdin: 'ignore',
+            timeout: KILL_GRACE_MS,
+          });
+        }
+        if (signal === 'SIGKILL' || remotePid === undefined) killGroup(child.pid, signal);
+      },
+    });
+    result.stderr = result.stderr.replace(PID_LINE, '');
     // 255 is ssh's own failure code, but a remote command may exit 255 too: ask the master.
     if (result.exitCode === 255 && !(await this.#masterAlive(dir))) {
       this.#connected = undefined;

@@ -12,7 +12,7 @@ export interface ThrowawaySshd {
   port: number;
   /** Client private key accepted by this sshd. */
   sshKey: string;
-  /** known_hosts holding this sshd's host key as `[127.0.0.1]:port`. */
+  /** known_hosts holding this sshd's host key as `[127.0.0.1]:port` and `[127.0.0.2]:port` (a second name, e.g. for a jump host). */
   knownHosts: string;
   /** The sshd as an inventory host named `name`. */
   inventoryHost(name?: string): InventoryHost;
@@ -65,7 +65,7 @@ export async function startThrowawaySshd(): Promise<ThrowawaySshd> {
 
   const writeKnownHosts = async () => {
     const pub = (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
-    await writeFile(knownHosts, `[127.0.0.1]:${port} ${pub}\n`);
+    await writeFile(knownHosts, `[127.0.0.1]:${port},[127.0.0.2]:${port} ${pub}\n`);
   };
   const start = async () => {
     port ||= await freePort();
@@ -74,6 +74,7 @@ export async function startThrowawaySshd(): Promise<ThrowawaySshd> {
       [
         `Port ${port}`,
         'ListenAddress 127.0.0.1',
+        'ListenAddress 127.0.0.2',
         `HostKey ${hostKey}`,
         `PidFile ${join(dir, 'sshd.pid')}`,
         `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,

@@ -26,6 +26,18 @@ export function mkdirP(path: string, opts: { mode?: number; owner?: string; grou
   return [...argv, '--', absolute(path)];
 }
 
+/** Copies a file already on the host to `dest` with a mode (and owner) set. */
+export function installFile(
+  src: string,
+  dest: string,
+  opts: { mode: number; owner?: string; group?: string },
+): string[] {
+  const argv = ['install', '-m', modeString(opts.mode)];
+  if (opts.owner !== undefined) argv.push('-o', opts.owner);
+  if (opts.group !== undefined) argv.push('-g', opts.group);
+  return [...argv, '--', absolute(src), absolute(dest)];
+}
+
 /** Removes files (never directories); missing files are not an error. */
 export function rmFiles(...paths: string[]): string[] {
   return ['rm', '-f', '--', ...paths.map(absolute)];

@@ -1,0 +1,32 @@
+import type { InventoryHost } from '../config/types.ts';
+import { type TransportContext, transportFor } from './from-inventory.ts';
+import type { Transport } from './transport.ts';
+
+/** The transports of one run: one per host, created on first use, all closed by `closeAll()`. */
+export class TransportPool {
+  readonly #ctx: TransportContext;
+  readonly #make: (host: InventoryHost, ctx: TransportContext) => Transport;
+  readonly #transports = new Map<string, Transport>();
+
+  constructor(ctx: TransportContext, make = transportFor) {
+    this.#ctx = ctx;
+    this.#make = make;
+  }
+
+  /** The run's transport for `host` (the same connection every time). */
+  get(host: InventoryHost): Transport {
+    let t = this.#transports.get(host.name);
+    if (!t) {
+      t = this.#make(host, this.#ctx);
+      this.#transports.set(host.name, t);
+    }
+    return t;
+  }
+
+  /** Closes every connection (SSH masters exit); safe to call more than once. */
+  async closeAll(): Promise<void> {
+    const all = [...this.#transports.values()];
+    this.#transports.clear();
+    await Promise.allSettled(all.map((t) => t.close()));
+  }
+}

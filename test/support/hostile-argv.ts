@@ -1,0 +1,40 @@
+/** A file the hostile values try to create: it must never exist. */
+export const PWNED_MARKER = '/tmp/slipway-pwned';
+
+/** Values a remote shell must never interpret (spaces, quotes, substitutions, newlines, unicode, dashes). */
+export const HOSTILE = [
+  'plain',
+  'two words',
+  '  leading and trailing  ',
+  "single'quote",
+  "''",
+  '"double"',
+  '$(touch /tmp/slipway-pwned)',
+  '`touch /tmp/slipway-pwned`',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion that must stay literal
+  '${HOME}',
+  '$HOME',
+  'line\nbreak',
+  '\n',
+  'tab\there',
+  'cr\rlf',
+  'ünïcødé ✓ 🚀 日本',
+  '-rf',
+  '--',
+  '-',
+  '',
+  '*',
+  '?',
+  '[a-z]',
+  '~',
+  '~root',
+  '\\',
+  "\\'",
+  ';|&><',
+  '!',
+  '#comment',
+  'a=b',
+  '%s',
+  '{a,b}',
+  '\x01\x1b[31m',
+];

@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest';
+import * as compose from '../../../src/remote/commands/compose.ts';
+import * as docker from '../../../src/remote/commands/docker.ts';
+import * as files from '../../../src/remote/commands/files.ts';
+import * as users from '../../../src/remote/commands/users.ts';
+import { HOSTILE } from '../../support/hostile-argv.ts';
+
+// Golden argv: any change here changes what runs on every server, so it must be deliberate.
+describe('docker commands', () => {
+  it('pins argv', () => {
+    expect(docker.login('registry.example.com:5000', 'ci')).toEqual([
+      'docker',
+      'login',
+      '--username',
+      'ci',
+      '--password-stdin',
+      '--',
+      'registry.example.com:5000',
+    ]);
+    expect(docker.logout('r:5000')).toEqual(['docker', 'logout', '--', 'r:5000']);
+    expect(docker.pull('r/app@sha256:abc')).toEqual(['docker', 'pull', '--quiet', '--', 'r/app@sha256:abc']);
+    expect(docker.inspect('container', 'web-1', 'web-2')).toEqual([
+      'docker',
+      'inspect',
+      '--type',
+      'container',
+      '--',
+      'web-1',
+      'web-2',
+    ]);
+    expect(docker.ps({ labels: { 'dev.slipway.app': 'web' } })).toEqual([
+      'docker',
+      'ps',
+      '--all',
+      '--no-trunc',
+      '--filter',
+      'label=dev.slipway.app=web',
+      '--format',
+      '{{json .}}',
+    ]);
+    expect(docker.stop(['a'], 5)).toEqual(['docker', 'stop', '--time', '5', '--', 'a']);
+    expect(docker.rm(['a', 'b'], { force: true })).toEqual(['docker', 'rm', '--force', '--', 'a', 'b']);
+    expect(docker.rm(['a'])).toEqual(['docker', 'rm', '--', 'a']);
+    expect(docker.rmi(['r/app:1'])).toEqual(['docker', 'image', 'rm', '--', 'r/app:1']);
+    expect(docker.imagePrune({ all: true, labels: { 'dev.slipway.app': 'web' }, until: '24h' })).toEqual([
+      'docker',
+      'image',
+      'prune',
+      '--force',
+      '--all',
+      '--filter',
+      'label=dev.slipway.app=web',
+      '--filter',
+      'until=24h',
+    ]);
+    expect(docker.serverVersion()).toEqual(['docker', 'version', '--format', '{{.Server.Version}}']);
+  });
+
+  it('never puts a password in argv', () => {
+    expect(docker.login('r', 'u').join(' ')).not.toMatch(/--password(?!-stdin)/);
+  });
+});
+
+describe('compose commands', () => {
+  const v2: compose.ComposeProject = { flavor: 'v2', name: 'web-prod', files: ['/srv/web/compose.yml'] };
+  const v1: compose.ComposeProject = { ...v2, flavor: 'v1', directory: '/srv/web' };
+
+  it('pins v2 argv', () => {
+    expect(compose.detect('v2')).toEqual(['docker', 'compose', 'version', '--short']);
+    const p = ['docker', 'compose', '--project-name', 'web-prod', '--file', '/srv/web/compose.yml'];
+    expect(compose.config(v2)).toEqual([...p, 'config', '--quiet']);
+    expect(compose.pull(v2)).toEqual([...p, 'pull', '--quiet']);
+    expect(compose.up(v2)).toEqual([...p, 'up', '--detach', '--no-color', '--remove-orphans']);
+    expect(compose.up(v2, { services: ['web'], removeOrphans: false })).toEqual([
+      ...p,
+      'up',
+      '--detach',
+      '--no-color',
+      '--',
+      'web',
+    ]);
+    expect(compose.down(v2, { volumes: true, timeoutSec: 3 })).toEqual([
+      ...p,
+      'down',
+      '--remove-orphans',
+      '--volumes',
+      '--timeout',
+      '3',
+    ]);
+    expect(compose.ps(v2)).toEqual([...p, 'ps', '--all', '--format', 'json']);
+  });
+
+  it('pins v1 argv, with ps answered by docker through the project label', () => {
+    expect(compose.detect('v1')).toEqual(['docker-compose', 'version', '--short']);
+    const p = [
+      'docker-compose',
+      '--project-name',
+      'web-prod',
+      '--file',
+      '/srv/web/compose.yml',
+      '--project-directory',
+      '/srv/web',
+    ];
+    expect(compose.up(v1)).toEqual([...p, 'up', '--detach', '--no-color', '--remove-orphans']);
+    expect(compose.down(v1)).toEqual([...p, 'down', '--remove-orphans']);
+    expect(compose.ps(v1)).toEqual([
+      'docker',
+      'ps',
+      '--all',
+      '--no-trunc',
+      '--filter',
+      'label=com.docker.compose.project=web-prod',
+      '--format',
+      '{{json .}}',
+    ]);
+  });
+
+  it('rejects project names compose would mangle, and missing files', () => {
+    expect(() => compose.up({ ...v2, name: 'Web Prod' })).toThrow(/project name/);
+    expect(() => compose.up({ ...v2, name: '-x' })).toThrow(/project name/);
+    expect(() => compose.up({ ...v2, files: [] })).toThrow(/no compose file/);
+  });
+});
+
+describe('file commands', () => {
+  it('pins argv', () => {
+    expect(files.mkdirP('/srv/app', { mode: 0o750, owner: 'deploy', group: 'docker' })).toEqual([
+      'install',
+      '-d',
+      '-m',
+      '0750',
+      '-o',
+      'deploy',
+      '-g',
+      'docker',
+      '--',
+      '/srv/app',
+    ]);
+    expect(files.mkdirP('/srv/app')).toEqual(['install', '-d', '--', '/srv/app']);
+    expect(files.installFile('/tmp/a', '/srv/b', { mode: 0o600, owner: 'root' })).toEqual([
+      'install',
+      '-m',
+      '0600',
+      '-o',
+      'root',
+      '--',
+      '/tmp/a',
+      '/srv/b',
+    ]);
+    expect(files.rmFiles('/a', '/b')).toEqual(['rm', '-f', '--', '/a', '/b']);
+    expect(files.rmTree('/srv/old')).toEqual(['rm', '-rf', '--', '/srv/old']);
+    expect(files.cat('/etc/hostname')).toEqual(['cat', '--', '/etc/hostname']);
+    expect(files.readlink('/srv/current')).toEqual(['readlink', '--', '/srv/current']);
+    expect(files.stat('/srv/.env')).toEqual(['stat', '-c', '%a %U %G %s', '--', '/srv/.env']);
+    expect(files.symlink('releases/2', '/srv/current')).toEqual([
+      'ln',
+      '-sfn',
+      '--',
+      'releases/2',
+      '/srv/current',
+    ]);
+    expect(files.rename('/a', '/b')).toEqual(['mv', '-f', '-T', '--', '/a', '/b']);
+    const write = files.atomicWrite('/srv/.env', { mode: 0o600, owner: 'deploy' });
+    expect(write.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(write.slice(3)).toEqual(['slipway-write', '/srv/.env', '0600', 'deploy']);
+  });
+
+  it('refuses relative paths and removing /', () => {
+    expect(() => files.cat('etc/passwd')).toThrow(/absolute/);
+    expect(() => files.rmTree('/')).toThrow(/refusing/);
+    expect(() => files.rmTree('//')).toThrow(/refusing/);
+    expect(() => files.modeString(0o10000)).toThrow(/mode/);
+  });
+
+  it('formats modes and owners', () => {
+    expect(files.modeString(0o644)).toBe('0644');
+    expect(files.modeString(0o4755)).toBe('04755');
+    expect(files.ownerSpec('a', 'b')).toBe('a:b');
+    expect(files.ownerSpec(undefined, 'b')).toBe(':b');
+    expect(files.ownerSpec('a')).toBe('a');
+    expect(files.ownerSpec()).toBe('');
+  });
+});
+
+describe('user commands', () => {
+  it('pins argv', () => {
+    expect(users.id('deploy')).toEqual(['id', '--', 'deploy']);
+    expect(users.passwdEntry('deploy')).toEqual(['getent', 'passwd', '--', 'deploy']);
+    expect(
+      users.useradd('deploy', { shell: '/bin/bash', groups: ['docker', 'adm'], comment: 'CI deploy' }),
+    ).toEqual([
+      'useradd',
+      '--create-home',
+      '--shell',
+      '/bin/bash',
+      '--comment',
+      'CI deploy',
+      '--groups',
+      'docker,adm',
+      '--',
+      'deploy',
+    ]);
+    expect(users.addToGroups('deploy', ['docker'])).toEqual([
+      'usermod',
+      '--append',
+      '--groups',
+      'docker',
+      '--',
+      'deploy',
+    ]);
+  });
+
+  it('rejects group names that would split the list', () => {
+    expect(() => users.addToGroups('u', ['a,b'])).toThrow(/group/);
+  });
+});
+
+describe('builders pass hostile values through as single argv elements', () => {
+  it.each(HOSTILE.filter((h) => h !== ''))('%j', (value) => {
+    expect(docker.pull(value).at(-1)).toBe(value);
+    expect(users.id(value).at(-1)).toBe(value);
+    expect(files.cat(`/${value}`).at(-1)).toBe(`/${value}`);
+    expect(docker.ps({ labels: { k: value } })).toContain(`label=k=${value}`);
+  });
+});
