@@ -10,19 +10,23 @@ export interface ConvergeResult {
   conflicts: number;
 }
 
-/** Makes the live config equal `desired` in one reload, retrying on a stale ETag (re-read, re-plan). */
+/**
+ * Makes the live config equal the desired one in one reload, retrying on a stale ETag: re-read, re-plan
+ * (`desired` may be a function of the live config, e.g. to keep live upstreams), write again.
+ */
 export async function convergeConfig(
   admin: CaddyAdmin,
-  desired: CaddyJson,
+  desired: CaddyJson | ((live: unknown) => CaddyJson),
   opts: { host?: string; attempts?: number } = {},
 ): Promise<ConvergeResult> {
   const attempts = opts.attempts ?? 5;
   for (let conflicts = 0; ; conflicts++) {
     const live = await admin.get('/config/');
-    const changes = diffCaddyConfig(live.value, desired, opts.host);
+    const want = typeof desired === 'function' ? desired(live.value) : desired;
+    const changes = diffCaddyConfig(live.value, want, opts.host);
     if (changes.length === 0) return { changes, conflicts };
     try {
-      await admin.putConfig(desired, live.etag);
+      await admin.putConfig(want, live.etag);
       return { changes, conflicts };
     } catch (err) {
       if (!(err instanceof CaddyConflictError) || conflicts + 1 >= attempts) throw err;

@@ -1,0 +1,147 @@
+import type { z } from 'zod';
+import { convergeConfig } from '../caddy/apply.ts';
+import { diffCaddyConfig } from '../caddy/diff.ts';
+import { type HostAdmin, openHostAdmin } from '../caddy/host-admin.ts';
+import { liveAppUpstreams } from '../caddy/live-upstreams.ts';
+import { ADMIN_SOCKET, type CaddyJson, renderCaddyConfig } from '../caddy/render.ts';
+import type { Sites } from '../config/schema/sites.ts';
+import type { caddyStep } from '../config/schema/steps.ts';
+import type { Inventory, InventoryHost } from '../config/types.ts';
+import { allOk, forEachHost } from '../remote/fanout.ts';
+import { TransportPool } from '../remote/pool.ts';
+import type { Change, HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
+
+/** The `caddy` step as written in a pipeline. */
+export type CaddyStep = z.infer<typeof caddyStep>;
+
+/** Installs and starts Caddy on hosts where it does not answer (roles/caddy through the Ansible wrapper). */
+export type CaddyInstaller = (ctx: StepContext, hosts: readonly InventoryHost[]) => Promise<void>;
+
+const PARALLEL = 8;
+
+/** The hosts a step's `hosts:` names: a group of the inventory (`all` included) or one host. */
+function targetHosts(inventory: Inventory | undefined, pattern: string): InventoryHost[] {
+  if (!inventory)
+    throw new Error('the caddy step needs a job with an environment (its inventory lists the hosts)');
+  const names = inventory.groups.get(pattern) ?? (inventory.hosts.has(pattern) ? [pattern] : undefined);
+  if (pattern === 'all' && !names) return [...inventory.hosts.values()];
+  if (!names)
+    throw new Error(`hosts "${pattern}" is neither a group nor a host of inventory ${inventory.environment}`);
+  return names.map((n) => inventory.hosts.get(n)!);
+}
+
+function sitesOf(ctx: StepContext, step: CaddyStep): Sites {
+  if (!ctx.repo.sites)
+    throw new Error(`${step.caddy.sites} is missing: the caddy step renders Caddy's config from it`);
+  return ctx.repo.sites;
+}
+
+/** Where a host's admin socket is: inventory var `caddy_admin_socket` (the role reads the same var). */
+function socketOf(host: InventoryHost): string {
+  const v = host.vars['caddy_admin_socket'];
+  return typeof v === 'string' && v.startsWith('/') ? v : ADMIN_SOCKET;
+}
+
+function portsOf(host: InventoryHost): { http: number; https: number } {
+  const port = (name: string, fallback: number) => {
+    const v = Number(host.vars[name] ?? fallback);
+    if (!Number.isInteger(v) || v < 1 || v > 65535)
+      throw new Error(`${host.name}: ${name} must be a port number`);
+    return v;
+  };
+  return { http: port('caddy_http_port', 80), https: port('caddy_https_port', 443) };
+}
+
+/** The desired config of a host given its live one (app upstreams stay as the last deploy set them). */
+function desiredFor(sites: Sites, environment: string, host: InventoryHost): (live: unknown) => CaddyJson {
+  const target = { name: host.name, groups: host.groups };
+  const fixed = { sites, environment, host: target, adminSocket: socketOf(host), ports: portsOf(host) };
+  return (live) => renderCaddyConfig({ ...fixed, upstreams: liveAppUpstreams(live, fixed) });
+}
+
+const INSTALL: Omit<Change, 'host'> = { action: 'run', subject: 'install and start Caddy (roles/caddy)' };
+
+/** The `caddy` step kind, with the installer the engine wires in (roles/caddy through the Ansible wrapper). */
+export function caddyHandler(install: CaddyInstaller): StepHandler<CaddyStep> {
+  const perHost = async <T>(
+    ctx: StepContext,
+    step: CaddyStep,
+    pool: TransportPool,
+    fn: (h: HostAdmin, host: InventoryHost, desired: (live: unknown) => CaddyJson) => Promise<T>,
+  ): Promise<Map<string, T>> => {
+    const inventory = ctx.inventory;
+    const sites = sitesOf(ctx, step);
+    const outcomes = await forEachHost(
+      targetHosts(inventory, step.caddy.hosts),
+      PARALLEL,
+      async (host) => {
+        const h = await openHostAdmin(pool.get(host), ctx.signal, socketOf(host));
+        try {
+          return await fn(h, host, desiredFor(sites, inventory!.environment, host));
+        } finally {
+          await h.close();
+        }
+      },
+      { signal: ctx.signal },
+    );
+    return allOk(outcomes);
+  };
+  // One SSH connection per host for the whole step.
+  const withPool = async <T>(ctx: StepContext, fn: (pool: TransportPool) => Promise<T>): Promise<T> => {
+    const pool = new TransportPool({ root: ctx.repo.root });
+    try {
+      return await fn(pool);
+    } finally {
+      await pool.closeAll();
+    }
+  };
+
+  const applyWith = async (ctx: StepContext, step: CaddyStep, pool: TransportPool): Promise<StepResult> => {
+    // Probe first, install where Caddy does not answer, then converge every host.
+    const down = await perHost(ctx, step, pool, async (h, host) => {
+      if (h.live !== undefined) return false;
+      if (!step.caddy.install)
+        throw new Error(`${host.name}: Caddy does not answer (${h.down}) and install is false`);
+      ctx.log(`Caddy does not answer (${h.down}): installing`, { host: host.name });
+      return true;
+    });
+    const missing = targetHosts(ctx.inventory, step.caddy.hosts).filter((h) => down.get(h.name));
+    if (missing.length > 0) await install(ctx, missing);
+
+    const statuses: Record<string, HostStatus> = {};
+    await perHost(ctx, step, pool, async (h, host, desired) => {
+      ctx.hostStatus(host.name, 'running');
+      try {
+        const { changes, conflicts } = await convergeConfig(h.admin, desired, { host: host.name });
+        if (conflicts > 0)
+          ctx.log(`config changed meanwhile: re-planned ${conflicts} time(s)`, { host: host.name });
+        for (const c of changes) ctx.log(`${c.action} ${c.subject}`, { host: host.name });
+        statuses[host.name] = changes.length > 0 || down.get(host.name) ? 'changed' : 'ok';
+        ctx.hostStatus(host.name, statuses[host.name]!);
+      } catch (err) {
+        // Caddy keeps serving its previous config when it refuses a new one; its message goes out verbatim.
+        statuses[host.name] = 'failed';
+        ctx.hostStatus(host.name, 'failed', err instanceof Error ? err.message : String(err));
+        throw err;
+      }
+    });
+    return { changed: Object.values(statuses).includes('changed'), hosts: statuses };
+  };
+
+  return {
+    kind: 'caddy',
+
+    plan: (ctx, step) =>
+      withPool(ctx, async (pool) => {
+        const byHost = await perHost(ctx, step, pool, async (h, host, desired) => {
+          if (h.live !== undefined) return diffCaddyConfig(h.live, desired(h.live), host.name);
+          if (!step.caddy.install)
+            throw new Error(`${host.name}: Caddy does not answer (${h.down}) and install is false`);
+          return [{ ...INSTALL, host: host.name }, ...diffCaddyConfig(null, desired(null), host.name)];
+        });
+        return [...byHost.values()].flat();
+      }),
+
+    apply: (ctx, step) => withPool(ctx, (pool) => applyWith(ctx, step, pool)),
+  };
+}
