@@ -20,7 +20,9 @@ describe('caddy step (plan and apply through SSH forwarding)', () => {
   const sites = sitesSchema.parse({
     tls: { issuer: 'internal' },
     sites: {
-      'app.test': { routes: [{ proxy: { app: 'web' } }, { path: '/go', redirect: { to: 'https://x.test/' } }] },
+      'app.test': {
+        routes: [{ proxy: { app: 'web' } }, { path: '/go', redirect: { to: 'https://x.test/' } }],
+      },
       'db-only.test': { hosts: 'db', routes: [{ custom: { handler: 'static_response', body: 'db' } }] },
     },
   });
@@ -84,7 +86,9 @@ describe('caddy step (plan and apply through SSH forwarding)', () => {
 
   it('shows a route edited by hand as drift on the host', async () => {
     const { value } = await caddy.admin.get();
-    await caddy.admin.load(JSON.parse(JSON.stringify(value).replace('https://x.test/', 'https://evil.test/')));
+    await caddy.admin.load(
+      JSON.parse(JSON.stringify(value).replace('https://x.test/', 'https://evil.test/')),
+    );
     const plan = await handler.plan(ctxFor(caddy.socket).ctx, step());
     expect(plan).toEqual([
       {
@@ -104,6 +108,8 @@ describe('caddy step (plan and apply through SSH forwarding)', () => {
       'change caddy settings (admin, servers, TLS)',
       'add site app.test',
     ]);
-    await expect(handler.plan(ctx, step(false))).rejects.toThrow(/web1: Caddy does not answer .* and install is false/);
+    await expect(handler.plan(ctx, step(false))).rejects.toThrow(
+      /web1: Caddy does not answer .* and install is false/,
+    );
   });
 });
