@@ -1,0 +1,322 @@
+// Checks that span files: jobs against inventories, access against keys, sites against pipelines.
+import { existsSync, realpathSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { suggestionHint } from './did-you-mean.ts';
+import { findCycle } from './job-graph.ts';
+import type { Access } from './schema/access.ts';
+import type { Pipeline } from './schema/pipeline.ts';
+import type { Project } from './schema/project.ts';
+import type { Sites } from './schema/sites.ts';
+import type { Step } from './schema/steps.ts';
+import type { ConfigError, Inventory, PublicKey } from './types.ts';
+import { type KeyPath, positionOf, type YamlSource } from './yaml-source.ts';
+import { dotted } from './zod-errors.ts';
+
+/** A validated file with its source, for positions. */
+export interface Loaded<T> {
+  src: YamlSource;
+  value: T;
+}
+
+/** Everything the cross-file checks look at. */
+export interface RepoParts {
+  root: string;
+  project?: Loaded<Project>;
+  pipelines: Loaded<Pipeline>[];
+  access?: Loaded<Access>;
+  sites?: Loaded<Sites>;
+  keys: Map<string, PublicKey>;
+  inventories: Map<string, Inventory>;
+  /** Environment -> inventory path shown in messages, for every environment looked up. */
+  inventoryPaths: Map<string, string>;
+  /** Environments whose inventory exists but did not parse (already reported). */
+  brokenInventories: Set<string>;
+}
+
+function err(
+  src: YamlSource,
+  path: KeyPath,
+  message: string,
+  hint: string,
+  at: 'key' | 'value' = 'value',
+): ConfigError {
+  return { ...positionOf(src, path, at), key: dotted(path), message, hint };
+}
+
+/** Host-targeting options of a step: [kind, hosts] when the step runs on an environment's hosts. */
+export function stepHosts(step: Step): [string, string | undefined] | undefined {
+  if ('deploy' in step) return ['deploy', step.deploy.hosts];
+  if ('ssh-keys' in step) return ['ssh-keys', step['ssh-keys'].hosts];
+  if ('caddy' in step) return ['caddy', step.caddy.hosts];
+  if ('ansible' in step) return ['ansible', step.ansible.hosts];
+  return undefined;
+}
+
+/** Repository paths a step reads, with the option key naming each. */
+function stepFiles(step: Step): [string, string][] {
+  if ('deploy' in step) return [['deploy.compose', step.deploy.compose]];
+  if ('build' in step) {
+    const files: [string, string][] = [['build.context', step.build.context]];
+    if (step.build.dockerfile) files.push(['build.dockerfile', step.build.dockerfile]);
+    return files;
+  }
+  if ('ansible' in step) return [['ansible.playbook', step.ansible.playbook]];
+  if ('ssh-keys' in step) return [['ssh-keys.access', step['ssh-keys'].access]];
+  if ('caddy' in step) return [['caddy.sites', step.caddy.sites]];
+  if ('run' in step && step.run.cwd) return [['run.cwd', step.run.cwd]];
+  return [];
+}
+
+function principalsCheck(
+  src: YamlSource,
+  path: KeyPath,
+  policy: { approvers: string[]; required: number },
+  project: Project | undefined,
+): ConfigError[] {
+  const people = new Set<string>();
+  let open = false;
+  for (const a of policy.approvers) {
+    if (!a.startsWith('@')) people.add(a);
+    else if (project?.teams[a]) for (const m of project.teams[a]) people.add(m);
+    else open = true; // team resolved by the forge at run time
+  }
+  if (open || policy.required <= people.size) return [];
+  return [
+    err(
+      src,
+      [...path, 'required'],
+      `${policy.required} approvals required but only ${people.size} approver${people.size === 1 ? '' : 's'} listed`,
+      'lower "required" or add approvers',
+    ),
+  ];
+}
+
+function inRepo(root: string, rel: string): 'ok' | 'missing' | 'escapes' {
+  const abs = join(root, rel);
+  if (!existsSync(abs)) return 'missing';
+  const real = realpathSync(abs);
+  const realRoot = realpathSync(root);
+  return real === realRoot || real.startsWith(realRoot + sep) ? 'ok' : 'escapes';
+}
+
+function pipelineChecks(p: Loaded<Pipeline>, parts: RepoParts): ConfigError[] {
+  const { src, value: pipeline } = p;
+  const errors: ConfigError[] = [];
+  const jobNames = Object.keys(pipeline.jobs);
+  const envNames = [...parts.inventoryPaths.keys()].filter(
+    (e) => parts.inventories.has(e) || parts.brokenInventories.has(e),
+  );
+  for (const [name, job] of Object.entries(pipeline.jobs)) {
+    const jp = ['jobs', name];
+    job.needs.forEach((dep, i) => {
+      if (!(dep in pipeline.jobs)) {
+        errors.push(
+          err(
+            src,
+            [...jp, 'needs', i],
+            `unknown job "${dep}"`,
+            suggestionHint(dep, jobNames, 'jobs in this pipeline'),
+          ),
+        );
+      }
+    });
+    const env = job.environment;
+    const inventory = env ? parts.inventories.get(env) : undefined;
+    if (env && !inventory && !parts.brokenInventories.has(env)) {
+      errors.push(
+        err(
+          src,
+          [...jp, 'environment'],
+          `environment "${env}" has no inventory (${parts.inventoryPaths.get(env) ?? `inventories/${env}`} not found)`,
+          suggestionHint(env, envNames, 'environments with an inventory'),
+        ),
+      );
+    }
+    if (job.approval)
+      errors.push(...principalsCheck(src, [...jp, 'approval'], job.approval, parts.project?.value));
+    job.steps.forEach((step, i) => {
+      const sp = [...jp, 'steps', i];
+      if ('approval' in step)
+        errors.push(...principalsCheck(src, [...sp, 'approval'], step.approval, parts.project?.value));
+      const targets = stepHosts(step);
+      if (targets) {
+        const [kind, hosts] = targets;
+        if (!env) {
+          errors.push(
+            err(
+              src,
+              [...sp, kind],
+              `a ${kind} step runs on hosts, but job "${name}" has no environment`,
+              'add "environment:" to the job',
+            ),
+          );
+        } else if (
+          inventory &&
+          hosts !== undefined &&
+          hosts !== 'all' &&
+          !inventory.groups.has(hosts) &&
+          !inventory.hosts.has(hosts)
+        ) {
+          const groups = [...inventory.groups.keys()].filter((g) => g !== 'ungrouped');
+          errors.push(
+            err(
+              src,
+              [...sp, kind, 'hosts'],
+              `host group "${hosts}" is not in the inventory of environment "${env}"`,
+              suggestionHint(hosts, groups, 'groups'),
+            ),
+          );
+        }
+      }
+      for (const [key, file] of stepFiles(step)) {
+        const state = inRepo(parts.root, file);
+        const at = [...sp, ...key.split('.')];
+        if (state === 'missing')
+          errors.push(
+            err(src, at, `"${file}" does not exist in the repository`, 'commit the file or fix the path'),
+          );
+        if (state === 'escapes')
+          errors.push(
+            err(
+              src,
+              at,
+              `"${file}" leads outside the repository (through a symlink)`,
+              'point it at a file inside the repository',
+            ),
+          );
+      }
+    });
+  }
+  const cycle = findCycle(pipeline.jobs);
+  if (cycle) {
+    errors.push(
+      err(
+        src,
+        ['jobs', cycle[0]!, 'needs'],
+        `needs form a cycle: ${cycle.join(' -> ')}`,
+        'remove one of these needs',
+      ),
+    );
+  }
+  return errors;
+}
+
+function accessChecks(access: Loaded<Access>, parts: RepoParts): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const keyNames = [...parts.keys.keys()];
+  const groups = new Set<string>(['all']);
+  for (const inv of parts.inventories.values()) {
+    for (const g of inv.groups.keys()) groups.add(g);
+    for (const h of inv.hosts.keys()) groups.add(h);
+  }
+  for (const [user, spec] of Object.entries(access.value.users)) {
+    spec.keys.forEach((k, i) => {
+      if (!parts.keys.has(k)) {
+        errors.push(
+          err(
+            access.src,
+            ['users', user, 'keys', i],
+            `no key "${k}" in infra/ssh-keys/`,
+            parts.keys.size ? suggestionHint(k, keyNames, 'keys') : `add infra/ssh-keys/${k}.pub`,
+          ),
+        );
+      }
+    });
+    if (parts.inventories.size === 0) continue;
+    spec.hosts.forEach((g, i) => {
+      if (!groups.has(g)) {
+        errors.push(
+          err(
+            access.src,
+            ['users', user, 'hosts', i],
+            `host group "${g}" is in no inventory`,
+            suggestionHint(g, [...groups], 'groups'),
+          ),
+        );
+      }
+    });
+  }
+  return errors;
+}
+
+function siteChecks(sites: Loaded<Sites>, parts: RepoParts): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const apps = new Set<string>();
+  for (const p of parts.pipelines) {
+    for (const job of Object.values(p.value.jobs)) {
+      for (const step of job.steps) if ('deploy' in step) apps.add(step.deploy.app ?? p.value.name);
+    }
+  }
+  const envs = [...parts.inventoryPaths.keys()];
+  for (const [domain, site] of Object.entries(sites.value.sites)) {
+    const seen = new Map<string, number>();
+    site.routes.forEach((route, i) => {
+      const rp = ['sites', domain, 'routes', i];
+      const before = seen.get(route.path);
+      if (before !== undefined) {
+        const line = positionOf(sites.src, ['sites', domain, 'routes', before]).line;
+        errors.push(
+          err(
+            sites.src,
+            [...rp, 'path'],
+            `path "${route.path}" of ${domain} is already claimed by the route at line ${line}`,
+            'give each route of a domain its own path',
+          ),
+        );
+      } else seen.set(route.path, i);
+      if ('proxy' in route && 'app' in route.proxy && !apps.has(route.proxy.app)) {
+        errors.push(
+          err(
+            sites.src,
+            [...rp, 'proxy', 'app'],
+            `no pipeline deploys an app "${route.proxy.app}"`,
+            apps.size
+              ? suggestionHint(route.proxy.app, [...apps], 'deployed apps')
+              : 'add a pipeline with a deploy step for it',
+          ),
+        );
+      }
+    });
+    (site.environments ?? []).forEach((e, i) => {
+      if (!parts.inventoryPaths.has(e)) {
+        errors.push(
+          err(
+            sites.src,
+            ['sites', domain, 'environments', i],
+            `unknown environment "${e}"`,
+            suggestionHint(e, envs, 'environments'),
+          ),
+        );
+      }
+    });
+  }
+  return errors;
+}
+
+/** Every cross-file problem of an otherwise valid repository. */
+export function crossChecks(parts: RepoParts): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const names = new Map<string, string>();
+  for (const p of parts.pipelines) {
+    errors.push(...pipelineChecks(p, parts));
+    const other = names.get(p.value.name);
+    if (other) {
+      errors.push(
+        err(
+          p.src,
+          ['name'],
+          `pipeline name "${p.value.name}" is already used by ${other}`,
+          'give each pipeline its own name',
+        ),
+      );
+    } else names.set(p.value.name, p.src.file);
+  }
+  if (parts.access) errors.push(...accessChecks(parts.access, parts));
+  if (parts.sites) errors.push(...siteChecks(parts.sites, parts));
+  return errors;
+}
+
+/** Repository-relative form of a path for messages. */
+export function shownPath(root: string, abs: string): string {
+  return relative(root, abs) || '.';
+}

@@ -1,0 +1,212 @@
+// Loads and validates the whole ops repository in one pass: every file, every error.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import type { z } from 'zod';
+import { crossChecks, type Loaded, type RepoParts } from './cross-checks.ts';
+import { ConfigErrorList, sortConfigErrors } from './errors.ts';
+import { resolveInventorySync } from './inventory/resolve.ts';
+import { access as accessSchema } from './schema/access.ts';
+import { pipeline as pipelineSchema } from './schema/pipeline.ts';
+import { project as projectSchema } from './schema/project.ts';
+import { sites as sitesSchema } from './schema/sites.ts';
+import { looksLikePrivateKey, parsePublicKey } from './ssh-public-key.ts';
+import type { ConfigError, Inventory, LoadResult, OpsRepo, PublicKey } from './types.ts';
+import { allPositions, checkSize, positionOf, readYaml } from './yaml-source.ts';
+import { validateSource } from './zod-errors.ts';
+
+export { formatConfigError } from './errors.ts';
+
+/** Where the ops-repo files live, relative to its root. */
+export const REPO_LAYOUT = {
+  project: 'slipway.yml',
+  pipelines: 'pipelines',
+  inventories: 'inventories',
+  access: 'infra/access.yml',
+  keys: 'infra/ssh-keys',
+  sites: 'infra/sites.yml',
+} as const;
+
+/** Options of `loadRepo`. */
+export interface LoadOptions {
+  /** Swaps the inventories root: environment X resolves to `<inventoriesRoot>/X` (the `--inventories` option). */
+  inventoriesRoot?: string;
+}
+
+function loadFile<S extends z.core.$ZodType>(
+  root: string,
+  rel: string,
+  schema: S,
+  errors: ConfigError[],
+): Loaded<z.core.output<S>> | undefined {
+  const { source, errors: yamlErrors } = readYaml(join(root, rel), rel);
+  errors.push(...yamlErrors);
+  if (!source) return undefined;
+  const { value, errors: schemaErrors } = validateSource(source, schema);
+  errors.push(...schemaErrors);
+  return value === undefined ? undefined : { src: source, value };
+}
+
+function loadKeys(root: string, errors: ConfigError[]): Map<string, PublicKey> {
+  const keys = new Map<string, PublicKey>();
+  const dir = join(root, REPO_LAYOUT.keys);
+  if (!existsSync(dir)) return keys;
+  for (const name of readdirSync(dir).sort()) {
+    const abs = join(dir, name);
+    const file = `${REPO_LAYOUT.keys}/${name}`;
+    if (!statSync(abs).isFile()) continue;
+    const tooBig = checkSize(abs, file);
+    if (tooBig) {
+      errors.push(tooBig);
+      continue;
+    }
+    const text = readFileSync(abs, 'utf8');
+    if (looksLikePrivateKey(text)) {
+      errors.push({
+        file,
+        line: 1,
+        col: 1,
+        key: '',
+        message: 'PRIVATE KEY COMMITTED: this file holds private key material (not shown)',
+        hint: 'delete it, purge it from the Git history, rotate the key, and commit only the .pub file',
+      });
+      continue;
+    }
+    if (!name.endsWith('.pub')) continue;
+    const lines = text.split('\n').map((l, i) => [l.trim(), i + 1] as const);
+    const keyLines = lines.filter(([l]) => l && !l.startsWith('#'));
+    const first = keyLines[0];
+    if (!first) {
+      errors.push({
+        file,
+        line: 1,
+        col: 1,
+        key: '',
+        message: 'the key file is empty',
+        hint: 'paste one OpenSSH public key line',
+      });
+      continue;
+    }
+    if (keyLines.length > 1) {
+      errors.push({
+        file,
+        line: keyLines[1]![1],
+        col: 1,
+        key: '',
+        message: 'more than one key in this file',
+        hint: 'put each key in its own .pub file',
+      });
+      continue;
+    }
+    const keyName = name.slice(0, -'.pub'.length);
+    const { key, problem } = parsePublicKey(keyName, first[0]);
+    if (problem)
+      errors.push({ file, line: first[1], col: 1, key: '', message: problem[0], hint: problem[1] });
+    else if (key) keys.set(keyName, key);
+  }
+  return keys;
+}
+
+function pipelineFiles(root: string): string[] {
+  const dir = join(root, REPO_LAYOUT.pipelines);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => /\.ya?ml$/.test(n) && statSync(join(dir, n)).isFile())
+    .sort()
+    .map((n) => `${REPO_LAYOUT.pipelines}/${n}`);
+}
+
+/** Environment -> inventory path (absolute), following slipway.yml and the `--inventories` swap. */
+export function inventoryPath(
+  root: string,
+  env: string,
+  project: { environments: Record<string, { inventory?: string }> } | undefined,
+  opts: LoadOptions = {},
+): string {
+  if (opts.inventoriesRoot) return resolve(root, opts.inventoriesRoot, env);
+  return resolve(root, project?.environments[env]?.inventory ?? `${REPO_LAYOUT.inventories}/${env}`);
+}
+
+/**
+ * Reads slipway.yml, pipelines/*.yml, inventories, infra/access.yml, infra/ssh-keys/*.pub and
+ * infra/sites.yml; validates each against its schema and the cross-file rules; reports every error.
+ */
+export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<LoadResult> {
+  const absRoot = resolve(root);
+  const errors: ConfigError[] = [];
+  const project = existsSync(join(absRoot, REPO_LAYOUT.project))
+    ? loadFile(absRoot, REPO_LAYOUT.project, projectSchema, errors)
+    : undefined;
+  const pipelines = pipelineFiles(absRoot)
+    .map((f) => loadFile(absRoot, f, pipelineSchema, errors))
+    .filter((p) => p !== undefined);
+  const access = existsSync(join(absRoot, REPO_LAYOUT.access))
+    ? loadFile(absRoot, REPO_LAYOUT.access, accessSchema, errors)
+    : undefined;
+  const sites = existsSync(join(absRoot, REPO_LAYOUT.sites))
+    ? loadFile(absRoot, REPO_LAYOUT.sites, sitesSchema, errors)
+    : undefined;
+  const keys = loadKeys(absRoot, errors);
+
+  const declared = Object.keys(project?.value.environments ?? {});
+  const used = pipelines.flatMap((p) =>
+    Object.values(p.value.jobs).flatMap((j) => (j.environment ? [j.environment] : [])),
+  );
+  const inventories = new Map<string, Inventory>();
+  const inventoryPaths = new Map<string, string>();
+  const brokenInventories = new Set<string>();
+  for (const env of new Set([...declared, ...used])) {
+    const dir = inventoryPath(absRoot, env, project?.value, opts);
+    const shown = isAbsolute(relative(absRoot, dir)) ? dir : relative(absRoot, dir);
+    inventoryPaths.set(env, shown);
+    if (!existsSync(dir)) {
+      if (project && declared.includes(env) && !used.includes(env)) {
+        errors.push({
+          ...positionOfEnv(project, env),
+          message: `inventory ${shown} of environment "${env}" not found`,
+          hint: `create ${shown}/hosts.yml${opts.inventoriesRoot ? '' : ' or set "inventory:" to its path'}`,
+        });
+      }
+      continue;
+    }
+    try {
+      inventories.set(env, resolveInventorySync(dir, env, { displayRoot: absRoot }));
+    } catch (err) {
+      if (!(err instanceof ConfigErrorList)) throw err;
+      brokenInventories.add(env);
+      errors.push(...err.errors);
+    }
+  }
+
+  const parts: RepoParts = {
+    root: absRoot,
+    project,
+    pipelines,
+    access,
+    sites,
+    keys,
+    inventories,
+    inventoryPaths,
+    brokenInventories,
+  };
+  errors.push(...crossChecks(parts));
+  if (errors.length > 0) return { ok: false, errors: sortConfigErrors(errors) };
+  const repo: OpsRepo = {
+    root: absRoot,
+    project: project?.value ?? projectSchema.parse({}),
+    pipelines: pipelines.map((p) => ({
+      file: p.src.file,
+      pipeline: p.value,
+      positions: allPositions(p.src),
+    })),
+    inventories,
+    keys,
+    ...(access ? { access: access.value } : {}),
+    ...(sites ? { sites: sites.value } : {}),
+  };
+  return { ok: true, repo };
+}
+
+function positionOfEnv(project: Loaded<unknown>, env: string): Omit<ConfigError, 'message'> {
+  const path = ['environments', env];
+  return { ...positionOf(project.src, path, 'key'), key: path.join('.') };
+}

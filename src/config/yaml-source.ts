@@ -1,0 +1,201 @@
+import { readFileSync, statSync } from 'node:fs';
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { ConfigError, SourcePos } from './types.ts';
+
+/** Largest config file Slipway reads; anything bigger is generated data, not configuration. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** Alias expansions allowed per document: enough for real anchors, far too few for a "billion laughs". */
+export const MAX_ALIAS_COUNT = 100;
+
+/** A parsed YAML file: its document (for positions) and its plain value. */
+export interface YamlSource {
+  /** Path as shown in messages (relative to the repository root). */
+  file: string;
+  doc: Document;
+  lines: LineCounter;
+  value: unknown;
+}
+
+/** `1.2` for Slipway's own files (so `on:` stays a key); `ansible` for inventories and vars (PyYAML's YAML 1.1). */
+export type YamlFlavour = '1.2' | 'ansible';
+
+// PyYAML (what Ansible uses) knows yes/no/on/off but not y/n, and leaves timestamps we
+// care about as their text; the `yaml` package's 1.1 schema differs on both.
+const pyTrue = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+const pyFalse = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+
+function ansibleTags(tags: unknown[]): unknown[] {
+  const out = tags.filter((t) => {
+    const tag = (t as { tag?: string }).tag;
+    return tag !== 'tag:yaml.org,2002:bool' && tag !== 'tag:yaml.org,2002:timestamp';
+  });
+  const bool = (value: boolean, test: RegExp) => ({
+    identify: (v: unknown) => v === value,
+    default: true,
+    tag: 'tag:yaml.org,2002:bool',
+    test,
+    resolve: () => value,
+  });
+  return [bool(true, pyTrue), bool(false, pyFalse), ...out];
+}
+
+function errorAt(
+  file: string,
+  pos: { line: number; col: number },
+  message: string,
+  hint?: string,
+): ConfigError {
+  return { file, line: pos.line, col: pos.col, key: '', message, ...(hint ? { hint } : {}) };
+}
+
+/** Size check shared by every reader of ops-repo files. */
+export function checkSize(absPath: string, file: string): ConfigError | undefined {
+  const size = statSync(absPath).size;
+  if (size <= MAX_CONFIG_BYTES) return undefined;
+  return errorAt(
+    file,
+    { line: 1, col: 1 },
+    `file is ${(size / 1024 / 1024).toFixed(1)} MiB, over the 1 MiB limit for configuration files`,
+    'split it into smaller files or keep generated data out of the ops repository',
+  );
+}
+
+/** Parses YAML text; returns the source or every syntax error with its position. */
+export function parseYaml(
+  text: string,
+  file: string,
+  flavour: YamlFlavour = '1.2',
+  opts: { mapAsMap?: boolean } = {},
+): { source?: YamlSource; errors: ConfigError[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {
+    uniqueKeys: true,
+    prettyErrors: false,
+    lineCounter: lines,
+    ...(flavour === 'ansible'
+      ? { version: '1.1' as const, merge: true, customTags: ansibleTags as never }
+      : { version: '1.2' as const }),
+  });
+  const errors: ConfigError[] = doc.errors.map((e) => {
+    const pos = lines.linePos(e.pos[0]);
+    if (e.code === 'DUPLICATE_KEY') {
+      const key = duplicateKeyText(text, e.pos[0]);
+      return errorAt(
+        file,
+        pos,
+        `duplicate key "${key}"`,
+        'a key may appear only once in a mapping; remove one of them',
+      );
+    }
+    return errorAt(
+      file,
+      pos,
+      `YAML syntax error: ${e.message.replace(/\s+at line \d+, column \d+.*$/s, '')}`,
+      yamlHint(e.code),
+    );
+  });
+  if (errors.length > 0) return { errors };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT, mapAsMap: opts.mapAsMap ?? false });
+  } catch (err) {
+    if (err instanceof ReferenceError && /alias/i.test(err.message)) {
+      const first = text.search(/\*[^\s,\]}]/);
+      const pos = first >= 0 ? lines.linePos(first) : { line: 1, col: 1 };
+      return {
+        errors: [
+          errorAt(
+            file,
+            pos,
+            `too many alias expansions (over ${MAX_ALIAS_COUNT}): refusing a possible "billion laughs" document`,
+            'write the values out, or use fewer nested anchors (&name) and aliases (*name)',
+          ),
+        ],
+      };
+    }
+    throw err;
+  }
+  return { source: { file, doc, lines, value }, errors };
+}
+
+/** Reads and parses one YAML file with the size cap; `file` is the path shown in messages. */
+export function readYaml(
+  absPath: string,
+  file: string,
+  flavour: YamlFlavour = '1.2',
+  opts: { mapAsMap?: boolean } = {},
+): { source?: YamlSource; errors: ConfigError[] } {
+  const tooBig = checkSize(absPath, file);
+  if (tooBig) return { errors: [tooBig] };
+  return parseYaml(readFileSync(absPath, 'utf8'), file, flavour, opts);
+}
+
+function duplicateKeyText(text: string, offset: number): string {
+  const m = /^[^\n:#]*/.exec(text.slice(offset));
+  return (m?.[0] ?? '').trim().replace(/^["']|["']$/g, '');
+}
+
+function yamlHint(code: string): string {
+  if (code === 'TAB_AS_INDENT') return 'indent with spaces, not tabs';
+  if (code === 'BAD_INDENT' || code === 'MISSING_CHAR')
+    return 'check the indentation and the closing brackets/quotes';
+  if (code === 'MULTIPLE_DOCS') return 'keep one YAML document per file (remove the extra "---")';
+  return 'fix the YAML syntax at this position';
+}
+
+/** Path of keys and indexes from the document root, as zod reports it. */
+export type KeyPath = readonly PropertyKey[];
+
+/**
+ * Position of the node at `path` (its value, or its key when `at: 'key'`); when the path does not
+ * exist, the deepest existing ancestor's key, so "missing key" messages point at the parent.
+ */
+export function positionOf(src: YamlSource, path: KeyPath, at: 'key' | 'value' = 'value'): SourcePos {
+  let node: unknown = src.doc.contents;
+  let offset = (node as Node | null)?.range?.[0] ?? 0;
+  for (const [i, seg] of path.entries()) {
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (p) => isPair(p) && String(isScalar(p.key) ? p.key.value : p.key) === String(seg),
+      );
+      if (!pair) break;
+      offset = (pair.key as Node).range?.[0] ?? offset;
+      node = pair.value;
+      if (last && at === 'key') break;
+      if (node && (node as Node).range) offset = (node as Node).range![0];
+    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
+      node = node.items[seg];
+      offset = (node as Node).range?.[0] ?? offset;
+    } else break;
+  }
+  const { line, col } = src.lines.linePos(offset);
+  return { file: src.file, line, col };
+}
+
+/** Every key path of the document -> position of its value, for messages after validation. */
+export function allPositions(src: YamlSource): Map<string, SourcePos> {
+  const out = new Map<string, SourcePos>();
+  const visit = (node: unknown, prefix: string) => {
+    if (isMap(node)) {
+      for (const p of node.items) {
+        const k = isScalar(p.key) ? String(p.key.value) : String(p.key);
+        const key = prefix ? `${prefix}.${k}` : k;
+        const n = (p.value as Node | null)?.range ? (p.value as Node) : (p.key as Node);
+        const { line, col } = src.lines.linePos(n.range?.[0] ?? 0);
+        out.set(key, { file: src.file, line, col });
+        visit(p.value, key);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const key = prefix ? `${prefix}.${i}` : String(i);
+        const { line, col } = src.lines.linePos((item as Node).range?.[0] ?? 0);
+        out.set(key, { file: src.file, line, col });
+        visit(item, key);
+      });
+    }
+  };
+  visit(src.doc.contents, '');
+  return out;
+}
