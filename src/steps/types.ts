@@ -13,7 +13,15 @@ export interface Change {
 }
 
 /** Per-host progress a step reports while it applies. */
-export type HostStatus = 'pending' | 'running' | 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped' | 'rolled-back';
+export type HostStatus =
+  | 'pending'
+  | 'running'
+  | 'ok'
+  | 'changed'
+  | 'failed'
+  | 'unreachable'
+  | 'skipped'
+  | 'rolled-back';
 
 /** What a step kind gets to work with; the engine builds it, steps never read YAML or the store directly. */
 export interface StepContext {
@@ -35,6 +43,11 @@ export interface StepContext {
   hostStatus(host: string, status: HostStatus, detail?: string): void;
   /** Aborted on cancel or timeout: pass it to every child process and request. */
   signal: AbortSignal;
+  /**
+   * Registers a process group the step started (a child spawned with `detached: true`), so that if the runner
+   * itself dies, the next process to look at the run kills what is left of it. Undefined during `plan`.
+   */
+  trackProcessGroup?(pgid: number | undefined): void;
 }
 
 /** What an applied step reports. */

@@ -1,0 +1,88 @@
+import type { Store } from '../store/store.ts';
+import type { GateRecord } from '../store/types.ts';
+import { actorName } from './identity.ts';
+import { type Actor, type DecisionVerdict, decide } from './policy.ts';
+import { resolveTeams, type TeamResolver } from './teams.ts';
+
+/** A decision submitted through any channel. */
+export interface DecisionSubmission {
+  runId: number;
+  /** The gated job; may be omitted when the run has exactly one pending gate. */
+  job?: string;
+  actor: Actor;
+  decision: 'approve' | 'reject';
+  reason?: string;
+  teams: TeamResolver;
+  now?: number;
+}
+
+/** The verdict plus the gate it was about (undefined when no pending gate matched). */
+export type DecisionOutcome = DecisionVerdict & { gate?: GateRecord };
+
+/**
+ * Judges a decision with the policy and records it: the audit trail gets every attempt, accepted or refused;
+ * an accepted approval that reaches the required count opens the gate, an accepted rejection closes it.
+ */
+export async function submitDecision(store: Store, sub: DecisionSubmission): Promise<DecisionOutcome> {
+  const now = sub.now ?? Date.now();
+  const audit = (verdict: DecisionVerdict, gate?: GateRecord) =>
+    store.gates.audit({
+      at: now,
+      runId: sub.runId,
+      gateId: gate?.id,
+      job: gate?.job ?? sub.job,
+      actor: actorName(sub.actor),
+      channel: sub.actor.channel,
+      action: sub.decision,
+      outcome: verdict.accepted ? 'accepted' : 'refused',
+      reason: verdict.accepted ? (sub.reason ?? verdict.reason) : verdict.reason,
+    });
+
+  const run = store.runs.get(sub.runId);
+  const found = run ? pendingGate(store, sub.runId, sub.job) : { error: `there is no run ${sub.runId}` };
+  if ('error' in found) {
+    const verdict: DecisionVerdict = { accepted: false, reason: found.error };
+    audit(verdict);
+    return verdict;
+  }
+  const teams = await resolveTeams(found.gate.policy.approvers, sub.teams);
+  return store.transaction(() => {
+    // Read again inside the write transaction: another approver may have decided meanwhile.
+    const gate = store.gates.get(found.gate.id)!;
+    const verdict = decide({
+      gate,
+      actor: sub.actor,
+      decision: sub.decision,
+      reason: sub.reason,
+      commitAuthor: { name: run!.authorName, email: run!.authorEmail },
+      teams,
+      now,
+    });
+    audit(verdict, gate);
+    if (verdict.accepted) {
+      store.gates.addApproval({
+        gateId: gate.id,
+        login: sub.actor.login!,
+        channel: sub.actor.channel,
+        decision: sub.decision,
+        sha: gate.sha,
+        planHash: gate.planHash,
+        reason: sub.reason,
+        at: now,
+      });
+      if (sub.decision === 'reject') store.gates.setStatus(gate.id, 'rejected', verdict.reason, now);
+      else if (verdict.opens) store.gates.setStatus(gate.id, 'approved', verdict.reason, now);
+    }
+    return { ...verdict, gate: store.gates.get(gate.id) };
+  });
+}
+
+function pendingGate(store: Store, runId: number, job?: string): { gate: GateRecord } | { error: string } {
+  const pending = store.gates.ofRun(runId).filter((g) => g.status === 'pending' && (!job || g.job === job));
+  if (pending.length === 1) return { gate: pending[0]! };
+  if (pending.length === 0)
+    return { error: `run ${runId} has no pending gate${job ? ` for job ${job}` : ''}` };
+  return {
+    error: `run ${runId} has several pending gates (${pending.map((g) => g.job).join(', ')}): name the job`,
+  };
+}

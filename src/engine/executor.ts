@@ -1,0 +1,600 @@
+import type { ApprovalPolicy } from '../config/schema/approval.ts';
+import type { Job } from '../config/schema/pipeline.ts';
+import type { Step } from '../config/schema/steps.ts';
+import type { OpsRepo, PipelineFile } from '../config/types.ts';
+import { maskText, maskValues } from '../logs/masker.ts';
+import { LogWriter } from '../logs/writer.ts';
+import { currentOwner, processRef } from '../process/identity.ts';
+import { stepHandler, stepKind } from '../steps/registry.ts';
+import type { StepContext } from '../steps/types.ts';
+import type { Store } from '../store/store.ts';
+import {
+  FINAL_JOB_STATUSES,
+  FINAL_RUN_STATUSES,
+  type GatePolicy,
+  type GateRecord,
+  type JobStatus,
+  type RunRecord,
+  type RunStatus,
+} from '../store/types.ts';
+import { branchAllowed } from './branches.ts';
+import { planHash, planSteps } from './plan.ts';
+import { recoverAbandonedRuns } from './recovery.ts';
+import { type RunSecrets, resolveSecrets } from './secrets.ts';
+
+/** How a process executes (or continues) a stored run. */
+export interface ExecuteOptions {
+  store: Store;
+  runId: number;
+  /** The typed ops repository and pipeline of the run (loaded again by whichever process continues it). */
+  load(run: RunRecord): Promise<{ repo: OpsRepo; pipeline: PipelineFile }>;
+  /** Who continues the run, for the audit trail of an explicit retry. */
+  actor: string;
+  /** Stop at the first gate that waits for a person, leaving the run stored, instead of waiting. */
+  detach?: boolean;
+  /** Apply again the steps a crashed runner left `interrupted` (an explicit decision of `actor`). */
+  retryInterrupted?: boolean;
+  /** Poll interval for cancel requests, locks and gates. */
+  pollMs?: number;
+  /** First retry delay; doubles with each attempt. */
+  backoffMs?: number;
+  /** The commit checked out in the workdir now; when it differs from an approval's, the approval is void. */
+  checkoutSha?(): Promise<string>;
+  /** Where `{env}` secrets are read from. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Another live process executes this run. */
+export class RunBusyError extends Error {}
+
+/** The run has interrupted steps and no explicit decision to apply them again. */
+export class InterruptedRunError extends Error {}
+
+type GateOutcome = 'passed' | 'parked' | 'rejected' | 'expired' | 'canceled';
+type StepOutcome = 'succeeded' | 'failed' | 'canceled';
+
+const MAX_BACKOFF_MS = 60_000;
+
+/**
+ * Executes a stored run until it ends or parks at a gate: jobs run when their needs succeeded (independent
+ * ones in parallel), a failure skips its dependents, environment locks are taken in queue order, gates bind
+ * approvals to the commit and plan. Returns the run's status afterwards (`waiting` when parked).
+ */
+export async function executeRun(opts: ExecuteOptions): Promise<RunStatus> {
+  const { store, runId } = opts;
+  await recoverAbandonedRuns(store);
+  const run = store.runs.get(runId);
+  if (!run) throw new Error(`there is no run ${runId}`);
+  if (FINAL_RUN_STATUSES.includes(run.status)) return run.status;
+  const owner = currentOwner();
+  if (!store.runs.claim(runId, owner)) {
+    const o = store.runs.get(runId)!.owner;
+    throw new RunBusyError(`run ${runId} is being executed by pid ${o?.pid} on ${o?.host}`);
+  }
+  try {
+    prepareResume(store, run, opts);
+    const loaded = await opts.load(run);
+    return await new Execution(opts, run, loaded.repo, loaded.pipeline).execute();
+  } finally {
+    store.runs.disown(runId, owner);
+  }
+}
+
+/** Resets what a previous process left mid-way, refusing to re-apply interrupted steps unless told to. */
+function prepareResume(store: Store, run: RunRecord, opts: ExecuteOptions): void {
+  const interrupted = store.runs.steps(run.id).filter((s) => s.status === 'interrupted');
+  if (interrupted.length && !opts.retryInterrupted) {
+    const list = interrupted.map((s) => `${s.job}[${s.idx}] ${s.name}`).join(', ');
+    throw new InterruptedRunError(
+      `run ${run.id} was interrupted during ${list}; its effect is unknown. ` +
+        `Check the hosts, then resume with --retry-interrupted to apply it again, or cancel the run.`,
+    );
+  }
+  store.transaction(() => {
+    for (const s of interrupted) {
+      store.runs.setStepStatus(run.id, s.job, s.idx, 'pending', {
+        reason: `interrupted attempt ${s.attempt}; applying again as ${opts.actor} asked`,
+      });
+      store.gates.audit({
+        runId: run.id,
+        job: s.job,
+        actor: opts.actor,
+        channel: 'cli',
+        action: 'retry-interrupted',
+        outcome: 'accepted',
+        reason: `step ${s.idx} (${s.name}) will be applied again`,
+      });
+    }
+    for (const job of store.runs.jobs(run.id)) {
+      if (!FINAL_JOB_STATUSES.includes(job.status) && job.status !== 'pending') {
+        store.runs.setJobStatus(run.id, job.name, 'pending');
+      }
+    }
+    // A resumed run goes back into the queues it left when its process died.
+    const envs = store.runs
+      .jobs(run.id)
+      .flatMap((j) => (FINAL_JOB_STATUSES.includes(j.status) ? [] : (j.environment ?? [])));
+    store.locks.enqueue(run.id, envs);
+  });
+}
+
+class Execution {
+  readonly #opts: ExecuteOptions;
+  readonly #store: Store;
+  readonly #run: RunRecord;
+  readonly #repo: OpsRepo;
+  readonly #pipeline: PipelineFile;
+  readonly #secrets: RunSecrets;
+  readonly #maskValues: string[];
+  readonly #writer: LogWriter;
+  readonly #abort = new AbortController();
+  readonly #outputs: Record<string, string>;
+  readonly #pollMs: number;
+  #canceledBy: string | undefined;
+
+  constructor(opts: ExecuteOptions, run: RunRecord, repo: OpsRepo, pipeline: PipelineFile) {
+    this.#opts = opts;
+    this.#store = opts.store;
+    this.#run = run;
+    this.#repo = repo;
+    this.#pipeline = pipeline;
+    this.#secrets = resolveSecrets(pipeline.pipeline, run.repoRoot, opts.env);
+    this.#maskValues = maskValues(this.#secrets.values());
+    this.#writer = new LogWriter(this.#store.events, run.id, this.#maskValues);
+    this.#outputs = this.#store.runs.outputs(run.id);
+    this.#pollMs = opts.pollMs ?? 250;
+  }
+
+  async execute(): Promise<RunStatus> {
+    const store = this.#store;
+    const runId = this.#run.id;
+    const watch = setInterval(() => this.#watch(), this.#pollMs);
+    try {
+      this.#watch();
+      if (!this.#canceledBy) store.runs.setStatus(runId, 'running');
+      const parked = await this.#schedule();
+      this.#writer.close();
+      const status = this.#finalStatus(parked);
+      if (status.status !== 'waiting') store.locks.release(runId, undefined, `run ${status.status}`);
+      store.runs.setStatus(runId, status.status, status.reason);
+      return status.status;
+    } finally {
+      clearInterval(watch);
+      this.#writer.close();
+    }
+  }
+
+  /** Heartbeat, and pick up a cancel request from any process. */
+  #watch(): void {
+    this.#store.runs.heartbeat(this.#run.id);
+    const by = this.#store.runs.get(this.#run.id)?.cancelRequestedBy;
+    if (by && !this.#canceledBy) {
+      this.#canceledBy = by;
+      this.#abort.abort(new Error(`canceled by ${by}`));
+    }
+  }
+
+  /** Starts every job whose needs succeeded, until nothing more can start. Returns the jobs parked at gates. */
+  async #schedule(): Promise<Set<string>> {
+    const store = this.#store;
+    const runId = this.#run.id;
+    const active = new Map<string, Promise<void>>();
+    const parked = new Set<string>();
+    for (;;) {
+      const jobs = new Map(store.runs.jobs(runId).map((j) => [j.name, j]));
+      let progressed = false;
+      for (const job of jobs.values()) {
+        if (job.status !== 'pending' || active.has(job.name) || parked.has(job.name)) continue;
+        if (this.#canceledBy) {
+          store.runs.setJobStatus(runId, job.name, 'skipped', `run canceled by ${this.#canceledBy}`);
+          progressed = true;
+          continue;
+        }
+        const blocked = job.needs.find((n) => {
+          const s = jobs.get(n)?.status;
+          return (
+            s !== undefined && s !== 'succeeded' && (FINAL_JOB_STATUSES.includes(s) || s === 'interrupted')
+          );
+        });
+        if (blocked) {
+          store.runs.setJobStatus(
+            runId,
+            job.name,
+            'skipped',
+            `needs ${blocked}, which ${jobs.get(blocked)!.status}`,
+          );
+          progressed = true;
+          continue;
+        }
+        if (job.needs.every((n) => jobs.get(n)?.status === 'succeeded')) {
+          const p = this.#runJob(job.name).then((outcome) => {
+            active.delete(job.name);
+            if (outcome === 'parked') parked.add(job.name);
+            this.#releaseUnneededLocks(parked);
+          });
+          active.set(job.name, p);
+          progressed = true;
+        }
+      }
+      if (progressed) continue;
+      if (active.size === 0) return parked;
+      await Promise.race(active.values());
+    }
+  }
+
+  #finalStatus(parked: Set<string>): { status: RunStatus; reason?: string } {
+    if (this.#canceledBy) return { status: 'canceled', reason: `canceled by ${this.#canceledBy}` };
+    if (parked.size)
+      return { status: 'waiting', reason: `waiting for approval of ${[...parked].join(', ')}` };
+    const jobs = this.#store.runs.jobs(this.#run.id);
+    const first = (s: JobStatus) => jobs.find((j) => j.status === s);
+    const failed = first('failed') ?? first('interrupted');
+    if (failed) return { status: 'failed', reason: `${failed.name}: ${failed.reason ?? failed.status}` };
+    const rejected = first('rejected');
+    if (rejected) return { status: 'rejected', reason: `${rejected.name}: ${rejected.reason ?? 'rejected'}` };
+    const expired = first('expired');
+    if (expired) return { status: 'expired', reason: `${expired.name}: ${expired.reason ?? 'expired'}` };
+    return { status: 'succeeded' };
+  }
+
+  /** Releases the lock of every environment no unfinished job of this run deploys to any more. */
+  #releaseUnneededLocks(parked: Set<string>): void {
+    const jobs = this.#store.runs.jobs(this.#run.id);
+    const held = new Set(
+      this.#store.locks
+        .all()
+        .filter((l) => l.runId === this.#run.id)
+        .map((l) => l.environment),
+    );
+    for (const env of held) {
+      const needed = jobs.some(
+        (j) => j.environment === env && (parked.has(j.name) || !FINAL_JOB_STATUSES.includes(j.status)),
+      );
+      if (!needed) this.#store.locks.release(this.#run.id, env, 'no job of the run deploys there any more');
+    }
+  }
+
+  async #runJob(name: string): Promise<JobStatus | 'parked'> {
+    const store = this.#store;
+    const runId = this.#run.id;
+    const job = this.#pipeline.pipeline.jobs[name]!;
+    const record = store.runs.jobs(runId).find((j) => j.name === name)!;
+    try {
+      if (job.environment) {
+        const allowed = this.#repo.project.environments[job.environment]?.branches ?? ['*'];
+        if (!branchAllowed(this.#run.branch, allowed)) {
+          const reason = `branch ${this.#run.branch} may not deploy to ${job.environment} (allowed: ${allowed.join(', ')})`;
+          store.runs.setJobStatus(runId, name, 'failed', reason);
+          return 'failed';
+        }
+        if (!(await this.#waitForLock(name, job.environment))) return this.#cancelJob(name);
+      }
+      if (job.approval && !record.gatePassed) {
+        const outcome = await this.#gate(name, job, undefined, toGatePolicy(job.approval));
+        if (outcome !== 'passed') return this.#gateOutcome(name, outcome);
+        store.runs.markGatePassed(runId, name);
+      }
+      store.runs.setJobStatus(runId, name, 'running');
+      const signal = job.timeout
+        ? AbortSignal.any([this.#abort.signal, AbortSignal.timeout(job.timeout)])
+        : this.#abort.signal;
+      const steps = store.runs.steps(runId, name);
+      for (const stepRecord of steps) {
+        const idx = stepRecord.idx;
+        if (stepRecord.status === 'succeeded' || stepRecord.status === 'skipped') continue;
+        const step = job.steps[idx]!;
+        if ('approval' in step) {
+          const outcome = await this.#gate(name, job, idx, toGatePolicy(step.approval));
+          if (outcome !== 'passed') return this.#gateOutcome(name, outcome);
+          store.runs.setJobStatus(runId, name, 'running');
+        }
+        const outcome = await this.#runStep(name, job, idx, step, signal, job.timeout);
+        if (outcome !== 'succeeded') {
+          for (const later of steps.filter((s) => s.idx > idx)) {
+            store.runs.setStepStatus(runId, name, later.idx, 'skipped', { reason: `step ${idx} ${outcome}` });
+          }
+          const reason = store.runs.steps(runId, name)[idx]!.reason;
+          store.runs.setJobStatus(runId, name, outcome === 'canceled' ? 'canceled' : 'failed', reason);
+          return outcome === 'canceled' ? 'canceled' : 'failed';
+        }
+      }
+      store.runs.setJobStatus(runId, name, 'succeeded');
+      return 'succeeded';
+    } catch (err) {
+      // A plan that cannot be computed, a store error: the job fails with the reason, the run goes on.
+      store.runs.setJobStatus(runId, name, 'failed', this.#mask(errorMessage(err)));
+      return 'failed';
+    }
+  }
+
+  #cancelJob(name: string): 'canceled' {
+    this.#store.runs.setJobStatus(this.#run.id, name, 'canceled', `canceled by ${this.#canceledBy}`);
+    return 'canceled';
+  }
+
+  #gateOutcome(name: string, outcome: Exclude<GateOutcome, 'passed'>): JobStatus | 'parked' {
+    if (outcome === 'canceled') return this.#cancelJob(name);
+    return outcome;
+  }
+
+  /** Waits until this run heads the environment's lock queue; false when canceled meanwhile. */
+  async #waitForLock(job: string, env: string): Promise<boolean> {
+    let announced = false;
+    while (!this.#store.locks.holds(this.#run.id, env)) {
+      if (!announced) {
+        const holder = this.#store.locks.queue(env)[0];
+        this.#store.runs.setJobStatus(
+          this.#run.id,
+          job,
+          'queued',
+          `waiting for ${env} (held by run ${holder?.runId})`,
+        );
+        announced = true;
+      }
+      if (!(await this.#sleep(this.#pollMs))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Holds a job at its gate until the gate is approved for the current commit and plan, rejected, expired
+   * or the run is canceled; parks instead of waiting when detached. An approval whose commit or plan no
+   * longer matches when the job is about to start is void, and the gate opens again with the new plan.
+   */
+  async #gate(job: string, def: Job, step: number | undefined, policy: GatePolicy): Promise<GateOutcome> {
+    const store = this.#store;
+    const runId = this.#run.id;
+    const from = step === undefined ? 0 : step + 1;
+    const current = async () => {
+      const plan = await planSteps(def.steps, from, (i) => this.#context(job, i, this.#abort.signal, true));
+      const sha = (await this.#opts.checkoutSha?.()) ?? this.#run.sha;
+      return { plan, sha, hash: planHash(sha, plan) };
+    };
+    const open = (c: Awaited<ReturnType<typeof current>>) =>
+      store.gates.open({
+        runId,
+        job,
+        step,
+        policy,
+        plan: c.plan,
+        planHash: c.hash,
+        sha: c.sha,
+        reachedAt: Date.now(),
+      });
+
+    let gate = store.gates.latest(runId, job, step);
+    if (!gate || gate.status === 'void' || gate.status === 'canceled') gate = open(await current());
+    else if (gate.status === 'pending') {
+      const c = await current();
+      if (c.hash !== gate.planHash) {
+        this.#void(
+          gate,
+          c.sha !== gate.sha
+            ? 'the commit changed while the gate waited'
+            : 'the plan changed while the gate waited',
+        );
+        gate = open(c);
+      }
+    }
+    let shown = '';
+    for (;;) {
+      gate = store.gates.get(gate.id)!;
+      switch (gate.status) {
+        case 'approved': {
+          const c = await current();
+          if (c.hash === gate.planHash) return 'passed';
+          this.#void(
+            gate,
+            c.sha !== gate.sha
+              ? `the commit changed since the approval (${gate.sha.slice(0, 12)} -> ${c.sha.slice(0, 12)})`
+              : 'the plan changed since the approval',
+          );
+          gate = open(c);
+          continue;
+        }
+        case 'rejected':
+          store.runs.setJobStatus(runId, job, 'rejected', gate.reason);
+          return 'rejected';
+        case 'expired':
+          store.runs.setJobStatus(runId, job, 'expired', gate.reason);
+          return 'expired';
+        case 'canceled':
+        case 'void':
+          return 'canceled';
+        case 'pending': {
+          if (Date.now() >= gate.expiresAt) {
+            this.#expire(gate);
+            continue;
+          }
+          const approvals = new Set(
+            gate.approvals.filter((a) => a.decision === 'approve').map((a) => a.login),
+          ).size;
+          const text = `waiting for approval (${approvals} of ${policy.required}; approvers: ${policy.approvers.join(', ')})`;
+          if (text !== shown) {
+            store.runs.setJobStatus(runId, job, 'waiting', text);
+            shown = text;
+          }
+          if (this.#opts.detach) return 'parked';
+          if (!(await this.#sleep(this.#pollMs))) {
+            store.gates.setStatus(gate.id, 'canceled', `canceled by ${this.#canceledBy}`);
+            return 'canceled';
+          }
+        }
+      }
+    }
+  }
+
+  #void(gate: GateRecord, reason: string): void {
+    this.#store.transaction(() => {
+      this.#store.gates.setStatus(gate.id, 'void', reason);
+      this.#store.gates.audit({
+        runId: gate.runId,
+        gateId: gate.id,
+        job: gate.job,
+        actor: 'slipway',
+        channel: 'system',
+        action: 'void',
+        outcome: 'recorded',
+        reason,
+      });
+    });
+  }
+
+  #expire(gate: GateRecord): void {
+    const reason = `no decision within ${Math.round(gate.policy.timeoutMs / 1000)}s`;
+    this.#store.transaction(() => {
+      this.#store.gates.setStatus(gate.id, 'expired', reason);
+      this.#store.gates.audit({
+        runId: gate.runId,
+        gateId: gate.id,
+        job: gate.job,
+        actor: 'slipway',
+        channel: 'system',
+        action: 'expire',
+        outcome: 'recorded',
+        reason,
+      });
+    });
+  }
+
+  /** Applies one step with its declared retries (exponential backoff) and timeouts. */
+  async #runStep(
+    job: string,
+    def: Job,
+    idx: number,
+    step: Step,
+    jobSignal: AbortSignal,
+    jobTimeout: number | undefined,
+  ): Promise<StepOutcome> {
+    const store = this.#store;
+    const runId = this.#run.id;
+    const kind = stepKind(step);
+    const handler = stepHandler(kind);
+    if (!handler) {
+      store.runs.setStepStatus(runId, job, idx, 'failed', {
+        reason: `step kind ${kind} is not implemented yet`,
+      });
+      return 'failed';
+    }
+    const retries = step.retries ?? def.retries;
+    for (let attempt = 0; ; attempt++) {
+      if (jobSignal.aborted && this.#canceledBy) {
+        store.runs.setStepStatus(runId, job, idx, 'canceled', { reason: `canceled by ${this.#canceledBy}` });
+        return 'canceled';
+      }
+      // Committed before apply: if this process dies now, the step is found `running` and becomes interrupted.
+      store.runs.setStepStatus(runId, job, idx, 'running');
+      const stepTimeout = step.timeout ? AbortSignal.timeout(step.timeout) : undefined;
+      const signal = stepTimeout ? AbortSignal.any([jobSignal, stepTimeout]) : jobSignal;
+      try {
+        const result = await handler.apply(this.#context(job, idx, signal, false), step);
+        this.#writer.endStep(job, idx);
+        for (const [host, status] of Object.entries(result.hosts ?? {})) {
+          store.runs.setHostStatus(runId, job, idx, host, status);
+        }
+        store.runs.setStepStatus(runId, job, idx, 'succeeded', { changed: result.changed });
+        return 'succeeded';
+      } catch (err) {
+        this.#writer.endStep(job, idx);
+        if (this.#canceledBy) {
+          store.runs.setStepStatus(runId, job, idx, 'canceled', {
+            reason: `canceled by ${this.#canceledBy}`,
+          });
+          return 'canceled';
+        }
+        const reason = this.#mask(
+          jobSignal.aborted
+            ? `the job timed out after ${seconds(jobTimeout)}`
+            : stepTimeout?.aborted
+              ? `timed out after ${seconds(step.timeout)}`
+              : errorMessage(err),
+        );
+        if (attempt < retries && !jobSignal.aborted) {
+          const delay = Math.min((this.#opts.backoffMs ?? 1_000) * 2 ** attempt, MAX_BACKOFF_MS);
+          store.runs.setStepStatus(runId, job, idx, 'failed', {
+            reason: `${reason}; retry ${attempt + 1} of ${retries} in ${seconds(delay)}`,
+          });
+          await this.#sleep(delay, jobSignal); // if aborted meanwhile, the next attempt records why
+          continue;
+        }
+        store.runs.setStepStatus(runId, job, idx, 'failed', { reason });
+        return 'failed';
+      }
+    }
+  }
+
+  #context(job: string, idx: number, signal: AbortSignal, planning: boolean): StepContext {
+    const store = this.#store;
+    const run = this.#run;
+    const env = this.#pipeline.pipeline.jobs[job]!.environment;
+    return {
+      repo: this.#repo,
+      pipeline: this.#pipeline,
+      job,
+      inventory: env ? this.#repo.inventories.get(env) : undefined,
+      run: {
+        id: String(run.id),
+        sha: run.sha,
+        branch: run.branch,
+        author: run.authorEmail ?? run.authorName,
+        triggeredBy: run.triggeredBy,
+      },
+      workdir: run.repoRoot,
+      secret: (name) => this.#secrets.get(name),
+      outputs: this.#outputs,
+      setOutput: (key, value) => {
+        store.runs.setOutput(run.id, key, value);
+        this.#outputs[key] = value;
+      },
+      log: (line, o) =>
+        this.#writer.line({ job, step: idx, stream: o?.stream ?? 'stdout', host: o?.host }, line),
+      hostStatus: (host, status, detail) => {
+        this.#writer.flush();
+        store.runs.setHostStatus(run.id, job, idx, host, status, detail && this.#mask(detail));
+      },
+      signal,
+      trackProcessGroup: planning
+        ? undefined
+        : (pgid) =>
+            store.runs.setStepChild(run.id, job, idx, pgid === undefined ? undefined : processRef(pgid)),
+    };
+  }
+
+  #mask(text: string): string {
+    return maskText(text, this.#maskValues);
+  }
+
+  /** Sleeps; false when the run (or the given signal) was aborted first. */
+  #sleep(ms: number, signal: AbortSignal = this.#abort.signal): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(ok);
+      };
+      const onAbort = () => done(false);
+      const timer = setTimeout(() => done(true), ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/** A pipeline's approval policy with durations in milliseconds. */
+export function toGatePolicy(p: ApprovalPolicy): GatePolicy {
+  return {
+    approvers: p.approvers,
+    required: p.required,
+    allowSelfApproval: p.allow_self_approval,
+    waitMs: p.wait ?? 0,
+    timeoutMs: p.timeout,
+  };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? '?' : ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}

@@ -1,0 +1,99 @@
+import { resolve } from 'node:path';
+import { execa } from 'execa';
+import type { RunStep } from '../config/schema/steps.ts';
+import { LineSplitter } from '../logs/lines.ts';
+import { stopGroup } from '../process/group.ts';
+import type { Change, StepContext, StepHandler, StepResult } from './types.ts';
+
+/** How long a canceled or timed-out command gets between SIGTERM and SIGKILL. */
+const KILL_GRACE_MS = 3_000;
+
+/** A reference to a pipeline secret inside a `run.env` value: `${{ secrets.NAME }}`. */
+const SECRET_REF = /\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+/** The `run` step kind: a local command on the runner, argv only (no shell), in its own process group. */
+export const runHandler: StepHandler<RunStep> = {
+  kind: 'run',
+
+  async plan(_ctx: StepContext, step: RunStep): Promise<Change[]> {
+    const env = Object.keys(step.run.env);
+    const detail = [
+      `cwd: ${step.run.cwd ?? '.'}`,
+      ...(env.length ? [`env: ${env.sort().join(', ')}`] : []),
+      // The env values are part of what runs, so they are part of what is approved; secrets stay references.
+      ...Object.entries(step.run.env).map(([k, v]) => `  ${k}=${v}`),
+    ].join('\n');
+    return [{ action: 'run', subject: displayArgv(step.run.command), detail }];
+  },
+
+  async apply(ctx: StepContext, step: RunStep): Promise<StepResult> {
+    ctx.signal.throwIfAborted();
+    const [file, ...args] = step.run.command as [string, ...string[]];
+    const child = execa(file, args, {
+      cwd: resolve(ctx.workdir, step.run.cwd ?? '.'),
+      env: childEnv(ctx, step.run.env),
+      extendEnv: false,
+      detached: true,
+      stdin: 'ignore',
+      buffer: false,
+      reject: false,
+    });
+    ctx.trackProcessGroup?.(child.pid);
+    const pgid = child.pid;
+    const stop = () => {
+      if (pgid !== undefined) void stopGroup(pgid, ['SIGTERM', 'SIGKILL'], KILL_GRACE_MS);
+    };
+    ctx.signal.addEventListener('abort', stop, { once: true });
+    // Whatever the command left running in its group (daemons, `cmd &`) ends with it; this also closes
+    // the output pipes such leftovers would hold open.
+    child.nodeChildProcess.on('exit', stop);
+    pipeLines(child.stdout, (line) => ctx.log(line, { stream: 'stdout' }));
+    pipeLines(child.stderr, (line) => ctx.log(line, { stream: 'stderr' }));
+    try {
+      const result = await child;
+      ctx.signal.throwIfAborted();
+      if (result.failed) {
+        throw new Error(
+          result.exitCode !== undefined
+            ? `${file} exited with code ${result.exitCode}`
+            : `${file} ${result.signal ? `was killed by ${result.signal}` : `failed: ${result.shortMessage}`}`,
+        );
+      }
+      return { changed: true };
+    } finally {
+      ctx.signal.removeEventListener('abort', stop);
+      ctx.trackProcessGroup?.(undefined);
+    }
+  },
+};
+
+/** The runner's environment without the variables secrets are read from, plus the step's env. */
+function childEnv(ctx: StepContext, stepEnv: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  const secretVars = new Set(
+    Object.values(ctx.pipeline.pipeline.secrets).flatMap((src) => ('env' in src ? [src.env] : [])),
+  );
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !secretVars.has(k)) env[k] = v;
+  for (const [k, v] of Object.entries(stepEnv))
+    env[k] = v.replace(SECRET_REF, (_m, name: string) => ctx.secret(name));
+  return env;
+}
+
+function pipeLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
+  if (!stream) return;
+  const lines = new LineSplitter();
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    for (const l of lines.push(chunk)) onLine(l);
+  });
+  stream.on('end', () => {
+    for (const l of lines.end()) onLine(l);
+  });
+}
+
+/** An argv as a person would type it, for plans and logs (never executed). */
+export function displayArgv(argv: readonly string[]): string {
+  return argv
+    .map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`))
+    .join(' ');
+}

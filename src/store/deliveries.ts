@@ -1,0 +1,118 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { openDatabase } from './database.ts';
+import { opt, type Row } from './rows.ts';
+
+/**
+ * What became of a delivery. `processing` is claimed: its runs are being queued. A process that dies there
+ * leaves it `processing`, and the next start marks it failed rather than risk queueing its runs twice.
+ */
+export type DeliveryStatus = 'pending' | 'processing' | 'processed' | 'ignored' | 'failed';
+
+/** A webhook delivery as received: kept so a replay is recognised and unfinished work survives a restart. */
+export interface DeliveryRecord {
+  /** `<forge>:<delivery id>`: ids are unique per forge only. */
+  id: string;
+  forge: string;
+  event: string;
+  payload: string;
+  receivedAt: number;
+  status: DeliveryStatus;
+  /** Why it was ignored or failed, or which runs it queued. */
+  outcome?: string;
+}
+
+// Kept out of MIGRATIONS while the server is the table's only user; IF NOT EXISTS makes opening idempotent.
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS deliveries (
+    id TEXT PRIMARY KEY,
+    forge TEXT NOT NULL,
+    event TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    outcome TEXT,
+    finished_at INTEGER
+  );
+  CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries(status, received_at);
+`;
+
+/** Webhook and poll deliveries: deduplicated by id, processed at most once. */
+export class Deliveries {
+  readonly #db: DatabaseSync;
+
+  /** Opens the deliveries of the store at `path` (its own connection: the server's intake writes here). */
+  constructor(path: string) {
+    this.#db = openDatabase(path);
+    this.#db.exec(SCHEMA);
+  }
+
+  /** Records a delivery as pending; false (and nothing changes) when its id was seen before. */
+  record(d: Omit<DeliveryRecord, 'status' | 'outcome'>): boolean {
+    const { changes } = this.#db
+      .prepare(
+        `INSERT INTO deliveries (id, forge, event, payload, received_at, status) VALUES (?, ?, ?, ?, ?, 'pending')
+           ON CONFLICT(id) DO NOTHING`,
+      )
+      .run(d.id, d.forge, d.event, d.payload, d.receivedAt);
+    return changes === 1;
+  }
+
+  /** Deliveries not yet processed, oldest first. */
+  pending(limit = 100): DeliveryRecord[] {
+    return (
+      this.#db
+        .prepare(`SELECT * FROM deliveries WHERE status = 'pending' ORDER BY received_at, rowid LIMIT ?`)
+        .all(limit) as Row[]
+    ).map(toDelivery);
+  }
+
+  /** Claims a pending delivery for processing; false when it was not pending (another worker has it). */
+  claim(id: string): boolean {
+    const { changes } = this.#db
+      .prepare(`UPDATE deliveries SET status = 'processing' WHERE id = ? AND status = 'pending'`)
+      .run(id);
+    return changes === 1;
+  }
+
+  /** Records the outcome of a claimed delivery. */
+  finish(id: string, status: 'processed' | 'ignored' | 'failed', outcome: string, now = Date.now()): void {
+    this.#db
+      .prepare(
+        `UPDATE deliveries SET status = ?, outcome = ?, finished_at = ? WHERE id = ? AND status = 'processing'`,
+      )
+      .run(status, outcome, now, id);
+  }
+
+  /** Fails deliveries a dead process left claimed; returns their ids. */
+  failInterrupted(now = Date.now()): string[] {
+    const rows = this.#db.prepare(`SELECT id FROM deliveries WHERE status = 'processing'`).all() as Row[];
+    this.#db
+      .prepare(
+        `UPDATE deliveries SET status = 'failed', outcome = 'interrupted while queueing its runs: check the runs list and redeliver if none', finished_at = ? WHERE status = 'processing'`,
+      )
+      .run(now);
+    return rows.map((r) => r.id as string);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  /** One delivery, or undefined. */
+  get(id: string): DeliveryRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as Row | undefined;
+    return row && toDelivery(row);
+  }
+}
+
+function toDelivery(r: Row): DeliveryRecord {
+  return {
+    id: r.id as string,
+    forge: r.forge as string,
+    event: r.event as string,
+    payload: r.payload as string,
+    receivedAt: r.received_at as number,
+    status: r.status as DeliveryStatus,
+    outcome: opt(r.outcome),
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * Versioned schema migrations, applied in order; `PRAGMA user_version` records the last one applied.
+ * Never edit a shipped migration: add a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    pipeline TEXT NOT NULL,
+    pipeline_file TEXT NOT NULL,
+    repo_root TEXT NOT NULL,
+    inventories_root TEXT,
+    sha TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    author_name TEXT,
+    author_email TEXT,
+    triggered_by TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    owner_pid INTEGER,
+    owner_host TEXT,
+    owner_start TEXT,
+    heartbeat_at INTEGER,
+    cancel_requested_by TEXT,
+    cancel_requested_at INTEGER
+  );
+  CREATE INDEX runs_status ON runs(status);
+  CREATE TABLE jobs (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    name TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    needs TEXT NOT NULL,
+    environment TEXT,
+    status TEXT NOT NULL,
+    reason TEXT,
+    gate_passed INTEGER NOT NULL DEFAULT 0,
+    started_at INTEGER,
+    finished_at INTEGER,
+    PRIMARY KEY (run_id, name)
+  );
+  CREATE TABLE steps (
+    run_id INTEGER NOT NULL,
+    job TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    changed INTEGER,
+    child_pid INTEGER,
+    child_start TEXT,
+    started_at INTEGER,
+    finished_at INTEGER,
+    PRIMARY KEY (run_id, job, idx),
+    FOREIGN KEY (run_id, job) REFERENCES jobs(run_id, name)
+  );
+  CREATE TABLE step_hosts (
+    run_id INTEGER NOT NULL,
+    job TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    status TEXT NOT NULL,
+    detail TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (run_id, job, idx, host)
+  );
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    job TEXT,
+    step INTEGER,
+    host TEXT,
+    stream TEXT,
+    status TEXT,
+    text TEXT
+  );
+  CREATE INDEX events_run ON events(run_id, id);
+  CREATE TABLE outputs (
+    run_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+  );
+  CREATE TABLE gates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL,
+    job TEXT NOT NULL,
+    step INTEGER,
+    round INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    plan TEXT NOT NULL,
+    plan_hash TEXT NOT NULL,
+    sha TEXT NOT NULL,
+    reached_at INTEGER NOT NULL,
+    opens_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    decided_at INTEGER,
+    reason TEXT
+  );
+  CREATE INDEX gates_run ON gates(run_id, job);
+  CREATE TABLE approvals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    gate_id INTEGER NOT NULL REFERENCES gates(id),
+    login TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    sha TEXT NOT NULL,
+    plan_hash TEXT NOT NULL,
+    reason TEXT,
+    at INTEGER NOT NULL
+  );
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    run_id INTEGER,
+    gate_id INTEGER,
+    job TEXT,
+    actor TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    action TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT
+  );
+  CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+  CREATE TABLE releases (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    environment TEXT NOT NULL,
+    host TEXT NOT NULL,
+    app TEXT NOT NULL,
+    release_id TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    config_hash TEXT NOT NULL,
+    run_id INTEGER,
+    approver TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX releases_env ON releases(environment, app, host, id);
+  CREATE TABLE locks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    environment TEXT NOT NULL,
+    run_id INTEGER NOT NULL,
+    requested_at INTEGER NOT NULL,
+    UNIQUE (environment, run_id)
+  );
+  `,
+  // 2: dashboard users (token stored as its SHA-256) and their sessions (id stored hashed too).
+  `
+  CREATE TABLE users (
+    login TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE sessions (
+    id_hash TEXT PRIMARY KEY,
+    login TEXT NOT NULL REFERENCES users(login),
+    csrf TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_login ON sessions(login);
+  `,
+];

@@ -1,0 +1,62 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { opt, type Row } from './rows.ts';
+import type { ReleaseRecord } from './types.ts';
+
+/** Every release of an app on a host, newest last: the history `rollback` walks back. */
+export class Releases {
+  readonly #db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  /** Records a release; returns its id. */
+  record(r: Omit<ReleaseRecord, 'id' | 'createdAt'> & { createdAt?: number }): number {
+    const { lastInsertRowid } = this.#db
+      .prepare(
+        `INSERT INTO releases (environment, host, app, release_id, digest, config_hash, run_id, approver, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        r.environment,
+        r.host,
+        r.app,
+        r.releaseId,
+        r.digest,
+        r.configHash,
+        r.runId ?? null,
+        r.approver ?? null,
+        r.createdAt ?? Date.now(),
+      );
+    return Number(lastInsertRowid);
+  }
+
+  /** Releases of an environment, newest first, optionally of one app and/or host. */
+  list(environment: string, filter: { app?: string; host?: string; limit?: number } = {}): ReleaseRecord[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT * FROM releases WHERE environment = ? AND (? IS NULL OR app = ?) AND (? IS NULL OR host = ?)
+           ORDER BY id DESC LIMIT ?`,
+      )
+      .all(
+        environment,
+        filter.app ?? null,
+        filter.app ?? null,
+        filter.host ?? null,
+        filter.host ?? null,
+        filter.limit ?? 100,
+      ) as Row[];
+    return rows.map((r) => ({
+      id: r.id as number,
+      environment: r.environment as string,
+      host: r.host as string,
+      app: r.app as string,
+      releaseId: r.release_id as string,
+      digest: r.digest as string,
+      configHash: r.config_hash as string,
+      runId: opt(r.run_id),
+      approver: opt(r.approver),
+      createdAt: r.created_at as number,
+    }));
+  }
+}

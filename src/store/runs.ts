@@ -1,0 +1,388 @@
+import type { DatabaseSync } from 'node:sqlite';
+import type { HostStatus } from '../steps/types.ts';
+import { transaction } from './database.ts';
+import type { EventLog } from './events.ts';
+import { opt, type Row } from './rows.ts';
+import type {
+  Channel,
+  JobRecord,
+  JobStatus,
+  Owner,
+  ProcessRef,
+  RunRecord,
+  RunStatus,
+  StepHostRecord,
+  StepRecord,
+  StepStatus,
+} from './types.ts';
+
+/** A run to create, with its jobs (in pipeline order) and their steps. */
+export interface NewRun {
+  pipeline: string;
+  pipelineFile: string;
+  repoRoot: string;
+  inventoriesRoot?: string;
+  sha: string;
+  branch: string;
+  authorName?: string;
+  authorEmail?: string;
+  triggeredBy: string;
+  channel: Channel;
+  jobs: { name: string; needs: string[]; environment?: string; steps: { kind: string; name: string }[] }[];
+}
+
+/** Filter and page of `list`. */
+export interface RunQuery {
+  status?: RunStatus[];
+  pipeline?: string;
+  /** Only runs with an id below this (the next page of a newest-first listing). */
+  beforeId?: number;
+  limit?: number;
+}
+
+/** Runs, their jobs, steps, per-host progress and outputs. */
+export class Runs {
+  readonly #db: DatabaseSync;
+  readonly #events: EventLog;
+
+  constructor(db: DatabaseSync, events: EventLog) {
+    this.#db = db;
+    this.#events = events;
+  }
+
+  /** Creates a queued run with its jobs and steps; returns its id. */
+  create(input: NewRun, now = Date.now()): number {
+    return transaction(this.#db, () => {
+      const { lastInsertRowid } = this.#db
+        .prepare(
+          `INSERT INTO runs (pipeline, pipeline_file, repo_root, inventories_root, sha, branch, author_name, author_email,
+             triggered_by, channel, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
+        )
+        .run(
+          input.pipeline,
+          input.pipelineFile,
+          input.repoRoot,
+          input.inventoriesRoot ?? null,
+          input.sha,
+          input.branch,
+          input.authorName ?? null,
+          input.authorEmail ?? null,
+          input.triggeredBy,
+          input.channel,
+          now,
+        );
+      const runId = Number(lastInsertRowid);
+      const job = this.#db.prepare(
+        `INSERT INTO jobs (run_id, name, position, needs, environment, status) VALUES (?, ?, ?, ?, ?, 'pending')`,
+      );
+      const step = this.#db.prepare(
+        `INSERT INTO steps (run_id, job, idx, kind, name, status) VALUES (?, ?, ?, ?, ?, 'pending')`,
+      );
+      input.jobs.forEach((j, position) => {
+        job.run(runId, j.name, position, JSON.stringify(j.needs), j.environment ?? null);
+        j.steps.forEach((s, idx) => {
+          step.run(runId, j.name, idx, s.kind, s.name);
+        });
+      });
+      this.#events.append([
+        { runId, kind: 'run', status: 'queued', text: `run of ${input.pipeline} at ${input.sha}` },
+      ]);
+      return runId;
+    });
+  }
+
+  /** One run, or undefined. */
+  get(id: number): RunRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
+    return row && toRun(row);
+  }
+
+  /** Runs newest first, filtered and paged. */
+  list(query: RunQuery = {}): RunRecord[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (query.status?.length) {
+      where.push(`status IN (${query.status.map(() => '?').join(',')})`);
+      args.push(...query.status);
+    }
+    if (query.pipeline) {
+      where.push('pipeline = ?');
+      args.push(query.pipeline);
+    }
+    if (query.beforeId !== undefined) {
+      where.push('id < ?');
+      args.push(query.beforeId);
+    }
+    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.#db.prepare(sql).all(...args, query.limit ?? 50) as Row[]).map(toRun);
+  }
+
+  /** Runs that some process claims to be executing (for liveness checks). */
+  owned(): RunRecord[] {
+    return (this.#db.prepare('SELECT * FROM runs WHERE owner_pid IS NOT NULL').all() as Row[]).map(toRun);
+  }
+
+  /** Sets a run's status (and reason), stamping start/finish times; records an event. */
+  setStatus(id: number, status: RunStatus, reason?: string, now = Date.now()): void {
+    transaction(this.#db, () => {
+      const final = ['succeeded', 'failed', 'rejected', 'canceled', 'expired'].includes(status);
+      this.#db
+        .prepare(
+          `UPDATE runs SET status = ?, reason = ?, started_at = COALESCE(started_at, CASE WHEN ? = 'running' THEN ? END),
+             finished_at = CASE WHEN ? THEN ? ELSE NULL END WHERE id = ?`,
+        )
+        .run(status, reason ?? null, status, now, final ? 1 : 0, now, id);
+      this.#events.append([{ runId: id, kind: 'run', status, text: reason, ts: now }]);
+    });
+  }
+
+  /** Makes `owner` the executing process of a run, unless another process holds it; true when claimed. */
+  claim(id: number, owner: Owner, now = Date.now()): boolean {
+    const { changes } = this.#db
+      .prepare(
+        'UPDATE runs SET owner_pid = ?, owner_host = ?, owner_start = ?, heartbeat_at = ? WHERE id = ? AND owner_pid IS NULL',
+      )
+      .run(owner.pid, owner.host, owner.start, now, id);
+    return changes === 1;
+  }
+
+  /** Gives a run up: no process executes it until someone claims it again. */
+  disown(id: number, owner: Owner): void {
+    this.#db
+      .prepare(
+        'UPDATE runs SET owner_pid = NULL, owner_host = NULL, owner_start = NULL WHERE id = ? AND owner_pid = ? AND owner_host = ?',
+      )
+      .run(id, owner.pid, owner.host);
+  }
+
+  /** Forgets the owner of a run whose process is gone. */
+  clearOwner(id: number): void {
+    this.#db
+      .prepare('UPDATE runs SET owner_pid = NULL, owner_host = NULL, owner_start = NULL WHERE id = ?')
+      .run(id);
+  }
+
+  /** Records that the owner is alive. */
+  heartbeat(id: number, now = Date.now()): void {
+    this.#db.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?').run(now, id);
+  }
+
+  /** Records a cancel request; the executing process picks it up. False when the run was already final. */
+  requestCancel(id: number, by: string, now = Date.now()): boolean {
+    const { changes } = this.#db
+      .prepare(
+        `UPDATE runs SET cancel_requested_by = ?, cancel_requested_at = ?
+           WHERE id = ? AND status NOT IN ('succeeded', 'failed', 'rejected', 'canceled', 'expired')`,
+      )
+      .run(by, now, id);
+    return changes === 1;
+  }
+
+  /** Jobs of a run in pipeline order. */
+  jobs(runId: number): JobRecord[] {
+    return (
+      this.#db.prepare('SELECT * FROM jobs WHERE run_id = ? ORDER BY position').all(runId) as Row[]
+    ).map(toJob);
+  }
+
+  /** Sets a job's status (and reason); records an event. */
+  setJobStatus(runId: number, job: string, status: JobStatus, reason?: string, now = Date.now()): void {
+    transaction(this.#db, () => {
+      const final = [
+        'succeeded',
+        'failed',
+        'skipped',
+        'rejected',
+        'canceled',
+        'expired',
+        'interrupted',
+      ].includes(status);
+      this.#db
+        .prepare(
+          `UPDATE jobs SET status = ?, reason = ?, started_at = COALESCE(started_at, CASE WHEN ? = 'running' THEN ? END),
+             finished_at = CASE WHEN ? THEN ? ELSE NULL END WHERE run_id = ? AND name = ?`,
+        )
+        .run(status, reason ?? null, status, now, final ? 1 : 0, now, runId, job);
+      this.#events.append([{ runId, kind: 'job', job, status, text: reason, ts: now }]);
+    });
+  }
+
+  /** Notes that a job went through its job-level gate, so a resumed run does not ask again. */
+  markGatePassed(runId: number, job: string): void {
+    this.#db.prepare('UPDATE jobs SET gate_passed = 1 WHERE run_id = ? AND name = ?').run(runId, job);
+  }
+
+  /** Steps of a run (or of one job), in order. */
+  steps(runId: number, job?: string): StepRecord[] {
+    const rows = job
+      ? this.#db.prepare('SELECT * FROM steps WHERE run_id = ? AND job = ? ORDER BY idx').all(runId, job)
+      : this.#db
+          .prepare(
+            `SELECT s.* FROM steps s JOIN jobs j ON j.run_id = s.run_id AND j.name = s.job
+               WHERE s.run_id = ? ORDER BY j.position, s.idx`,
+          )
+          .all(runId);
+    return (rows as Row[]).map(toStep);
+  }
+
+  /**
+   * Sets a step's status; `running` bumps the attempt and is committed before the step applies, so a crash
+   * leaves evidence that the step may have had an effect.
+   */
+  setStepStatus(
+    runId: number,
+    job: string,
+    idx: number,
+    status: StepStatus,
+    extra: { reason?: string; changed?: boolean } = {},
+    now = Date.now(),
+  ): void {
+    transaction(this.#db, () => {
+      if (status === 'running') {
+        this.#db
+          .prepare(
+            `UPDATE steps SET status = 'running', attempt = attempt + 1, reason = NULL, started_at = ?, finished_at = NULL,
+               child_pid = NULL, child_start = NULL WHERE run_id = ? AND job = ? AND idx = ?`,
+          )
+          .run(now, runId, job, idx);
+      } else {
+        const final = status !== 'pending';
+        this.#db
+          .prepare(
+            `UPDATE steps SET status = ?, reason = ?, changed = ?, finished_at = CASE WHEN ? THEN ? ELSE NULL END
+               WHERE run_id = ? AND job = ? AND idx = ?`,
+          )
+          .run(
+            status,
+            extra.reason ?? null,
+            extra.changed === undefined ? null : Number(extra.changed),
+            final ? 1 : 0,
+            now,
+            runId,
+            job,
+            idx,
+          );
+      }
+      this.#events.append([{ runId, kind: 'step', job, step: idx, status, text: extra.reason, ts: now }]);
+    });
+  }
+
+  /** Records the process group a step started, so it can be killed if its runner dies. */
+  setStepChild(runId: number, job: string, idx: number, child: ProcessRef | undefined): void {
+    this.#db
+      .prepare('UPDATE steps SET child_pid = ?, child_start = ? WHERE run_id = ? AND job = ? AND idx = ?')
+      .run(child?.pid ?? null, child?.start ?? null, runId, job, idx);
+  }
+
+  /** Sets a step's status on one host; records an event. */
+  setHostStatus(
+    runId: number,
+    job: string,
+    idx: number,
+    host: string,
+    status: HostStatus,
+    detail?: string,
+    now = Date.now(),
+  ): void {
+    transaction(this.#db, () => {
+      this.#db
+        .prepare(
+          `INSERT INTO step_hosts (run_id, job, idx, host, status, detail, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (run_id, job, idx, host) DO UPDATE SET status = excluded.status, detail = excluded.detail,
+             updated_at = excluded.updated_at`,
+        )
+        .run(runId, job, idx, host, status, detail ?? null, now);
+      this.#events.append([{ runId, kind: 'host', job, step: idx, host, status, text: detail, ts: now }]);
+    });
+  }
+
+  /** Per-host progress of every step of a run. */
+  hosts(runId: number): StepHostRecord[] {
+    const rows = this.#db
+      .prepare('SELECT * FROM step_hosts WHERE run_id = ? ORDER BY job, idx, host')
+      .all(runId);
+    return (rows as Row[]).map((r) => ({
+      job: r.job as string,
+      idx: r.idx as number,
+      host: r.host as string,
+      status: r.status as HostStatus,
+      detail: opt(r.detail),
+      updatedAt: r.updated_at as number,
+    }));
+  }
+
+  /** Run outputs (e.g. `image.digest`), persisted so a resumed run still has them. */
+  outputs(runId: number): Record<string, string> {
+    const rows = this.#db.prepare('SELECT key, value FROM outputs WHERE run_id = ?').all(runId) as Row[];
+    return Object.fromEntries(rows.map((r) => [r.key as string, r.value as string]));
+  }
+
+  /** Sets one run output. */
+  setOutput(runId: number, key: string, value: string): void {
+    this.#db
+      .prepare(
+        'INSERT INTO outputs (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value',
+      )
+      .run(runId, key, value);
+  }
+}
+
+function toRun(r: Row): RunRecord {
+  return {
+    id: r.id as number,
+    pipeline: r.pipeline as string,
+    pipelineFile: r.pipeline_file as string,
+    repoRoot: r.repo_root as string,
+    inventoriesRoot: opt(r.inventories_root),
+    sha: r.sha as string,
+    branch: r.branch as string,
+    authorName: opt(r.author_name),
+    authorEmail: opt(r.author_email),
+    triggeredBy: r.triggered_by as string,
+    channel: r.channel as Channel,
+    status: r.status as RunStatus,
+    reason: opt(r.reason),
+    createdAt: r.created_at as number,
+    startedAt: opt(r.started_at),
+    finishedAt: opt(r.finished_at),
+    owner:
+      r.owner_pid === null
+        ? undefined
+        : { pid: r.owner_pid as number, host: r.owner_host as string, start: r.owner_start as string },
+    heartbeatAt: opt(r.heartbeat_at),
+    cancelRequestedBy: opt(r.cancel_requested_by),
+    cancelRequestedAt: opt(r.cancel_requested_at),
+  };
+}
+
+function toJob(r: Row): JobRecord {
+  return {
+    runId: r.run_id as number,
+    name: r.name as string,
+    position: r.position as number,
+    needs: JSON.parse(r.needs as string) as string[],
+    environment: opt(r.environment),
+    status: r.status as JobStatus,
+    reason: opt(r.reason),
+    gatePassed: r.gate_passed === 1,
+    startedAt: opt(r.started_at),
+    finishedAt: opt(r.finished_at),
+  };
+}
+
+function toStep(r: Row): StepRecord {
+  return {
+    runId: r.run_id as number,
+    job: r.job as string,
+    idx: r.idx as number,
+    kind: r.kind as string,
+    name: r.name as string,
+    status: r.status as StepStatus,
+    attempt: r.attempt as number,
+    reason: opt(r.reason),
+    changed: r.changed === null ? undefined : r.changed === 1,
+    child: r.child_pid === null ? undefined : { pid: r.child_pid as number, start: r.child_start as string },
+    startedAt: opt(r.started_at),
+    finishedAt: opt(r.finished_at),
+  };
+}

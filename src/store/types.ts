@@ -1,0 +1,255 @@
+import type { Change, HostStatus } from '../steps/types.ts';
+
+/** Where a run stands. `waiting`: held at an approval gate; `interrupted`: its process died mid-step. */
+export type RunStatus =
+  | 'queued'
+  | 'running'
+  | 'waiting'
+  | 'succeeded'
+  | 'failed'
+  | 'rejected'
+  | 'canceled'
+  | 'expired'
+  | 'interrupted';
+
+/** Where a job stands; `queued` waits for its environment's lock, `waiting` for its approval gate. */
+export type JobStatus =
+  | 'pending'
+  | 'queued'
+  | 'waiting'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  | 'rejected'
+  | 'canceled'
+  | 'expired'
+  | 'interrupted';
+
+/** Where a step stands; `interrupted` means it was running when its process died: its effect is unknown. */
+export type StepStatus =
+  | 'pending'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  | 'canceled'
+  | 'interrupted';
+
+/** Run statuses after which nothing more happens. */
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = [
+  'succeeded',
+  'failed',
+  'rejected',
+  'canceled',
+  'expired',
+];
+
+/** Job statuses after which the job does nothing more. */
+export const FINAL_JOB_STATUSES: readonly JobStatus[] = [
+  'succeeded',
+  'failed',
+  'skipped',
+  'rejected',
+  'canceled',
+  'expired',
+];
+
+/** The process that executes a run: pid + host + the pid's start time, so a reused pid is not mistaken for it. */
+export interface Owner extends ProcessRef {
+  host: string;
+}
+
+/** A process on this host: pid + its start time (so a reused pid does not count as the same process). */
+export interface ProcessRef {
+  pid: number;
+  start: string;
+}
+
+/** Channel through which a person acts. */
+export type Channel = 'cli' | 'dashboard' | 'forge' | 'system';
+
+/** A run as stored. */
+export interface RunRecord {
+  id: number;
+  pipeline: string;
+  pipelineFile: string;
+  repoRoot: string;
+  inventoriesRoot?: string;
+  sha: string;
+  branch: string;
+  authorName?: string;
+  authorEmail?: string;
+  triggeredBy: string;
+  channel: Channel;
+  status: RunStatus;
+  reason?: string;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  owner?: Owner;
+  heartbeatAt?: number;
+  cancelRequestedBy?: string;
+  cancelRequestedAt?: number;
+}
+
+/** A job of a run as stored. */
+export interface JobRecord {
+  runId: number;
+  name: string;
+  position: number;
+  needs: string[];
+  environment?: string;
+  status: JobStatus;
+  reason?: string;
+  gatePassed: boolean;
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+/** A step of a job as stored. */
+export interface StepRecord {
+  runId: number;
+  job: string;
+  idx: number;
+  kind: string;
+  name: string;
+  status: StepStatus;
+  attempt: number;
+  reason?: string;
+  changed?: boolean;
+  /** The process group the step started, while it runs. */
+  child?: ProcessRef;
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+/** Progress of one step on one host. */
+export interface StepHostRecord {
+  job: string;
+  idx: number;
+  host: string;
+  status: HostStatus;
+  detail?: string;
+  updatedAt: number;
+}
+
+/** A run with everything under it, for `show`, the live tree and the dashboard. */
+export interface RunDetail {
+  run: RunRecord;
+  jobs: JobRecord[];
+  steps: StepRecord[];
+  hosts: StepHostRecord[];
+  gates: GateRecord[];
+  outputs: Record<string, string>;
+}
+
+/** What an event is about: a log line, or a status change of a run, job, step, host, gate or lock. */
+export type EventKind = 'log' | 'run' | 'job' | 'step' | 'host' | 'gate' | 'lock';
+
+/** One event of a run; ids grow monotonically, so `after id` is a cursor for live following. */
+export interface RunEvent {
+  id: number;
+  runId: number;
+  ts: number;
+  kind: EventKind;
+  job?: string;
+  step?: number;
+  host?: string;
+  stream?: 'stdout' | 'stderr';
+  status?: string;
+  text?: string;
+}
+
+/** An event to append; id and (by default) ts are assigned by the store. */
+export type NewEvent = Omit<RunEvent, 'id' | 'ts'> & { ts?: number };
+
+/** A gate's decision state. `void`: approved, but the plan or commit changed before the job started. */
+export type GateStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'void' | 'canceled';
+
+/** The approval policy a gate was reached with (durations already in ms). */
+export interface GatePolicy {
+  approvers: string[];
+  required: number;
+  allowSelfApproval: boolean;
+  waitMs: number;
+  timeoutMs: number;
+}
+
+/** One round of an approval gate in front of a job (step undefined) or an `approval` step. */
+export interface GateRecord {
+  id: number;
+  runId: number;
+  job: string;
+  step?: number;
+  round: number;
+  status: GateStatus;
+  policy: GatePolicy;
+  plan: PlannedStep[];
+  planHash: string;
+  sha: string;
+  reachedAt: number;
+  opensAt: number;
+  expiresAt: number;
+  decidedAt?: number;
+  reason?: string;
+  approvals: ApprovalRecord[];
+}
+
+/** The changes one step would make, as shown at a gate. `error` when the plan could not be computed. */
+export interface PlannedStep {
+  step: number;
+  kind: string;
+  name: string;
+  changes: Change[];
+  note?: string;
+}
+
+/** An accepted decision on a gate, bound to the commit and plan it was given for. */
+export interface ApprovalRecord {
+  id: number;
+  gateId: number;
+  login: string;
+  channel: Channel;
+  decision: 'approve' | 'reject';
+  sha: string;
+  planHash: string;
+  reason?: string;
+  at: number;
+}
+
+/** One line of the append-only audit trail: every decision, refusal, void, cancel and lock recovery. */
+export interface AuditRecord {
+  id: number;
+  at: number;
+  runId?: number;
+  gateId?: number;
+  job?: string;
+  actor: string;
+  channel: Channel;
+  action: string;
+  outcome: 'accepted' | 'refused' | 'recorded';
+  reason?: string;
+}
+
+/** A release of an app on one host: what `rollback` goes back to. */
+export interface ReleaseRecord {
+  id: number;
+  environment: string;
+  host: string;
+  app: string;
+  releaseId: string;
+  digest: string;
+  configHash: string;
+  runId?: number;
+  approver?: string;
+  createdAt: number;
+}
+
+/** One place in an environment's lock queue; the lowest seq holds the lock. */
+export interface LockEntry {
+  seq: number;
+  environment: string;
+  runId: number;
+  requestedAt: number;
+}
