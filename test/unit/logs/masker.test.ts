@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { MASK, maskText, maskValues, StreamMasker } from '../../../src/logs/masker.ts';
+
+/** Feeds `chunks` through a masker and returns everything it emitted. */
+function stream(values: string[], chunks: string[]): string {
+  const m = new StreamMasker(values);
+  return chunks.map((c) => m.push(c)).join('') + m.end();
+}
+
+describe('StreamMasker', () => {
+  it('masks a secret split across chunks at every possible split point', () => {
+    const secret = 'hunter2-correct-horse';
+    const text = `before ${secret} after ${secret}`;
+    for (let i = 1; i < text.length; i++) {
+      for (let j = i; j < text.length; j++) {
+        const out = stream([secret], [text.slice(0, i), text.slice(i, j), text.slice(j)]);
+        expect(out).toBe(`before ${MASK} after ${MASK}`);
+      }
+    }
+  });
+
+  it('masks a secret delivered one character at a time', () => {
+    const text = 'x=abcdef;';
+    expect(stream(['abcdef'], [...text])).toBe(`x=${MASK};`);
+  });
+
+  it('holds back only what could still become a secret, and releases it when it does not', () => {
+    const m = new StreamMasker(['secret']);
+    expect(m.push('a sec')).toBe('a ');
+    expect(m.push('ond')).toBe('second');
+    expect(m.end()).toBe('');
+  });
+
+  it('prefers the longer of two secrets sharing a prefix, even when the shorter one is complete first', () => {
+    expect(stream(['abc', 'abcdef'], ['x abc', 'def y'])).toBe(`x ${MASK} y`);
+    expect(stream(['abc', 'abcdef'], ['x abc', ' y'])).toBe(`x ${MASK} y`);
+  });
+
+  it('masks what is still held back when the stream ends', () => {
+    expect(stream(['abc', 'abcdef'], ['tail abc'])).toBe(`tail ${MASK}`);
+  });
+
+  it('passes text through when there are no secrets', () => {
+    expect(stream([], ['a', 'b'])).toBe('ab');
+  });
+});
+
+describe('maskValues', () => {
+  it('adds each line of a multi-line secret, longest first, and drops empty values', () => {
+    expect(maskValues(['', 'line-one\nline-two-longer', 'x'])).toEqual([
+      'line-one\nline-two-longer',
+      'line-two-longer',
+      'line-one',
+      'x',
+    ]);
+  });
+
+  it('maskText masks every occurrence, regex characters included', () => {
+    expect(maskText('a.b*c and a.b*c', ['a.b*c'])).toBe(`${MASK} and ${MASK}`);
+  });
+});
