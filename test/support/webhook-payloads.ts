@@ -31,9 +31,13 @@ export interface PushOverrides {
   authorLogin?: string;
 }
 
+/** A JSON payload, edited freely by tests. */
+// biome-ignore lint/suspicious/noExplicitAny: payloads are deep JSON that tests reach into
+export type Payload = Record<string, any>;
+
 /** A push payload as `forge` sends it, from the real example with `o` applied. */
-export function pushPayload(forge: ForgeKind, o: PushOverrides = {}): Record<string, any> {
-  const p: Record<string, any> =
+export function pushPayload(forge: ForgeKind, o: PushOverrides = {}): Payload {
+  const p: Payload =
     forge === 'github'
       ? githubExample(
           'push',

@@ -1,0 +1,139 @@
+import { dirname, join } from 'node:path';
+import { loadRepo } from '../config/load-repo.ts';
+import type { PipelineFile } from '../config/types.ts';
+import type { ExecuteOptions } from '../engine/executor.ts';
+import type { ForgeKind } from '../forge/types.ts';
+import { Deliveries } from '../store/deliveries.ts';
+import { Store } from '../store/store.ts';
+import { Checkouts } from '../triggers/checkout.ts';
+import { DeliveryProcessor, type EventHandler } from './delivery-processor.ts';
+import { Poller } from './poller.ts';
+import type { Router } from './router.ts';
+import { type RunningServer, type Service, startHttpServer } from './server.ts';
+import { TriggerIntake } from './trigger-intake.ts';
+import { Worker } from './worker.ts';
+
+/** Everything `slipway serve` is configured with. */
+export interface ServeOptions {
+  host: string;
+  port: number;
+  /** The SQLite store; checkouts go next to it (`git/cache.git`, `work/<sha>`). */
+  statePath: string;
+  /** The ops repository runs are fetched from. */
+  repoUrl: string;
+  /** `owner/name` whose pushes count; others are ignored. */
+  repository?: string;
+  /** Webhook secret per forge; a forge without one gets no route. */
+  secrets: Partial<Record<ForgeKind, string>>;
+  /** Pipelines with `on.poll` to poll (from the served checkout, loaded at start). */
+  pollPipelines: PipelineFile[];
+  inventoriesRoot?: string;
+  /** The run executor; off to only take deliveries in (another process executes). */
+  worker: { concurrency: number; pollMs: number; graceMs: number } | false;
+  /** Approval commands in issue comments (the forge channel). */
+  issueComment?: EventHandler;
+  /** Extra routes and services, e.g. the dashboard. */
+  mount?: (router: Router) => void;
+  log(line: string): void;
+}
+
+/** A running `slipway serve`. */
+export interface Serving extends RunningServer {
+  store: Store;
+  deliveries: Deliveries;
+  worker?: Worker;
+  /** Resolves once every stored delivery is processed (and, with a worker, every started run settled). */
+  idle(): Promise<void>;
+}
+
+/** Starts `slipway serve`: webhooks and polling turn commits into queued runs, the worker executes them. */
+export async function serve(o: ServeOptions): Promise<Serving> {
+  const store = new Store(o.statePath);
+  const deliveries = new Deliveries(o.statePath);
+  for (const id of deliveries.failInterrupted())
+    o.log(`delivery ${id}: interrupted by the last shutdown, marked failed`);
+  const state = dirname(o.statePath);
+  const checkouts = new Checkouts({
+    cacheDir: join(state, 'git', 'cache.git'),
+    workRoot: join(state, 'work'),
+  });
+  const intake = new TriggerIntake({
+    store,
+    checkouts,
+    repoUrl: o.repoUrl,
+    repository: o.repository,
+    loadRepo: (root) => loadRepo(root, { inventoriesRoot: o.inventoriesRoot }),
+    inventoriesRoot: o.inventoriesRoot,
+    log: o.log,
+  });
+  const worker = o.worker
+    ? new Worker({ store, load: loadRun(o.inventoriesRoot), ...o.worker, log: o.log })
+    : undefined;
+  const processor = new DeliveryProcessor({
+    deliveries,
+    intake,
+    issueComment: o.issueComment,
+    queued: () => worker?.tick(),
+    log: o.log,
+  });
+  const wake = () => processor.wake();
+  const poller = new Poller({
+    pipelines: o.pollPipelines,
+    checkouts,
+    repoUrl: o.repoUrl,
+    deliveries,
+    received: wake,
+    log: o.log,
+  });
+  // Stopped in this order: no new commits, no new runs queued, then running work checkpoints.
+  const services: Service[] = [
+    poller,
+    { name: 'deliveries', stop: () => processor.stop() },
+    ...(worker ? [worker] : []),
+  ];
+  services.push({
+    name: 'store',
+    stop: async () => {
+      deliveries.close();
+      store.close();
+    },
+  });
+  const http = await startHttpServer({
+    host: o.host,
+    port: o.port,
+    deliveries,
+    secrets: o.secrets,
+    received: wake,
+    services,
+    mount: o.mount,
+    log: o.log,
+  });
+  // Deliveries stored before a restart are processed now; then polling and execution start.
+  processor.wake();
+  poller.start();
+  worker?.start();
+  return {
+    ...http,
+    store,
+    deliveries,
+    worker,
+    async idle() {
+      await processor.idle();
+      await worker?.idle();
+    },
+  };
+}
+
+/** How the worker loads a stored run: the ops repository at its checkout, and its pipeline by name. */
+function loadRun(inventoriesRoot?: string): ExecuteOptions['load'] {
+  return async (run) => {
+    const loaded = await loadRepo(run.repoRoot, { inventoriesRoot: run.inventoriesRoot ?? inventoriesRoot });
+    if (!loaded.ok)
+      throw new Error(
+        `the ops repository at ${run.repoRoot} no longer loads (${loaded.errors.length} errors)`,
+      );
+    const pipeline = loaded.repo.pipelines.find((p) => p.pipeline.name === run.pipeline);
+    if (!pipeline) throw new Error(`pipeline ${run.pipeline} is not in ${run.repoRoot}`);
+    return { repo: loaded.repo, pipeline };
+  };
+}

@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+
+const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/** Where checkouts live: a bare cache repository and one directory per commit. */
+export interface CheckoutPaths {
+  /** Bare repository that accumulates fetched objects (`.slipway/git/cache.git`). */
+  cacheDir: string;
+  /** Parent of the per-commit trees (`.slipway/work`). */
+  workRoot: string;
+}
+
+/**
+ * Fetches commits into a bare cache and writes a commit's tree into `<workRoot>/<sha>`: a plain
+ * directory (no .git), reused when it exists. Fetches are serialised; a tree appears atomically.
+ */
+export class Checkouts {
+  readonly #paths: CheckoutPaths;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(paths: CheckoutPaths) {
+    this.#paths = paths;
+  }
+
+  /** The tree of `sha` from `url`, fetching `ref` (then the SHA itself) when the cache lacks it. */
+  async at(url: string, ref: string, sha: string, signal?: AbortSignal): Promise<string> {
+    if (!SHA.test(sha)) throw new Error(`not a commit id: ${JSON.stringify(sha)}`);
+    const dir = join(this.#paths.workRoot, sha);
+    if (existsSync(dir)) return dir;
+    return this.#serial(async () => {
+      if (existsSync(dir)) return dir;
+      await this.#ensureCommit(url, ref, sha, signal);
+      await mkdir(this.#paths.workRoot, { recursive: true });
+      const tmp = await mkdtemp(join(this.#paths.workRoot, `.${sha.slice(0, 12)}-`));
+      try {
+        // A private index file: the cache's own index stays untouched.
+        const env = { GIT_INDEX_FILE: `${tmp}.index` };
+        const tree = ['--git-dir', this.#paths.cacheDir, '--work-tree', tmp];
+        await execa('git', [...tree, 'read-tree', sha], { env, cancelSignal: signal });
+        await execa('git', [...tree, 'checkout-index', '--all', '--force'], { env, cancelSignal: signal });
+        await rename(tmp, dir);
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+        await rm(`${tmp}.index`, { force: true });
+      }
+      return dir;
+    });
+  }
+
+  /** The commit `ref` points to on `url` (`git ls-remote`), or undefined when there is no such ref. */
+  async head(url: string, ref: string, signal?: AbortSignal): Promise<string | undefined> {
+    const { stdout } = await execa('git', ['ls-remote', '--', url, ref], { cancelSignal: signal });
+    const line = stdout.split('\n').find((l) => l.endsWith(`\t${ref}`));
+    return line?.split('\t')[0];
+  }
+
+  /** Author name and e-mail of a commit already in the cache. */
+  async author(sha: string): Promise<{ authorName?: string; authorEmail?: string }> {
+    const { stdout } = await execa('git', [
+      '--git-dir',
+      this.#paths.cacheDir,
+      'show',
+      '-s',
+      '--format=%an%x00%ae',
+      sha,
+    ]);
+    const [authorName, authorEmail] = stdout.split('\0');
+    return { ...(authorName ? { authorName } : {}), ...(authorEmail ? { authorEmail } : {}) };
+  }
+
+  async #ensureCommit(url: string, ref: string, sha: string, signal?: AbortSignal) {
+    const git = (args: string[]) =>
+      execa('git', ['--git-dir', this.#paths.cacheDir, ...args], { cancelSignal: signal });
+    if (!existsSync(this.#paths.cacheDir)) {
+      await mkdir(this.#paths.cacheDir, { recursive: true });
+      await execa('git', ['init', '--quiet', '--bare', this.#paths.cacheDir], { cancelSignal: signal });
+    }
+    const has = async () =>
+      (await git(['cat-file', '-e', `${sha}^{commit}`]).catch(() => undefined)) !== undefined;
+    if (await has()) return;
+    await git(['fetch', '--quiet', '--no-tags', '--', url, ref]);
+    if (await has()) return;
+    // The ref moved on since the push: ask for the commit itself (GitHub, Gitea and file:// allow it).
+    await git(['fetch', '--quiet', '--no-tags', '--', url, sha]).catch(() => undefined);
+    if (!(await has())) throw new Error(`commit ${sha} is not on ${url} (fetched ${ref})`);
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(fn, fn);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,55 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Checkouts } from '../../../src/triggers/checkout.ts';
+import { createGitOrigin, type GitOrigin } from '../../support/git-origin.ts';
+
+describe('Checkouts (real git, file:// origin)', () => {
+  let origin: GitOrigin;
+  let dir: string;
+  let checkouts: Checkouts;
+  beforeEach(async () => {
+    origin = await createGitOrigin();
+    dir = await mkdtemp(join(tmpdir(), 'slipway-checkout-'));
+    checkouts = new Checkouts({ cacheDir: join(dir, 'cache.git'), workRoot: join(dir, 'work') });
+  });
+  afterEach(async () => {
+    await origin.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes the tree of the pushed commit, without .git, and reuses it', async () => {
+    const sha = await origin.commit({ 'pipelines/app.yml': 'name: app\n', 'README.md': 'v1' });
+    const tree = await checkouts.at(origin.url, 'refs/heads/main', sha);
+    expect(tree).toBe(join(dir, 'work', sha));
+    expect(readFileSync(join(tree, 'pipelines/app.yml'), 'utf8')).toBe('name: app\n');
+    expect(existsSync(join(tree, '.git'))).toBe(false);
+    expect(await checkouts.at(origin.url, 'refs/heads/main', sha)).toBe(tree);
+    // No temporary directories or index files left behind.
+    expect(await readdir(join(dir, 'work'))).toEqual([sha]);
+  });
+
+  it('gets an older commit after the branch moved on, and tells the head of a ref', async () => {
+    const first = await origin.commit({ 'a.txt': '1' });
+    const second = await origin.commit({ 'a.txt': '2' });
+    expect(await checkouts.head(origin.url, 'refs/heads/main')).toBe(second);
+    expect(await checkouts.head(origin.url, 'refs/heads/nope')).toBeUndefined();
+    const [a, b] = await Promise.all([
+      checkouts.at(origin.url, 'refs/heads/main', first),
+      checkouts.at(origin.url, 'refs/heads/main', second),
+    ]);
+    expect(readFileSync(join(a, 'a.txt'), 'utf8')).toBe('1');
+    expect(readFileSync(join(b, 'a.txt'), 'utf8')).toBe('2');
+  });
+
+  it('fails clearly for a commit the origin does not have, and refuses non-SHAs', async () => {
+    await origin.commit({ 'a.txt': '1' });
+    await expect(checkouts.at(origin.url, 'refs/heads/main', 'f'.repeat(40))).rejects.toThrow(/is not on/);
+    await expect(checkouts.at(origin.url, 'refs/heads/main', '--upload-pack=x')).rejects.toThrow(
+      /not a commit id/,
+    );
+    expect(existsSync(join(dir, 'work', 'f'.repeat(40)))).toBe(false);
+  });
+});
