@@ -41,6 +41,7 @@ export interface ServeOptions {
 export interface Serving extends RunningServer {
   store: Store;
   deliveries: Deliveries;
+  poller: Poller;
   worker?: Worker;
   /** Resolves once every stored delivery is processed (and, with a worker, every started run settled). */
   idle(): Promise<void>;
@@ -116,6 +117,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     ...http,
     store,
     deliveries,
+    poller,
     worker,
     async idle() {
       await processor.idle();
