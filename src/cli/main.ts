@@ -1,11 +1,18 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { commands } from './commands/index.ts';
 import { ExitCode } from './exit-codes.ts';
 
 const program = new Command('slipway')
-  .description('GitOps pipeline runner: infra and app pipelines from Git to your servers, behind approval gates')
+  .description(
+    'GitOps pipeline runner: infra and app pipelines from Git to your servers, behind approval gates',
+  )
   .option('-C, --repo <dir>', 'the ops repository', process.cwd())
+  .addOption(
+    new Option('--inventories <dir>', 'inventories root: environment X resolves to DIR/X').env(
+      'SLIPWAY_INVENTORIES',
+    ),
+  )
   .showHelpAfterError();
 
 for (const register of commands) register(program);

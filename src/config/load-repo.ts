@@ -7,7 +7,7 @@ import { ConfigErrorList, sortConfigErrors } from './errors.ts';
 import { resolveInventorySync } from './inventory/resolve.ts';
 import { access as accessSchema } from './schema/access.ts';
 import { pipeline as pipelineSchema } from './schema/pipeline.ts';
-import { project as projectSchema } from './schema/project.ts';
+import { type Project, project as projectSchema } from './schema/project.ts';
 import { sites as sitesSchema } from './schema/sites.ts';
 import { looksLikePrivateKey, parsePublicKey } from './ssh-public-key.ts';
 import type { ConfigError, Inventory, LoadResult, OpsRepo, PublicKey } from './types.ts';
@@ -204,6 +204,16 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
     ...(sites ? { sites: sites.value } : {}),
   };
   return { ok: true, repo };
+}
+
+/** Only slipway.yml (defaults when absent): enough to find inventories without validating everything. */
+export function loadProject(root: string): { project?: Project; errors: ConfigError[] } {
+  const absRoot = resolve(root);
+  if (!existsSync(join(absRoot, REPO_LAYOUT.project)))
+    return { project: projectSchema.parse({}), errors: [] };
+  const errors: ConfigError[] = [];
+  const loaded = loadFile(absRoot, REPO_LAYOUT.project, projectSchema, errors);
+  return loaded ? { project: loaded.value, errors } : { errors };
 }
 
 function positionOfEnv(project: Loaded<unknown>, env: string): Omit<ConfigError, 'message'> {

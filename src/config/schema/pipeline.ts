@@ -26,7 +26,10 @@ export const job = z.strictObject({
 export type Job = z.infer<typeof job>;
 
 /** Registry credentials for push and pull; the password is a secret name, never a value. */
-export const registryAuth = z.strictObject({ username: z.string().min(1), password_secret: z.string().min(1) });
+export const registryAuth = z.strictObject({
+  username: z.string().min(1),
+  password_secret: z.string().min(1),
+});
 
 /** A pipeline file in pipelines/. */
 export const pipeline = z.strictObject({
@@ -35,7 +38,8 @@ export const pipeline = z.strictObject({
   image: z
     .string()
     .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/, {
-      message: 'expected an image repository like registry.example.com/acme/web (no tag: Slipway tags by commit)',
+      message:
+        'expected an image repository like registry.example.com/acme/web (no tag: Slipway tags by commit)',
     })
     .optional(),
   registry: registryAuth.optional(),

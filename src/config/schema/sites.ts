@@ -9,13 +9,22 @@ export const staticRoute = z.strictObject({
   ...base,
 });
 
-const upstream = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { message: 'expected host:port like 127.0.0.1:8080' });
+const upstream = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { message: 'expected host:port like 127.0.0.1:8080' });
 
 /** Proxy to an app's service (port allocated at deploy) or to fixed upstreams. */
 export const proxyRoute = z.strictObject({
   proxy: z.union([
-    z.strictObject({ app: name, service: name.optional(), health_path: z.string().startsWith('/').default('/healthz') }),
-    z.strictObject({ upstreams: z.array(upstream).min(1), health_path: z.string().startsWith('/').optional() }),
+    z.strictObject({
+      app: name,
+      service: name.optional(),
+      health_path: z.string().startsWith('/').default('/healthz'),
+    }),
+    z.strictObject({
+      upstreams: z.array(upstream).min(1),
+      health_path: z.string().startsWith('/').optional(),
+    }),
   ]),
   ...base,
 });
@@ -49,7 +58,11 @@ export const sites = z.strictObject({
     .default({ issuer: 'acme' }),
   sites: z.record(
     domain,
-    z.strictObject({ hosts: name.default('all'), environments: z.array(name).optional(), routes: z.array(route).min(1) }),
+    z.strictObject({
+      hosts: name.default('all'),
+      environments: z.array(name).optional(),
+      routes: z.array(route).min(1),
+    }),
   ),
 });
 export type Sites = z.infer<typeof sites>;

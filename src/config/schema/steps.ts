@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { approvalPolicy } from './approval.ts';
 import { duration, name, port, repoPath } from './common.ts';
 
-const base = { name: z.string().min(1).optional(), timeout: duration.optional(), retries: z.number().int().min(0).max(10).optional() };
+const base = {
+  name: z.string().min(1).optional(),
+  timeout: duration.optional(),
+  retries: z.number().int().min(0).max(10).optional(),
+};
 
 /** A local command on the runner (argv, never a shell string unless `shell: true` is chosen explicitly). */
 export const runStep = z.strictObject({
@@ -94,11 +98,29 @@ export const deployStep = z.strictObject({
 });
 
 /** Every step kind, by the one key that names it. */
-export const step = z.union([runStep, approvalStep, sshKeysStep, caddyStep, ansibleStep, buildStep, pushStep, deployStep]);
+export const step = z.union([
+  runStep,
+  approvalStep,
+  sshKeysStep,
+  caddyStep,
+  ansibleStep,
+  buildStep,
+  pushStep,
+  deployStep,
+]);
 export type Step = z.infer<typeof step>;
 export type RunStep = z.infer<typeof runStep>;
 export type DeployStep = z.infer<typeof deployStep>;
 
 /** The keys that name a step kind, in the order users read them in docs. */
-export const STEP_KINDS = ['run', 'approval', 'ssh-keys', 'caddy', 'ansible', 'build', 'push', 'deploy'] as const;
+export const STEP_KINDS = [
+  'run',
+  'approval',
+  'ssh-keys',
+  'caddy',
+  'ansible',
+  'build',
+  'push',
+  'deploy',
+] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
