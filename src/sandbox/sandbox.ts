@@ -278,8 +278,20 @@ async function startDaemons(
   const dockerd = async () => {
     if (!fresh && isAlive(procs.dockerd) && (await hostDockerId(host, paths)) !== undefined) return;
     if (!fresh) repaired.push(`${host.name}: dockerd`);
-    const stale = findByCommandLine((c) => c.startsWith('dockerd '), members());
+    const stale = findByCommandLine(
+      (c) => c.startsWith('dockerd ') || c.startsWith('containerd --config'),
+      members(),
+    );
     await stopProcesses([procs.dockerd, ...stale.map(refOf)].filter((r): r is ProcRef => r !== undefined));
+    // A killed daemon may linger as a zombie that still "owns" its pid file, and dockerd would wait on it.
+    await run(
+      inHost(namespacesOf(host, paths), [
+        'rm',
+        '-f',
+        '/run/docker.pid',
+        '/run/docker/containerd/containerd.pid',
+      ]),
+    );
     procs.dockerd = await startHostDockerd(host, paths);
     save();
   };
@@ -287,10 +299,11 @@ async function startDaemons(
 }
 
 async function killHostProcesses(host: HostPlan, layout: Layout, procs: HostProcs): Promise<void> {
-  // dockerd gets a grace period to stop its containers; whatever is left is killed by membership.
+  // The host's namespaces go away with its processes, so a short grace is enough: no container state
+  // needs to survive, and waiting out dockerd's 10 s stop timeout per container would make down slow.
   await stopProcesses(
     [procs.dockerd, procs.sshd].filter((r): r is ProcRef => r !== undefined),
-    10_000,
+    1_000,
   );
   await killMembers(membership(host, layout));
   procs.dockerd = undefined;

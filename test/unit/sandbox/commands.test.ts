@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import {
+  dockerdArgv,
+  forwardRule,
+  hostMounts,
+  hostNetworkCreate,
+  inHost,
+  namespacesCreate,
+  sshArgv,
+  sshdArgv,
+} from '../../../src/sandbox/commands.ts';
+import { hostPaths, layoutOf } from '../../../src/sandbox/layout.ts';
+import { planSandbox } from '../../../src/sandbox/plan.ts';
+
+const plan = planSandbox('e2e', 3, ['h1']);
+const host = plan.hosts[0]!;
+const paths = hostPaths(layoutOf('/repo/.slipway/sandbox/e2e'), 'h1');
+const ns = { mntNs: paths.mntNs, utsNs: paths.utsNs, netns: host.netns };
+
+describe('sandbox command builders', () => {
+  it('enters a host with nsenter, never `ip netns exec`', () => {
+    expect(inHost(ns, ['docker', 'info'])).toEqual([
+      'nsenter',
+      '--mount=/repo/.slipway/sandbox/e2e/ns/h1.mnt',
+      '--uts=/repo/.slipway/sandbox/e2e/ns/h1.uts',
+      '--net=/run/netns/slipway-e2e-h1',
+      '--',
+      'docker',
+      'info',
+    ]);
+  });
+
+  it('creates the host network: netns, veth on the bridge, eth0 with the planned address', () => {
+    expect(hostNetworkCreate(plan, host)).toEqual([
+      ['ip', 'netns', 'add', 'slipway-e2e-h1'],
+      ['ip', 'link', 'add', 'slw3h31', 'type', 'veth', 'peer', 'name', 'slw3h31p'],
+      ['ip', 'link', 'set', 'slw3h31p', 'netns', 'slipway-e2e-h1'],
+      ['ip', 'link', 'set', 'slw3h31', 'master', 'slipway3'],
+      ['ip', 'link', 'set', 'slw3h31', 'up'],
+      ['ip', '-n', 'slipway-e2e-h1', 'link', 'set', 'slw3h31p', 'name', 'eth0'],
+      ['ip', '-n', 'slipway-e2e-h1', 'addr', 'add', '10.207.3.31/24', 'dev', 'eth0'],
+      ['ip', '-n', 'slipway-e2e-h1', 'link', 'set', 'eth0', 'up'],
+      ['ip', '-n', 'slipway-e2e-h1', 'link', 'set', 'lo', 'up'],
+    ]);
+  });
+
+  it('tags the FORWARD rule with the instance so down finds it', () => {
+    expect(forwardRule(plan, '-I')).toEqual([
+      'iptables',
+      '-w',
+      '-I',
+      'FORWARD',
+      '-i',
+      'slipway3',
+      '-o',
+      'slipway3',
+      '-m',
+      'comment',
+      '--comment',
+      'slipway:e2e',
+      '-j',
+      'ACCEPT',
+    ]);
+  });
+
+  it('binds the mount and UTS namespaces onto files', () => {
+    expect(namespacesCreate(paths)).toEqual([
+      'unshare',
+      '--mount=/repo/.slipway/sandbox/e2e/ns/h1.mnt',
+      '--uts=/repo/.slipway/sandbox/e2e/ns/h1.uts',
+      '--propagation',
+      'private',
+      'true',
+    ]);
+  });
+
+  it('mounts every private dir from the staging bind at /mnt, then a tmpfs /run, then sets the hostname', () => {
+    const inner = hostMounts(ns, paths, 'h1').map((argv) => argv.slice(argv.indexOf('--') + 1));
+    expect(inner[0]).toEqual(['mount', '--bind', '/repo/.slipway/sandbox/e2e/hosts/h1', '/mnt']);
+    expect(inner).toContainEqual(['mount', '--bind', '/mnt/etc', '/etc']);
+    expect(inner).toContainEqual(['mount', '--bind', '/mnt/var-lib-docker', '/var/lib/docker']);
+    expect(inner).toContainEqual(['mount', '--bind', '/mnt/var-lib-caddy', '/var/lib/caddy']);
+    const umount = inner.findIndex((a) => a[0] === 'umount');
+    expect(inner.slice(umount)).toEqual([
+      ['umount', '/mnt'],
+      ['mount', '-t', 'tmpfs', '-o', 'mode=755', 'slipway-run', '/run'],
+      ['mkdir', '-p', '/run/sshd', '/run/lock'],
+      ['hostname', 'h1'],
+    ]);
+    expect(inner.slice(1, umount).every((a) => a[0] === 'mkdir' || a[2]!.startsWith('/mnt/'))).toBe(true);
+  });
+
+  it('runs sshd in the foreground and dockerd with its own cgroup parent', () => {
+    expect(sshdArgv()).toEqual(['/usr/sbin/sshd', '-D', '-e', '-o', 'PidFile=/run/sshd.pid']);
+    expect(dockerdArgv(host)).toEqual([
+      'dockerd',
+      '--cgroup-parent',
+      '/slipway/e2e/h1',
+      '--host',
+      'unix:///run/docker.sock',
+    ]);
+  });
+
+  it('connects with the instance key and strict host key checking', () => {
+    expect(sshArgv('/k', '/kh', 'root', '10.207.3.31', ['true'])).toEqual([
+      'ssh',
+      '-i',
+      '/k',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'UserKnownHostsFile=/kh',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=5',
+      'root@10.207.3.31',
+      '--',
+      'true',
+    ]);
+  });
+});

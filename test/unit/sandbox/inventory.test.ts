@@ -1,0 +1,61 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { renderKnownHosts, writeInventories } from '../../../src/sandbox/inventory.ts';
+import { planSandbox } from '../../../src/sandbox/plan.ts';
+
+const refs = {
+  sshKey: '.slipway/sandbox/demo/id_ed25519',
+  knownHosts: '.slipway/sandbox/demo/known_hosts',
+  registryCa: '.slipway/sandbox/demo/registry/ca.crt',
+  registryCredentials: '.slipway/sandbox/demo/registry/credentials.json',
+};
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('sandbox inventory writer', () => {
+  it('writes one inventory per environment, hosts in group web, with key and known_hosts vars', () => {
+    const root = mkdtempSync(join(tmpdir(), 'inv-'));
+    dirs.push(root);
+    writeInventories(root, planSandbox('demo', 0, ['dev1', 'dev2', 'prod1']), refs);
+    expect(parse(readFileSync(join(root, 'dev', 'hosts.yml'), 'utf8'))).toEqual({
+      all: {
+        children: {
+          web: {
+            hosts: {
+              dev1: { ansible_host: '10.207.0.11', ansible_port: 22, ansible_user: 'root' },
+              dev2: { ansible_host: '10.207.0.12', ansible_port: 22, ansible_user: 'root' },
+            },
+          },
+        },
+      },
+    });
+    expect(
+      Object.keys(parse(readFileSync(join(root, 'prod', 'hosts.yml'), 'utf8')).all.children.web.hosts),
+    ).toEqual(['prod1']);
+    expect(parse(readFileSync(join(root, 'prod', 'group_vars', 'all.yml'), 'utf8'))).toMatchObject({
+      ansible_ssh_private_key_file: refs.sshKey,
+      slipway_known_hosts: refs.knownHosts,
+      slipway_registry: '10.207.0.1:5000',
+    });
+  });
+
+  it('drops an environment it wrote before once no host is in it', () => {
+    const root = mkdtempSync(join(tmpdir(), 'inv-'));
+    dirs.push(root);
+    writeInventories(root, planSandbox('demo', 0, ['dev1', 'prod1']), refs);
+    writeInventories(root, planSandbox('demo', 0, ['dev1']), refs);
+    expect(existsSync(join(root, 'prod'))).toBe(false);
+    expect(existsSync(join(root, 'dev', 'hosts.yml'))).toBe(true);
+  });
+
+  it('renders known_hosts lines by address', () => {
+    expect(renderKnownHosts([{ address: '10.207.0.11', hostKey: 'ssh-ed25519 AAAA' }])).toBe(
+      '10.207.0.11 ssh-ed25519 AAAA\n',
+    );
+  });
+});
