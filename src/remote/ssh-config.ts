@@ -25,7 +25,9 @@ function configPath(path: string): string {
  * pins host key checking to the given known_hosts. Written as a file rather than `-o` flags because
  * OpenSSH passes `-F` on to the ProxyJump connection, so the jump host is checked the same way.
  */
-export function renderSshConfig(target: SshTarget): string {
+export function renderSshConfig(
+  target: Pick<SshTarget, 'name' | 'identityFile' | 'knownHostsFiles' | 'connectTimeoutSec'>,
+): string {
   if (target.knownHostsFiles.length === 0)
     throw new Error(`${target.name}: no known_hosts file to check the host key`);
   const lines = [
