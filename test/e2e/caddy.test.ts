@@ -1,0 +1,259 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Sites, sites as sitesSchema } from '../../src/config/schema/sites.ts';
+import { step as stepSchema } from '../../src/config/schema/steps.ts';
+import type { Inventory, InventoryHost } from '../../src/config/types.ts';
+import { type CaddyStep, caddyHandler } from '../../src/steps/caddy.ts';
+import { REPO_ROOT, type SandboxFixture, useSandbox } from '../support/sandbox.ts';
+import { stepContext } from '../support/step-context.ts';
+
+const HOSTS = ['h1', 'h2'];
+const CONTAINER = 'caddy-e2e-backend';
+const BACKEND_PORT = 18081;
+const SOCKET = '/run/caddy/admin.sock';
+
+describe('Caddy on sandbox hosts: role, step, every route type, restart, drift', () => {
+  let sb: SandboxFixture;
+  let inventory: Inventory;
+  let work: string;
+  const roleRuns: string[][] = [];
+
+  // roles/caddy through ansible-playbook, with a private config so no user setting interferes.
+  const runRole = async (limit: readonly string[]) => {
+    const cfg = join(work, 'ansible.cfg');
+    await writeFile(cfg, `[defaults]\nroles_path = ${join(REPO_ROOT, 'roles')}\nnocolor = true\n`);
+    const playbook = join(work, 'caddy.yml');
+    await writeFile(playbook, '- hosts: all\n  gather_facts: false\n  roles: [caddy]\n');
+    const res = await execa(
+      'ansible-playbook',
+      [
+        '-i',
+        join(sb.inventoriesRoot, 'test'),
+        '--limit',
+        limit.join(','),
+        `--ssh-common-args=-o UserKnownHostsFile=${sb.knownHosts}`,
+        playbook,
+      ],
+      { env: { ANSIBLE_CONFIG: cfg }, reject: false, timeout: 240_000 },
+    );
+    roleRuns.push([...limit]);
+    if (res.exitCode !== 0)
+      throw new Error(`ansible-playbook failed (${res.exitCode}):\n${res.stdout}\n${res.stderr}`);
+    return res.stdout;
+  };
+  const handler = caddyHandler(async (_ctx, hosts) => {
+    await runRole(hosts.map((h) => h.name));
+  });
+
+  const sites = (extra: Sites['sites'] = {}): Sites =>
+    sitesSchema.parse({
+      tls: { issuer: 'internal' },
+      sites: {
+        'shop.test': {
+          hosts: 'web',
+          routes: [
+            { static: { root: '/srv/www', spa: true } },
+            { path: '/api', proxy: { upstreams: [`127.0.0.1:${BACKEND_PORT}`], health_path: '/healthz' } },
+            { path: '/old', redirect: { to: 'https://shop.test/new', status: 301 } },
+            { path: '/ping', custom: { handler: 'static_response', body: 'pong', status_code: 200 } },
+          ],
+        },
+        ...extra,
+      },
+    });
+  const ctxFor = (s: Sites) =>
+    stepContext({
+      workdir: REPO_ROOT,
+      sha: 'c'.repeat(40),
+      pipeline: { name: 'infra', jobs: { caddy: { environment: 'test', steps: [{ caddy: {} }] } } },
+      inventory,
+      repo: { root: REPO_ROOT, sites: s },
+    });
+  const step = stepSchema.parse({ caddy: { hosts: 'web' } }) as CaddyStep;
+  const addressOf = (name: string) => sb.hosts.find((h) => h.name === name)!.address;
+  const get = async (host: string, path: string) => {
+    const res = await request(`http://${addressOf(host)}${path}`, { headers: { host: 'shop.test' } });
+    return { status: res.statusCode, location: res.headers.location, body: await res.body.text() };
+  };
+  const stopCaddy = (h: string) =>
+    sb.exec(h, [
+      'start-stop-daemon',
+      '--stop',
+      '--retry',
+      '5',
+      '--oknodo',
+      '--pidfile',
+      '/run/caddy/caddy.pid',
+    ]);
+
+  beforeAll(async () => {
+    sb = await useSandbox({ name: 'caddy', hosts: HOSTS });
+    work = await mkdtemp(join(tmpdir(), 'slipway-caddy-e2e-'));
+    const hosts = new Map<string, InventoryHost>(
+      sb.hosts.map((h) => [
+        h.name,
+        {
+          name: h.name,
+          address: h.address,
+          port: h.port,
+          user: h.user,
+          groups: ['all', 'web'],
+          vars: {
+            ansible_host: h.address,
+            ansible_user: h.user,
+            ansible_ssh_private_key_file: sb.sshKey,
+            slipway_known_hosts: sb.knownHosts,
+          },
+        },
+      ]),
+    );
+    inventory = {
+      environment: 'test',
+      dir: join(sb.inventoriesRoot, 'test'),
+      hosts,
+      groups: new Map([
+        ['all', HOSTS],
+        ['web', HOSTS],
+      ]),
+      ansibleList: {},
+    };
+    for (const h of HOSTS) {
+      await stopCaddy(h); // a Caddy left by an earlier run of this file
+      await sb.exec(h, ['mkdir', '-p', '/srv/www/assets']);
+      await sb.exec(h, ['tee', '/srv/www/index.html'], { input: `<h1>shop on ${h}</h1>\n` });
+      await sb.exec(h, ['tee', '/srv/www/assets/app.js'], { input: 'console.log("shop")\n' });
+      await sb.exec(
+        h,
+        ['docker', 'login', '--username', sb.registry.username, '--password-stdin', sb.registry.address],
+        {
+          input: sb.registry.password,
+        },
+      );
+      await sb.exec(h, ['docker', 'rm', '-f', CONTAINER]).catch(() => undefined);
+      await sb.exec(h, [
+        'docker',
+        'run',
+        '-d',
+        '--name',
+        CONTAINER,
+        '-p',
+        `127.0.0.1:${BACKEND_PORT}:8080`,
+        sb.registry.baseImage,
+        'sh',
+        '-c',
+        `mkdir -p /www/api && echo ok > /www/healthz && echo "backend ${h}" > /www/api/index.html && exec httpd -f -p 8080 -h /www`,
+      ]);
+    }
+  });
+
+  afterAll(async () => {
+    for (const h of HOSTS) {
+      await stopCaddy(h).catch(() => undefined);
+      await sb?.exec(h, ['docker', 'rm', '-f', CONTAINER]).catch(() => undefined);
+    }
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('plans an install on hosts without Caddy, installs with roles/caddy and serves every route type', async () => {
+    const { ctx } = ctxFor(sites());
+    const plan = await handler.plan(ctx, step);
+    expect(plan.filter((c) => c.action === 'run').map((c) => `${c.host} ${c.subject}`)).toEqual([
+      'h1 install and start Caddy (roles/caddy)',
+      'h2 install and start Caddy (roles/caddy)',
+    ]);
+    expect(await handler.apply(ctx, step)).toEqual({
+      changed: true,
+      hosts: { h1: 'changed', h2: 'changed' },
+    });
+    expect(roleRuns).toEqual([HOSTS]);
+
+    for (const h of HOSTS) {
+      expect(await get(h, '/')).toMatchObject({ status: 200, body: `<h1>shop on ${h}</h1>\n` });
+      expect(await get(h, '/orders/42/edit')).toMatchObject({ status: 200, body: `<h1>shop on ${h}</h1>\n` });
+      expect(await get(h, '/assets/app.js')).toMatchObject({ status: 200, body: 'console.log("shop")\n' });
+      expect(await get(h, '/api/')).toMatchObject({ status: 200, body: `backend ${h}\n` });
+      expect(await get(h, '/old')).toMatchObject({ status: 301, location: 'https://shop.test/new' });
+      expect(await get(h, '/ping')).toMatchObject({ status: 200, body: 'pong' });
+    }
+  });
+
+  it('runs Caddy as the caddy user with the admin API on the unix socket only', async () => {
+    for (const h of HOSTS) {
+      expect(await sb.exec(h, ['stat', '-c', '%F %U', SOCKET])).toBe('socket caddy');
+      const listeners = await sb.exec(h, ['ss', '-Hltnp']);
+      const caddyPorts = listeners
+        .split('\n')
+        .filter((l) => l.includes('"caddy"'))
+        .map((l) => l.split(/\s+/)[3]!.replace(/^.*:/, ''))
+        .sort();
+      expect([...new Set(caddyPorts)]).toEqual(['443', '80']);
+    }
+  });
+
+  it('is idempotent: the role changes nothing and the plan is empty on a second run', async () => {
+    const out = await runRole(HOSTS);
+    for (const h of HOSTS) expect(out).toMatch(new RegExp(`${h}\\s+: ok=\\d+\\s+changed=0 `));
+    expect(await handler.plan(ctxFor(sites()).ctx, step)).toEqual([]);
+    expect(await handler.apply(ctxFor(sites()).ctx, step)).toEqual({
+      changed: false,
+      hosts: { h1: 'ok', h2: 'ok' },
+    });
+  });
+
+  it('detects a route edited by hand on one host, and puts it back', async () => {
+    await sb.exec('h2', [
+      'curl',
+      '-sf',
+      '--unix-socket',
+      SOCKET,
+      '-X',
+      'PATCH',
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      '["https://elsewhere.test/"]',
+      'http://localhost/id/site:shop.test:%252Fold/handle/0/headers/Location',
+    ]);
+    expect(await get('h2', '/old')).toMatchObject({ location: 'https://elsewhere.test/' });
+    const plan = await handler.plan(ctxFor(sites()).ctx, step);
+    expect(plan).toEqual([
+      {
+        host: 'h2',
+        action: 'change',
+        subject: 'route shop.test/old',
+        detail: 'handle.0.headers.Location.0: "https://elsewhere.test/" -> "https://shop.test/new"',
+      },
+    ]);
+    await handler.apply(ctxFor(sites()).ctx, step);
+    expect(await get('h2', '/old')).toMatchObject({ location: 'https://shop.test/new' });
+  });
+
+  it("fails an invalid custom handler with Caddy's message and keeps serving the old config", async () => {
+    const bad = sites({
+      'bad.test': { hosts: 'web', routes: [{ path: '/', custom: { handler: 'no_such_handler' } }] },
+    });
+    const { ctx, statuses } = ctxFor(bad);
+    await expect(handler.apply(ctx, step)).rejects.toThrow(/unknown module: http\.handlers\.no_such_handler/);
+    expect(
+      statuses
+        .filter((s) => s.status === 'failed')
+        .map((s) => s.host)
+        .sort(),
+    ).toEqual(HOSTS);
+    for (const h of HOSTS) expect(await get(h, '/ping')).toMatchObject({ status: 200, body: 'pong' });
+    expect(await handler.plan(ctxFor(sites()).ctx, step)).toEqual([]);
+  });
+
+  it('keeps the config when Caddy restarts (the role resumes the persisted config)', async () => {
+    await stopCaddy('h1');
+    await expect(get('h1', '/ping')).rejects.toThrow();
+    await runRole(['h1']);
+    expect(await get('h1', '/ping')).toMatchObject({ status: 200, body: 'pong' });
+    expect(await get('h1', '/api/')).toMatchObject({ status: 200, body: 'backend h1\n' });
+    expect(await handler.plan(ctxFor(sites()).ctx, step)).toEqual([]);
+  });
+});
