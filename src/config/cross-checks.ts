@@ -29,6 +29,8 @@ export interface RepoParts {
   inventories: Map<string, Inventory>;
   /** Environment -> inventory path shown in messages, for every environment looked up. */
   inventoryPaths: Map<string, string>;
+  /** False when some pipeline file did not load, so "which apps are deployed" is not known. */
+  pipelinesComplete: boolean;
   /** Environments whose inventory exists but did not parse (already reported). */
   brokenInventories: Set<string>;
 }
@@ -206,7 +208,7 @@ function accessChecks(access: Loaded<Access>, parts: RepoParts): ConfigError[] {
   const keyNames = [...parts.keys.keys()];
   const groups = new Set<string>(['all']);
   for (const inv of parts.inventories.values()) {
-    for (const g of inv.groups.keys()) groups.add(g);
+    for (const g of inv.groups.keys()) if (g !== 'ungrouped') groups.add(g);
     for (const h of inv.hosts.keys()) groups.add(h);
   }
   for (const [user, spec] of Object.entries(access.value.users)) {
@@ -264,7 +266,7 @@ function siteChecks(sites: Loaded<Sites>, parts: RepoParts): ConfigError[] {
           ),
         );
       } else seen.set(route.path, i);
-      if ('proxy' in route && 'app' in route.proxy && !apps.has(route.proxy.app)) {
+      if (parts.pipelinesComplete && 'proxy' in route && 'app' in route.proxy && !apps.has(route.proxy.app)) {
         errors.push(
           err(
             sites.src,

@@ -136,9 +136,8 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
   const project = existsSync(join(absRoot, REPO_LAYOUT.project))
     ? loadFile(absRoot, REPO_LAYOUT.project, projectSchema, errors)
     : undefined;
-  const pipelines = pipelineFiles(absRoot)
-    .map((f) => loadFile(absRoot, f, pipelineSchema, errors))
-    .filter((p) => p !== undefined);
+  const pipelineLoads = pipelineFiles(absRoot).map((f) => loadFile(absRoot, f, pipelineSchema, errors));
+  const pipelines = pipelineLoads.filter((p) => p !== undefined);
   const access = existsSync(join(absRoot, REPO_LAYOUT.access))
     ? loadFile(absRoot, REPO_LAYOUT.access, accessSchema, errors)
     : undefined;
@@ -181,6 +180,7 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
     root: absRoot,
     project,
     pipelines,
+    pipelinesComplete: pipelines.length === pipelineLoads.length,
     access,
     sites,
     keys,

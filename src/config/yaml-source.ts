@@ -77,24 +77,20 @@ export function parseYaml(
       ? { version: '1.1' as const, merge: true, customTags: ansibleTags as never }
       : { version: '1.2' as const }),
   });
-  const errors: ConfigError[] = doc.errors.map((e) => {
-    const pos = lines.linePos(e.pos[0]);
-    if (e.code === 'DUPLICATE_KEY') {
-      const key = duplicateKeyText(text, e.pos[0]);
-      return errorAt(
-        file,
-        pos,
-        `duplicate key "${key}"`,
-        'a key may appear only once in a mapping; remove one of them',
-      );
-    }
-    return errorAt(
-      file,
-      pos,
-      `YAML syntax error: ${e.message.replace(/\s+at line \d+, column \d+.*$/s, '')}`,
-      yamlHint(e.code),
-    );
-  });
+  // After the first syntax error the parser's later complaints are mostly echoes of it; duplicate
+  // keys are independent of each other and all worth reporting.
+  const firstSyntax = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
+  const errors: ConfigError[] = doc.errors
+    .filter((e) => e.code === 'DUPLICATE_KEY' || e === firstSyntax)
+    .map((e) => {
+      if (e.code === 'DUPLICATE_KEY') {
+        const { key, offset } = duplicateKey(text, e.pos[0]);
+        const hint = 'a key may appear only once in a mapping; remove one of them';
+        return errorAt(file, lines.linePos(offset), `duplicate key "${key}"`, hint);
+      }
+      const message = e.code === 'MULTIPLE_DOCS' ? 'the file holds more than one YAML document' : e.message;
+      return errorAt(file, lines.linePos(e.pos[0]), `YAML syntax error: ${message}`, yamlHint(e.code));
+    });
   if (errors.length > 0) return { errors };
   let value: unknown;
   try {
@@ -131,9 +127,17 @@ export function readYaml(
   return parseYaml(readFileSync(absPath, 'utf8'), file, flavour, opts);
 }
 
-function duplicateKeyText(text: string, offset: number): string {
-  const m = /^[^\n:#]*/.exec(text.slice(offset));
-  return (m?.[0] ?? '').trim().replace(/^["']|["']$/g, '');
+function duplicateKey(text: string, offset: number): { key: string; offset: number } {
+  let start = offset;
+  let m = /^[^\n:#]*/.exec(text.slice(start));
+  if (!m?.[0].trim()) {
+    // The parser may point just past a key without a value (`host:`); read the key from its line.
+    start = text.lastIndexOf('\n', offset - 1) + 1;
+    m = /^[^\n:#]*/.exec(text.slice(start));
+  }
+  const raw = m?.[0] ?? '';
+  const lead = raw.length - raw.trimStart().length;
+  return { key: raw.trim().replace(/^["']|["']$/g, ''), offset: start + lead };
 }
 
 function yamlHint(code: string): string {
@@ -154,22 +158,30 @@ export type KeyPath = readonly PropertyKey[];
 export function positionOf(src: YamlSource, path: KeyPath, at: 'key' | 'value' = 'value'): SourcePos {
   let node: unknown = src.doc.contents;
   let offset = (node as Node | null)?.range?.[0] ?? 0;
+  // Where the deepest existing entry starts (its key for a mapping entry): missing keys point there.
+  let entryOffset = offset;
   for (const [i, seg] of path.entries()) {
     const last = i === path.length - 1;
     if (isMap(node)) {
       const pair = node.items.find(
         (p) => isPair(p) && String(isScalar(p.key) ? p.key.value : p.key) === String(seg),
       );
-      if (!pair) break;
-      offset = (pair.key as Node).range?.[0] ?? offset;
+      if (!pair) return linePos(src, entryOffset);
+      entryOffset = (pair.key as Node).range?.[0] ?? entryOffset;
+      offset = entryOffset;
       node = pair.value;
       if (last && at === 'key') break;
-      if (node && (node as Node).range) offset = (node as Node).range![0];
+      if ((node as Node | null)?.range) offset = (node as Node).range![0];
     } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
       node = node.items[seg];
       offset = (node as Node).range?.[0] ?? offset;
-    } else break;
+      entryOffset = offset;
+    } else return linePos(src, entryOffset);
   }
+  return linePos(src, offset);
+}
+
+function linePos(src: YamlSource, offset: number): SourcePos {
   const { line, col } = src.lines.linePos(offset);
   return { file: src.file, line, col };
 }

@@ -211,11 +211,7 @@ function unionErrors(
       error(ctx, path, 'value', `invalid value ${describeValue(input)}`, `expected ${hints.join(' or ')}`),
     ];
   }
-  const kinds = [
-    ...new Set(
-      branches.flatMap((b) => b.filter((i) => isMissingAtDepth1(i, input)).map((i) => String(i.path[0]))),
-    ),
-  ];
+  const kinds = distinctKeysAt(ctx.schema, path);
   const unknownPerBranch = branches.map(
     (b) => new Set(b.flatMap((i) => (i.code === 'unrecognized_keys' && i.path.length === 0 ? i.keys : []))),
   );
@@ -277,6 +273,19 @@ function childrenOf(s: AnySchema, seg: Seg): AnySchema[] {
     if (def.type === 'array' && def.element) return [def.element];
     return [];
   });
+}
+
+/** Keys that name one union branch at `path` (a step's kind, a route's type): keys only one option has. */
+function distinctKeysAt(schema: AnySchema, path: KeyPath): string[] {
+  let level = [schema];
+  for (const seg of path) level = level.flatMap((s) => childrenOf(s, seg));
+  const count = new Map<string, number>();
+  for (const s of level.flatMap(unwrap)) {
+    const def = defOf(s);
+    if (def.type === 'object' && def.shape)
+      for (const k of Object.keys(def.shape)) count.set(k, (count.get(k) ?? 0) + 1);
+  }
+  return [...count].filter(([, n]) => n === 1).map(([k]) => k);
 }
 
 /** Keys an object schema at `path` accepts (every union branch together), for "did you mean". */

@@ -57,7 +57,7 @@ function parseLines(lines: string[], inv: InventoryData): void {
         f();
       } catch (err) {
         if (err instanceof InventoryRuleError)
-          throw new IniError(lineNo, err.message, 'fix the group structure');
+          throw new IniError(lineNo, err.message.replace(/\.$/, ''), 'fix the group structure');
         throw err;
       }
     };

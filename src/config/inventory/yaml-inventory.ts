@@ -135,7 +135,7 @@ export function parseYamlInventory(src: YamlSource, inv: InventoryData): ConfigE
         }
       } catch (err) {
         if (!(err instanceof InventoryRuleError)) throw err;
-        fail([...path, key], err.message, 'fix the group structure');
+        fail([...path, key], err.message.replace(/\.$/, ''), 'fix the group structure');
       }
     }
   };

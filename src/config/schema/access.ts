@@ -11,6 +11,9 @@ export const accessUser = z.strictObject({
 
 /** infra/access.yml: who may log in where, as which user. */
 export const access = z.strictObject({
-  users: z.record(z.string().regex(/^[a-z_][a-z0-9_-]*$/), accessUser),
+  users: z.record(
+    z.string().regex(/^[a-z_][a-z0-9_-]*$/, { message: 'expected a lowercase login like deploy or alice' }),
+    accessUser,
+  ),
 });
 export type Access = z.infer<typeof access>;
