@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { convergeConfig } from '../caddy/apply.ts';
 import { diffCaddyConfig } from '../caddy/diff.ts';
 import { type HostAdmin, openHostAdmin } from '../caddy/host-admin.ts';
+import { installCaddy } from '../caddy/install.ts';
 import { liveAppUpstreams } from '../caddy/live-upstreams.ts';
 import { ADMIN_SOCKET, type CaddyJson, renderCaddyConfig } from '../caddy/render.ts';
 import type { Sites } from '../config/schema/sites.ts';
@@ -145,3 +146,14 @@ export function caddyHandler(install: CaddyInstaller): StepHandler<CaddyStep> {
     apply: (ctx, step) => withPool(ctx, (pool) => applyWith(ctx, step, pool)),
   };
 }
+
+/** The `caddy` step kind as the engine runs it: installs with roles/caddy through the Ansible wrapper. */
+export const caddyStepHandler: StepHandler<CaddyStep> = caddyHandler(async (ctx, hosts) => {
+  await installCaddy({
+    inventory: ctx.inventory!,
+    hosts,
+    root: ctx.repo.root,
+    signal: ctx.signal,
+    log: (line, host) => ctx.log(line, host ? { host } : undefined),
+  });
+});

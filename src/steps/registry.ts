@@ -1,10 +1,11 @@
 import { STEP_KINDS, type Step, type StepKind } from '../config/schema/steps.ts';
 import { approvalHandler } from './approval.ts';
+import { caddyStepHandler } from './caddy.ts';
 import { runHandler } from './run.ts';
 import type { StepHandler } from './types.ts';
 
 /** Every step kind implemented so far; add a handler here to make its kind runnable. */
-const HANDLERS: StepHandler[] = [runHandler, approvalHandler];
+const HANDLERS: StepHandler[] = [runHandler, approvalHandler, caddyStepHandler];
 
 const byKind = new Map<StepKind, StepHandler>(HANDLERS.map((h) => [h.kind, h]));
 

@@ -1,0 +1,68 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type PlaybookResult, runPlaybook } from '../ansible/runner.ts';
+import type { Inventory, InventoryHost } from '../config/types.ts';
+import { sshTargetOf } from '../remote/from-inventory.ts';
+
+/** Slipway's own roles/caddy: the role whose contract (socket, bootstrap, --resume) the caddy client relies on. */
+export const CADDY_ROLE = fileURLToPath(new URL('../../roles/caddy', import.meta.url));
+
+/** What the installer needs from a run. */
+export interface InstallInput {
+  inventory: Inventory;
+  hosts: readonly InventoryHost[];
+  /** Repository root: relative key and known_hosts paths in the inventory resolve from it. */
+  root: string;
+  signal?: AbortSignal;
+  log?: (line: string, host?: string) => void;
+}
+
+/** Runs roles/caddy on `hosts` through the Ansible wrapper; throws naming each host it could not install. */
+export async function installCaddy(input: InstallInput): Promise<PlaybookResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-caddy-role-'));
+  try {
+    const playbook = join(dir, 'caddy.yml');
+    // JSON is YAML: the role path needs no quoting rules of its own.
+    await writeFile(
+      playbook,
+      JSON.stringify([{ hosts: 'all', gather_facts: false, roles: [{ role: CADDY_ROLE }] }]),
+    );
+    const knownHosts = [...new Set(input.hosts.flatMap((h) => sshTargetOf(h, input.root).knownHostsFiles))];
+    const result = await runPlaybook({
+      playbook,
+      inventory: [input.inventory.dir],
+      cwd: input.root,
+      limit: input.hosts.map((h) => h.name),
+      knownHosts,
+      timeoutMs: 10 * 60_000,
+      ...(input.signal ? { signal: input.signal } : {}),
+      onEvent: (e) => {
+        if (e.event === 'host_failed' && !e.ignore_errors) {
+          const msg =
+            typeof e.result.msg === 'string' ? e.result.msg : JSON.stringify(e.result).slice(0, 500);
+          input.log?.(`roles/caddy: ${e.task}: ${msg}`, e.host);
+        } else if (e.event === 'host_unreachable') {
+          input.log?.(`roles/caddy: unreachable: ${String(e.result.msg ?? '')}`, e.host);
+        } else if (e.event === 'host_ok' && e.changed) {
+          input.log?.(`roles/caddy: ${e.task}: changed`, e.host);
+        }
+      },
+    });
+    const bad = input.hosts.filter((h) => {
+      const o = result.hosts[h.name];
+      return o === undefined || o === 'failed' || o === 'unreachable';
+    });
+    if (result.status !== 'successful' || bad.length > 0) {
+      const who = bad.map((h) => `${h.name} (${result.hosts[h.name] ?? 'no result'})`).join(', ');
+      const why = [result.rcMeaning, ...result.errors].filter(Boolean).join('; ');
+      throw new Error(
+        `roles/caddy ${result.status}: ${who || 'see artifacts'}: ${why} (artifacts: ${result.artifactsDir})`,
+      );
+    }
+    return result;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
