@@ -2,11 +2,14 @@ import { dirname, join } from 'node:path';
 import { loadRepo } from '../config/load-repo.ts';
 import type { PipelineFile } from '../config/types.ts';
 import type { ExecuteOptions } from '../engine/executor.ts';
-import type { ForgeKind } from '../forge/types.ts';
+import type { Forge, ForgeKind, RepoId } from '../forge/types.ts';
 import { Deliveries } from '../store/deliveries.ts';
+import { ForgeLinks } from '../store/forge-links.ts';
 import { Store } from '../store/store.ts';
 import { Checkouts } from '../triggers/checkout.ts';
-import { DeliveryProcessor, type EventHandler } from './delivery-processor.ts';
+import { DeliveryProcessor } from './delivery-processor.ts';
+import { forgeCommentHandler } from './forge-comments.ts';
+import { ForgeReporter } from './forge-reporter.ts';
 import { Poller } from './poller.ts';
 import type { Router } from './router.ts';
 import { type RunningServer, type Service, startHttpServer } from './server.ts';
@@ -30,8 +33,14 @@ export interface ServeOptions {
   inventoriesRoot?: string;
   /** The run executor; off to only take deliveries in (another process executes). */
   worker: { concurrency: number; pollMs: number; graceMs: number } | false;
-  /** Approval commands in issue comments (the forge channel). */
-  issueComment?: EventHandler;
+  /** The forge runs are reported to and approvals are taken from (statuses, deployments, issues). */
+  forge?: {
+    forge: Forge;
+    repo: RepoId;
+    environmentUrls: Readonly<Record<string, string>>;
+    runUrl?(runId: number): string | undefined;
+    pollMs: number;
+  };
   /** Extra routes and services, e.g. the dashboard. */
   mount?: (router: Router) => void;
   log(line: string): void;
@@ -43,6 +52,7 @@ export interface Serving extends RunningServer {
   deliveries: Deliveries;
   poller: Poller;
   worker?: Worker;
+  reporter?: ForgeReporter;
   /** Resolves once every stored delivery is processed (and, with a worker, every started run settled). */
   idle(): Promise<void>;
 }
@@ -70,10 +80,26 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   const worker = o.worker
     ? new Worker({ store, load: loadRun(o.inventoriesRoot), ...o.worker, log: o.log })
     : undefined;
+  const links = o.forge ? new ForgeLinks(o.statePath) : undefined;
+  const reporter = o.forge && links ? new ForgeReporter({ store, links, ...o.forge, log: o.log }) : undefined;
+  const issueComment =
+    o.forge && links
+      ? forgeCommentHandler({
+          store,
+          links,
+          forge: o.forge.forge,
+          repo: o.forge.repo,
+          decided: () => {
+            worker?.tick();
+            void reporter?.tick();
+          },
+          log: o.log,
+        })
+      : undefined;
   const processor = new DeliveryProcessor({
     deliveries,
     intake,
-    issueComment: o.issueComment,
+    issueComment,
     queued: () => worker?.tick(),
     log: o.log,
   });
@@ -86,19 +112,22 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     received: wake,
     log: o.log,
   });
-  // Stopped in this order: no new commits, no new runs queued, then running work checkpoints.
+  // Stopped in this order: no new commits, no new runs queued, running work checkpoints, the forge hears
+  // the last of it, then the store closes.
   const services: Service[] = [
     poller,
     { name: 'deliveries', stop: () => processor.stop() },
     ...(worker ? [worker] : []),
-  ];
-  services.push({
-    name: 'store',
-    stop: async () => {
-      deliveries.close();
-      store.close();
+    ...(reporter ? [reporter] : []),
+    {
+      name: 'store',
+      stop: async () => {
+        links?.close();
+        deliveries.close();
+        store.close();
+      },
     },
-  });
+  ];
   const http = await startHttpServer({
     host: o.host,
     port: o.port,
@@ -113,15 +142,18 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   processor.wake();
   poller.start();
   worker?.start();
+  reporter?.start();
   return {
     ...http,
     store,
     deliveries,
     poller,
     worker,
+    reporter,
     async idle() {
       await processor.idle();
       await worker?.idle();
+      await reporter?.flush();
     },
   };
 }

@@ -61,3 +61,33 @@ export function pushPayload(forge: ForgeKind, o: PushOverrides = {}): Payload {
   if (p.head_commit) p.head_commit = structuredClone(commit);
   return p;
 }
+
+const giteaCommentFixture = readFileSync(
+  new URL('../fixtures/gitea/issue_comment.json', import.meta.url),
+  'utf8',
+);
+
+/** An issue_comment payload as `forge` sends it: `action` on issue `issue` of `repository` by `login`. */
+export function commentPayload(
+  forge: ForgeKind,
+  o: {
+    action: 'created' | 'edited' | 'deleted';
+    repository: string;
+    issue: number;
+    login: string;
+    body: string;
+  },
+): Payload {
+  const p: Payload =
+    forge === 'github'
+      ? githubExample('issue_comment', (e) => e.action === o.action)
+      : JSON.parse(giteaCommentFixture);
+  p.action = o.action;
+  if (o.action === 'edited') p.changes ??= { body: { from: 'typo' } };
+  p.repository.full_name = o.repository;
+  p.issue.number = o.issue;
+  p.comment.body = o.body;
+  p.comment.user.login = o.login;
+  p.sender.login = o.login;
+  return p;
+}

@@ -10,24 +10,39 @@ afterEach(async () => {
   fx = undefined;
 });
 
-const POLLED = ['name: nightly', 'on: { poll: { interval: 1h, branch: main } }', 'jobs:', '  check: { steps: [ { run: { command: ["true"] } } ] }', ''].join('\n');
+const POLLED = [
+  'name: nightly',
+  'on: { poll: { interval: 1h, branch: main } }',
+  'jobs:',
+  '  check: { steps: [ { run: { command: ["true"] } } ] }',
+  '',
+].join('\n');
 
 function pollFile(): PipelineFile {
   return {
     file: 'pipelines/nightly.yml',
-    pipeline: pipeline.parse({ name: 'nightly', on: { poll: { interval: '1h', branch: 'main' } }, jobs: { check: { steps: [{ run: { command: ['true'] } }] } } }),
+    pipeline: pipeline.parse({
+      name: 'nightly',
+      on: { poll: { interval: '1h', branch: 'main' } },
+      jobs: { check: { steps: [{ run: { command: ['true'] } }] } },
+    }),
     positions: new Map(),
   };
 }
 
 describe('slipway serve: polling trigger', () => {
   it('runs the head of the branch once, then each new commit once', async () => {
-    fx = await startServeFixture({ pollPipelines: [pollFile()] }, { ...OPS_FILES, 'pipelines/nightly.yml': POLLED });
+    fx = await startServeFixture(
+      { pollPipelines: [pollFile()] },
+      { ...OPS_FILES, 'pipelines/nightly.yml': POLLED },
+    );
     // The first poll happens at start.
     await fx.server.poller.pollOnce('nightly', 'main');
     await fx.server.idle();
     const first = fx.server.store.runs.list();
-    expect(first.map((r) => [r.pipeline, r.triggeredBy, r.authorName])).toEqual([['nightly', 'poll', 'Alice']]);
+    expect(first.map((r) => [r.pipeline, r.triggeredBy, r.authorName])).toEqual([
+      ['nightly', 'poll', 'Alice'],
+    ]);
 
     await fx.server.poller.pollOnce('nightly', 'main');
     await fx.server.idle();
@@ -47,7 +62,11 @@ describe('slipway serve: worker loop', () => {
   it('executes the run a push queued', async () => {
     fx = await startServeFixture({ worker: { concurrency: 2, pollMs: 50, graceMs: 5_000 } });
     const sha = await fx.origin.commit({ 'app.txt': 'v2' });
-    const res = await fx.deliver('github', 'push', pushPayload('github', { ref: 'refs/heads/main', after: sha }));
+    const res = await fx.deliver(
+      'github',
+      'push',
+      pushPayload('github', { ref: 'refs/heads/main', after: sha }),
+    );
     expect(res.status).toBe(202);
     await fx.server.idle();
     const [run] = fx.server.store.runs.list();

@@ -1,0 +1,219 @@
+import type { CommitState, DeploymentState, Forge, RepoId } from '../forge/types.ts';
+import type { ForgeLinks } from '../store/forge-links.ts';
+import type { Store } from '../store/store.ts';
+import type { GateRecord, JobRecord, RunEvent, RunRecord } from '../store/types.ts';
+import type { Service } from './server.ts';
+
+/** Label of approval issues, so they can be found and filtered on the forge. */
+export const APPROVAL_LABEL = 'slipway-approval';
+
+/** What the reporter needs. */
+export interface ForgeReporterOptions {
+  store: Store;
+  links: ForgeLinks;
+  forge: Forge;
+  repo: RepoId;
+  /** Where a run can be looked at (the dashboard), for status and deployment links. */
+  runUrl?(runId: number): string | undefined;
+  /** Where an environment answers (slipway.yml `environments.<env>.url`). */
+  environmentUrls: Readonly<Record<string, string>>;
+  pollMs: number;
+  log(line: string): void;
+}
+
+type JobState = { commit: CommitState; deploy?: DeploymentState; text: string };
+
+/** How each job status shows on the forge: a commit status, and a deployment state for environment jobs. */
+const JOB_STATES: Record<string, JobState> = {
+  queued: { commit: 'pending', deploy: 'queued', text: 'waiting for the environment lock' },
+  waiting: { commit: 'pending', deploy: 'queued', text: 'waiting for approval' },
+  running: { commit: 'pending', deploy: 'in_progress', text: 'running' },
+  succeeded: { commit: 'success', deploy: 'success', text: 'succeeded' },
+  failed: { commit: 'failure', deploy: 'failure', text: 'failed' },
+  rejected: { commit: 'error', deploy: 'error', text: 'rejected' },
+  canceled: { commit: 'error', deploy: 'error', text: 'canceled' },
+  expired: { commit: 'error', deploy: 'error', text: 'approval expired' },
+  interrupted: { commit: 'error', deploy: 'error', text: 'interrupted' },
+  skipped: { commit: 'error', text: 'skipped: a job it needs did not succeed' },
+};
+
+/**
+ * Reports forge-triggered runs back to the forge, from the store's event log: a commit status per job,
+ * a deployment per environment (Gitea: a `deploy/<env>` status), and an issue per approval gate that is
+ * closed with the outcome. Events are reported one at a time in order, and a run's cursor is stored after
+ * each, so transitions reach the forge in the order they happened and a restart does not repeat them.
+ */
+export class ForgeReporter implements Service {
+  readonly name = 'forge reporter';
+  readonly #o: ForgeReporterOptions;
+  #timer?: NodeJS.Timeout;
+  #running?: Promise<void>;
+  #lastSeen = -1;
+  #stopped = false;
+
+  constructor(options: ForgeReporterOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.tick(), this.#o.pollMs);
+    this.tick();
+  }
+
+  /** Reports what is new, unless a report is under way. */
+  tick(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    this.#running ??= this.#report().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  /** Resolves once everything in the store now is reported. */
+  async flush(): Promise<void> {
+    await this.#running;
+    this.#lastSeen = -1;
+    await this.tick();
+  }
+
+  /** Stops polling after a last report of what the stopping worker recorded. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    try {
+      await this.flush();
+    } finally {
+      this.#stopped = true;
+    }
+  }
+
+  async #report(): Promise<void> {
+    const { store, links } = this.#o;
+    const last = store.events.lastId();
+    if (last === this.#lastSeen) return;
+    const runs = store.runs
+      .list({ limit: 100 })
+      .filter((r) => r.channel === 'forge')
+      .reverse();
+    for (const run of runs) {
+      for (const e of store.events.after(run.id, links.cursor(run.id), 500, ['run', 'job', 'gate'])) {
+        if (this.#stopped) return;
+        try {
+          await this.#event(run, e);
+        } catch (err) {
+          // Left unreported for the next tick: the forge may be down for a while.
+          this.#o.log(`forge: run ${run.id}: ${err instanceof Error ? err.message : String(err)}`);
+          return;
+        }
+        links.setCursor(run.id, e.id);
+      }
+    }
+    this.#lastSeen = last;
+  }
+
+  async #event(run: RunRecord, e: RunEvent): Promise<void> {
+    if (e.kind === 'run' && e.status === 'queued') {
+      for (const job of this.#o.store.runs.jobs(run.id)) {
+        await this.#commitStatus(run, job.name, { commit: 'pending', text: 'queued' });
+      }
+    } else if (e.kind === 'job' && e.job && e.status && JOB_STATES[e.status]) {
+      const job = this.#o.store.runs.jobs(run.id).find((j) => j.name === e.job);
+      const state = JOB_STATES[e.status]!;
+      await this.#commitStatus(run, e.job, state);
+      if (job?.environment) await this.#deployment(run, job, state);
+    } else if (e.kind === 'gate' && e.job) {
+      const gate = this.#o.store.gates.latest(run.id, e.job, e.step);
+      if (!gate) return;
+      if (e.status === 'pending') await this.#openIssue(run, gate);
+      else if (e.status) await this.#closeIssue(gate, e.status, e.text);
+    }
+  }
+
+  async #commitStatus(run: RunRecord, job: string, state: Pick<JobState, 'commit' | 'text'>) {
+    const url = this.#o.runUrl?.(run.id);
+    await this.#o.forge.setCommitStatus(this.#o.repo, run.sha, {
+      context: `slipway/${run.pipeline}/${job}`,
+      state: state.commit,
+      description: `run ${run.id}: ${state.text}`,
+      ...(url ? { targetUrl: url } : {}),
+    });
+  }
+
+  async #deployment(run: RunRecord, job: JobRecord, state: JobState) {
+    const { forge, links, repo } = this.#o;
+    const env = job.environment!;
+    let id = links.deployment(run.id, env);
+    if (!state.deploy) {
+      if (!id) return;
+      state = { ...state, deploy: 'error' };
+    }
+    if (!id) {
+      const created = await forge.createDeployment(repo, run.sha, env, `${run.pipeline} run ${run.id}`);
+      id = created.id;
+      links.setDeployment(run.id, env, id);
+    }
+    const logUrl = this.#o.runUrl?.(run.id);
+    const environmentUrl = this.#o.environmentUrls[env];
+    await forge.setDeploymentStatus(
+      repo,
+      { id, sha: run.sha, environment: env },
+      {
+        state: state.deploy!,
+        description: `${job.name}: ${state.text}`,
+        ...(logUrl ? { logUrl } : {}),
+        ...(environmentUrl ? { environmentUrl } : {}),
+      },
+    );
+  }
+
+  async #openIssue(run: RunRecord, gate: GateRecord) {
+    const { forge, links, repo } = this.#o;
+    if (links.issueOfGate(gate.id)) return;
+    const job = this.#o.store.runs.jobs(run.id).find((j) => j.name === gate.job);
+    const issue = await forge.openIssue(repo, {
+      title: `Approve ${run.pipeline} / ${gate.job}${job?.environment ? ` to ${job.environment}` : ''} at ${run.sha.slice(0, 7)} (run ${run.id})`,
+      body: approvalIssueBody(run, gate, this.#o.runUrl?.(run.id)),
+      labels: [APPROVAL_LABEL],
+    });
+    links.addIssue({
+      gateId: gate.id,
+      repo: `${repo.owner}/${repo.repo}`,
+      number: issue.number,
+      url: issue.url,
+    });
+    this.#o.log(`forge: gate of run ${run.id} job ${gate.job}: opened ${issue.url}`);
+  }
+
+  async #closeIssue(gate: GateRecord, status: string, reason?: string) {
+    const { forge, links, repo } = this.#o;
+    const link = links.issueOfGate(gate.id);
+    if (!link || link.closed) return;
+    await forge.commentOnIssue(repo, link.number, `Gate ${status}${reason ? `: ${reason}` : ''}.`);
+    await forge.closeIssue(repo, link.number);
+    links.markClosed(gate.id);
+  }
+}
+
+/** The body of an approval issue: the plan, who may decide, and how. */
+export function approvalIssueBody(run: RunRecord, gate: GateRecord, runUrl?: string): string {
+  const p = gate.policy;
+  const lines = [
+    `Run ${run.id} of **${run.pipeline}** at \`${run.sha}\` (${run.branch}) waits for approval before job **${gate.job}**.`,
+    '',
+    `Approvers: ${p.approvers.map((a) => `\`${a}\``).join(', ')}; ${p.required} approval${p.required > 1 ? 's' : ''} needed` +
+      `${p.allowSelfApproval ? '' : '; the commit author may not approve'}. Expires ${new Date(gate.expiresAt).toISOString()}.`,
+    '',
+    '### Plan',
+    '',
+  ];
+  for (const step of gate.plan) {
+    lines.push(`**${step.name}** (${step.kind})${step.note ? `: ${step.note}` : ''}`);
+    if (step.changes.length === 0) lines.push('- no changes');
+    for (const c of step.changes) lines.push(`- ${c.host ? `${c.host}: ` : ''}${c.action} ${c.subject}`);
+    lines.push('');
+  }
+  lines.push(
+    'Comment `/approve` to approve, or `/reject <reason>` to reject. Edited or deleted comments are not counted.',
+  );
+  if (runUrl) lines.push('', `Run: ${runUrl}`);
+  return lines.join('\n');
+}
