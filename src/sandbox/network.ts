@@ -25,12 +25,28 @@ export async function existingBridges(): Promise<Map<number, string>> {
   return out;
 }
 
-/** Creates the instance bridge and its FORWARD rule unless present; refuses a bridge owned by another state dir. */
-export async function ensureBridge(plan: SandboxPlan, owner: string): Promise<void> {
-  const alias = await linkAlias(plan.bridge);
+/**
+ * Makes the instance bridge ours: creates it (the kernel refuses a second `ip link add` of one name, so
+ * two instances racing for an index cannot both win) or finds it already tagged with `owner`. False
+ * when another state dir owns it.
+ */
+export async function claimBridge(plan: SandboxPlan, owner: string): Promise<boolean> {
+  let alias = await linkAlias(plan.bridge);
   if (alias === undefined) {
-    await runAll(bridgeCreate(plan, owner));
-  } else if (alias !== owner) {
+    const [add, ...rest] = bridgeCreate(plan, owner);
+    if ((await tryRun(add!)).ok) {
+      await runAll(rest);
+      return true;
+    }
+    alias = await linkAlias(plan.bridge);
+  }
+  return alias === owner;
+}
+
+/** Claims the bridge (or fails, naming its owner) and adds its FORWARD rule unless present. */
+export async function ensureBridge(plan: SandboxPlan, owner: string): Promise<void> {
+  if (!(await claimBridge(plan, owner))) {
+    const alias = await linkAlias(plan.bridge);
     throw new Error(
       `${plan.bridge} (10.207.${plan.index}.0/24) belongs to another sandbox (${alias || 'unknown owner'}); ` +
         `run \`slipway sandbox down\` there or pick another --name`,

@@ -20,6 +20,7 @@ import {
 import { renderKnownHosts, writeInventories } from './inventory.ts';
 import { hostPaths, type Layout, layoutOf } from './layout.ts';
 import {
+  claimBridge,
   createHostNetwork,
   ensureBridge,
   existingBridges,
@@ -28,6 +29,7 @@ import {
   removeHostNetwork,
 } from './network.ts';
 import {
+  checkInstanceName,
   DEFAULT_HOSTS,
   DEFAULT_INSTANCE,
   type HostPlan,
@@ -57,7 +59,7 @@ import {
   untrustOnRunner,
 } from './registry.ts';
 import { sshHealthy, startSshd } from './sshd.ts';
-import { type HostProcs, readState, type SandboxState, takenIndexes, writeState } from './state.ts';
+import { type HostProcs, readState, type SandboxState, takenIndexes, withLock, writeState } from './state.ts';
 
 /** Raised when the machine cannot run the sandbox; nothing was created. */
 export class SandboxPreflightError extends Error {
@@ -133,36 +135,57 @@ function membership(host: HostPlan, layout: Layout): Membership {
   return { namespaces, cgroup: host.cgroupParent };
 }
 
+/** The instance index: 0 for the demo, the recorded one, or the first free one whose bridge we win. */
 async function chooseIndex(
   t: SandboxTarget,
   stateDir: string,
   existing: SandboxState | undefined,
+  hosts: readonly string[],
 ): Promise<number> {
   const name = t.name ?? DEFAULT_INSTANCE;
   if (name === DEFAULT_INSTANCE) return 0;
   if (existing) return existing.index;
   const taken = takenIndexes(sandboxRoot(t.repoRoot), name);
   for (const [index, owner] of await existingBridges()) if (owner !== stateDir) taken.add(index);
-  return pickIndex(taken);
+  for (;;) {
+    const index = pickIndex(taken);
+    if (await claimBridge(planSandbox(name, index, hosts), stateDir)) return index;
+    taken.add(index);
+  }
+}
+
+function lockFileOf(t: SandboxTarget): string {
+  return join(sandboxRoot(t.repoRoot), `${t.name ?? DEFAULT_INSTANCE}.lock`);
+}
+
+async function checkMachine(): Promise<void> {
+  const problems = await preflight();
+  if (problems.length > 0) throw new SandboxPreflightError(problems);
 }
 
 /** Brings up (or repairs) an instance and returns how to use it. */
 export async function up(opts: UpOptions): Promise<UpReport> {
-  const log = opts.log ?? (() => {});
   const t0 = Date.now();
-  const timings: Record<string, number> = {};
+  await checkMachine();
+  checkInstanceName(opts.name ?? DEFAULT_INSTANCE);
+  const report = await withLock(lockFileOf(opts), () => upLocked(opts, t0));
+  report.timings['total'] = Date.now() - t0;
+  return report;
+}
+
+async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
+  const log = opts.log ?? (() => {});
+  const timings: Record<string, number> = { preflight: Date.now() - t0 };
   const mark = (phase: string, since: number) => {
     timings[phase] = Date.now() - since;
   };
-  const problems = await preflight();
-  if (problems.length > 0) throw new SandboxPreflightError(problems);
 
   const name = opts.name ?? DEFAULT_INSTANCE;
   const stateDir = stateDirOf(opts);
   const layout = layoutOf(stateDir);
   const existing = readState(layout.stateFile);
   const hosts = [...(opts.hosts ?? existing?.hosts ?? DEFAULT_HOSTS)];
-  const index = await chooseIndex(opts, stateDir, existing);
+  const index = await chooseIndex(opts, stateDir, existing, hosts);
   const plan = planSandbox(name, index, hosts);
   const repaired: string[] = [];
 
@@ -249,7 +272,6 @@ export async function up(opts: UpOptions): Promise<UpReport> {
     registryCredentials: ref(regFiles.credentials),
   });
   save();
-  timings['total'] = Date.now() - t0;
   return { info: infoOf(opts, plan, layout), timings, repaired };
 }
 
@@ -299,11 +321,11 @@ async function startDaemons(
 }
 
 async function killHostProcesses(host: HostPlan, layout: Layout, procs: HostProcs): Promise<void> {
-  // The host's namespaces go away with its processes, so a short grace is enough: no container state
-  // needs to survive, and waiting out dockerd's 10 s stop timeout per container would make down slow.
+  // No SIGTERM first: the host's namespaces go away with its processes, so no container state needs
+  // to survive, and a graceful dockerd stop takes seconds (10 s per running container).
   await stopProcesses(
     [procs.dockerd, procs.sshd].filter((r): r is ProcRef => r !== undefined),
-    1_000,
+    0,
   );
   await killMembers(membership(host, layout));
   procs.dockerd = undefined;
@@ -362,8 +384,12 @@ async function recoverState(t: SandboxTarget, layout: Layout): Promise<SandboxSt
 
 /** Removes everything the instance made: processes, namespaces, veths, bridge, mounts, its state dir. */
 export async function down(t: SandboxTarget): Promise<{ removed: boolean }> {
-  const problems = await preflight();
-  if (problems.length > 0) throw new SandboxPreflightError(problems);
+  await checkMachine();
+  checkInstanceName(t.name ?? DEFAULT_INSTANCE);
+  return withLock(lockFileOf(t), () => downLocked(t));
+}
+
+async function downLocked(t: SandboxTarget): Promise<{ removed: boolean }> {
   const layout = layoutOf(stateDirOf(t));
   const state = await recoverState(t, layout);
   if (!state) {
@@ -483,18 +509,22 @@ export async function execInHost(
 
 /** Stops a host's sshd (to test unreachable hosts); `startHostSshd` or `up` brings it back. */
 export async function stopHostSshd(t: SandboxTarget, host: string): Promise<void> {
-  const { layout, state } = loadHost(t, host);
-  const procs = state.procs[host] ?? {};
-  await stopProcesses([procs.sshd].filter((r): r is ProcRef => r !== undefined));
-  state.procs[host] = { ...procs, sshd: undefined };
-  writeState(layout.stateFile, state);
+  await withLock(lockFileOf(t), async () => {
+    const { layout, state } = loadHost(t, host);
+    const procs = state.procs[host] ?? {};
+    await stopProcesses([procs.sshd].filter((r): r is ProcRef => r !== undefined));
+    state.procs[host] = { ...procs, sshd: undefined };
+    writeState(layout.stateFile, state);
+  });
 }
 
 /** Starts a host's sshd again after `stopHostSshd`. */
 export async function startHostSshd(t: SandboxTarget, host: string): Promise<void> {
-  const { layout, state, plan } = loadHost(t, host);
-  const procs = state.procs[host] ?? {};
-  if (isAlive(procs.sshd)) return;
-  state.procs[host] = { ...procs, sshd: await startSshd(plan, hostPaths(layout, host)) };
-  writeState(layout.stateFile, state);
+  await withLock(lockFileOf(t), async () => {
+    const { layout, state, plan } = loadHost(t, host);
+    const procs = state.procs[host] ?? {};
+    if (isAlive(procs.sshd)) return;
+    state.procs[host] = { ...procs, sshd: await startSshd(plan, hostPaths(layout, host)) };
+    writeState(layout.stateFile, state);
+  });
 }

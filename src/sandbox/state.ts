@@ -1,5 +1,6 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProcRef } from './processes.ts';
 
 /** Processes started for one host. */
@@ -61,4 +62,44 @@ export function takenIndexes(sandboxRoot: string, exclude: string): Set<number> 
     }
   }
   return taken;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Runs `fn` holding the lock file `file` (created exclusively, holding our pid), so two processes never
+ * change one instance at once; a lock left by a dead process is taken over.
+ */
+export async function withLock<T>(file: string, fn: () => Promise<T>, timeoutMs = 600_000): Promise<T> {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number(readFileSync(file, 'utf8').trim() || '0');
+    if (holder === process.pid) throw new Error(`${file} is already held by this process`);
+    // An empty file is a lock being written right now, unless it has stayed empty for long.
+    if (holder ? !pidAlive(holder) : Date.now() - statSync(file).mtimeMs > 5_000) {
+      rmSync(file, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${file} (held by pid ${holder})`);
+    await sleep(200);
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
