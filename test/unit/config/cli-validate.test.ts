@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { materializeCase } from '../../support/config-fixture.ts';
+
+const run = promisify(execFile);
+const REPO = resolve(import.meta.dirname, '..', '..', '..');
+const SLIPWAY = join(REPO, 'bin', 'slipway');
+
+async function slipway(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(SLIPWAY, args, { timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('slipway validate', () => {
+  it('exits 0 on the sample ops repository', async () => {
+    const r = await slipway(['--repo', REPO, 'validate']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ok: 2 pipelines, 2 environments/);
+  });
+
+  it('exits 0 with the sandbox inventories swapped in', async () => {
+    const r = await slipway([
+      '--repo',
+      REPO,
+      '--inventories',
+      join(REPO, 'inventories', 'sandbox'),
+      'validate',
+    ]);
+    expect(r.code).toBe(0);
+  });
+
+  it('exits 2 and prints file:line:col errors on a broken repository', async () => {
+    const { root, cleanup } = materializeCase('needs-unknown-job');
+    try {
+      const r = await slipway(['--repo', root, 'validate']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        'pipelines/app.yml:8:13: jobs.push.needs.0: unknown job "biuld"; did you mean "build"?\n',
+      );
+      const json = await slipway(['--repo', root, 'validate', '--json']);
+      expect(json.code).toBe(2);
+      expect(JSON.parse(json.stdout)).toEqual({
+        ok: false,
+        errors: [
+          {
+            file: 'pipelines/app.yml',
+            line: 8,
+            col: 13,
+            key: 'jobs.push.needs.0',
+            message: 'unknown job "biuld"',
+            hint: 'did you mean "build"?',
+          },
+        ],
+      });
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('refuses a private key without printing its material', async () => {
+    const { root, cleanup } = materializeCase('private-key-in-keys');
+    try {
+      const r = await slipway(['--repo', root, 'validate']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('PRIVATE KEY COMMITTED');
+      expect(r.stderr + r.stdout).not.toContain('Tk9UIEEgUkVBTCBLRVkg');
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('slipway describe', () => {
+  it('prints the job graph in run order with gates and target hosts', async () => {
+    const r = await slipway([
+      '--repo',
+      REPO,
+      '--inventories',
+      join(REPO, 'inventories', 'sandbox'),
+      'describe',
+      'web',
+    ]);
+    expect(r.code).toBe(0);
+    const jobs = [...r.stdout.matchAll(/^ {2}(\d+)\. (\S+)/gm)].map((m) => m[2]);
+    expect(jobs).toEqual(['build', 'push', 'deploy-dev', 'deploy-prod']);
+    expect(r.stdout).toContain('-> web: dev1 (10.207.0.11)');
+    expect(r.stdout).toContain('gate: approval by alice, bob, @acme/ops (1 required');
+  });
+});
