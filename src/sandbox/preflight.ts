@@ -22,10 +22,29 @@ export const REQUIRED_PROGRAMS: ReadonlyArray<{ program: string; pkg: string }> 
 /** The statically linked busybox the base image is made of. */
 export const BUSYBOX_STATIC = '/bin/busybox';
 
-/** Where `program` is on PATH (plus the sbin dirs, which a non-login root shell may lack), if anywhere. */
-export function which(program: string): string | undefined {
-  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
-  for (const d of dirs) {
+/** What preflight looks at; the current machine by default. */
+export interface Machine {
+  platform: string;
+  uid: number | undefined;
+  /** Directories searched for programs. */
+  searchPath: string[];
+  /** The busybox binary that must be statically linked. */
+  busybox: string;
+}
+
+/** The machine this process runs on (PATH plus the sbin dirs, which a non-login root shell may lack). */
+export function currentMachine(): Machine {
+  return {
+    platform: process.platform,
+    uid: process.getuid?.(),
+    searchPath: [...(process.env['PATH'] ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'],
+    busybox: BUSYBOX_STATIC,
+  };
+}
+
+/** Where `program` is in `searchPath`, if anywhere. */
+export function which(program: string, searchPath = currentMachine().searchPath): string | undefined {
+  for (const d of searchPath) {
     if (!d) continue;
     if (isExecutable(join(d, program))) return join(d, program);
   }
@@ -47,23 +66,27 @@ export function installCommand(pkgs: readonly string[]): string {
 }
 
 /** Problems that stop the sandbox from starting, each with how to fix it; empty when all is well. */
-export async function preflight(): Promise<string[]> {
-  if (process.platform !== 'linux') {
-    return [`slipway sandbox needs Linux (network and mount namespaces); this is ${process.platform}`];
+export async function preflight(m: Machine = currentMachine()): Promise<string[]> {
+  if (m.platform !== 'linux') {
+    return [`slipway sandbox needs Linux (network and mount namespaces); this is ${m.platform}`];
   }
   const problems: string[] = [];
-  if (process.getuid?.() !== 0) {
-    problems.push('slipway sandbox must run as root (it creates namespaces, bridges and mounts): use sudo');
+  if (m.uid !== 0) {
+    problems.push(
+      'slipway sandbox must run as root (it creates namespaces, bridges and mounts): sudo slipway sandbox ...',
+    );
   }
-  const missing = REQUIRED_PROGRAMS.filter((p) => which(p.program) === undefined);
-  const pkgs = missing.map((m) => m.pkg);
-  // A dynamically linked busybox cannot run in an image without a libc.
-  const ldd = which('ldd') ? await tryRun(['ldd', BUSYBOX_STATIC]) : undefined;
-  if (!isExecutable(BUSYBOX_STATIC) || ldd?.ok) pkgs.push('busybox-static');
+  const missing = REQUIRED_PROGRAMS.filter((p) => which(p.program, m.searchPath) === undefined);
+  const pkgs = missing.map((p) => p.pkg);
+  // A dynamically linked busybox cannot run in an image without a libc; ldd fails on a static one.
+  const ldd = which('ldd', m.searchPath);
+  if (!isExecutable(m.busybox) || (ldd !== undefined && (await tryRun([ldd, m.busybox])).ok)) {
+    pkgs.push('busybox-static');
+  }
   if (pkgs.length > 0) {
     const what = [
-      ...missing.map((m) => m.program),
-      ...(pkgs.includes('busybox-static') ? ['busybox (static)'] : []),
+      ...missing.map((p) => p.program),
+      ...(pkgs.includes('busybox-static') ? ['static busybox'] : []),
     ];
     problems.push(`missing: ${what.join(', ')}. Install with: ${installCommand(pkgs)}`);
   }
