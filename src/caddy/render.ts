@@ -133,13 +133,19 @@ export function renderCaddyConfig(input: RenderInput): CaddyJson {
 }
 
 function renderSite(domain: string, routes: readonly Route[], upstreams: AppUpstreams): CaddyJson {
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   for (const r of routes) {
-    if (seen.has(r.path)) throw new Error(`sites.yml: ${domain} has two routes for path ${r.path}`);
-    seen.add(r.path);
+    const prefix = pathPrefix(r.path);
+    const other = seen.get(prefix);
+    if (other !== undefined) {
+      const paths = other === r.path ? `path ${r.path}` : `paths ${other} and ${r.path}`;
+      throw new Error(`sites.yml: ${domain} has two routes for ${paths}`);
+    }
+    seen.set(prefix, r.path);
   }
   // Caddy runs the first matching route: the most specific path goes first.
-  const ordered = [...routes].sort((a, b) => b.path.length - a.path.length || (a.path < b.path ? -1 : 1));
+  const key = (r: Route) => pathPrefix(r.path);
+  const ordered = [...routes].sort((a, b) => key(b).length - key(a).length || (key(a) < key(b) ? -1 : 1));
   return {
     '@id': siteId(domain),
     match: [{ host: [domain] }],
@@ -148,9 +154,14 @@ function renderSite(domain: string, routes: readonly Route[], upstreams: AppUpst
   };
 }
 
+/** A route's path as a prefix without trailing `/` or `/*` (`/docs/*` and `/docs/` mean `/docs`); `''` for the root. */
+export function pathPrefix(path: string): string {
+  return path.replace(/\/\*$/, '').replace(/\/+$/, '');
+}
+
 function pathMatch(path: string): CaddyJson[] | undefined {
-  if (path === '/') return undefined;
-  const base = path.replace(/\/+$/, '');
+  const base = pathPrefix(path);
+  if (base === '') return undefined;
   return [{ path: [base, `${base}/*`] }];
 }
 
@@ -182,7 +193,7 @@ function renderHandlers(domain: string, route: Route, upstreams: AppUpstreams): 
 function renderStatic(path: string, root: string, spa: boolean): CaddyJson[] {
   // Files under `root` answer below `path`: /docs/a.html is root/a.html.
   const strip: CaddyJson[] =
-    path === '/' ? [] : [{ handler: 'rewrite', strip_path_prefix: path.replace(/\/+$/, '') }];
+    pathPrefix(path) === '' ? [] : [{ handler: 'rewrite', strip_path_prefix: pathPrefix(path) }];
   const files = { handler: 'file_server', root };
   if (!spa) return [...strip, files];
   // try_files {path} /index.html: deep links of a single-page app get the app's index.html.

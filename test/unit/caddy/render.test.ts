@@ -1,12 +1,16 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { appUpstreamIds, renderCaddyConfig, upstreamId } from '../../../src/caddy/render.ts';
 import { sites } from '../../../src/config/schema/sites.ts';
 import { exampleSites } from './fixtures.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 const web = { name: 'web1', groups: ['web'] };
 const upstreams = new Map([['shop/api', ['127.0.0.1:20001']]]);
@@ -97,6 +101,49 @@ describe('renderCaddyConfig', () => {
           host: web,
           upstreams,
         });
+        await writeFile(file, JSON.stringify(cfg));
+        const { stdout, stderr } = await promisify(execFile)('caddy', ['validate', '--config', file], {
+          env: { ...process.env, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, HOME: dir },
+        });
+        expect(stdout + stderr).toContain('Valid configuration');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('route paths', () => {
+  const one = (routes: unknown[]) =>
+    renderCaddyConfig({
+      sites: sites.parse({ sites: { 'a.example.com': { routes } } }),
+      environment: 'dev',
+      host: web,
+      upstreams,
+    });
+
+  it('reads /docs/* and /docs/ as the prefix /docs', () => {
+    const cfg = JSON.stringify(one([{ path: '/docs/*', static: { root: '/srv/docs' } }]));
+    expect(cfg).toContain('"match":[{"path":["/docs","/docs/*"]}]');
+    expect(cfg).toContain('"strip_path_prefix":"/docs"');
+  });
+
+  it('refuses two spellings of the same prefix', () => {
+    expect(() =>
+      one([
+        { path: '/docs', static: { root: '/srv/docs' } },
+        { path: '/docs/*', redirect: { to: 'https://b.example.com/' } },
+      ]),
+    ).toThrow('sites.yml: a.example.com has two routes for paths /docs and /docs/*');
+  });
+
+  it("renders the sample repository's infra/sites.yml into a config Caddy accepts", async () => {
+    const text = await readFile(join(REPO_ROOT, 'infra/sites.yml'), 'utf8');
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-render-'));
+    try {
+      for (const environment of ['dev', 'prod']) {
+        const cfg = renderCaddyConfig({ sites: sites.parse(parse(text)), environment, host: web, upstreams });
+        const file = join(dir, `${environment}.json`);
         await writeFile(file, JSON.stringify(cfg));
         const { stdout, stderr } = await promisify(execFile)('caddy', ['validate', '--config', file], {
           env: { ...process.env, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, HOME: dir },
