@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { loadRepo } from '../config/load-repo.ts';
 import type { PipelineFile } from '../config/types.ts';
+import { type DashboardConfig, dashboardService } from '../dashboard/mount.ts';
 import type { ExecuteOptions } from '../engine/executor.ts';
 import type { Forge, ForgeKind, RepoId } from '../forge/types.ts';
 import { Deliveries } from '../store/deliveries.ts';
@@ -33,6 +34,8 @@ export interface ServeOptions {
   inventoriesRoot?: string;
   /** The run executor; off to only take deliveries in (another process executes). */
   worker: { concurrency: number; pollMs: number; graceMs: number } | false;
+  /** How the worker loads a stored run's repository and pipeline. */
+  loadRun: ExecuteOptions['load'];
   /** The forge runs are reported to and approvals are taken from (statuses, deployments, issues). */
   forge?: {
     forge: Forge;
@@ -41,8 +44,10 @@ export interface ServeOptions {
     runUrl?(runId: number): string | undefined;
     pollMs: number;
   };
-  /** Extra routes and services, e.g. the dashboard. */
+  /** Extra routes and services. */
   mount?: (router: Router) => void;
+  /** The dashboard (runs, gates, approvals, releases, audit); absent: no dashboard routes. */
+  dashboard?: DashboardConfig;
   log(line: string): void;
 }
 
@@ -77,9 +82,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     inventoriesRoot: o.inventoriesRoot,
     log: o.log,
   });
-  const worker = o.worker
-    ? new Worker({ store, load: loadRun(o.inventoriesRoot), ...o.worker, log: o.log })
-    : undefined;
+  const worker = o.worker ? new Worker({ store, load: o.loadRun, ...o.worker, log: o.log }) : undefined;
   const links = o.forge ? new ForgeLinks(o.statePath) : undefined;
   const reporter = o.forge && links ? new ForgeReporter({ store, links, ...o.forge, log: o.log }) : undefined;
   const issueComment =
@@ -114,7 +117,20 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   });
   // Stopped in this order: no new commits, no new runs queued, running work checkpoints, the forge hears
   // the last of it, then the store closes.
+  const dashboard = o.dashboard
+    ? dashboardService({
+        ...o.dashboard,
+        store,
+        statePath: o.statePath,
+        decided: () => {
+          worker?.tick();
+          void reporter?.tick();
+        },
+      })
+    : undefined;
   const services: Service[] = [
+    // First: its live log streams are open connections the HTTP server would otherwise wait for.
+    ...(dashboard ? [dashboard.service] : []),
     poller,
     { name: 'deliveries', stop: () => processor.stop() },
     ...(worker ? [worker] : []),
@@ -135,7 +151,10 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     secrets: o.secrets,
     received: wake,
     services,
-    mount: o.mount,
+    mount: (router) => {
+      dashboard?.mount(router);
+      o.mount?.(router);
+    },
     log: o.log,
   });
   // Deliveries stored before a restart are processed now; then polling and execution start.
@@ -155,19 +174,5 @@ export async function serve(o: ServeOptions): Promise<Serving> {
       await worker?.idle();
       await reporter?.flush();
     },
-  };
-}
-
-/** How the worker loads a stored run: the ops repository at its checkout, and its pipeline by name. */
-function loadRun(inventoriesRoot?: string): ExecuteOptions['load'] {
-  return async (run) => {
-    const loaded = await loadRepo(run.repoRoot, { inventoriesRoot: run.inventoriesRoot ?? inventoriesRoot });
-    if (!loaded.ok)
-      throw new Error(
-        `the ops repository at ${run.repoRoot} no longer loads (${loaded.errors.length} errors)`,
-      );
-    const pipeline = loaded.repo.pipelines.find((p) => p.pipeline.name === run.pipeline);
-    if (!pipeline) throw new Error(`pipeline ${run.pipeline} is not in ${run.repoRoot}`);
-    return { repo: loaded.repo, pipeline };
   };
 }

@@ -3,6 +3,7 @@ import { registerDescribe } from './describe.ts';
 import { registerInventory } from './inventory.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerSchema } from './schema.ts';
+import { registerServe } from './serve.ts';
 import { registerUser } from './user.ts';
 import { registerValidate } from './validate.ts';
 
@@ -17,4 +18,5 @@ export const commands: RegisterCommand[] = [
   registerDescribe,
   registerSandbox,
   registerUser,
+  registerServe,
 ];

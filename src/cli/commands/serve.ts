@@ -1,0 +1,131 @@
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
+import { configTeams } from '../../approvals/teams.ts';
+import { createForge } from '../../forge/create.ts';
+import type { ForgeKind, RepoId } from '../../forge/types.ts';
+import { serve } from '../../server/serve.ts';
+import { storePath } from '../../store/store.ts';
+import { loadRepoForCommand, repoFlags } from '../repo-config.ts';
+import { loadRunContext } from '../run-session.ts';
+import type { RegisterCommand } from './index.ts';
+
+interface ServeFlags {
+  listen: string;
+  repoUrl?: string;
+  repository?: string;
+  forge?: ForgeKind;
+  forgeUrl?: string;
+  publicUrl?: string;
+  worker: boolean;
+  concurrency: string;
+}
+
+const DEFAULT_API: Record<ForgeKind, string | undefined> = {
+  github: 'https://api.github.com',
+  gitea: undefined,
+};
+
+/** `slipway serve`: webhooks, polling, the forge channel and the worker that executes queued runs. */
+export const registerServe: RegisterCommand = (program) => {
+  program
+    .command('serve')
+    .description(
+      'take pushes (webhooks, polling), execute queued runs, report to the forge and take approvals there. ' +
+        'Secrets come from the environment: SLIPWAY_WEBHOOK_SECRET (or SLIPWAY_GITHUB_WEBHOOK_SECRET / ' +
+        'SLIPWAY_GITEA_WEBHOOK_SECRET) and SLIPWAY_FORGE_TOKEN',
+    )
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8080')
+    .option('--repo-url <url>', "where commits are fetched from (default: the repository's origin remote)")
+    .option('--repository <owner/name>', 'only pushes of this repository count; also the forge repository')
+    .option('--forge <kind>', 'report to and take approvals from this forge: github or gitea')
+    .option('--forge-url <url>', 'the forge API (GitHub: https://api.github.com; Gitea: the server URL)')
+    .option('--public-url <url>', 'where the dashboard is reachable, for links on the forge')
+    .option('--no-worker', 'only take deliveries in; another process executes the runs')
+    .option('--concurrency <n>', 'runs executed at the same time', '2')
+    .action(async (_opts, cmd) => {
+      const f = cmd.opts() as ServeFlags;
+      const { root, load } = repoFlags(cmd);
+      const repo = await loadRepoForCommand(cmd);
+      if (!repo) return;
+      const listen = f.listen.match(/^(.*):(\d+)$/);
+      if (!listen) throw new Error(`--listen: expected host:port, got ${JSON.stringify(f.listen)}`);
+      const env = process.env;
+      const secrets = {
+        github: env.SLIPWAY_GITHUB_WEBHOOK_SECRET ?? env.SLIPWAY_WEBHOOK_SECRET,
+        gitea: env.SLIPWAY_GITEA_WEBHOOK_SECRET ?? env.SLIPWAY_WEBHOOK_SECRET,
+      };
+      const repoUrl = f.repoUrl ?? (await originUrl(root));
+      const forge = f.forge ? forgeBinding(f, env.SLIPWAY_FORGE_TOKEN) : undefined;
+      const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+      const environmentUrls = Object.fromEntries(
+        Object.entries(repo.project.environments).flatMap(([name, e]) => (e.url ? [[name, e.url]] : [])),
+      );
+      const server = await serve({
+        host: listen[1]!.replace(/^\[(.*)\]$/, '$1'),
+        port: Number(listen[2]),
+        statePath: storePath(root),
+        repoUrl,
+        repository: f.repository,
+        secrets,
+        pollPipelines: repo.pipelines.filter((p) => p.pipeline.on.poll),
+        inventoriesRoot: load.inventoriesRoot,
+        worker: f.worker ? { concurrency: positive(f.concurrency), pollMs: 1_000, graceMs: 30_000 } : false,
+        loadRun: loadRunContext,
+        dashboard: {
+          teams: configTeams(repo.project.teams),
+          environments: Object.keys(repo.project.environments),
+          publicUrl: f.publicUrl,
+        },
+        ...(forge
+          ? {
+              forge: {
+                ...forge,
+                environmentUrls,
+                runUrl: f.publicUrl
+                  ? (id: number) => `${f.publicUrl!.replace(/\/+$/, '')}/runs/${id}`
+                  : undefined,
+                pollMs: 1_000,
+              },
+            }
+          : {}),
+        log,
+      });
+      const routes = (['github', 'gitea'] as const).filter((k) => secrets[k]).map((k) => `/webhooks/${k}`);
+      log(
+        `slipway serve on ${server.url} (${routes.length ? routes.join(', ') : 'no webhook secret: webhooks off'}); fetching from ${repoUrl}`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          log(`${signal}: stopping (running steps get up to 30 s to finish)`);
+          server.close().then(resolve, resolve);
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+    });
+};
+
+function forgeBinding(f: ServeFlags, token: string | undefined) {
+  if (f.forge !== 'github' && f.forge !== 'gitea')
+    throw new Error(`--forge: expected github or gitea, got ${f.forge}`);
+  const url = f.forgeUrl ?? DEFAULT_API[f.forge];
+  if (!url) throw new Error('--forge gitea needs --forge-url (the Gitea server URL)');
+  if (!token) throw new Error('--forge needs a token in SLIPWAY_FORGE_TOKEN');
+  const [owner, name] = (f.repository ?? '').split('/');
+  if (!owner || !name) throw new Error('--forge needs --repository owner/name');
+  const repo: RepoId = { owner, repo: name };
+  return { forge: createForge(f.forge, { url, token }), repo };
+}
+
+/** The origin remote of the checkout, else the checkout itself (serving a local repository). */
+async function originUrl(root: string): Promise<string> {
+  const r = await execa('git', ['-C', root, 'remote', 'get-url', 'origin'], { reject: false });
+  return r.exitCode === 0 && r.stdout.trim() ? r.stdout.trim() : pathToFileURL(root).href;
+}
+
+function positive(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--concurrency: expected a positive number, got ${text}`);
+  return n;
+}
