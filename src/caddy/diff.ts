@@ -4,6 +4,8 @@ import type { Change } from '../steps/types.ts';
 interface Unit {
   json: string;
   value: unknown;
+  /** The object as written, children included: what an added or removed unit shows. */
+  whole: unknown;
   parent?: string;
 }
 
@@ -28,10 +30,10 @@ export function diffCaddyConfig(live: unknown, desired: unknown, host?: string):
         changes.push({ host, action: 'change', subject, detail: jsonDiff(a.value, b.value).join('\n') });
     } else if (b) {
       if (!gone(id, after, before))
-        changes.push({ host, action: 'add', subject, detail: JSON.stringify(b.value, null, 2) });
+        changes.push({ host, action: 'add', subject, detail: JSON.stringify(b.whole, null, 2) });
     } else if (a) {
       if (!gone(id, before, after))
-        changes.push({ host, action: 'remove', subject, detail: JSON.stringify(a.value, null, 2) });
+        changes.push({ host, action: 'remove', subject, detail: JSON.stringify(a.whole, null, 2) });
     }
   }
   return changes;
@@ -73,11 +75,11 @@ function units(config: unknown): Map<string, Unit> {
     const copy: Record<string, unknown> = {};
     for (const k of Object.keys(obj).sort()) copy[k] = walk(obj[k], inner);
     if (id === undefined) return copy;
-    out.set(id, { json: JSON.stringify(copy), value: copy, parent: owner });
+    out.set(id, { json: JSON.stringify(copy), value: copy, whole: obj, parent: owner });
     return { '@id': id };
   };
   const rest = walk(config ?? null, SETTINGS);
-  out.set(SETTINGS, { json: JSON.stringify(rest), value: rest });
+  out.set(SETTINGS, { json: JSON.stringify(rest), value: rest, whole: config ?? null });
   return out;
 }
 

@@ -26,6 +26,11 @@ describe('diffCaddyConfig', () => {
       'change caddy settings (admin, servers, TLS)',
       'add site new.example.com',
     ]);
+    const added = diffCaddyConfig(live, render(s)).find((c) => c.action === 'add')!;
+    expect(JSON.parse(added.detail!).handle[0].routes[0].handle[0]).toMatchObject({
+      handler: 'reverse_proxy',
+      upstreams: [{ dial: '127.0.0.1:1' }],
+    });
   });
 
   it('reports added, removed and changed routes of a site by @id', () => {
