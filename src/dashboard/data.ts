@@ -10,13 +10,13 @@ export interface DashboardData {
   /** Names of the pipelines that have runs, for the filter. */
   pipelines(): string[];
   /** A run with its jobs, gates (with `canDecide` for `login`) and its last `logTail` log lines. */
-  getRun(id: string, login: string, logTail: number): RunDetail | undefined;
+  getRun(id: string, login: string, logTail: number): Promise<RunDetail | undefined>;
   /** Log lines after the cursor, oldest first. */
   logsAfter(runId: string, afterId: number, limit: number): LogLine[];
   /** A value that changes whenever anything the live part shows changes, and whether the run is over. */
   runState(runId: string): { version: string; final: boolean } | undefined;
   /** Open gates `login` may decide. */
-  pendingGates(login: string): GateView[];
+  pendingGates(login: string): Promise<GateView[]>;
   releases(): ReleaseRow[];
   audit(limit: number): AuditRow[];
   /** Approve or reject a gate through the approval policy (channel `dashboard`); the policy audits it. */
@@ -27,8 +27,15 @@ export interface DashboardData {
     decision: 'approve' | 'reject';
     reason?: string;
   }): Promise<ActionResult>;
-  /** Starts a rollback run of `env` to its previous release; it passes the same gates as any deploy. */
-  rollback(env: string, login: string): Promise<ActionResult>;
+  /** Starts a rollback run of `env` to its previous release, passing the same gates as any deploy; absent when this server cannot. */
+  rollback?(env: string, login: string): Promise<ActionResult>;
   /** Records a refused request (bad CSRF token, foreign origin, no session) in the audit log. */
-  auditRefusal(entry: { actor: string; action: string; target: string; detail: string }): void;
+  auditRefusal(entry: {
+    actor: string;
+    action: string;
+    target: string;
+    detail: string;
+    runId?: string;
+    job?: string;
+  }): void;
 }

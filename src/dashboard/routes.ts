@@ -51,12 +51,55 @@ export interface Dashboard {
 }
 
 const PAGE_SIZE = 100;
+
+/** What a POST asks for, read from its path before any check, so even a refusal is audited against its run. */
+type PostAction =
+  | { kind: 'signout' }
+  | { kind: 'decide'; runId: string; job: string; decision: 'approve' | 'reject' }
+  | { kind: 'rollback'; env: string }
+  | { kind: 'unknown'; path: string };
+
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+function postAction(path: string): PostAction {
+  if (path === '/signout') return { kind: 'signout' };
+  const gate = /^\/runs\/([^/]+)\/jobs\/([^/]+)\/(approve|reject)$/.exec(path);
+  const [runId, job] = gate ? [decodeSegment(gate[1]!), decodeSegment(gate[2]!)] : [];
+  if (gate && runId && job) return { kind: 'decide', runId, job, decision: gate[3] as 'approve' | 'reject' };
+  const rollback = /^\/releases\/([^/]+)\/rollback$/.exec(path);
+  const env = rollback && decodeSegment(rollback[1]!);
+  if (env) return { kind: 'rollback', env };
+  return { kind: 'unknown', path };
+}
+
+function auditTarget(a: PostAction): { action: string; target: string; runId?: string; job?: string } {
+  switch (a.kind) {
+    case 'decide':
+      return { action: a.decision, target: `run ${a.runId} / ${a.job}`, runId: a.runId, job: a.job };
+    case 'rollback':
+      return { action: 'rollback', target: a.env };
+    case 'signout':
+      return { action: 'signout', target: 'dashboard' };
+    case 'unknown':
+      return { action: 'post', target: a.path };
+  }
+}
 const LOG_TAIL = 1000;
 
 const ASSETS: Record<string, { type: string; body: Buffer }> = {
   '/assets/app.css': {
     type: 'text/css; charset=utf-8',
     body: readFileSync(new URL('./assets/app.css', import.meta.url)),
+  },
+  '/assets/icon.svg': {
+    type: 'image/svg+xml',
+    body: readFileSync(new URL('./assets/icon.svg', import.meta.url)),
   },
   '/assets/live.js': {
     type: 'text/javascript; charset=utf-8',
@@ -113,7 +156,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         target: 'dashboard',
         detail: 'unknown token',
       });
-      const csrf = issueSigninCsrf(secure);
+      const csrf = issueSigninCsrf(secure, req.headers.cookie);
       return sendHtml(res, 401, signinPage({ csrf: csrf.token, error: 'Unknown token.', next }), {
         'set-cookie': csrf.setCookie,
       });
@@ -125,13 +168,13 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   }
 
   /** Checks a POST of a signed-in session: same origin and the session's token; audits a refusal. */
-  async function checkedForm(req: IncomingMessage, session: SessionRecord, target: string) {
+  async function checkedForm(req: IncomingMessage, session: SessionRecord, action: PostAction) {
     const form = await readForm(req);
     if (
       !sameOrigin(req.headers, originOf(req)) ||
       !csrfTokenValid(session.csrf, form.get(CSRF_FIELD) ?? undefined)
     ) {
-      data.auditRefusal({ actor: session.login, action: 'post', target, detail: 'bad origin or CSRF token' });
+      data.auditRefusal({ ...auditTarget(action), actor: session.login, detail: 'bad origin or CSRF token' });
       return undefined;
     }
     return form;
@@ -144,12 +187,13 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     session: SessionRecord | undefined,
   ) {
     if (path === '/signin') return signin(req, res);
+    const action = postAction(path);
     if (!session) {
-      data.auditRefusal({ actor: 'anonymous', action: 'post', target: path, detail: 'not signed in' });
+      data.auditRefusal({ ...auditTarget(action), actor: 'anonymous', detail: 'not signed in' });
       return refuse(res, undefined, 403, 'Sign in first.');
     }
     const viewer = viewerOf(session);
-    const form = await checkedForm(req, session, path);
+    const form = await checkedForm(req, session, action);
     if (!form)
       return refuse(
         res,
@@ -157,31 +201,35 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         403,
         'This form did not come from this site, or your session changed. Reload and try again.',
       );
-    if (path === '/signout') {
-      return redirect(res, '/signin', {
-        'set-cookie': endSession(users, req.headers.cookie, secureCookies(req)),
-      });
-    }
-    const gate = /^\/runs\/([^/]+)\/jobs\/([^/]+)\/(approve|reject)$/.exec(path);
-    if (gate) {
-      const [runId, job] = [decodeURIComponent(gate[1]!), decodeURIComponent(gate[2]!)];
-      const decision = gate[3] as 'approve' | 'reject';
-      const reason = form.get('reason')?.trim();
-      if (decision === 'reject' && !reason) return refuse(res, viewer, 400, 'A rejection needs a reason.');
-      const result = await data.decide({ runId, job, login: session.login, decision, reason });
-      if (!result.ok) return refuse(res, viewer, 403, result.reason);
-      return redirect(res, `/runs/${encodeURIComponent(runId)}`);
-    }
-    const rollback = /^\/releases\/([^/]+)\/rollback$/.exec(path);
-    if (rollback) {
-      const result = await data.rollback(decodeURIComponent(rollback[1]!), session.login);
-      if (!result.ok) return refuse(res, viewer, 403, result.reason);
-      return redirect(res, result.runId ? `/runs/${encodeURIComponent(result.runId)}` : '/releases');
+    switch (action.kind) {
+      case 'signout':
+        return redirect(res, '/signin', {
+          'set-cookie': endSession(users, req.headers.cookie, secureCookies(req)),
+        });
+      case 'decide': {
+        const { runId, job, decision } = action;
+        const reason = form.get('reason')?.trim();
+        if (decision === 'reject' && !reason) return refuse(res, viewer, 400, 'A rejection needs a reason.');
+        const result = await data.decide({ runId, job, login: session.login, decision, reason });
+        if (!result.ok) return refuse(res, viewer, 403, result.reason);
+        return redirect(res, `/runs/${encodeURIComponent(runId)}`);
+      }
+      case 'rollback': {
+        if (!data.rollback) break;
+        const result = await data.rollback(action.env, session.login);
+        if (!result.ok) return refuse(res, viewer, 403, result.reason);
+        return redirect(res, result.runId ? `/runs/${encodeURIComponent(result.runId)}` : '/releases');
+      }
     }
     return refuse(res, viewer, 404, 'No such action.');
   }
 
-  function get(req: IncomingMessage, res: ServerResponse, url: URL, session: SessionRecord | undefined) {
+  async function get(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    session: SessionRecord | undefined,
+  ) {
     const path = url.pathname;
     const asset = ASSETS[path];
     if (asset) {
@@ -189,7 +237,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       return res.end(asset.body);
     }
     if (path === '/signin') {
-      const csrf = issueSigninCsrf(secureCookies(req));
+      const csrf = issueSigninCsrf(secureCookies(req), req.headers.cookie);
       return sendHtml(
         res,
         200,
@@ -224,7 +272,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     }
     const run = /^\/runs\/([^/]+)(\/live|\/events)?$/.exec(path);
     if (run) {
-      const runId = decodeURIComponent(run[1]!);
+      const runId = decodeSegment(run[1]!) ?? '';
       if (run[2] === '/events') {
         const last = Number(req.headers['last-event-id'] ?? url.searchParams.get('after') ?? 0);
         if (!data.runState(runId)) return refuse(res, viewer, 404, 'No such run.');
@@ -239,7 +287,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
           streams,
         });
       }
-      const detail = data.getRun(runId, session.login, run[2] ? 0 : LOG_TAIL);
+      const detail = await data.getRun(runId, session.login, run[2] ? 0 : LOG_TAIL);
       if (!detail) return sendHtml(res, 404, errorPage(viewer, 'Not found', `No run ${runId}.`));
       return sendHtml(
         res,
@@ -248,8 +296,9 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       );
     }
     if (path === '/approvals')
-      return sendHtml(res, 200, approvalsPage(viewer, data.pendingGates(session.login)));
-    if (path === '/releases') return sendHtml(res, 200, releasesPage(viewer, data.releases()));
+      return sendHtml(res, 200, approvalsPage(viewer, await data.pendingGates(session.login)));
+    if (path === '/releases')
+      return sendHtml(res, 200, releasesPage(viewer, data.releases(), data.rollback !== undefined));
     if (path === '/audit') return sendHtml(res, 200, auditPage(viewer, data.audit(500)));
     return sendHtml(res, 404, errorPage(viewer, 'Not found', `Nothing at ${path}.`));
   }
@@ -259,7 +308,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
       const session = readSession(users, req.headers.cookie, now());
       try {
-        if (req.method === 'GET' || req.method === 'HEAD') get(req, res, url, session);
+        if (req.method === 'GET' || req.method === 'HEAD') await get(req, res, url, session);
         else if (req.method === 'POST') await post(req, res, url.pathname, session);
         else {
           res.writeHead(405, { ...SECURITY_HEADERS, allow: 'GET, HEAD, POST' });

@@ -26,9 +26,16 @@ export function csrfTokenValid(expected: string, submitted: string | undefined):
   return typeof submitted === 'string' && submitted.length > 0 && secretsEqual(expected, submitted);
 }
 
-/** A fresh double-submit token for the sign-in form, and the cookie that carries its twin. */
-export function issueSigninCsrf(secure: boolean): { token: string; setCookie: string } {
-  const token = generateToken('');
+/**
+ * The double-submit token for the sign-in form and the cookie that carries its twin. A token the browser
+ * already holds is kept, so a second tab (or a stray request) does not invalidate the form of the first.
+ */
+export function issueSigninCsrf(
+  secure: boolean,
+  cookieHeader?: string,
+): { token: string; setCookie: string } {
+  const held = parseCookies(cookieHeader).get(SIGNIN_CSRF_COOKIE);
+  const token = held && /^[A-Za-z0-9_-]{43}$/.test(held) ? held : generateToken('');
   return { token, setCookie: serializeCookie(SIGNIN_CSRF_COOKIE, token, { secure, maxAge: 600 }) };
 }
 

@@ -28,13 +28,15 @@ export function gateView(gate: GateView, viewer: Viewer): Html {
   const action = `/runs/${encodeURIComponent(gate.runId)}/jobs/${encodeURIComponent(gate.job)}`;
   const approvals = gate.decisions.filter((d) => d.decision === 'approve').length;
   const open = gate.status === 'pending';
-  const forms = gate.canDecide
-    ? html`<div class="decide">
-<form method="post" action="${action}/approve" class="approve">${csrfField(viewer)}<button class="btn-approve">Approve</button></form>
-<form method="post" action="${action}/reject" class="reject">${csrfField(viewer)}<input name="reason" required placeholder="Reason (required)" size="30"> <button class="btn-reject">Reject</button></form></div>`
-    : open
-      ? html`<p class="no-decide">${gate.refusal ?? 'You may not decide this gate.'}</p>`
-      : '';
+  const approve = gate.canApprove
+    ? html`<form method="post" action="${action}/approve" class="approve">${csrfField(viewer)}<button class="btn-approve">Approve</button></form>`
+    : '';
+  const reject = gate.canReject
+    ? html`<form method="post" action="${action}/reject" class="reject">${csrfField(viewer)}<input name="reason" required placeholder="Reason (required)" size="30"> <button class="btn-reject">Reject</button></form>`
+    : '';
+  const refusal =
+    open && gate.refusal && !gate.canApprove ? html`<p class="no-decide">${gate.refusal}</p>` : '';
+  const forms = html`${refusal}${gate.canApprove || gate.canReject ? html`<div class="decide">${approve}${reject}</div>` : ''}`;
   return html`<section class="gate" data-job="${gate.job}" data-gate-status="${gate.status}">
 <h3>Approval for <a href="/runs/${gate.runId}#job-${gate.job}">${gate.runId} / ${gate.job}</a> <span class="badge st-${open ? 'waiting' : gate.status}">${gate.status}</span></h3>
 <p class="gate-meta">Commit <code>${shortSha(gate.sha)}</code> · plan <code>${gate.planHash.slice(0, 12)}</code> · ${approvals}/${gate.required} approvals · approvers: ${gate.approvers.join(', ')}</p>

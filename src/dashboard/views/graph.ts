@@ -102,6 +102,11 @@ export function layoutGraph(jobs: readonly { name: string; needs: string[] }[]):
   };
 }
 
+/** Pause bars in a job's corner: the job waits behind an approval gate. */
+function gateMark(x: number, y: number): Html {
+  return html`<g class="gate-mark"><title>approval gate</title><rect x="${x}" y="${y}" width="3" height="10"/><rect x="${x + 6}" y="${y}" width="3" height="10"/></g>`;
+}
+
 /** The job graph as inline SVG: one box per job coloured by status, linking to the job's section. */
 export function renderJobGraph(jobs: readonly GraphJob[]): Html {
   const { nodeWidth: w, nodeHeight: h } = GRAPH_METRICS;
@@ -122,7 +127,7 @@ export function renderJobGraph(jobs: readonly GraphJob[]): Html {
     const job = byName.get(n.name)!;
     return html`<a href="#job-${n.name}" class="node st-${job.status}" data-job="${n.name}">
 <rect x="${n.x}" y="${n.y}" width="${w}" height="${h}" rx="6"/>
-<text x="${n.x + 10}" y="${n.y + 18}" class="name">${job.gated ? '\u23f8 ' : ''}${n.name}</text>
+<text x="${n.x + 10}" y="${n.y + 18}" class="name">${n.name}</text>${job.gated ? gateMark(n.x + w - 16, n.y + 8) : ''}
 <text x="${n.x + 10}" y="${n.y + 35}" class="status">${job.status}</text></a>`;
   });
   return html`<svg class="graph" viewBox="0 0 ${layout.width} ${layout.height}" width="${layout.width}" height="${layout.height}" role="img" aria-label="job graph">

@@ -29,7 +29,7 @@ export function page(opts: {
   const { viewer } = opts;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${opts.title} · Slipway</title><link rel="stylesheet" href="/assets/app.css">${opts.script ? html`<script src="/assets/live.js" defer></script>` : ''}</head>
+<title>${opts.title} · Slipway</title><link rel="stylesheet" href="/assets/app.css"><link rel="icon" href="/assets/icon.svg">${opts.script ? html`<script src="/assets/live.js" defer></script>` : ''}</head>
 <body><header><a class="brand" href="/">Slipway</a>${
     viewer
       ? html`<nav>${NAV.map(([href, label]) => html`<a href="${href}"${opts.active === href ? html` aria-current="page"` : ''}>${label}</a>`)}</nav>

@@ -33,9 +33,11 @@ export interface GateView {
   required: number;
   approvers: string[];
   decisions: GateDecision[];
-  /** Whether the signed-in user may decide now, as the approval policy says; no buttons otherwise. */
-  canDecide: boolean;
-  /** Why not, when the policy says no (shown instead of buttons). */
+  /** Whether the signed-in user may approve now, as the approval policy says; no Approve button otherwise. */
+  canApprove: boolean;
+  /** Whether the signed-in user may reject now (the policy allows it to approvers even where approving is not). */
+  canReject: boolean;
+  /** Why the policy refuses the viewer, shown instead of a missing button. */
   refusal?: string;
 }
 

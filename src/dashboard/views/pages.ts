@@ -10,13 +10,13 @@ export function approvalsPage(viewer: Viewer, gates: readonly GateView[]): Html 
   return page({ title: 'Approvals', viewer, active: '/approvals', body });
 }
 
-/** Releases per environment, newest first, with a rollback button (a new run that passes the same gates). */
-export function releasesPage(viewer: Viewer, releases: readonly ReleaseRow[]): Html {
+/** Releases per environment, newest first, with a rollback button (a new run that passes the same gates) when the server can start one. */
+export function releasesPage(viewer: Viewer, releases: readonly ReleaseRow[], canRollback: boolean): Html {
   const byEnv = new Map<string, ReleaseRow[]>();
   for (const r of releases) byEnv.set(r.environment, [...(byEnv.get(r.environment) ?? []), r]);
   const sections = [...byEnv].map(
     ([env, list]) => html`<section class="releases" data-env="${env}"><h2>${env}</h2>
-<form method="post" action="/releases/${env}/rollback">${csrfField(viewer)}<button class="btn-rollback">Roll back ${env} to the previous release</button></form>
+${canRollback ? html`<form method="post" action="/releases/${env}/rollback">${csrfField(viewer)}<button class="btn-rollback">Roll back ${env} to the previous release</button></form>` : ''}
 <table><thead><tr><th>Release</th><th>App</th><th>Host</th><th>Digest</th><th>Run</th><th>By</th><th>When</th></tr></thead><tbody>${list.map(
       (
         r,

@@ -18,7 +18,8 @@ const gate: GateView = {
   required: 1,
   approvers: ['alice', '@acme/ops'],
   decisions: [],
-  canDecide: true,
+  canApprove: true,
+  canReject: true,
 };
 
 describe('gate view', () => {
@@ -34,7 +35,10 @@ describe('gate view', () => {
   });
 
   it('shows no form, only the policy reason, when the viewer may not decide', () => {
-    const out = gateView({ ...gate, canDecide: false, refusal: 'mallory is not an approver' }, viewer).text;
+    const out = gateView(
+      { ...gate, canApprove: false, canReject: false, refusal: 'mallory is not an approver' },
+      viewer,
+    ).text;
     expect(out).not.toContain('<form');
     expect(out).toContain('mallory is not an approver');
   });
@@ -44,7 +48,8 @@ describe('gate view', () => {
       {
         ...gate,
         status: 'rejected',
-        canDecide: false,
+        canApprove: false,
+        canReject: false,
         decisions: [{ login: 'bob', decision: 'reject', channel: 'dashboard', reason: 'not <today>', at: 0 }],
       },
       viewer,

@@ -1,0 +1,216 @@
+// Time to first byte and to full HTML of the dashboard's runs page with 1,000 runs in the store, against
+// node:http serving the same bytes from memory (the floor for any page of that size), plus first contentful
+// paint in chromium for both. Prints a table with ratios; run with `node bench/dashboard.ts` (N=… to change).
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, get, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configTeams } from '../src/approvals/teams.ts';
+import { startSession } from '../src/dashboard/auth/sessions.ts';
+import { createDashboard } from '../src/dashboard/routes.ts';
+import { storeData } from '../src/dashboard/store-data.ts';
+import { Store } from '../src/store/store.ts';
+import { openUsers } from '../src/store/users.ts';
+import { launchChromium } from '../test/support/chromium.ts';
+
+const RUNS = 1000;
+const N = Number(process.env.N ?? 200);
+const PAINT_N = Number(process.env.PAINT_N ?? 15);
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+  );
+}
+
+function fetchTimed(port: number, path: string, headers: Record<string, string>) {
+  return new Promise<{ ttfb: number; total: number; body: Buffer; headers: IncomingHttpHeaders }>(
+    (resolve, reject) => {
+      const t0 = process.hrtime.bigint();
+      get({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+        const ttfb = Number(process.hrtime.bigint() - t0) / 1e6;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode !== 200) reject(new Error(`GET ${path}: ${res.statusCode}`));
+          resolve({
+            ttfb,
+            total: Number(process.hrtime.bigint() - t0) / 1e6,
+            body: Buffer.concat(chunks),
+            headers: res.headers,
+          });
+        });
+      }).on('error', reject);
+    },
+  );
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+async function measure(port: number, path: string, headers: Record<string, string>) {
+  for (let i = 0; i < 10; i++) await fetchTimed(port, path, headers);
+  const ttfb: number[] = [];
+  const total: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < N; i++) {
+    const r = await fetchTimed(port, path, headers);
+    ttfb.push(r.ttfb);
+    total.push(r.total);
+    bytes = r.body.length;
+  }
+  return { ttfb: median(ttfb), total: median(total), bytes };
+}
+
+function seed(store: Store): void {
+  const t0 = Date.now() - RUNS * 60_000;
+  const logins = ['alice', 'bob', 'carol', 'dave'];
+  for (let i = 0; i < RUNS; i++) {
+    const at = t0 + i * 60_000;
+    const id = store.runs.create(
+      {
+        pipeline: i % 3 ? 'web' : 'infra',
+        pipelineFile: i % 3 ? 'pipelines/app.yml' : 'pipelines/infra.yml',
+        repoRoot: '/srv/ops',
+        sha: randomBytes(20).toString('hex'),
+        branch: i % 7 ? 'main' : 'feature/x',
+        triggeredBy: logins[i % logins.length]!,
+        channel: 'forge',
+        jobs: [
+          { name: 'publish', needs: [], steps: [{ kind: 'build', name: 'build' }] },
+          {
+            name: 'deploy-dev',
+            needs: ['publish'],
+            environment: 'dev',
+            steps: [{ kind: 'deploy', name: 'deploy' }],
+          },
+          {
+            name: 'deploy-prod',
+            needs: ['deploy-dev'],
+            environment: 'prod',
+            steps: [{ kind: 'deploy', name: 'deploy' }],
+          },
+        ],
+      },
+      at,
+    );
+    store.runs.setStatus(id, 'running', undefined, at + 1_000);
+    store.runs.setStatus(id, i % 10 ? 'succeeded' : 'failed', undefined, at + 1_000 + ((i * 7919) % 300_000));
+  }
+}
+
+async function firstPaint(url: string, cookie?: { name: string; value: string }): Promise<number> {
+  const { context, close } = await launchChromium();
+  try {
+    if (cookie) await context.addCookies([{ ...cookie, url }]);
+    const page = await context.newPage();
+    const paints: number[] = [];
+    for (let i = 0; i < PAINT_N + 2; i++) {
+      await page.goto(url, { waitUntil: 'load' });
+      // The paint entry can land after `load`: wait for it through a buffered observer.
+      // The paint entry can land after `load`: wait for it through a buffered observer (browser code as a
+      // string: this project's TypeScript has no DOM types).
+      const fcp = (await page.evaluate(`new Promise((resolve) => new PerformanceObserver((list) => {
+        const entry = list.getEntriesByName('first-contentful-paint')[0];
+        if (entry) resolve(entry.startTime);
+      }).observe({ type: 'paint', buffered: true }))`)) as number;
+      if (i >= 2) paints.push(fcp);
+    }
+    return median(paints);
+  } finally {
+    await close();
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-dashboard-'));
+const servers: Server[] = [];
+try {
+  const dbPath = join(dir, 'state.db');
+  const store = new Store(dbPath);
+  seed(store);
+  const { users, close: closeUsers } = openUsers(dbPath);
+  users.add('bench', 'x'.repeat(64));
+  const session = startSession(users, 'bench', { secure: false });
+  const cookieValue = session.setCookie.split(';')[0]!;
+  const dashboard = createDashboard({
+    users,
+    data: storeData({
+      store,
+      teams: configTeams({}),
+      environments: () => [],
+    }),
+  });
+  const dash = createServer((req, res) => void dashboard.handle(req, res));
+  servers.push(dash);
+  const dashPort = await listen(dash);
+  const headers = { cookie: cookieValue };
+
+  const page = await fetchTimed(dashPort, '/', headers);
+  const css = await fetchTimed(dashPort, '/assets/app.css', headers);
+  const staticServer = createServer((req, res) => {
+    const isCss = req.url === '/assets/app.css';
+    res.writeHead(200, {
+      'content-type': isCss ? 'text/css; charset=utf-8' : 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+    });
+    res.end(isCss ? css.body : page.body);
+  });
+  servers.push(staticServer);
+  const staticPort = await listen(staticServer);
+
+  const dyn = await measure(dashPort, '/', headers);
+  const stat = await measure(staticPort, '/', {});
+  const filtered = await measure(dashPort, '/?status=failed&branch=main', headers);
+  const run = await measure(dashPort, '/runs/500', headers);
+  const fcpDash = await firstPaint(`http://127.0.0.1:${dashPort}/`, {
+    name: cookieValue.split('=')[0]!,
+    value: cookieValue.split('=')[1]!,
+  });
+  const fcpStatic = await firstPaint(`http://127.0.0.1:${staticPort}/`);
+
+  const ms = (x: number) => `${x.toFixed(2)} ms`;
+  const rows: [string, string, string, string, string][] = [
+    ['static file, same bytes (baseline)', ms(stat.ttfb), ms(stat.total), String(stat.bytes), '1.00'],
+    [
+      'runs page (100 of 1,000 runs)',
+      ms(dyn.ttfb),
+      ms(dyn.total),
+      String(dyn.bytes),
+      (dyn.total / stat.total).toFixed(2),
+    ],
+    [
+      'runs page, status+branch filter',
+      ms(filtered.ttfb),
+      ms(filtered.total),
+      String(filtered.bytes),
+      (filtered.total / stat.total).toFixed(2),
+    ],
+    [
+      'run page (3 jobs, graph)',
+      ms(run.ttfb),
+      ms(run.total),
+      String(run.bytes),
+      (run.total / stat.total).toFixed(2),
+    ],
+  ];
+  console.log(
+    `\ndashboard runs page, ${RUNS} runs in the store, median of ${N} requests (node ${process.version})\n`,
+  );
+  console.log('| page | TTFB | full HTML | bytes | full / baseline |');
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  console.log(`\nfirst contentful paint in chromium, median of ${PAINT_N} loads\n`);
+  console.log('| page | FCP | ratio |');
+  console.log('|---|---|---|');
+  console.log(`| static file, same bytes (baseline) | ${ms(fcpStatic)} | 1.00 |`);
+  console.log(`| runs page | ${ms(fcpDash)} | ${(fcpDash / fcpStatic).toFixed(2)} |`);
+  closeUsers();
+  store.close();
+} finally {
+  for (const s of servers) s.close();
+  rmSync(dir, { recursive: true, force: true });
+}

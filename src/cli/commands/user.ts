@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { name } from '../../config/schema/common.ts';
+import { generateToken, hashToken } from '../../dashboard/auth/tokens.ts';
+import { storePath } from '../../store/store.ts';
+import { openUsers } from '../../store/users.ts';
+import { ExitCode } from '../exit-codes.ts';
+import type { RegisterCommand } from './index.ts';
+
+function withUsers<T>(program: Command, fn: (users: ReturnType<typeof openUsers>['users']) => T): T {
+  const { repo } = program.opts<{ repo: string }>();
+  const opened = openUsers(storePath(repo));
+  try {
+    return fn(opened.users);
+  } finally {
+    opened.close();
+  }
+}
+
+/** `slipway user add|list|remove`: dashboard users and their tokens (a token is printed once, stored hashed). */
+export const registerUser: RegisterCommand = (program) => {
+  const user = program.command('user').description('dashboard users and their sign-in tokens');
+  user
+    .command('add')
+    .description('create a user and print their token once (only its hash is stored)')
+    .argument('<login>', 'the login, as used in approval policies')
+    .option('--rotate', 'the user exists: replace their token and end their sessions')
+    .action((login: string, opts: { rotate?: boolean }) => {
+      if (!name.safeParse(login).success) {
+        process.stderr.write(
+          `slipway: invalid login "${login}": expected letters, digits, "_", "-" or "."\n`,
+        );
+        process.exitCode = ExitCode.Failed;
+        return;
+      }
+      const token = generateToken();
+      withUsers(program, (users) => users.add(login, hashToken(token), { replace: opts.rotate === true }));
+      process.stdout.write(`${token}\n`);
+      process.stderr.write(
+        `Token for ${login} shown once: sign in to the dashboard with it. Slipway keeps only its hash.\n`,
+      );
+    });
+  user
+    .command('list')
+    .description('list dashboard users')
+    .action(() => {
+      for (const u of withUsers(program, (users) => users.list())) {
+        process.stdout.write(`${u.login}\t${new Date(u.createdAt).toISOString()}\n`);
+      }
+    });
+  user
+    .command('remove')
+    .description('remove a user and end their sessions')
+    .argument('<login>')
+    .action((login: string) => {
+      if (!withUsers(program, (users) => users.remove(login))) {
+        process.stderr.write(`slipway: no user ${login}\n`);
+        process.exitCode = ExitCode.Failed;
+      }
+    });
+};
