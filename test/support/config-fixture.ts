@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,7 +11,7 @@ const CASE_META = new Set(['expected.txt', 'README']);
 /** Names of the broken cases, sorted. */
 export function configCases(): string[] {
   return readdirSync(CONFIG_FIXTURES)
-    .filter((n) => n !== '_base')
+    .filter((n) => n !== '_base' && statSync(join(CONFIG_FIXTURES, n)).isDirectory())
     .sort();
 }
 
