@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
 import { stepKind, stepName } from '../steps/registry.ts';
 import type { Store } from '../store/store.ts';
@@ -35,7 +35,7 @@ export function createRun(store: Store, req: RunRequest): number {
   return store.transaction(() => {
     const runId = store.runs.create({
       pipeline: pipeline.name,
-      pipelineFile: relative(req.repo.root, req.pipeline.file) || req.pipeline.file,
+      pipelineFile: relative(req.repo.root, resolve(req.repo.root, req.pipeline.file)),
       repoRoot: req.repo.root,
       inventoriesRoot: req.inventoriesRoot,
       sha: req.commit.sha,

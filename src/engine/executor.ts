@@ -18,6 +18,7 @@ import {
   type RunStatus,
 } from '../store/types.ts';
 import { branchAllowed } from './branches.ts';
+import { stepContext } from './context.ts';
 import { planHash, planSteps } from './plan.ts';
 import { recoverAbandonedRuns } from './recovery.ts';
 import { type RunSecrets, resolveSecrets } from './secrets.ts';
@@ -39,7 +40,7 @@ export interface ExecuteOptions {
   /** First retry delay; doubles with each attempt. */
   backoffMs?: number;
   /** The commit checked out in the workdir now; when it differs from an approval's, the approval is void. */
-  checkoutSha?(): Promise<string>;
+  checkoutSha?(): Promise<string | undefined>;
   /** Where `{env}` secrets are read from. */
   env?: NodeJS.ProcessEnv;
 }
@@ -526,12 +527,10 @@ class Execution {
   #context(job: string, idx: number, signal: AbortSignal, planning: boolean): StepContext {
     const store = this.#store;
     const run = this.#run;
-    const env = this.#pipeline.pipeline.jobs[job]!.environment;
-    return {
+    return stepContext({
       repo: this.#repo,
       pipeline: this.#pipeline,
       job,
-      inventory: env ? this.#repo.inventories.get(env) : undefined,
       run: {
         id: String(run.id),
         sha: run.sha,
@@ -540,7 +539,7 @@ class Execution {
         triggeredBy: run.triggeredBy,
       },
       workdir: run.repoRoot,
-      secret: (name) => this.#secrets.get(name),
+      secrets: this.#secrets,
       outputs: this.#outputs,
       setOutput: (key, value) => {
         store.runs.setOutput(run.id, key, value);
@@ -557,7 +556,7 @@ class Execution {
         ? undefined
         : (pgid) =>
             store.runs.setStepChild(run.id, job, idx, pgid === undefined ? undefined : processRef(pgid)),
-    };
+    });
   }
 
   #mask(text: string): string {

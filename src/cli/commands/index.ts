@@ -1,9 +1,19 @@
 import type { Command } from 'commander';
+import { registerApprovals } from './approvals.ts';
+import { registerApprove } from './approve.ts';
+import { registerCancel } from './cancel.ts';
 import { registerDescribe } from './describe.ts';
 import { registerInventory } from './inventory.ts';
+import { registerLogs } from './logs.ts';
+import { registerPlan } from './plan.ts';
+import { registerReject } from './reject.ts';
+import { registerResume } from './resume.ts';
+import { registerRun } from './run.ts';
+import { registerRuns } from './runs.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerSchema } from './schema.ts';
 import { registerServe } from './serve.ts';
+import { registerShow } from './show.ts';
 import { registerUser } from './user.ts';
 import { registerValidate } from './validate.ts';
 
@@ -18,5 +28,15 @@ export const commands: RegisterCommand[] = [
   registerDescribe,
   registerSandbox,
   registerUser,
+  registerApprovals,
+  registerApprove,
+  registerCancel,
+  registerLogs,
+  registerPlan,
+  registerReject,
+  registerResume,
+  registerRun,
+  registerRuns,
+  registerShow,
   registerServe,
 ];

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { submitDecision } from '../../approvals/service.ts';
+import { configTeams } from '../../approvals/teams.ts';
+import { executeWithProgress } from '../execute-run.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { loadRepoForCommand } from '../repo-config.ts';
+import { openRunStore, operator, runIdArg } from '../run-session.ts';
+import type { RegisterCommand } from './index.ts';
+
+/**
+ * `slipway approve RUN [JOB]` / `slipway reject RUN [JOB] --reason ...`: a decision as the local operator
+ * (OS account mapped through slipway.yml). When an approval opens the gate of a run no process is
+ * executing, this process continues it (unless --no-continue).
+ */
+export const registerApprove: RegisterCommand = (program) => {
+  program
+    .command('approve')
+    .description('approve a pending gate as the local operator')
+    .argument('<run>', 'run number')
+    .argument('[job]', 'the gated job, when the run has several pending gates')
+    .option('--no-continue', 'only record the approval; leave continuing to `slipway resume` or the server')
+    .option('--json', 'stream NDJSON events when continuing the run')
+    .action(
+      async (
+        runArg: string,
+        job: string | undefined,
+        flags: { continue: boolean; json?: boolean },
+        cmd: Command,
+      ) => {
+        await decideFromCli(cmd, runIdArg(runArg), job, 'approve', undefined, flags);
+      },
+    );
+};
+
+/** Records a CLI decision, prints the verdict, and continues the run when the gate opened. */
+export async function decideFromCli(
+  cmd: Command,
+  runId: number,
+  job: string | undefined,
+  decision: 'approve' | 'reject',
+  reason: string | undefined,
+  flags: { continue?: boolean; json?: boolean },
+): Promise<void> {
+  const repo = await loadRepoForCommand(cmd);
+  if (!repo) return;
+  const { actor, name } = operator(repo);
+  const store = await openRunStore(cmd);
+  try {
+    const verdict = await submitDecision(store, {
+      runId,
+      job,
+      actor,
+      decision,
+      reason,
+      teams: configTeams(repo.project.teams),
+    });
+    if (!verdict.accepted) {
+      process.stderr.write(`slipway: refused: ${verdict.reason}\n`);
+      process.exitCode = ExitCode.Failed;
+      return;
+    }
+    process.stderr.write(`${verdict.reason}\n`);
+    const run = store.runs.get(runId)!;
+    const opened = verdict.gate?.status === 'approved' || verdict.gate?.status === 'rejected';
+    if (!opened || run.owner) return; // more approvals needed, or a live process takes it from here
+    if (flags.continue === false) {
+      process.stderr.write(`continue with: slipway resume ${runId}\n`);
+      return;
+    }
+    process.exitCode = await executeWithProgress({ store, runId, actor: name, json: flags.json });
+  } finally {
+    store.close();
+  }
+}

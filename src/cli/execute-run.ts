@@ -1,0 +1,70 @@
+import { cancelRun } from '../engine/cancel.ts';
+import { executeRun, InterruptedRunError, RunBusyError } from '../engine/executor.ts';
+import type { Store } from '../store/store.ts';
+import { exitCodeFor } from './exit-codes.ts';
+import { headSha } from './git-commit.ts';
+import { chooseRenderer, followRun } from './render/follow.ts';
+import { loadRunContext } from './run-session.ts';
+
+/** How the CLI executes or continues a run. */
+export interface CliExecution {
+  store: Store;
+  runId: number;
+  /** The operator, by login (or unmapped account). */
+  actor: string;
+  detach?: boolean;
+  json?: boolean;
+  retryInterrupted?: boolean;
+  /** Show the run's events from the beginning (a new run) or only from now on (a continued one). */
+  fromStart?: boolean;
+}
+
+/**
+ * Executes a run in this process with live progress; Ctrl-C cancels it cleanly (its processes included).
+ * Returns the exit code for the run's status afterwards.
+ */
+export async function executeWithProgress(x: CliExecution): Promise<number> {
+  const { store, runId } = x;
+  const run = store.runs.get(runId)!;
+  const renderer = chooseRenderer(store, runId, x.json);
+  const afterId = x.fromStart ? 0 : store.events.lastId();
+  const onSignal = () => {
+    process.stderr.write(`\nslipway: canceling run ${runId} (its steps get SIGTERM, then SIGKILL)\n`);
+    void cancelRun(store, runId, x.actor, 'cli');
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const done = executeRun({
+    store,
+    runId,
+    load: loadRunContext,
+    actor: x.actor,
+    detach: x.detach,
+    retryInterrupted: x.retryInterrupted,
+    checkoutSha: () => headSha(run.repoRoot),
+  });
+  try {
+    await followRun(store, runId, renderer, done, afterId);
+    const status = await done;
+    const after = store.detail(runId)!;
+    if (!x.json) {
+      const waiting = after.gates.filter((g) => g.status === 'pending');
+      const next = waiting.length
+        ? `; decide with: ${waiting.map((g) => `slipway approve ${runId} ${g.job}`).join(', ')}, then slipway resume ${runId}`
+        : '';
+      process.stderr.write(
+        `run ${runId} ${status}${after.run.reason ? `: ${after.run.reason}` : ''}${next}\n`,
+      );
+    }
+    return exitCodeFor(status);
+  } catch (err) {
+    if (err instanceof InterruptedRunError || err instanceof RunBusyError) {
+      process.stderr.write(`slipway: ${err.message}\n`);
+      return exitCodeFor('failed');
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

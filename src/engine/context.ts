@@ -1,0 +1,39 @@
+import type { OpsRepo, PipelineFile } from '../config/types.ts';
+import type { HostStatus, StepContext } from '../steps/types.ts';
+import type { RunSecrets } from './secrets.ts';
+
+/** What a step context is made of; the executor backs it with the store, `plan` with memory. */
+export interface StepContextParts {
+  repo: OpsRepo;
+  pipeline: PipelineFile;
+  job: string;
+  run: StepContext['run'];
+  workdir: string;
+  secrets: RunSecrets;
+  outputs: Record<string, string>;
+  setOutput(key: string, value: string): void;
+  log(line: string, opts?: { host?: string; stream?: 'stdout' | 'stderr' }): void;
+  hostStatus(host: string, status: HostStatus, detail?: string): void;
+  signal: AbortSignal;
+  trackProcessGroup?(pgid: number | undefined): void;
+}
+
+/** The context a step kind sees for one job: its environment's inventory resolved, secrets by name. */
+export function stepContext(p: StepContextParts): StepContext {
+  const env = p.pipeline.pipeline.jobs[p.job]?.environment;
+  return {
+    repo: p.repo,
+    pipeline: p.pipeline,
+    job: p.job,
+    inventory: env ? p.repo.inventories.get(env) : undefined,
+    run: p.run,
+    workdir: p.workdir,
+    secret: (name) => p.secrets.get(name),
+    outputs: p.outputs,
+    setOutput: p.setOutput,
+    log: p.log,
+    hostStatus: p.hostStatus,
+    signal: p.signal,
+    trackProcessGroup: p.trackProcessGroup,
+  };
+}
