@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCookies, serializeCookie } from '../../../src/dashboard/auth/cookies.ts';
 import {
   csrfTokenValid,
@@ -11,21 +14,24 @@ import {
   endSession,
   readSession,
   SESSION_COOKIE,
-  type SessionRecord,
-  type SessionStore,
   startSession,
 } from '../../../src/dashboard/auth/sessions.ts';
 import { generateToken, hashToken } from '../../../src/dashboard/auth/tokens.ts';
+import { openUsers } from '../../../src/store/users.ts';
 
-function memoryStore(): SessionStore & { rows: Map<string, SessionRecord> } {
-  const rows = new Map<string, SessionRecord>();
-  return {
-    rows,
-    createSession: (h, s) => void rows.set(h, s),
-    getSession: (h) => rows.get(h),
-    deleteSession: (h) => void rows.delete(h),
-  };
-}
+let dir: string;
+let opened: ReturnType<typeof openUsers>;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'slipway-dashboard-auth-'));
+  opened = openUsers(join(dir, 'state.db'));
+  for (const login of ['alice', 'bob']) opened.users.add(login, hashToken(generateToken()));
+});
+
+afterEach(() => {
+  opened.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const cookieValue = (setCookie: string) => setCookie.split(';')[0]!.split('=')[1]!;
 
@@ -41,7 +47,7 @@ describe('tokens', () => {
 
 describe('session cookies', () => {
   it('are HttpOnly and SameSite=Strict, Secure only over TLS', () => {
-    const store = memoryStore();
+    const store = opened.users;
     const plain = startSession(store, 'alice', { secure: false }).setCookie;
     expect(plain).toMatch(
       /^slipway_session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=43200; HttpOnly; SameSite=Strict$/,
@@ -52,23 +58,31 @@ describe('session cookies', () => {
   });
 
   it('keep only the hash of the id in the store, and resolve to the session until it expires', () => {
-    const store = memoryStore();
+    const store = opened.users;
     const started = startSession(store, 'alice', { secure: false, now: 1000, ttlMs: 5000 });
     const id = cookieValue(started.setCookie);
-    expect([...store.rows.keys()]).toEqual([hashToken(id)]);
+    expect(store.getSession(hashToken(id))).toMatchObject({ login: 'alice' });
+    expect(store.getSession(id)).toBeUndefined();
     const header = `other=1; ${SESSION_COOKIE}=${id}`;
     expect(readSession(store, header, 2000)).toMatchObject({ login: 'alice', csrf: started.session.csrf });
     expect(readSession(store, `${SESSION_COOKIE}=${generateToken('')}`, 2000)).toBeUndefined();
     expect(readSession(store, header, 6000)).toBeUndefined();
-    expect(store.rows.size).toBe(0);
+    expect(store.getSession(hashToken(id))).toBeUndefined();
   });
 
   it('end with a clearing cookie and the row gone', () => {
-    const store = memoryStore();
+    const store = opened.users;
     const id = cookieValue(startSession(store, 'bob', { secure: false }).setCookie);
     const clear = endSession(store, `${SESSION_COOKIE}=${id}`, false);
     expect(clear).toContain('Max-Age=0');
-    expect(store.rows.size).toBe(0);
+    expect(store.getSession(hashToken(id))).toBeUndefined();
+  });
+
+  it('end when their user is removed', () => {
+    const store = opened.users;
+    const id = cookieValue(startSession(store, 'bob', { secure: false }).setCookie);
+    store.remove('bob');
+    expect(readSession(store, `${SESSION_COOKIE}=${id}`)).toBeUndefined();
   });
 
   it('parse cookie headers and refuse to serialize values that would need quoting', () => {
@@ -100,6 +114,13 @@ describe('CSRF', () => {
     expect(sameOrigin({ referer: 'http://127.0.0.1:8081/' }, me)).toBe(false);
     expect(sameOrigin({ referer: 'not a url' }, me)).toBe(false);
     expect(sameOrigin({}, me)).toBe(false);
+  });
+
+  it('keeps a sign-in token the browser already holds, so a second tab does not void the first', () => {
+    const first = issueSigninCsrf(false);
+    const header = `${SIGNIN_CSRF_COOKIE}=${cookieValue(first.setCookie)}`;
+    expect(issueSigninCsrf(false, header).token).toBe(first.token);
+    expect(issueSigninCsrf(false, `${SIGNIN_CSRF_COOKIE}=short`).token).not.toBe('short');
   });
 
   it('double-submits the sign-in form token through its own cookie', () => {
