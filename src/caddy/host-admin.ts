@@ -1,6 +1,13 @@
+import type { InventoryHost } from '../config/types.ts';
 import type { Transport } from '../remote/transport.ts';
 import { CaddyAdmin, CaddyAdminError } from './admin-client.ts';
 import { ADMIN_SOCKET } from './render.ts';
+
+/** Where a host's admin socket is: inventory var `caddy_admin_socket` (roles/caddy reads the same var). */
+export function adminSocketOf(host: InventoryHost): string {
+  const v = host.vars['caddy_admin_socket'];
+  return typeof v === 'string' && v.startsWith('/') ? v : ADMIN_SOCKET;
+}
 
 /** The admin API of one host, reached through its transport, with the config it held when probed. */
 export interface HostAdmin {

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
 import { convergeConfig } from '../caddy/apply.ts';
 import { diffCaddyConfig } from '../caddy/diff.ts';
-import { type HostAdmin, openHostAdmin } from '../caddy/host-admin.ts';
+import { adminSocketOf, type HostAdmin, openHostAdmin } from '../caddy/host-admin.ts';
 import { installCaddy } from '../caddy/install.ts';
 import { liveAppUpstreams } from '../caddy/live-upstreams.ts';
-import { ADMIN_SOCKET, type CaddyJson, renderCaddyConfig } from '../caddy/render.ts';
+import { type CaddyJson, renderCaddyConfig } from '../caddy/render.ts';
 import type { Sites } from '../config/schema/sites.ts';
 import type { caddyStep } from '../config/schema/steps.ts';
 import type { Inventory, InventoryHost } from '../config/types.ts';
@@ -37,12 +37,6 @@ function sitesOf(ctx: StepContext, step: CaddyStep): Sites {
   return ctx.repo.sites;
 }
 
-/** Where a host's admin socket is: inventory var `caddy_admin_socket` (the role reads the same var). */
-function socketOf(host: InventoryHost): string {
-  const v = host.vars['caddy_admin_socket'];
-  return typeof v === 'string' && v.startsWith('/') ? v : ADMIN_SOCKET;
-}
-
 function portsOf(host: InventoryHost): { http: number; https: number } {
   const port = (name: string, fallback: number) => {
     const v = Number(host.vars[name] ?? fallback);
@@ -56,7 +50,7 @@ function portsOf(host: InventoryHost): { http: number; https: number } {
 /** The desired config of a host given its live one (app upstreams stay as the last deploy set them). */
 function desiredFor(sites: Sites, environment: string, host: InventoryHost): (live: unknown) => CaddyJson {
   const target = { name: host.name, groups: host.groups };
-  const fixed = { sites, environment, host: target, adminSocket: socketOf(host), ports: portsOf(host) };
+  const fixed = { sites, environment, host: target, adminSocket: adminSocketOf(host), ports: portsOf(host) };
   return (live) => renderCaddyConfig({ ...fixed, upstreams: liveAppUpstreams(live, fixed) });
 }
 
@@ -76,7 +70,7 @@ export function caddyHandler(install: CaddyInstaller): StepHandler<CaddyStep> {
       targetHosts(inventory, step.caddy.hosts),
       PARALLEL,
       async (host) => {
-        const h = await openHostAdmin(pool.get(host), ctx.signal, socketOf(host));
+        const h = await openHostAdmin(pool.get(host), ctx.signal, adminSocketOf(host));
         try {
           return await fn(h, host, desiredFor(sites, inventory!.environment, host));
         } finally {
