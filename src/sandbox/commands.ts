@@ -11,25 +11,48 @@ import type { HostPlan, SandboxPlan } from './plan.ts';
 export interface HostNamespaces {
   mntNs: string;
   utsNs: string;
+  pidNs: string;
   netns: string;
 }
 
-/** Runs `argv` inside a host's mount, UTS and network namespaces (nsenter execs, so the pid is argv's). */
+/**
+ * Runs `argv` inside all of a host's namespaces. With a PID namespace nsenter forks, so the process we
+ * start is nsenter and `argv` is its child. Not `ip netns exec`: it remounts /sys, and dockerd then fails
+ * with "Devices cgroup isn't mounted".
+ */
 export function inHost(ns: HostNamespaces, argv: readonly string[]): string[] {
-  // Not `ip netns exec`: it remounts /sys, and dockerd then fails with "Devices cgroup isn't mounted".
-  return [
-    'nsenter',
-    `--mount=${ns.mntNs}`,
-    `--uts=${ns.utsNs}`,
-    `--net=/run/netns/${ns.netns}`,
-    '--',
-    ...argv,
-  ];
+  return [...enterHost(ns), `--pid=${ns.pidNs}`, '--', ...argv];
+}
+
+/** Runs `argv` in the host's mount, UTS and network namespaces only: for setup before its PID namespace exists. */
+export function inHostSetup(ns: HostNamespaces, argv: readonly string[]): string[] {
+  return [...enterHost(ns), '--', ...argv];
+}
+
+function enterHost(ns: HostNamespaces): string[] {
+  return ['nsenter', `--mount=${ns.mntNs}`, `--uts=${ns.utsNs}`, `--net=/run/netns/${ns.netns}`];
 }
 
 /** The namespaces of `host` laid out at `paths`. */
 export function namespacesOf(host: HostPlan, paths: HostPaths): HostNamespaces {
-  return { mntNs: paths.mntNs, utsNs: paths.utsNs, netns: host.netns };
+  return { mntNs: paths.mntNs, utsNs: paths.utsNs, pidNs: paths.pidNs, netns: host.netns };
+}
+
+/**
+ * PID 1 of a host's PID namespace: a shell that waits forever, reaping orphans as an init does (dash's
+ * `wait` collects any child). It ignores signals from inside the host, so `kill -9 -1` there only hits
+ * the host's own processes; `--kill-child` ends the namespace when the unshare holding it is killed.
+ */
+export function hostInitArgv(ns: HostNamespaces): string[] {
+  return inHostSetup(ns, [
+    'unshare',
+    '--pid',
+    '--kill-child',
+    '--',
+    '/bin/sh',
+    '-c',
+    'while :; do sleep 3600 & wait; done',
+  ]);
 }
 
 /** Creates the instance bridge with the gateway address; the alias records which state dir owns it. */
@@ -42,23 +65,30 @@ export function bridgeCreate(plan: SandboxPlan, owner: string): string[][] {
   ];
 }
 
-/** Lets traffic between the hosts cross the bridge (br_netfilter sends it through FORWARD, often DROP). */
-export function forwardRule(plan: SandboxPlan, action: '-C' | '-I' | '-D'): string[] {
+/**
+ * The FORWARD rules of an instance: traffic between its hosts may cross the bridge (br_netfilter sends
+ * it through FORWARD, whose policy is often DROP), and no new connection from a host leaves the bridge
+ * (hosts have a default route, as servers do, but nothing here may reach other networks).
+ */
+export function forwardRules(plan: SandboxPlan, action: '-C' | '-I' | '-D'): string[][] {
+  const head = ['iptables', '-w', action, 'FORWARD', '-i', plan.bridge];
+  const tag = ['-m', 'comment', '--comment', `slipway:${plan.name}`];
   return [
-    'iptables',
-    '-w',
-    action,
-    'FORWARD',
-    '-i',
-    plan.bridge,
-    '-o',
-    plan.bridge,
-    '-m',
-    'comment',
-    '--comment',
-    `slipway:${plan.name}`,
-    '-j',
-    'ACCEPT',
+    [...head, '-o', plan.bridge, ...tag, '-j', 'ACCEPT'],
+    [
+      ...head,
+      '!',
+      '-o',
+      plan.bridge,
+      '-m',
+      'conntrack',
+      '!',
+      '--ctstate',
+      'RELATED,ESTABLISHED',
+      ...tag,
+      '-j',
+      'DROP',
+    ],
   ];
 }
 
@@ -76,6 +106,7 @@ export function hostNetworkCreate(plan: SandboxPlan, host: HostPlan): string[][]
     [...n, 'addr', 'add', `${host.address}/24`, 'dev', 'eth0'],
     [...n, 'link', 'set', 'eth0', 'up'],
     [...n, 'link', 'set', 'lo', 'up'],
+    [...n, 'route', 'add', 'default', 'via', plan.gateway],
   ];
 }
 
@@ -101,7 +132,12 @@ export function hostMounts(ns: HostNamespaces, paths: HostPaths, hostname: strin
     ['mkdir', '-p', '/run/sshd', '/run/lock'],
     ['hostname', hostname],
   );
-  return cmds.map((argv) => inHost(ns, argv));
+  return cmds.map((argv) => inHostSetup(ns, argv));
+}
+
+/** Mounts a /proc showing only the host's processes (mounted from inside its PID namespace). */
+export function procMount(ns: HostNamespaces): string[] {
+  return inHost(ns, ['mount', '-t', 'proc', 'proc', '/proc']);
 }
 
 /** sshd in the foreground (so its pid is the one we started), logging to stderr. */

@@ -1,9 +1,13 @@
 import { dockerdArgv, inHost, namespacesOf, runnerDockerdArgv } from './commands.ts';
 import { spawnDaemon, tryRun } from './exec.ts';
+import { startInHost } from './host-fs.ts';
 import type { HostPaths } from './layout.ts';
 import type { HostPlan } from './plan.ts';
-import { type ProcRef, refOf } from './processes.ts';
+import type { ProcRef } from './processes.ts';
+import { withLock } from './state.ts';
 import { waitFor } from './wait.ts';
+
+const RUNNER_DOCKERD_LOCK = '/run/slipway-runner-dockerd.lock';
 
 /** The daemon ID `docker info` reports inside the host, or undefined when its dockerd does not answer. */
 export async function hostDockerId(host: HostPlan, paths: HostPaths): Promise<string | undefined> {
@@ -15,9 +19,7 @@ export async function hostDockerId(host: HostPlan, paths: HostPaths): Promise<st
 
 /** Starts the host's dockerd inside its namespaces (so /var/run/docker.sock there is its own) and waits for it. */
 export async function startHostDockerd(host: HostPlan, paths: HostPaths): Promise<ProcRef> {
-  const pid = spawnDaemon(inHost(namespacesOf(host, paths), dockerdArgv(host)), paths.dockerdLog);
-  const ref = refOf(pid);
-  if (!ref) throw new Error(`dockerd of ${host.name} exited at once; see ${paths.dockerdLog}`);
+  const ref = await startInHost(host, paths, dockerdArgv(host), paths.dockerdLog);
   await waitFor(
     `dockerd of ${host.name} (log: ${paths.dockerdLog})`,
     async () => (await hostDockerId(host, paths)) !== undefined,
@@ -45,7 +47,11 @@ export async function runnerDockerHealthy(): Promise<boolean> {
  */
 export async function ensureRunnerDockerd(logFile: string): Promise<'running' | 'started'> {
   if (await runnerDockerHealthy()) return 'running';
-  spawnDaemon(runnerDockerdArgv(), logFile);
-  await waitFor(`the runner's dockerd (log: ${logFile})`, runnerDockerHealthy, 60_000, 200);
-  return 'started';
+  // Machine-wide, not per checkout: two instances starting at once must not start two dockerds.
+  return withLock(RUNNER_DOCKERD_LOCK, async () => {
+    if (await runnerDockerHealthy()) return 'running';
+    spawnDaemon(runnerDockerdArgv(), logFile);
+    await waitFor(`the runner's dockerd (log: ${logFile})`, runnerDockerHealthy, 60_000, 200);
+    return 'started';
+  });
 }

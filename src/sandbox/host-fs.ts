@@ -7,11 +7,20 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostMounts, keygenArgv, namespacesCreate, namespacesOf } from './commands.ts';
-import { run, runAll, tryRun } from './exec.ts';
+import {
+  hostInitArgv,
+  hostMounts,
+  inHost,
+  keygenArgv,
+  namespacesCreate,
+  namespacesOf,
+  procMount,
+} from './commands.ts';
+import { run, runAll, spawnDaemon, tryRun } from './exec.ts';
 import type { HostPaths, Layout } from './layout.ts';
 import { PRIVATE_DIRS } from './layout.ts';
 import type { HostPlan, SandboxPlan } from './plan.ts';
+import { firstChild, type ProcRef, refOf } from './processes.ts';
 
 /** Mount points of this process's mount namespace, with their file system type. */
 function mountPoints(): Map<string, string> {
@@ -46,10 +55,10 @@ export async function releaseNsDir(layout: Layout): Promise<void> {
   if (mounts.has(layout.nsDir)) await tryRun(['umount', layout.nsDir]);
 }
 
-/** True when the host's mount and UTS namespaces are alive (bound onto their files). */
+/** True when the host's mount, UTS and PID namespaces are bound onto their files. */
 export function namespacesAlive(paths: HostPaths): boolean {
   const mounts = mountPoints();
-  return mounts.get(paths.mntNs) === 'nsfs' && mounts.get(paths.utsNs) === 'nsfs';
+  return [paths.mntNs, paths.utsNs, paths.pidNs].every((f) => mounts.get(f) === 'nsfs');
 }
 
 /** What the host's private /etc and /root get on top of the copy of the machine's. */
@@ -103,19 +112,41 @@ export async function prepareHostRoot(
   return pub.split(' ').slice(0, 2).join(' ');
 }
 
-/** Creates the host's mount and UTS namespaces and mounts its private directories in them. */
-export async function createNamespaces(host: HostPlan, paths: HostPaths): Promise<void> {
+/**
+ * Creates the host's namespaces: mount and UTS (bound onto files, with its private directories mounted),
+ * then a PID namespace whose init is held by the returned process, with a /proc of its own.
+ */
+export async function createNamespaces(host: HostPlan, paths: HostPaths): Promise<ProcRef> {
   await removeNamespaces(paths);
-  writeFileSync(paths.mntNs, '');
-  writeFileSync(paths.utsNs, '');
+  for (const f of [paths.mntNs, paths.utsNs, paths.pidNs]) writeFileSync(f, '');
   await run(namespacesCreate(paths));
-  await runAll(hostMounts(namespacesOf(host, paths), paths, host.name));
+  const ns = namespacesOf(host, paths);
+  await runAll(hostMounts(ns, paths, host.name));
+  const holder = refOf(spawnDaemon(hostInitArgv(ns), paths.initLog));
+  if (!holder) throw new Error(`the init of ${host.name} exited at once; see ${paths.initLog}`);
+  const init = await firstChild(holder.pid);
+  await run(['mount', '--bind', `/proc/${init}/ns/pid`, paths.pidNs]);
+  await run(procMount(ns));
+  return holder;
+}
+
+/** Starts a long-lived program inside all the host's namespaces; returns the program's own process. */
+export async function startInHost(
+  host: HostPlan,
+  paths: HostPaths,
+  argv: readonly string[],
+  log: string,
+): Promise<ProcRef> {
+  const nsenter = spawnDaemon(inHost(namespacesOf(host, paths), argv), log);
+  const ref = refOf(await firstChild(nsenter));
+  if (!ref) throw new Error(`${argv[0]} on ${host.name} exited at once; see ${log}`);
+  return ref;
 }
 
 /** Unbinds the host's namespace files (the namespaces die with their last process) and deletes them. */
 export async function removeNamespaces(paths: HostPaths): Promise<void> {
   const mounts = mountPoints();
-  for (const f of [paths.mntNs, paths.utsNs]) {
+  for (const f of [paths.mntNs, paths.utsNs, paths.pidNs]) {
     if (mounts.has(f)) await run(['umount', f]);
     rmSync(f, { force: true });
   }

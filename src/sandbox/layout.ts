@@ -48,6 +48,8 @@ export interface HostPaths {
   root: string;
   mntNs: string;
   utsNs: string;
+  pidNs: string;
+  initLog: string;
   sshdLog: string;
   dockerdLog: string;
 }
@@ -58,6 +60,8 @@ export function hostPaths(layout: Layout, host: string): HostPaths {
     root: join(layout.stateDir, 'hosts', host),
     mntNs: join(layout.nsDir, `${host}.mnt`),
     utsNs: join(layout.nsDir, `${host}.uts`),
+    pidNs: join(layout.nsDir, `${host}.pid`),
+    initLog: join(layout.logsDir, `${host}-init.log`),
     sshdLog: join(layout.logsDir, `${host}-sshd.log`),
     dockerdLog: join(layout.logsDir, `${host}-dockerd.log`),
   };

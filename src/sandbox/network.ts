@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { bridgeCreate, forwardRule, hostNetworkCreate } from './commands.ts';
+import { bridgeCreate, forwardRules, hostNetworkCreate } from './commands.ts';
 import { run, runAll, tryRun } from './exec.ts';
 import type { HostPlan, SandboxPlan } from './plan.ts';
 
@@ -52,12 +52,16 @@ export async function ensureBridge(plan: SandboxPlan, owner: string): Promise<vo
         `run \`slipway sandbox down\` there or pick another --name`,
     );
   }
-  if (!(await tryRun(forwardRule(plan, '-C'))).ok) await run(forwardRule(plan, '-I'));
+  const checks = forwardRules(plan, '-C');
+  const inserts = forwardRules(plan, '-I');
+  for (let i = 0; i < checks.length; i++) if (!(await tryRun(checks[i]!)).ok) await run(inserts[i]!);
 }
 
 /** Removes the bridge and its FORWARD rule if present. */
 export async function removeBridge(plan: SandboxPlan): Promise<void> {
-  while ((await tryRun(forwardRule(plan, '-C'))).ok) await run(forwardRule(plan, '-D'));
+  const checks = forwardRules(plan, '-C');
+  const deletes = forwardRules(plan, '-D');
+  for (let i = 0; i < checks.length; i++) while ((await tryRun(checks[i]!)).ok) await run(deletes[i]!);
   if ((await linkAlias(plan.bridge)) !== undefined) await run(['ip', 'link', 'del', plan.bridge]);
 }
 

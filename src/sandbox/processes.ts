@@ -21,6 +21,22 @@ export function startTimeOf(pid: number): string | undefined {
   }
 }
 
+/** Waits for the first child of `pid` (e.g. the program nsenter forks into a PID namespace). */
+export async function firstChild(pid: number, timeoutMs = 5_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let children = '';
+    try {
+      children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    } catch {
+      throw new Error(`process ${pid} exited before starting its child`);
+    }
+    if (children) return Number(children.split(' ')[0]);
+    if (Date.now() > deadline) throw new Error(`process ${pid} started no child within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
 /** A reference to the live process `pid`. */
 export function refOf(pid: number): ProcRef | undefined {
   const start = startTimeOf(pid);
@@ -41,7 +57,7 @@ export interface Membership {
 }
 
 /** The nsfs identity ("mnt:[inode]") of a namespace file, or undefined when it is not one. */
-export function namespaceId(kind: 'mnt' | 'net' | 'uts', file: string): string | undefined {
+export function namespaceId(kind: 'mnt' | 'net' | 'uts' | 'pid', file: string): string | undefined {
   try {
     const st = statSync(file);
     return st.dev === statSync(`/proc/self/ns/${kind}`).dev ? `${kind}:[${st.ino}]` : undefined;
@@ -66,7 +82,7 @@ export function findMembers(m: Membership): number[] {
 }
 
 function belongs(pid: number, m: Membership): boolean {
-  for (const kind of ['mnt', 'net'] as const) {
+  for (const kind of ['mnt', 'net', 'pid'] as const) {
     if (m.namespaces.includes(readlinkSync(`/proc/${pid}/ns/${kind}`))) return true;
   }
   const cgroups = readFileSync(`/proc/${pid}/cgroup`, 'utf8');

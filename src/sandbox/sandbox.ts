@@ -129,9 +129,11 @@ function inventoriesRootOf(t: SandboxTarget, layout: Layout): string {
 
 function membership(host: HostPlan, layout: Layout): Membership {
   const paths = hostPaths(layout, host.name);
-  const namespaces = [namespaceId('mnt', paths.mntNs), namespaceId('net', `/run/netns/${host.netns}`)].filter(
-    (n): n is string => n !== undefined,
-  );
+  const namespaces = [
+    namespaceId('mnt', paths.mntNs),
+    namespaceId('pid', paths.pidNs),
+    namespaceId('net', `/run/netns/${host.netns}`),
+  ].filter((n): n is string => n !== undefined);
   return { namespaces, cgroup: host.cgroupParent };
 }
 
@@ -222,13 +224,14 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
       const paths = hostPaths(layout, host.name);
       const procs = state.procs[host.name]!;
       const files = { hostname: host.name, authorizedKey, registryCa };
-      if (!(await hostNetworkHealthy(host)) || !namespacesAlive(paths)) {
+      if (!(await hostNetworkHealthy(host)) || !namespacesAlive(paths) || !isAlive(procs.init)) {
         if (existing?.hosts.includes(host.name)) repaired.push(`${host.name}: namespaces`);
         await killHostProcesses(host, layout, procs);
         await removeNamespaces(paths);
         await createHostNetwork(plan, host);
         const hostKey = await prepareHostRoot(plan, paths, files);
-        await createNamespaces(host, paths);
+        procs.init = await createNamespaces(host, paths);
+        save();
         await startDaemons(host, layout, procs, save, repaired, true);
         return hostKey;
       }
@@ -323,11 +326,14 @@ async function startDaemons(
 async function killHostProcesses(host: HostPlan, layout: Layout, procs: HostProcs): Promise<void> {
   // No SIGTERM first: the host's namespaces go away with its processes, so no container state needs
   // to survive, and a graceful dockerd stop takes seconds (10 s per running container).
+  // Killing the init holder ends the PID namespace and with it every process of the host; the rest
+  // (nsenter wrappers in the machine's PID namespace, strays) is found by namespace and cgroup.
   await stopProcesses(
-    [procs.dockerd, procs.sshd].filter((r): r is ProcRef => r !== undefined),
+    [procs.init, procs.dockerd, procs.sshd].filter((r): r is ProcRef => r !== undefined),
     0,
   );
   await killMembers(membership(host, layout));
+  procs.init = undefined;
   procs.dockerd = undefined;
   procs.sshd = undefined;
 }
@@ -460,7 +466,7 @@ export async function status(t: SandboxTarget): Promise<StatusReport> {
     plan.hosts.map(async (h): Promise<HostStatus> => {
       const procs = state.procs[h.name] ?? {};
       const paths = hostPaths(layout, h.name);
-      const nsOk = namespacesAlive(paths) && (await hostNetworkHealthy(h));
+      const nsOk = namespacesAlive(paths) && isAlive(procs.init) && (await hostNetworkHealthy(h));
       const sshOk = nsOk && isAlive(procs.sshd) && (await sshHealthy(h, layout.sshKey, layout.knownHosts));
       const id = nsOk && isAlive(procs.dockerd) ? await hostDockerId(h, paths) : undefined;
       const caddy = nsOk

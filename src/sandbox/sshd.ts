@@ -1,8 +1,9 @@
 import { inHost, namespacesOf, sshArgv, sshdArgv } from './commands.ts';
-import { run, spawnDaemon, tryRun } from './exec.ts';
+import { run, tryRun } from './exec.ts';
+import { startInHost } from './host-fs.ts';
 import type { HostPaths } from './layout.ts';
 import type { HostPlan } from './plan.ts';
-import { type ProcRef, refOf } from './processes.ts';
+import type { ProcRef } from './processes.ts';
 import { tcpOpen, waitFor } from './wait.ts';
 
 /** Starts the host's sshd inside its namespaces and waits until port 22 accepts connections. */
@@ -10,9 +11,7 @@ export async function startSshd(host: HostPlan, paths: HostPaths): Promise<ProcR
   const ns = namespacesOf(host, paths);
   // sshd refuses to start without its privilege-separation directory, which lives on the host's tmpfs /run.
   await run(inHost(ns, ['mkdir', '-p', '/run/sshd']));
-  const pid = spawnDaemon(inHost(ns, sshdArgv()), paths.sshdLog);
-  const ref = refOf(pid);
-  if (!ref) throw new Error(`sshd of ${host.name} exited at once; see ${paths.sshdLog}`);
+  const ref = await startInHost(host, paths, sshdArgv(), paths.sshdLog);
   await waitFor(
     `sshd of ${host.name} on ${host.address}:22`,
     () => tcpOpen(host.address, 22, 500),

@@ -5,6 +5,8 @@ import type { ProcRef } from './processes.ts';
 
 /** Processes started for one host. */
 export interface HostProcs {
+  /** Holds the host's PID namespace: killing it ends every process of the host. */
+  init?: ProcRef;
   sshd?: ProcRef;
   dockerd?: ProcRef;
 }

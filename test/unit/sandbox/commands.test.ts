@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   dockerdArgv,
-  forwardRule,
+  forwardRules,
+  hostInitArgv,
   hostMounts,
   hostNetworkCreate,
   inHost,
+  inHostSetup,
   namespacesCreate,
+  procMount,
   sshArgv,
   sshdArgv,
 } from '../../../src/sandbox/commands.ts';
@@ -15,19 +18,37 @@ import { planSandbox } from '../../../src/sandbox/plan.ts';
 const plan = planSandbox('e2e', 3, ['h1']);
 const host = plan.hosts[0]!;
 const paths = hostPaths(layoutOf('/repo/.slipway/sandbox/e2e'), 'h1');
-const ns = { mntNs: paths.mntNs, utsNs: paths.utsNs, netns: host.netns };
+const ns = { mntNs: paths.mntNs, utsNs: paths.utsNs, pidNs: paths.pidNs, netns: host.netns };
 
 describe('sandbox command builders', () => {
-  it('enters a host with nsenter, never `ip netns exec`', () => {
-    expect(inHost(ns, ['docker', 'info'])).toEqual([
+  it('enters a host with nsenter, never `ip netns exec`, including its PID namespace once it exists', () => {
+    const enter = [
       'nsenter',
       '--mount=/repo/.slipway/sandbox/e2e/ns/h1.mnt',
       '--uts=/repo/.slipway/sandbox/e2e/ns/h1.uts',
       '--net=/run/netns/slipway-e2e-h1',
+    ];
+    expect(inHost(ns, ['docker', 'info'])).toEqual([
+      ...enter,
+      '--pid=/repo/.slipway/sandbox/e2e/ns/h1.pid',
       '--',
       'docker',
       'info',
     ]);
+    expect(inHostSetup(ns, ['hostname', 'h1'])).toEqual([...enter, '--', 'hostname', 'h1']);
+  });
+
+  it('holds the PID namespace with a reaping shell as init, killed with its holder', () => {
+    expect(hostInitArgv(ns).slice(5)).toEqual([
+      'unshare',
+      '--pid',
+      '--kill-child',
+      '--',
+      '/bin/sh',
+      '-c',
+      'while :; do sleep 3600 & wait; done',
+    ]);
+    expect(procMount(ns).slice(-6)).toEqual(['--', 'mount', '-t', 'proc', 'proc', '/proc']);
   });
 
   it('creates the host network: netns, veth on the bridge, eth0 with the planned address', () => {
@@ -41,25 +62,50 @@ describe('sandbox command builders', () => {
       ['ip', '-n', 'slipway-e2e-h1', 'addr', 'add', '10.207.3.31/24', 'dev', 'eth0'],
       ['ip', '-n', 'slipway-e2e-h1', 'link', 'set', 'eth0', 'up'],
       ['ip', '-n', 'slipway-e2e-h1', 'link', 'set', 'lo', 'up'],
+      ['ip', '-n', 'slipway-e2e-h1', 'route', 'add', 'default', 'via', '10.207.3.1'],
     ]);
   });
 
-  it('tags the FORWARD rule with the instance so down finds it', () => {
-    expect(forwardRule(plan, '-I')).toEqual([
-      'iptables',
-      '-w',
-      '-I',
-      'FORWARD',
-      '-i',
-      'slipway3',
-      '-o',
-      'slipway3',
-      '-m',
-      'comment',
-      '--comment',
-      'slipway:e2e',
-      '-j',
-      'ACCEPT',
+  it('lets hosts talk across the bridge but opens no new connection off it; both rules tagged', () => {
+    expect(forwardRules(plan, '-I')).toEqual([
+      [
+        'iptables',
+        '-w',
+        '-I',
+        'FORWARD',
+        '-i',
+        'slipway3',
+        '-o',
+        'slipway3',
+        '-m',
+        'comment',
+        '--comment',
+        'slipway:e2e',
+        '-j',
+        'ACCEPT',
+      ],
+      [
+        'iptables',
+        '-w',
+        '-I',
+        'FORWARD',
+        '-i',
+        'slipway3',
+        '!',
+        '-o',
+        'slipway3',
+        '-m',
+        'conntrack',
+        '!',
+        '--ctstate',
+        'RELATED,ESTABLISHED',
+        '-m',
+        'comment',
+        '--comment',
+        'slipway:e2e',
+        '-j',
+        'DROP',
+      ],
     ]);
   });
 
