@@ -10,6 +10,7 @@ import type { caddyStep } from '../config/schema/steps.ts';
 import type { Inventory, InventoryHost } from '../config/types.ts';
 import { allOk, forEachHost } from '../remote/fanout.ts';
 import { TransportPool } from '../remote/pool.ts';
+import { TransportError } from '../remote/transport.ts';
 import type { Change, HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
 
 /** The `caddy` step as written in a pipeline. */
@@ -31,9 +32,15 @@ function targetHosts(inventory: Inventory | undefined, pattern: string): Invento
   return names.map((n) => inventory.hosts.get(n)!);
 }
 
+const SITES_FILE = 'infra/sites.yml';
+
 function sitesOf(ctx: StepContext, step: CaddyStep): Sites {
+  // The config layer loads (and validates) infra/sites.yml only: another file would go unchecked.
+  if (step.caddy.sites !== SITES_FILE) {
+    throw new Error(`caddy: sites: ${step.caddy.sites} is not supported, the sites file is ${SITES_FILE}`);
+  }
   if (!ctx.repo.sites)
-    throw new Error(`${step.caddy.sites} is missing: the caddy step renders Caddy's config from it`);
+    throw new Error(`${SITES_FILE} is missing: the caddy step renders Caddy's config from it`);
   return ctx.repo.sites;
 }
 
@@ -63,6 +70,7 @@ export function caddyHandler(install: CaddyInstaller): StepHandler<CaddyStep> {
     step: CaddyStep,
     pool: TransportPool,
     fn: (h: HostAdmin, host: InventoryHost, desired: (live: unknown) => CaddyJson) => Promise<T>,
+    reportHosts = false,
   ): Promise<Map<string, T>> => {
     const inventory = ctx.inventory;
     const sites = sitesOf(ctx, step);
@@ -70,7 +78,13 @@ export function caddyHandler(install: CaddyInstaller): StepHandler<CaddyStep> {
       targetHosts(inventory, step.caddy.hosts),
       PARALLEL,
       async (host) => {
-        const h = await openHostAdmin(pool.get(host), ctx.signal, adminSocketOf(host));
+        const h = await openHostAdmin(pool.get(host), ctx.signal, adminSocketOf(host)).catch(
+          (err: unknown) => {
+            if (reportHosts && err instanceof TransportError)
+              ctx.hostStatus(host.name, 'unreachable', err.message);
+            throw err;
+          },
+        );
         try {
           return await fn(h, host, desiredFor(sites, inventory!.environment, host));
         } finally {
@@ -93,33 +107,45 @@ export function caddyHandler(install: CaddyInstaller): StepHandler<CaddyStep> {
 
   const applyWith = async (ctx: StepContext, step: CaddyStep, pool: TransportPool): Promise<StepResult> => {
     // Probe first, install where Caddy does not answer, then converge every host.
-    const down = await perHost(ctx, step, pool, async (h, host) => {
-      if (h.live !== undefined) return false;
-      if (!step.caddy.install)
-        throw new Error(`${host.name}: Caddy does not answer (${h.down}) and install is false`);
-      ctx.log(`Caddy does not answer (${h.down}): installing`, { host: host.name });
-      return true;
-    });
+    const down = await perHost(
+      ctx,
+      step,
+      pool,
+      async (h, host) => {
+        if (h.live !== undefined) return false;
+        if (!step.caddy.install)
+          throw new Error(`${host.name}: Caddy does not answer (${h.down}) and install is false`);
+        ctx.log(`Caddy does not answer (${h.down}): installing`, { host: host.name });
+        return true;
+      },
+      true,
+    );
     const missing = targetHosts(ctx.inventory, step.caddy.hosts).filter((h) => down.get(h.name));
     if (missing.length > 0) await install(ctx, missing);
 
     const statuses: Record<string, HostStatus> = {};
-    await perHost(ctx, step, pool, async (h, host, desired) => {
-      ctx.hostStatus(host.name, 'running');
-      try {
-        const { changes, conflicts } = await convergeConfig(h.admin, desired, { host: host.name });
-        if (conflicts > 0)
-          ctx.log(`config changed meanwhile: re-planned ${conflicts} time(s)`, { host: host.name });
-        for (const c of changes) ctx.log(`${c.action} ${c.subject}`, { host: host.name });
-        statuses[host.name] = changes.length > 0 || down.get(host.name) ? 'changed' : 'ok';
-        ctx.hostStatus(host.name, statuses[host.name]!);
-      } catch (err) {
-        // Caddy keeps serving its previous config when it refuses a new one; its message goes out verbatim.
-        statuses[host.name] = 'failed';
-        ctx.hostStatus(host.name, 'failed', err instanceof Error ? err.message : String(err));
-        throw err;
-      }
-    });
+    await perHost(
+      ctx,
+      step,
+      pool,
+      async (h, host, desired) => {
+        ctx.hostStatus(host.name, 'running');
+        try {
+          const { changes, conflicts } = await convergeConfig(h.admin, desired, { host: host.name });
+          if (conflicts > 0)
+            ctx.log(`config changed meanwhile: re-planned ${conflicts} time(s)`, { host: host.name });
+          for (const c of changes) ctx.log(`${c.action} ${c.subject}`, { host: host.name });
+          statuses[host.name] = changes.length > 0 || down.get(host.name) ? 'changed' : 'ok';
+          ctx.hostStatus(host.name, statuses[host.name]!);
+        } catch (err) {
+          // Caddy keeps serving its previous config when it refuses a new one; its message goes out verbatim.
+          statuses[host.name] = 'failed';
+          ctx.hostStatus(host.name, 'failed', err instanceof Error ? err.message : String(err));
+          throw err;
+        }
+      },
+      true,
+    );
     return { changed: Object.values(statuses).includes('changed'), hosts: statuses };
   };
 

@@ -3,7 +3,7 @@ import { sites as sitesSchema } from '../../../src/config/schema/sites.ts';
 import { step as stepSchema } from '../../../src/config/schema/steps.ts';
 import type { Inventory, InventoryHost } from '../../../src/config/types.ts';
 import { type CaddyStep, caddyHandler } from '../../../src/steps/caddy.ts';
-import { type LocalCaddy, startLocalCaddy } from '../../support/caddy.ts';
+import { freePort, type LocalCaddy, startLocalCaddy } from '../../support/caddy.ts';
 import { stepContext } from '../../support/step-context.ts';
 import { startThrowawaySshd, type ThrowawaySshd } from '../../support/throwaway-sshd.ts';
 
@@ -27,8 +27,8 @@ describe('caddy step (plan and apply through SSH forwarding)', () => {
     },
   });
   const step = (install = true) => stepSchema.parse({ caddy: { install } }) as CaddyStep;
-  const ctxFor = (socket: string) => {
-    const h = { ...host, vars: { ...host.vars, caddy_admin_socket: socket } };
+  const ctxFor = (socket: string, port?: number) => {
+    const h = { ...host, ...(port ? { port } : {}), vars: { ...host.vars, caddy_admin_socket: socket } };
     const inventory: Inventory = {
       environment: 'dev',
       dir: '/nonexistent',
@@ -110,6 +110,21 @@ describe('caddy step (plan and apply through SSH forwarding)', () => {
     ]);
     await expect(handler.plan(ctx, step(false))).rejects.toThrow(
       /web1: Caddy does not answer .* and install is false/,
+    );
+  });
+
+  it('marks an unreachable host and changes nothing', async () => {
+    const { ctx, statuses } = ctxFor(caddy.socket, await freePort());
+    await expect(handler.apply(ctx, step())).rejects.toThrow(/1 host failed:\n {2}web1: /);
+    expect(statuses).toEqual([
+      { host: 'web1', status: 'unreachable', detail: expect.stringMatching(/^web1: /) },
+    ]);
+  });
+
+  it('refuses a sites file other than infra/sites.yml', async () => {
+    const other = stepSchema.parse({ caddy: { sites: 'infra/other.yml' } }) as CaddyStep;
+    await expect(handler.plan(ctxFor(caddy.socket).ctx, other)).rejects.toThrow(
+      'caddy: sites: infra/other.yml is not supported, the sites file is infra/sites.yml',
     );
   });
 });
