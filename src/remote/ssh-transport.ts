@@ -18,6 +18,8 @@ const PID_LINE = new RegExp(`^${PID_TAG}(\\d+)\n`, 'm');
 export interface SshTransportOptions {
   /** Idle seconds after which an orphaned master (e.g. the runner crashed) exits on its own. */
   persistSec?: number;
+  /** Commands running at once on this host; sshd refuses sessions past its MaxSessions (default 10). */
+  maxSessions?: number;
 }
 
 /**
@@ -28,6 +30,9 @@ export class SshTransport implements Transport {
   readonly host: string;
   readonly #target: SshTarget;
   readonly #persistSec: number;
+  readonly #maxSessions: number;
+  #sessions = 0;
+  readonly #waiting: (() => void)[] = [];
   #dir: Promise<string> | undefined;
   #connected: Promise<void> | undefined;
   #forwards = 0;
@@ -37,6 +42,7 @@ export class SshTransport implements Transport {
     this.host = target.name;
     this.#target = target;
     this.#persistSec = opts.persistSec ?? 300;
+    this.#maxSessions = opts.maxSessions ?? 8;
   }
 
   // A private 0700 directory (mkdtemp) for the config and the control socket, kept short because
@@ -76,6 +82,20 @@ export class SshTransport implements Transport {
   }
 
   async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    // A finishing command hands its slot straight to the next waiter, so the count never overshoots.
+    if (this.#sessions >= this.#maxSessions)
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#sessions++;
+    try {
+      return await this.#session(argv, opts);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#sessions--;
+    }
+  }
+
+  async #session(argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
     const command = shellQuote(withEnv(argv, opts.env));
     await this.connect();
     const dir = await this.#privateDir();

@@ -84,7 +84,6 @@ export async function startThrowawaySshd(): Promise<ThrowawaySshd> {
         'UsePAM no',
         'StrictModes no',
         'AllowStreamLocalForwarding yes',
-        'MaxSessions 64',
         'MaxStartups 64:30:128',
         'LogLevel ERROR',
         '',

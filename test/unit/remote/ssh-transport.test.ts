@@ -141,6 +141,16 @@ describe('SshTransport connection handling', () => {
     }
   });
 
+  it('queues commands past maxSessions (8) and runs them all', async () => {
+    const t = sshTransport();
+    try {
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => t.exec(['echo', String(i)])));
+      expect(results.map((r) => r.stdout)).toEqual(Array.from({ length: 20 }, (_, i) => `${i}\n`));
+    } finally {
+      await t.close();
+    }
+  });
+
   it('connects through a ProxyJump host, checking its host key too', async () => {
     const host = sshd.inventoryHost('behind-jump');
     host.vars['ansible_ssh_common_args'] = `-o ProxyJump=root@127.0.0.2:${sshd.port}`;
