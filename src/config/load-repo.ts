@@ -1,5 +1,5 @@
 // Loads and validates the whole ops repository in one pass: every file, every error.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { crossChecks, type Loaded, type RepoParts } from './cross-checks.ts';
@@ -11,7 +11,7 @@ import { type Project, project as projectSchema } from './schema/project.ts';
 import { sites as sitesSchema } from './schema/sites.ts';
 import { looksLikePrivateKey, parsePublicKey } from './ssh-public-key.ts';
 import type { ConfigError, Inventory, LoadResult, OpsRepo, PublicKey } from './types.ts';
-import { allPositions, checkSize, positionOf, readYaml } from './yaml-source.ts';
+import { allPositions, positionOf, readConfigText, readYaml, statOrUndefined } from './yaml-source.ts';
 import { validateSource } from './zod-errors.ts';
 
 export { formatConfigError } from './errors.ts';
@@ -53,13 +53,12 @@ function loadKeys(root: string, errors: ConfigError[]): Map<string, PublicKey> {
   for (const name of readdirSync(dir).sort()) {
     const abs = join(dir, name);
     const file = `${REPO_LAYOUT.keys}/${name}`;
-    if (!statSync(abs).isFile()) continue;
-    const tooBig = checkSize(abs, file);
-    if (tooBig) {
-      errors.push(tooBig);
+    if (statOrUndefined(abs)?.isDirectory()) continue;
+    const { text, error } = readConfigText(abs, file);
+    if (error || text === undefined) {
+      if (error) errors.push(error);
       continue;
     }
-    const text = readFileSync(abs, 'utf8');
     if (looksLikePrivateKey(text)) {
       errors.push({
         file,
@@ -110,7 +109,7 @@ function pipelineFiles(root: string): string[] {
   const dir = join(root, REPO_LAYOUT.pipelines);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((n) => /\.ya?ml$/.test(n) && statSync(join(dir, n)).isFile())
+    .filter((n) => /\.ya?ml$/.test(n) && !statOrUndefined(join(dir, n))?.isDirectory())
     .sort()
     .map((n) => `${REPO_LAYOUT.pipelines}/${n}`);
 }

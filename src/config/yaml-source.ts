@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, type Stats, statSync } from 'node:fs';
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { ConfigError, SourcePos } from './types.ts';
 
@@ -7,6 +7,32 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** Alias expansions allowed per document: enough for real anchors, far too few for a "billion laughs". */
 export const MAX_ALIAS_COUNT = 100;
+
+/** Deepest `[`/`{` nesting accepted; the parser's time grows steeply past a few thousand levels. */
+export const MAX_FLOW_DEPTH = 200;
+
+/** Offset where flow nesting first exceeds MAX_FLOW_DEPTH, skipping quoted text and comments. */
+function tooDeepAt(text: string): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    const prev = i === 0 ? '\n' : text[i - 1]!;
+    if ((ch === '"' || ch === "'") && /[\s[{,:]/.test(prev)) {
+      for (i++; i < text.length; i++) {
+        if (ch === '"' && text[i] === '\\') i++;
+        else if (text[i] === ch) {
+          if (ch === "'" && text[i + 1] === "'") i++;
+          else break;
+        }
+      }
+    } else if (ch === '#' && /\s/.test(prev)) {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (ch === '[' || ch === '{') {
+      if (++depth > MAX_FLOW_DEPTH) return i;
+    } else if (ch === ']' || ch === '}') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
 
 /** A parsed YAML file: its document (for positions) and its plain value. */
 export interface YamlSource {
@@ -49,16 +75,47 @@ function errorAt(
   return { file, line: pos.line, col: pos.col, key: '', message, ...(hint ? { hint } : {}) };
 }
 
-/** Size check shared by every reader of ops-repo files. */
-export function checkSize(absPath: string, file: string): ConfigError | undefined {
-  const size = statSync(absPath).size;
-  if (size <= MAX_CONFIG_BYTES) return undefined;
-  return errorAt(
-    file,
-    { line: 1, col: 1 },
-    `file is ${(size / 1024 / 1024).toFixed(1)} MiB, over the 1 MiB limit for configuration files`,
-    'split it into smaller files or keep generated data out of the ops repository',
-  );
+/** File status without throwing: undefined for a missing file or a broken symlink. */
+export function statOrUndefined(absPath: string): Stats | undefined {
+  try {
+    return statSync(absPath, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads an ops-repo file as text with the size cap; unreadable or oversized files become an error. */
+export function readConfigText(absPath: string, file: string): { text?: string; error?: ConfigError } {
+  const st = statOrUndefined(absPath);
+  if (!st?.isFile()) {
+    const what = st ? 'is not a regular file' : 'cannot be read (missing, or a broken symlink)';
+    return {
+      error: errorAt(
+        file,
+        { line: 1, col: 1 },
+        `${file} ${what}`,
+        'replace it with a regular file or remove it',
+      ),
+    };
+  }
+  if (st.size > MAX_CONFIG_BYTES) {
+    return {
+      error: errorAt(
+        file,
+        { line: 1, col: 1 },
+        `file is ${(st.size / 1024 / 1024).toFixed(1)} MiB, over the 1 MiB limit for configuration files`,
+        'split it into smaller files or keep generated data out of the ops repository',
+      ),
+    };
+  }
+  try {
+    return { text: readFileSync(absPath, 'utf8') };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    return {
+      error: errorAt(file, { line: 1, col: 1 }, `cannot read the file (${code})`, 'check its permissions'),
+    };
+  }
 }
 
 /** Parses YAML text; returns the source or every syntax error with its position. */
@@ -69,6 +126,16 @@ export function parseYaml(
   opts: { mapAsMap?: boolean } = {},
 ): { source?: YamlSource; errors: ConfigError[] } {
   const lines = new LineCounter();
+  const deep = tooDeepAt(text);
+  if (deep !== undefined) {
+    lines.addNewLine(0);
+    for (let i = text.indexOf('\n'); i >= 0 && i < deep; i = text.indexOf('\n', i + 1))
+      lines.addNewLine(i + 1);
+    const hint = 'flatten the structure';
+    return {
+      errors: [errorAt(file, lines.linePos(deep), `nesting deeper than ${MAX_FLOW_DEPTH} levels`, hint)],
+    };
+  }
   const doc = parseDocument(text, {
     uniqueKeys: true,
     prettyErrors: false,
@@ -88,7 +155,12 @@ export function parseYaml(
         const hint = 'a key may appear only once in a mapping; remove one of them';
         return errorAt(file, lines.linePos(offset), `duplicate key "${key}"`, hint);
       }
-      const message = e.code === 'MULTIPLE_DOCS' ? 'the file holds more than one YAML document' : e.message;
+      const message =
+        e.code === 'MULTIPLE_DOCS'
+          ? 'the file holds more than one YAML document'
+          : /call stack/i.test(e.message)
+            ? 'the document is nested too deeply'
+            : e.message;
       return errorAt(file, lines.linePos(e.pos[0]), `YAML syntax error: ${message}`, yamlHint(e.code));
     });
   if (errors.length > 0) return { errors };
@@ -110,6 +182,13 @@ export function parseYaml(
         ],
       };
     }
+    if (err instanceof RangeError) {
+      return {
+        errors: [
+          errorAt(file, { line: 1, col: 1 }, 'the document is nested too deeply', 'flatten the structure'),
+        ],
+      };
+    }
     throw err;
   }
   return { source: { file, doc, lines, value }, errors };
@@ -122,9 +201,9 @@ export function readYaml(
   flavour: YamlFlavour = '1.2',
   opts: { mapAsMap?: boolean } = {},
 ): { source?: YamlSource; errors: ConfigError[] } {
-  const tooBig = checkSize(absPath, file);
-  if (tooBig) return { errors: [tooBig] };
-  return parseYaml(readFileSync(absPath, 'utf8'), file, flavour, opts);
+  const { text, error } = readConfigText(absPath, file);
+  if (error || text === undefined) return { errors: error ? [error] : [] };
+  return parseYaml(text, file, flavour, opts);
 }
 
 function duplicateKey(text: string, offset: number): { key: string; offset: number } {

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,5 +28,9 @@ export function materializeCase(name: string): { root: string; cleanup: () => vo
     const line = `# ${'x'.repeat(97)}\n`;
     writeFileSync(join(root, 'pipelines', 'big.yml'), line.repeat(100_000));
   }
+  if (name === 'deep-nesting')
+    writeFileSync(join(root, 'pipelines', 'deep.yml'), `x: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n`);
+  if (name === 'broken-symlink-key')
+    symlinkSync('/nonexistent/slipway-key.pub', join(root, 'infra', 'ssh-keys', 'gone.pub'));
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }

@@ -1,9 +1,9 @@
 // Resolves an environment's inventory directory (or file) exactly as `ansible-inventory -i PATH --list` does.
-import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { ConfigErrorList } from '../errors.ts';
 import type { ConfigError, Inventory, InventoryHost, Vars } from '../types.ts';
-import { checkSize, readYaml } from '../yaml-source.ts';
+import { parseYaml, readConfigText, readYaml, statOrUndefined } from '../yaml-source.ts';
 import { parseIniInventory } from './ini-inventory.ts';
 import { depthOf, type Group, type Host, hostGroups, InventoryData } from './model.ts';
 import { byCodePoint, VarsFileReader } from './vars-files.ts';
@@ -42,13 +42,12 @@ export interface ResolveOptions {
 }
 
 function sourceFiles(path: string, errors: ConfigError[], shown: (p: string) => string): string[] {
-  const st = statSync(path);
-  if (!st.isDirectory()) return [path];
+  if (!statOrUndefined(path)?.isDirectory()) return [path];
   const out: string[] = [];
   for (const name of readdirSync(path).sort(byCodePoint)) {
     if (IGNORED.test(name)) continue;
     const full = join(path, name);
-    if (statSync(full).isDirectory()) {
+    if (statOrUndefined(full)?.isDirectory()) {
       out.push(...sourceFiles(full, errors, shown));
       continue;
     }
@@ -89,16 +88,16 @@ function parseSource(file: string, inv: InventoryData, shown: string): ConfigErr
     const { source, errors } = readYaml(file, shown, 'ansible', { mapAsMap: true });
     return source ? parseYamlInventory(source, inv) : errors;
   }
-  const tooBig = checkSize(file, shown);
-  if (tooBig) return [tooBig];
+  const { text, error } = readConfigText(file, shown);
+  if (error || text === undefined) return error ? [error] : [];
   if (!ext) {
     // Ansible tries the YAML plugin first for files without an extension, then INI.
-    const { source } = readYaml(file, shown, 'ansible', { mapAsMap: true });
+    const { source } = parseYaml(text, shown, 'ansible', { mapAsMap: true });
     if (source && source.value instanceof Map && source.value.size > 0 && !source.value.get('plugin')) {
       return parseYamlInventory(source, inv);
     }
   }
-  return parseIniInventory(readFileSync(file, 'utf8'), shown, inv);
+  return parseIniInventory(text, shown, inv);
 }
 
 function sortGroups(groups: Iterable<Group>, depth: Map<Group, number>): Group[] {
@@ -182,10 +181,8 @@ export function resolveInventorySync(path: string, envName: string, opts: Resolv
   const abs = resolve(path);
   const shown = (p: string) => relative(root, p) || basename(p);
   const errors: ConfigError[] = [];
-  let isDir: boolean;
-  try {
-    isDir = statSync(abs).isDirectory();
-  } catch {
+  const st = statOrUndefined(abs);
+  if (!st) {
     throw new ConfigErrorList([
       {
         file: shown(abs),
@@ -201,7 +198,7 @@ export function resolveInventorySync(path: string, envName: string, opts: Resolv
   for (const file of sourceFiles(abs, errors, shown)) errors.push(...parseSource(file, inv, shown(file)));
   inv.reconcile();
 
-  const base = isDir ? abs : dirname(abs);
+  const base = st.isDirectory() ? abs : dirname(abs);
   const reader = new VarsFileReader(root);
   const groupFileVars = new Map<string, Vars>();
   const fileVarsOfGroup = (name: string) => {

@@ -42,3 +42,19 @@ describe('YAML sources', () => {
     expect(positionOf(source!, ['jobs', 'build', 'steps'])).toMatchObject({ line: 2, col: 3 });
   });
 });
+
+describe('YAML nesting limit', () => {
+  it('refuses deep flow nesting at the line and column where it passes the limit', () => {
+    const text = `a: 1\nb: ${'['.repeat(300)}${']'.repeat(300)}\n`;
+    expect(parseYaml(text, 'd.yml').errors[0]).toMatchObject({
+      line: 2,
+      col: 4 + 200,
+      message: 'nesting deeper than 200 levels',
+    });
+  });
+
+  it('ignores brackets inside quotes, comments and host ranges', () => {
+    const text = `a: "${'['.repeat(300)}"\n# ${'{'.repeat(300)}\nweb[01:04].example.com: 1\n`;
+    expect(parseYaml(text, 'ok.yml').errors).toEqual([]);
+  });
+});
