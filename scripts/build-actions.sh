@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Bundles each action into actions/<name>/dist/index.js (committed: Actions run it without npm install).
+# ESM because @actions/core 3 is ESM-only; the banner gives bundled CommonJS dependencies a `require`.
+# Reproducible: no timestamps, so running it twice gives identical bytes. With an argument, writes under
+# that directory instead (<dir>/<name>/dist/index.js): the test that checks the committed bundles are current.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$here/.tools/node24/node_modules/node/bin:$PATH"
+cd "$here"
+out="${1:-actions}"
+for action in run approve; do
+  npx --no-install esbuild "actions/$action/src/main.ts" \
+    --bundle --platform=node --target=node24 --format=esm \
+    --outfile="$out/$action/dist/index.js" \
+    --legal-comments=none --log-level=warning --minify-whitespace --minify-syntax \
+    --banner:js="import { createRequire as __slipwayCreateRequire } from 'node:module'; const require = __slipwayCreateRequire(import.meta.url);"
+done
