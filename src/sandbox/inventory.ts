@@ -14,26 +14,28 @@ export interface InventoryRefs {
   registryCredentials: string;
 }
 
-/** hosts.yml of one environment. */
+/** hosts.yml of one environment (the schema comment is for editors; it points at the repo's schemas/). */
 export function renderHostsYml(plan: SandboxPlan, hosts: readonly HostPlan[]): string {
   const entries = Object.fromEntries(
     hosts.map((h) => [h.name, { ansible_host: h.address, ansible_port: 22, ansible_user: 'root' }]),
   );
-  return `${MARKER} (instance ${plan.name}): regenerated on every up.\n${stringify({
-    all: { children: { web: { hosts: entries } } },
-  })}`;
+  return `# yaml-language-server: $schema=../../../schemas/inventory.schema.json
+${MARKER} (instance ${plan.name}): namespace hosts with their own sshd, dockerd and caddy.
+${stringify({ all: { children: { web: { hosts: entries } } } })}`;
 }
 
 /** group_vars/all.yml of every environment: how to reach the hosts and the registry. */
 export function renderGroupVars(plan: SandboxPlan, refs: InventoryRefs): string {
-  return `${MARKER} (instance ${plan.name}): regenerated on every up.\n${stringify({
-    ansible_ssh_private_key_file: refs.sshKey,
-    ansible_python_interpreter: '/usr/bin/python3',
-    slipway_known_hosts: refs.knownHosts,
-    slipway_registry: plan.registry,
-    slipway_registry_ca: refs.registryCa,
-    slipway_registry_credentials: refs.registryCredentials,
-  })}`;
+  return `# yaml-language-server: $schema=../../../../schemas/vars.schema.json
+${MARKER} (instance ${plan.name}): how to reach its hosts and its registry.
+${stringify({
+  ansible_ssh_private_key_file: refs.sshKey,
+  ansible_python_interpreter: '/usr/bin/python3',
+  slipway_known_hosts: refs.knownHosts,
+  slipway_registry: plan.registry,
+  slipway_registry_ca: refs.registryCa,
+  slipway_registry_credentials: refs.registryCredentials,
+})}`;
 }
 
 /** Writes `<root>/<env>/hosts.yml` and `group_vars/all.yml` per environment; drops envs it wrote before that are gone. */
@@ -42,7 +44,7 @@ export function writeInventories(root: string, plan: SandboxPlan, refs: Inventor
   if (existsSync(root)) {
     for (const env of readdirSync(root)) {
       const file = join(root, env, 'hosts.yml');
-      if (!envs.has(env) && existsSync(file) && readFileSync(file, 'utf8').startsWith(MARKER)) {
+      if (!envs.has(env) && existsSync(file) && readFileSync(file, 'utf8').includes(MARKER)) {
         rmSync(join(root, env), { recursive: true, force: true });
       }
     }

@@ -3,8 +3,8 @@
  * identically by `up`, `down` and `status` from the instance name, its index and its host names.
  */
 
-/** Host names used when `sandbox up` is given no `--hosts`. */
-export const DEFAULT_HOSTS = ['dev1', 'dev2', 'prod1', 'prod2'] as const;
+/** Host names used when `sandbox up` is given no `--hosts`: prod has two, to show a rollout across hosts. */
+export const DEFAULT_HOSTS = ['dev1', 'prod1', 'prod2'] as const;
 /** The instance the CLI and the demo use by default; it always gets index 0 (10.207.0.0/24). */
 export const DEFAULT_INSTANCE = 'demo';
 /** Port of each instance's registry, on the instance's gateway address. */
