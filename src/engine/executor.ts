@@ -131,7 +131,8 @@ class Execution {
   readonly #abort = new AbortController();
   readonly #outputs: Record<string, string>;
   readonly #pollMs: number;
-  #canceledBy: string | undefined;
+  /** Why the whole run stops early: a cancel request (by whom) or the pipeline's timeout. */
+  #stop: { canceled: boolean; reason: string } | undefined;
 
   constructor(opts: ExecuteOptions, run: RunRecord, repo: OpsRepo, pipeline: PipelineFile) {
     this.#opts = opts;
@@ -152,7 +153,7 @@ class Execution {
     const watch = setInterval(() => this.#watch(), this.#pollMs);
     try {
       this.#watch();
-      if (!this.#canceledBy) store.runs.setStatus(runId, 'running');
+      if (!this.#stop) store.runs.setStatus(runId, 'running');
       const parked = await this.#schedule();
       this.#writer.close();
       const status = this.#finalStatus(parked);
@@ -169,10 +170,18 @@ class Execution {
   #watch(): void {
     this.#store.runs.heartbeat(this.#run.id);
     const by = this.#store.runs.get(this.#run.id)?.cancelRequestedBy;
-    if (by && !this.#canceledBy) {
-      this.#canceledBy = by;
-      this.#abort.abort(new Error(`canceled by ${by}`));
+    if (by) this.#stopRun(true, `canceled by ${by}`);
+    const timeout = this.#pipeline.pipeline.timeout;
+    const started = this.#store.runs.get(this.#run.id)?.startedAt;
+    if (timeout !== undefined && started !== undefined && Date.now() - started > timeout) {
+      this.#stopRun(false, `the pipeline timed out after ${seconds(timeout)}`);
     }
+  }
+
+  #stopRun(canceled: boolean, reason: string): void {
+    if (this.#stop) return;
+    this.#stop = { canceled, reason };
+    this.#abort.abort(new Error(reason));
   }
 
   /** Starts every job whose needs succeeded, until nothing more can start. Returns the jobs parked at gates. */
@@ -186,8 +195,8 @@ class Execution {
       let progressed = false;
       for (const job of jobs.values()) {
         if (job.status !== 'pending' || active.has(job.name) || parked.has(job.name)) continue;
-        if (this.#canceledBy) {
-          store.runs.setJobStatus(runId, job.name, 'skipped', `run canceled by ${this.#canceledBy}`);
+        if (this.#stop) {
+          store.runs.setJobStatus(runId, job.name, 'skipped', `run stopped: ${this.#stop.reason}`);
           progressed = true;
           continue;
         }
@@ -211,7 +220,7 @@ class Execution {
           const p = this.#runJob(job.name).then((outcome) => {
             active.delete(job.name);
             if (outcome === 'parked') parked.add(job.name);
-            this.#releaseUnneededLocks(parked);
+            if (job.environment) this.#releaseUnneededLocks(parked);
           });
           active.set(job.name, p);
           progressed = true;
@@ -224,7 +233,7 @@ class Execution {
   }
 
   #finalStatus(parked: Set<string>): { status: RunStatus; reason?: string } {
-    if (this.#canceledBy) return { status: 'canceled', reason: `canceled by ${this.#canceledBy}` };
+    if (this.#stop) return { status: this.#stop.canceled ? 'canceled' : 'failed', reason: this.#stop.reason };
     if (parked.size)
       return { status: 'waiting', reason: `waiting for approval of ${[...parked].join(', ')}` };
     const jobs = this.#store.runs.jobs(this.#run.id);
@@ -259,7 +268,7 @@ class Execution {
     const store = this.#store;
     const runId = this.#run.id;
     const job = this.#pipeline.pipeline.jobs[name]!;
-    const record = store.runs.jobs(runId).find((j) => j.name === name)!;
+    const record = store.runs.job(runId, name)!;
     try {
       if (job.environment) {
         const allowed = this.#repo.project.environments[job.environment]?.branches ?? ['*'];
@@ -308,9 +317,10 @@ class Execution {
     }
   }
 
-  #cancelJob(name: string): 'canceled' {
-    this.#store.runs.setJobStatus(this.#run.id, name, 'canceled', `canceled by ${this.#canceledBy}`);
-    return 'canceled';
+  #cancelJob(name: string): JobStatus {
+    const status = this.#stop?.canceled === false ? 'failed' : 'canceled';
+    this.#store.runs.setJobStatus(this.#run.id, name, status, this.#stop?.reason);
+    return status;
   }
 
   #gateOutcome(name: string, outcome: Exclude<GateOutcome, 'passed'>): JobStatus | 'parked' {
@@ -417,7 +427,7 @@ class Execution {
           }
           if (this.#opts.detach) return 'parked';
           if (!(await this.#sleep(this.#pollMs))) {
-            store.gates.setStatus(gate.id, 'canceled', `canceled by ${this.#canceledBy}`);
+            store.gates.setStatus(gate.id, 'canceled', this.#stop?.reason);
             return 'canceled';
           }
         }
@@ -479,9 +489,11 @@ class Execution {
     }
     const retries = step.retries ?? def.retries;
     for (let attempt = 0; ; attempt++) {
-      if (jobSignal.aborted && this.#canceledBy) {
-        store.runs.setStepStatus(runId, job, idx, 'canceled', { reason: `canceled by ${this.#canceledBy}` });
-        return 'canceled';
+      if (jobSignal.aborted && this.#stop) {
+        store.runs.setStepStatus(runId, job, idx, this.#stop.canceled ? 'canceled' : 'failed', {
+          reason: this.#stop.reason,
+        });
+        return this.#stop.canceled ? 'canceled' : 'failed';
       }
       // Committed before apply: if this process dies now, the step is found `running` and becomes interrupted.
       store.runs.setStepStatus(runId, job, idx, 'running');
@@ -497,11 +509,11 @@ class Execution {
         return 'succeeded';
       } catch (err) {
         this.#writer.endStep(job, idx);
-        if (this.#canceledBy) {
-          store.runs.setStepStatus(runId, job, idx, 'canceled', {
-            reason: `canceled by ${this.#canceledBy}`,
+        if (this.#stop) {
+          store.runs.setStepStatus(runId, job, idx, this.#stop.canceled ? 'canceled' : 'failed', {
+            reason: this.#stop.reason,
           });
-          return 'canceled';
+          return this.#stop.canceled ? 'canceled' : 'failed';
         }
         const reason = this.#mask(
           jobSignal.aborted

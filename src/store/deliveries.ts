@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { openDatabase } from './database.ts';
 import { opt, type Row } from './rows.ts';
 
@@ -39,21 +39,22 @@ const SCHEMA = `
 /** Webhook and poll deliveries: deduplicated by id, processed at most once. */
 export class Deliveries {
   readonly #db: DatabaseSync;
+  /** Prepared once: every webhook request runs it. */
+  readonly #insert: StatementSync;
 
   /** Opens the deliveries of the store at `path` (its own connection: the server's intake writes here). */
   constructor(path: string) {
     this.#db = openDatabase(path);
     this.#db.exec(SCHEMA);
+    this.#insert = this.#db.prepare(
+      `INSERT INTO deliveries (id, forge, event, payload, received_at, status) VALUES (?, ?, ?, ?, ?, 'pending')
+         ON CONFLICT(id) DO NOTHING`,
+    );
   }
 
   /** Records a delivery as pending; false (and nothing changes) when its id was seen before. */
   record(d: Omit<DeliveryRecord, 'status' | 'outcome'>): boolean {
-    const { changes } = this.#db
-      .prepare(
-        `INSERT INTO deliveries (id, forge, event, payload, received_at, status) VALUES (?, ?, ?, ?, ?, 'pending')
-           ON CONFLICT(id) DO NOTHING`,
-      )
-      .run(d.id, d.forge, d.event, d.payload, d.receivedAt);
+    const { changes } = this.#insert.run(d.id, d.forge, d.event, d.payload, d.receivedAt);
     return changes === 1;
   }
 

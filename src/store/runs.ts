@@ -185,6 +185,14 @@ export class Runs {
     ).map(toJob);
   }
 
+  /** One job of a run, or undefined. */
+  job(runId: number, name: string): JobRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM jobs WHERE run_id = ? AND name = ?').get(runId, name) as
+      | Row
+      | undefined;
+    return row && toJob(row);
+  }
+
   /** Sets a job's status (and reason); records an event. */
   setJobStatus(runId: number, job: string, status: JobStatus, reason?: string, now = Date.now()): void {
     transaction(this.#db, () => {

@@ -1,5 +1,4 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { openDatabase } from './database.ts';
 import type { Row } from './rows.ts';
 
 /** A dashboard user; the token itself is never stored, only its SHA-256. */
@@ -96,10 +95,4 @@ export class Users {
   deleteSession(idHash: string): void {
     this.#db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(idHash);
   }
-}
-
-/** Opens the users of the store at `path` (its own connection; WAL lets it share the file with the run store). */
-export function openUsers(path: string): { users: Users; close(): void } {
-  const db = openDatabase(path);
-  return { users: new Users(db), close: () => db.close() };
 }

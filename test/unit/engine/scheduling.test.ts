@@ -113,6 +113,22 @@ describe('job scheduling', () => {
     expect(fx.store.runs.jobs(id)[0]!.reason).toBe('the job timed out after 0.3s');
   });
 
+  it('stops the whole run when the pipeline timeout passes, skipping what had not started', async () => {
+    const file = pipelineFile(fx, {
+      name: 'slowpipe',
+      timeout: '300ms',
+      jobs: { wait: { steps: [sh('exec sleep 60')] }, after: { needs: ['wait'], steps: [sh('true')] } },
+    });
+    const id = startRun(fx, file);
+    expect(await execute(fx, id, file)).toBe('failed');
+    const detail = fx.store.detail(id)!;
+    expect(detail.run.reason).toBe('the pipeline timed out after 0.3s');
+    expect(detail.jobs.map((j) => [j.status, j.reason])).toEqual([
+      ['failed', 'the pipeline timed out after 0.3s'],
+      ['skipped', 'run stopped: the pipeline timed out after 0.3s'],
+    ]);
+  });
+
   it('cancel from the store stops the running step, its grandchildren too, and records who canceled', async () => {
     const file = pipelineFile(fx, {
       name: 'cancel',
