@@ -1,8 +1,8 @@
 import type { TeamResolver } from '../approvals/teams.ts';
 import type { Router } from '../server/router.ts';
 import type { Service } from '../server/server.ts';
+import { openDashboardStore } from '../store/dashboard-store.ts';
 import type { Store } from '../store/store.ts';
-import { openUsers } from '../store/users.ts';
 import { createDashboard } from './routes.ts';
 import { storeData } from './store-data.ts';
 
@@ -18,17 +18,18 @@ export interface DashboardConfig {
 
 /**
  * The dashboard as a part of `slipway serve`: `mount` makes it the router's fallback (every path no other
- * route takes), `service` ends its live streams and closes its users connection on shutdown. `decided` is
+ * route takes), `service` ends its live streams and closes its own store connection on shutdown. `decided` is
  * told of every accepted decision, so the server's worker resumes the run at once.
  */
 export function dashboardService(
   o: DashboardConfig & { store: Store; statePath: string; decided(runId: number): void },
 ): { mount(router: Router): void; service: Service } {
-  const users = openUsers(o.statePath);
+  const own = openDashboardStore(o.statePath);
   const dashboard = createDashboard({
-    users: users.users,
+    users: own.users,
     data: storeData({
       store: o.store,
+      facets: own.facets,
       teams: o.teams,
       environments: () => o.environments,
       onDecision: o.decided,
@@ -43,7 +44,7 @@ export function dashboardService(
       name: 'dashboard',
       stop: async () => {
         dashboard.close();
-        users.close();
+        own.close();
       },
     },
   };

@@ -1,6 +1,7 @@
 import { type Actor, decide } from '../approvals/policy.ts';
 import { submitDecision } from '../approvals/service.ts';
 import { resolveTeams, type TeamResolver } from '../approvals/teams.ts';
+import type { RunFacets } from '../store/run-facets.ts';
 import type { Store } from '../store/store.ts';
 import type { GateRecord, RunRecord, RunDetail as StoredRun } from '../store/types.ts';
 import { FINAL_RUN_STATUSES } from '../store/types.ts';
@@ -10,6 +11,7 @@ import type { AuditRow, GateView, JobView, LogLine, ReleaseRow, RunFilter, RunRo
 /** What the store adapter needs besides the store. */
 export interface StoreDataOptions {
   store: Store;
+  facets: RunFacets;
   /** Members of the teams named in approval policies. */
   teams: TeamResolver;
   /** Called after a decision was accepted, so the run resumes in this process (the engine's resume). */
@@ -167,9 +169,7 @@ export function storeData(opts: StoreDataOptions): DashboardData {
       return out;
     },
 
-    pipelines(): string[] {
-      return [...new Set(store.runs.list({ limit: 200 }).map((r) => r.pipeline))].sort();
-    },
+    pipelines: () => opts.facets.pipelines(),
 
     async getRun(id: string, login: string, logTail: number) {
       const n = runId(id);

@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
 import { name } from '../../config/schema/common.ts';
 import { generateToken, hashToken } from '../../dashboard/auth/tokens.ts';
+import { openDashboardStore } from '../../store/dashboard-store.ts';
 import { storePath } from '../../store/store.ts';
-import { openUsers } from '../../store/users.ts';
+import type { Users } from '../../store/users.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { RegisterCommand } from './index.ts';
 
-function withUsers<T>(program: Command, fn: (users: ReturnType<typeof openUsers>['users']) => T): T {
+function withUsers<T>(program: Command, fn: (users: Users) => T): T {
   const { repo } = program.opts<{ repo: string }>();
-  const opened = openUsers(storePath(repo));
+  const opened = openDashboardStore(storePath(repo));
   try {
     return fn(opened.users);
   } finally {

@@ -17,14 +17,14 @@ import {
   startSession,
 } from '../../../src/dashboard/auth/sessions.ts';
 import { generateToken, hashToken } from '../../../src/dashboard/auth/tokens.ts';
-import { openUsers } from '../../../src/store/users.ts';
+import { openDashboardStore } from '../../../src/store/dashboard-store.ts';
 
 let dir: string;
-let opened: ReturnType<typeof openUsers>;
+let opened: ReturnType<typeof openDashboardStore>;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'slipway-dashboard-auth-'));
-  opened = openUsers(join(dir, 'state.db'));
+  opened = openDashboardStore(join(dir, 'state.db'));
   for (const login of ['alice', 'bob']) opened.users.add(login, hashToken(generateToken()));
 });
 

@@ -10,12 +10,12 @@ import { configTeams } from '../../../src/approvals/teams.ts';
 import { generateToken, hashToken } from '../../../src/dashboard/auth/tokens.ts';
 import { createDashboard, type Dashboard } from '../../../src/dashboard/routes.ts';
 import { storeData } from '../../../src/dashboard/store-data.ts';
+import { openDashboardStore } from '../../../src/store/dashboard-store.ts';
 import { Store } from '../../../src/store/store.ts';
-import { openUsers } from '../../../src/store/users.ts';
 
 let dir: string;
 let store: Store;
-let users: ReturnType<typeof openUsers>;
+let users: ReturnType<typeof openDashboardStore>;
 let dashboard: Dashboard;
 let server: Server;
 let base: string;
@@ -71,11 +71,11 @@ async function signIn(): Promise<{ cookie: string; csrf: string }> {
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'slipway-dashboard-routes-'));
   store = new Store(join(dir, 'state.db'));
-  users = openUsers(join(dir, 'state.db'));
+  users = openDashboardStore(join(dir, 'state.db'));
   users.users.add('alice', hashToken(token));
   dashboard = createDashboard({
     users: users.users,
-    data: storeData({ store, teams: configTeams({}), environments: () => [] }),
+    data: storeData({ store, facets: users.facets, teams: configTeams({}), environments: () => [] }),
     pollMs: 20,
   });
   server = createServer((req, res) => void dashboard.handle(req, res));

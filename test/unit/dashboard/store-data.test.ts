@@ -6,11 +6,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configTeams } from '../../../src/approvals/teams.ts';
 import type { DashboardData } from '../../../src/dashboard/data.ts';
 import { storeData } from '../../../src/dashboard/store-data.ts';
+import { openDashboardStore } from '../../../src/store/dashboard-store.ts';
 import { Store } from '../../../src/store/store.ts';
 
 let dir: string;
 let store: Store;
 let data: DashboardData;
+let own: ReturnType<typeof openDashboardStore>;
 const decided: number[] = [];
 
 const policy = {
@@ -69,8 +71,10 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'slipway-dashboard-data-'));
   store = new Store(join(dir, 'state.db'));
   decided.length = 0;
+  own = openDashboardStore(join(dir, 'state.db'));
   data = storeData({
     store,
+    facets: own.facets,
     teams: configTeams({ '@acme/ops': ['olga'] }),
     environments: () => ['prod'],
     onDecision: (id) => decided.push(id),
@@ -78,6 +82,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
+  own.close();
   store.close();
   rmSync(dir, { recursive: true, force: true });
 });
