@@ -279,6 +279,23 @@ function siteChecks(sites: Loaded<Sites>, parts: RepoParts): ConfigError[] {
         );
       }
     });
+    const inventories = (site.environments ?? [...parts.inventories.keys()])
+      .map((e) => parts.inventories.get(e))
+      .filter((inv) => inv !== undefined);
+    const known = (inv: Inventory) => inv.groups.has(site.hosts) || inv.hosts.has(site.hosts);
+    if (inventories.length > 0 && site.hosts !== 'all' && !inventories.some(known)) {
+      const groups = [...new Set(inventories.flatMap((inv) => [...inv.groups.keys()]))].filter(
+        (g) => g !== 'ungrouped',
+      );
+      errors.push(
+        err(
+          sites.src,
+          ['sites', domain, 'hosts'],
+          `host group "${site.hosts}" is in no inventory of this site`,
+          suggestionHint(site.hosts, groups, 'groups'),
+        ),
+      );
+    }
     (site.environments ?? []).forEach((e, i) => {
       if (!parts.inventoryPaths.has(e)) {
         errors.push(

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -92,5 +94,21 @@ describe('slipway describe', () => {
     expect(jobs).toEqual(['build', 'push', 'deploy-dev', 'deploy-prod']);
     expect(r.stdout).toContain('-> web: dev1 (10.207.0.11)');
     expect(r.stdout).toContain('gate: approval by alice, bob, @acme/ops (1 required');
+  });
+});
+
+describe('slipway schema', () => {
+  it('writes the same schema files that are committed in schemas/', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'slipway-schema-'));
+    try {
+      const r = await slipway(['--repo', REPO, 'schema', '--out', out]);
+      expect(r.code).toBe(0);
+      const files = readdirSync(out).sort();
+      expect(files).toEqual(readdirSync(join(REPO, 'schemas')).sort());
+      for (const f of files)
+        expect(readFileSync(join(out, f), 'utf8')).toBe(readFileSync(join(REPO, 'schemas', f), 'utf8'));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
