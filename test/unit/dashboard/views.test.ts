@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gateView } from '../../../src/dashboard/views/gate.ts';
 import type { GateView, RunDetail } from '../../../src/dashboard/views/model.ts';
+import { releasesPage } from '../../../src/dashboard/views/pages.ts';
 import { runPage } from '../../../src/dashboard/views/run.ts';
 import { runsPage } from '../../../src/dashboard/views/runs.ts';
 
@@ -131,6 +132,32 @@ describe('pages', () => {
     expect(out).toContain('<svg class="graph"');
     expect(runPage({ viewer, run: { ...run, status: 'succeeded' }, now: 10 }).text).toContain(
       'data-follow="0"',
+    );
+  });
+});
+
+describe('releases page', () => {
+  const release = {
+    id: 'r2',
+    environment: 'prod',
+    host: 'web1',
+    app: 'web',
+    digest: `sha256:${'ab'.repeat(32)}`,
+    runId: '9',
+    by: 'alice',
+    at: 0,
+    current: true,
+  };
+
+  it('groups by environment, marks the running release, and offers rollback only when the server can start one', () => {
+    const withRollback = releasesPage(viewer, [release, { ...release, id: 'r1', current: false }], true).text;
+    expect(withRollback).toContain('<section class="releases" data-env="prod">');
+    expect(withRollback).toContain('action="/releases/prod/rollback"');
+    expect(withRollback).toContain('name="_csrf" value="tok123"');
+    expect(withRollback.match(/class="current"/g)).toHaveLength(1);
+    expect(withRollback).toContain(`<code title="${release.digest}">${'ab'.repeat(6)}</code>`);
+    expect(releasesPage(viewer, [release], false).text).not.toContain(
+      '<form method="post" action="/releases',
     );
   });
 });
