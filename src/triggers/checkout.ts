@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+/** A branch or tag ref; no refspec syntax (`:`, leading `+`) or glob, so a payload's ref cannot write refs. */
+const REF = /^refs\/(heads|tags)\/[^\s:~^?*[\\]+$/;
 
 /** Where checkouts live: a bare cache repository and one directory per commit. */
 export interface CheckoutPaths {
@@ -28,6 +30,7 @@ export class Checkouts {
   /** The tree of `sha` from `url`, fetching `ref` (then the SHA itself) when the cache lacks it. */
   async at(url: string, ref: string, sha: string, signal?: AbortSignal): Promise<string> {
     if (!SHA.test(sha)) throw new Error(`not a commit id: ${JSON.stringify(sha)}`);
+    if (!REF.test(ref)) throw new Error(`not a branch or tag ref: ${JSON.stringify(ref)}`);
     const dir = join(this.#paths.workRoot, sha);
     if (existsSync(dir)) return dir;
     return this.#serial(async () => {
