@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { HostPaths } from './layout.ts';
-import { PRIVATE_DIRS } from './layout.ts';
+import { ETC_UPPER, ETC_WORK, PRIVATE_DIRS } from './layout.ts';
 import type { HostPlan, SandboxPlan } from './plan.ts';
 
 /** Where a host's namespaces are, for nsenter. */
@@ -118,11 +118,17 @@ export function namespacesCreate(paths: HostPaths): string[] {
 /**
  * Mounts the host's private directories over the shared ones, inside its mount namespace. The host
  * directory is first bound at /mnt so that mounting over /home, /root or /tmp cannot hide the state
- * directory (which may live there) before every bind is made; /run becomes a fresh tmpfs so the
- * docker socket, pid files and sshd's privilege-separation dir are the host's own.
+ * directory (which may live there) before every mount is made, and so that no state dir path (which
+ * may hold commas) appears in the overlay options. /etc is an overlay on the machine's /etc: instant,
+ * and renames (useradd replacing /etc/passwd) work. /run becomes a fresh tmpfs so the docker socket,
+ * pid files and sshd's privilege-separation dir are the host's own.
  */
 export function hostMounts(ns: HostNamespaces, paths: HostPaths, hostname: string): string[][] {
-  const cmds: string[][] = [['mount', '--bind', paths.root, '/mnt']];
+  const overlay = `lowerdir=/etc,upperdir=/mnt/${ETC_UPPER},workdir=/mnt/${ETC_WORK}`;
+  const cmds: string[][] = [
+    ['mount', '--bind', paths.root, '/mnt'],
+    ['mount', '-t', 'overlay', '-o', overlay, 'slipway-etc', '/etc'],
+  ];
   for (const { dir, target } of PRIVATE_DIRS) {
     cmds.push(['mkdir', '-p', target], ['mount', '--bind', join('/mnt', dir), target]);
   }

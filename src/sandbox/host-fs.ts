@@ -18,7 +18,7 @@ import {
 } from './commands.ts';
 import { run, runAll, spawnDaemon, tryRun } from './exec.ts';
 import type { HostPaths, Layout } from './layout.ts';
-import { PRIVATE_DIRS } from './layout.ts';
+import { ETC_UPPER, ETC_WORK, PRIVATE_DIRS } from './layout.ts';
 import type { HostPlan, SandboxPlan } from './plan.ts';
 import { firstChild, type ProcRef, refOf } from './processes.ts';
 
@@ -61,7 +61,7 @@ export function namespacesAlive(paths: HostPaths): boolean {
   return [paths.mntNs, paths.utsNs, paths.pidNs].every((f) => mounts.get(f) === 'nsfs');
 }
 
-/** What the host's private /etc and /root get on top of the copy of the machine's. */
+/** What a host's /etc and /root get on top of the machine's. */
 export interface HostFiles {
   hostname: string;
   /** Public key of the runner, authorized for root. */
@@ -70,21 +70,33 @@ export interface HostFiles {
   registryCa: string;
 }
 
-/** Creates the host's directories from copies of the machine's /etc plus its own host key; returns its host public key. */
-export async function prepareHostRoot(
-  plan: SandboxPlan,
-  paths: HostPaths,
-  files: HostFiles,
-): Promise<string> {
-  const etc = join(paths.root, 'etc');
-  if (!existsSync(join(etc, 'ssh', 'ssh_host_ed25519_key.pub'))) {
-    rmSync(paths.root, { recursive: true, force: true });
-    mkdirSync(paths.root, { recursive: true, mode: 0o755 });
-    // A full copy, not file binds: useradd and friends replace /etc/passwd by rename.
-    await run(['cp', '-a', '/etc', etc]);
-    for (const { dir } of PRIVATE_DIRS) mkdirSync(join(paths.root, dir), { recursive: true });
-    await run(['chmod', '1777', join(paths.root, 'tmp')]);
-    await run(['chmod', '0700', join(paths.root, 'root')]);
+/** Creates the host's (empty) private directories and its /etc overlay layers unless they exist. */
+export async function createHostDirs(paths: HostPaths): Promise<void> {
+  if (existsSync(join(paths.root, ETC_WORK))) return;
+  for (const d of [...PRIVATE_DIRS.map((p) => p.dir), ETC_UPPER, ETC_WORK]) {
+    mkdirSync(join(paths.root, d), { recursive: true, mode: 0o755 });
+  }
+  await run(['chmod', '1777', join(paths.root, 'tmp')]);
+  await run(['chmod', '0700', join(paths.root, 'root')]);
+}
+
+/** The host's file system as its processes see it, reachable from the machine through its init. */
+export async function hostView(init: ProcRef): Promise<string> {
+  return `/proc/${await firstChild(init.pid)}/root`;
+}
+
+/**
+ * Gives the host its identity and access, writing through its own view (`view`, see hostView) so the
+ * /etc overlay records every change: its own SSH host key and machine-id (not the machine's), hostname
+ * and /etc/hosts, the runner's key for root, trust in the registry CA. Returns its SSH host public key.
+ */
+export async function prepareHostFiles(plan: SandboxPlan, view: string, files: HostFiles): Promise<string> {
+  const etc = join(view, 'etc');
+  const hostKey = join(etc, 'ssh', 'ssh_host_ed25519_key');
+  if (
+    !existsSync(`${hostKey}.pub`) ||
+    readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ')[2] !== `root@${files.hostname}`
+  ) {
     for (const f of ['ssh_host_rsa_key', 'ssh_host_ecdsa_key', 'ssh_host_ed25519_key']) {
       rmSync(join(etc, 'ssh', f), { force: true });
       rmSync(join(etc, 'ssh', `${f}.pub`), { force: true });
@@ -93,12 +105,12 @@ export async function prepareHostRoot(
     rmSync(join(etc, 'docker', 'key.json'), { force: true });
     rmSync(join(etc, 'docker', 'certs.d'), { recursive: true, force: true });
     writeFileSync(join(etc, 'machine-id'), `${randomBytes(16).toString('hex')}\n`);
-    await run(keygenArgv(join(etc, 'ssh', 'ssh_host_ed25519_key'), `root@${files.hostname}`));
+    await run(keygenArgv(hostKey, `root@${files.hostname}`));
   }
   writeFileSync(join(etc, 'hostname'), `${files.hostname}\n`);
   const others = plan.hosts.map((h) => `${h.address}\t${h.name}`).join('\n');
   writeFileSync(join(etc, 'hosts'), `127.0.0.1\tlocalhost\n${others}\n`);
-  const ssh = join(paths.root, 'root', '.ssh');
+  const ssh = join(view, 'root', '.ssh');
   mkdirSync(ssh, { recursive: true, mode: 0o700 });
   const authorized = join(ssh, 'authorized_keys');
   const current = existsSync(authorized) ? readFileSync(authorized, 'utf8') : '';
@@ -108,8 +120,7 @@ export async function prepareHostRoot(
   const certs = join(etc, 'docker', 'certs.d', plan.registry);
   mkdirSync(certs, { recursive: true });
   writeFileSync(join(certs, 'ca.crt'), files.registryCa);
-  const pub = readFileSync(join(etc, 'ssh', 'ssh_host_ed25519_key.pub'), 'utf8').trim();
-  return pub.split(' ').slice(0, 2).join(' ');
+  return readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
 }
 
 /**

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 
-/** Directories of a host that get their own copy, and where each is mounted inside the host. */
+/** Directories of a host that start empty and are bind-mounted inside it (its /etc is an overlay instead). */
 export const PRIVATE_DIRS = [
-  { dir: 'etc', target: '/etc' },
   { dir: 'root', target: '/root' },
   { dir: 'home', target: '/home' },
   { dir: 'srv', target: '/srv' },
@@ -11,6 +10,10 @@ export const PRIVATE_DIRS = [
   { dir: 'var-lib-docker', target: '/var/lib/docker' },
   { dir: 'var-lib-caddy', target: '/var/lib/caddy' },
 ] as const;
+
+/** Upper and work directories of the host's /etc overlay (the machine's /etc is the lower layer). */
+export const ETC_UPPER = 'etc-upper';
+export const ETC_WORK = 'etc-work';
 
 /** Where an instance keeps its files: everything lives under one state directory. */
 export interface Layout {

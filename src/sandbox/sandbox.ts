@@ -10,10 +10,12 @@ import { inHost, keygenArgv, namespacesOf } from './commands.ts';
 import { ensureRunnerDockerd, hostDockerId, startHostDockerd } from './dockerd.ts';
 import { run } from './exec.ts';
 import {
+  createHostDirs,
   createNamespaces,
   ensureNsDir,
+  hostView,
   namespacesAlive,
-  prepareHostRoot,
+  prepareHostFiles,
   releaseNsDir,
   removeNamespaces,
 } from './host-fs.ts';
@@ -229,13 +231,14 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
         await killHostProcesses(host, layout, procs);
         await removeNamespaces(paths);
         await createHostNetwork(plan, host);
-        const hostKey = await prepareHostRoot(plan, paths, files);
+        await createHostDirs(paths);
         procs.init = await createNamespaces(host, paths);
         save();
+        const hostKey = await prepareHostFiles(plan, await hostView(procs.init), files);
         await startDaemons(host, layout, procs, save, repaired, true);
         return hostKey;
       }
-      const hostKey = await prepareHostRoot(plan, paths, files);
+      const hostKey = await prepareHostFiles(plan, await hostView(procs.init!), files);
       await startDaemons(host, layout, procs, save, repaired, false);
       return hostKey;
     }),

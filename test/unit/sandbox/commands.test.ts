@@ -120,10 +120,19 @@ describe('sandbox command builders', () => {
     ]);
   });
 
-  it('mounts every private dir from the staging bind at /mnt, then a tmpfs /run, then sets the hostname', () => {
+  it('mounts /etc as an overlay and every private dir from the staging bind at /mnt, then a tmpfs /run and the hostname', () => {
     const inner = hostMounts(ns, paths, 'h1').map((argv) => argv.slice(argv.indexOf('--') + 1));
     expect(inner[0]).toEqual(['mount', '--bind', '/repo/.slipway/sandbox/e2e/hosts/h1', '/mnt']);
-    expect(inner).toContainEqual(['mount', '--bind', '/mnt/etc', '/etc']);
+    expect(inner[1]).toEqual([
+      'mount',
+      '-t',
+      'overlay',
+      '-o',
+      'lowerdir=/etc,upperdir=/mnt/etc-upper,workdir=/mnt/etc-work',
+      'slipway-etc',
+      '/etc',
+    ]);
+    expect(inner).toContainEqual(['mount', '--bind', '/mnt/root', '/root']);
     expect(inner).toContainEqual(['mount', '--bind', '/mnt/var-lib-docker', '/var/lib/docker']);
     expect(inner).toContainEqual(['mount', '--bind', '/mnt/var-lib-caddy', '/var/lib/caddy']);
     const umount = inner.findIndex((a) => a[0] === 'umount');
@@ -133,7 +142,7 @@ describe('sandbox command builders', () => {
       ['mkdir', '-p', '/run/sshd', '/run/lock'],
       ['hostname', 'h1'],
     ]);
-    expect(inner.slice(1, umount).every((a) => a[0] === 'mkdir' || a[2]!.startsWith('/mnt/'))).toBe(true);
+    expect(inner.slice(2, umount).every((a) => a[0] === 'mkdir' || a[2]!.startsWith('/mnt/'))).toBe(true);
   });
 
   it('runs sshd in the foreground and dockerd with its own cgroup parent', () => {
