@@ -20,7 +20,7 @@ import {
 import { branchAllowed } from './branches.ts';
 import { stepContext } from './context.ts';
 import { planHash, planSteps } from './plan.ts';
-import { recoverAbandonedRuns } from './recovery.ts';
+import { expireUnwatchedGates, recoverAbandonedRuns } from './recovery.ts';
 import { type RunSecrets, resolveSecrets } from './secrets.ts';
 
 /** How a process executes (or continues) a stored run. */
@@ -343,6 +343,9 @@ class Execution {
         announced = true;
       }
       if (!(await this.#sleep(this.#pollMs))) return false;
+      // The holder may have died or be parked past its gate's timeout: that frees the lock, with a record.
+      await recoverAbandonedRuns(this.#store);
+      expireUnwatchedGates(this.#store);
     }
     return true;
   }

@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recoverAbandonedRuns } from '../../../src/engine/recovery.ts';
+import { processRef } from '../../../src/process/identity.ts';
 import {
   type EngineFixture,
   engineFixture,
@@ -96,6 +97,35 @@ describe('environment locks', () => {
     expect(fx.store.runs.steps(id)[0]!.attempt).toBe(1);
     expect(await execute(fx, id, file, { retryInterrupted: true })).toBe('succeeded');
     expect(fx.store.runs.steps(id)[0]!.attempt).toBe(2);
+  });
+});
+
+describe('dead lock holders', () => {
+  it('a run waiting in the queue detects that the holder died, frees the lock with a record, and goes on', async () => {
+    const file = pipelineFile(fx, {
+      name: 'app',
+      jobs: { deploy: { environment: 'dev', steps: [{ run: { command: ['true'] } }] } },
+    });
+    const dead = startRun(fx, file);
+    const waiting = startRun(fx, file);
+    // The holder's runner is a live process at first, then dies while the other run waits for the lock.
+    const holder = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      fx.store.runs.claim(dead, { ...processRef(holder.pid!), host: hostname() });
+      fx.store.runs.setStatus(dead, 'running');
+      const done = execute(fx, waiting, file);
+      await until(
+        () => fx.store.runs.jobs(waiting)[0]!.status === 'queued',
+        10_000,
+        'the second run to queue',
+      );
+      holder.kill('SIGKILL');
+      expect(await done).toBe('succeeded');
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    expect(fx.store.runs.get(dead)!.status).toBe('interrupted');
+    expect(fx.store.gates.auditTrail(dead).map((a) => a.action)).toEqual(['release-lock']);
   });
 });
 
