@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { switchHostUpstreams } from '../../src/caddy/host-upstreams.ts';
 import { installCaddy } from '../../src/caddy/install.ts';
 import { type Sites, sites as sitesSchema } from '../../src/config/schema/sites.ts';
 import { step as stepSchema } from '../../src/config/schema/steps.ts';
 import type { Inventory, InventoryHost } from '../../src/config/types.ts';
+import { TransportPool } from '../../src/remote/pool.ts';
 import { type CaddyStep, caddyStepHandler } from '../../src/steps/caddy.ts';
 import { REPO_ROOT, type SandboxFixture, useSandbox } from '../support/sandbox.ts';
 import { stepContext } from '../support/step-context.ts';
@@ -34,6 +36,7 @@ describe('Caddy on sandbox hosts: role, step, every route type, restart, drift',
             { path: '/ping', custom: { handler: 'static_response', body: 'pong', status_code: 200 } },
           ],
         },
+        'app.test': { hosts: 'web', routes: [{ proxy: { app: 'shop', health_path: '/healthz' } }] },
         ...extra,
       },
     });
@@ -93,7 +96,9 @@ describe('Caddy on sandbox hosts: role, step, every route type, restart, drift',
       ansibleList: {},
     };
     for (const h of HOSTS) {
-      await stopCaddy(h); // a Caddy left by an earlier run of this file
+      // A Caddy and its persisted config left by an earlier run of this file.
+      await stopCaddy(h);
+      await sb.exec(h, ['rm', '-f', '/var/lib/caddy/.config/caddy/autosave.json']);
       await sb.exec(h, ['mkdir', '-p', '/srv/www/assets']);
       await sb.exec(h, ['tee', '/srv/www/index.html'], { input: `<h1>shop on ${h}</h1>\n` });
       await sb.exec(h, ['tee', '/srv/www/assets/app.js'], { input: 'console.log("shop")\n' });
@@ -174,6 +179,32 @@ describe('Caddy on sandbox hosts: role, step, every route type, restart, drift',
       changed: false,
       hosts: { h1: 'ok', h2: 'ok' },
     });
+  });
+
+  it('answers 503 for an app with no release yet, then serves it once a deploy switches its upstreams', async () => {
+    const appGet = async (h: string) => {
+      const res = await request(`http://${addressOf(h)}/api/`, { headers: { host: 'app.test' } });
+      return { status: res.statusCode, body: await res.body.text() };
+    };
+    expect(await appGet('h1')).toEqual({ status: 503, body: '503 Service Unavailable\n' });
+    const pool = new TransportPool({ root: REPO_ROOT });
+    try {
+      for (const h of HOSTS) {
+        const written = await switchHostUpstreams(pool.get(inventory.hosts.get(h)!), {
+          sites: sites(),
+          environment: 'test',
+          host: inventory.hosts.get(h)!,
+          app: 'shop',
+          dials: [`127.0.0.1:${BACKEND_PORT}`],
+        });
+        expect(written).toEqual(['upstream:app.test:%2F']);
+        expect(await appGet(h)).toEqual({ status: 200, body: `backend ${h}\n` });
+      }
+    } finally {
+      await pool.closeAll();
+    }
+    // The infra pipeline leaves the deploy's upstreams alone.
+    expect(await handler.plan(ctxFor(sites()).ctx, step)).toEqual([]);
   });
 
   it('detects a route edited by hand on one host, and puts it back', async () => {
