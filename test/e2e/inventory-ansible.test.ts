@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveInventory } from '../../src/config/inventory/resolve.ts';
+import { writeRandomInventory } from '../support/random-inventory.ts';
 
 const run = promisify(execFile);
 const REPO = resolve(import.meta.dirname, '..', '..');
@@ -79,5 +80,17 @@ describe('inventory resolution equals ansible-inventory --list', () => {
     expect(JSON.parse(stdout)).toEqual(
       JSON.parse(await ansibleList(join(REPO, 'inventories', 'sandbox', 'dev'))),
     );
+  });
+});
+
+// Random inventories (YAML or INI, nested groups, shared hosts, ranges, conflicting vars at several
+// depths, priorities, vars files and folders): a failing seed regenerates the same inventory.
+describe('random inventories resolve as ansible-inventory resolves them', () => {
+  const seeds = Array.from({ length: 30 }, (_, i) => i + 1);
+  it.each(seeds)('seed %i', async (seed) => {
+    const dir = join(scratch, `random-${seed}`);
+    writeRandomInventory(dir, seed);
+    const theirs = JSON.parse(await ansibleList(dir));
+    expect((await resolveInventory(dir, 'random')).ansibleList).toEqual(theirs);
   });
 });
