@@ -167,3 +167,26 @@ describe('slipway sandbox', () => {
     expect((await status({ repoRoot: REPO_ROOT, name: NAME })).exists).toBe(false);
   });
 });
+
+describe('slipway sandbox preflight', () => {
+  it('refuses to run as a non-root user with a clear message and creates nothing', async () => {
+    const r = await execa(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        join(REPO_ROOT, 'bin', 'slipway'),
+        'sandbox',
+        'up',
+        '--name',
+        'preflight-e2e',
+      ],
+      { reject: false, timeout: 60_000, cwd: REPO_ROOT },
+    );
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('cannot start, nothing was created');
+    expect(r.stderr).toContain('must run as root');
+    expect(existsSync(join(REPO_ROOT, '.slipway', 'sandbox', 'preflight-e2e'))).toBe(false);
+  });
+});
