@@ -55,18 +55,28 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)]!;
 };
 
-async function measure(port: number, path: string, headers: Record<string, string>) {
-  for (let i = 0; i < 10; i++) await fetchTimed(port, path, headers);
-  const ttfb: number[] = [];
-  const total: number[] = [];
-  let bytes = 0;
+/** Medians of one target. */
+type Measured = { ttfb: number; total: number; bytes: number };
+
+interface Target {
+  port: number;
+  path: string;
+  headers: Record<string, string>;
+}
+
+/** Medians of N requests to each target, taken in turns so that load on the machine hits every target alike. */
+async function measure(targets: Target[]) {
+  for (let i = 0; i < 10; i++) for (const t of targets) await fetchTimed(t.port, t.path, t.headers);
+  const samples = targets.map(() => ({ ttfb: [] as number[], total: [] as number[], bytes: 0 }));
   for (let i = 0; i < N; i++) {
-    const r = await fetchTimed(port, path, headers);
-    ttfb.push(r.ttfb);
-    total.push(r.total);
-    bytes = r.body.length;
+    for (const [k, t] of targets.entries()) {
+      const r = await fetchTimed(t.port, t.path, t.headers);
+      samples[k]!.ttfb.push(r.ttfb);
+      samples[k]!.total.push(r.total);
+      samples[k]!.bytes = r.body.length;
+    }
   }
-  return { ttfb: median(ttfb), total: median(total), bytes };
+  return samples.map((x) => ({ ttfb: median(x.ttfb), total: median(x.total), bytes: x.bytes }));
 }
 
 function seed(store: Store): void {
@@ -106,24 +116,32 @@ function seed(store: Store): void {
   }
 }
 
-async function firstPaint(url: string, cookie?: { name: string; value: string }): Promise<number> {
+/**
+ * Median first contentful paint of each URL in one browser. Loads alternate between the URLs, so a burst of
+ * load on the machine hits every page alike and the ratios stay fair; the first rounds warm up.
+ */
+async function firstPaints(
+  urls: string[],
+  cookie: { name: string; value: string; url: string },
+): Promise<number[]> {
   const { context, close } = await launchChromium();
   try {
-    if (cookie) await context.addCookies([{ ...cookie, url }]);
+    await context.addCookies([cookie]);
     const page = await context.newPage();
-    const paints: number[] = [];
-    for (let i = 0; i < PAINT_N + 2; i++) {
-      await page.goto(url, { waitUntil: 'load' });
-      // The paint entry can land after `load`: wait for it through a buffered observer.
-      // The paint entry can land after `load`: wait for it through a buffered observer (browser code as a
-      // string: this project's TypeScript has no DOM types).
-      const fcp = (await page.evaluate(`new Promise((resolve) => new PerformanceObserver((list) => {
-        const entry = list.getEntriesByName('first-contentful-paint')[0];
-        if (entry) resolve(entry.startTime);
-      }).observe({ type: 'paint', buffered: true }))`)) as number;
-      if (i >= 2) paints.push(fcp);
+    const paints: number[][] = urls.map(() => []);
+    for (let round = 0; round < PAINT_N + 2; round++) {
+      for (const [i, url] of urls.entries()) {
+        await page.goto(url, { waitUntil: 'load' });
+        // The paint entry can land after `load`: wait for it through a buffered observer (browser code as a
+        // string: this project's TypeScript has no DOM types).
+        const fcp = (await page.evaluate(`new Promise((resolve) => new PerformanceObserver((list) => {
+          const entry = list.getEntriesByName('first-contentful-paint')[0];
+          if (entry) resolve(entry.startTime);
+        }).observe({ type: 'paint', buffered: true }))`)) as number;
+        if (round >= 2) paints[i]!.push(fcp);
+      }
     }
-    return median(paints);
+    return paints.map(median);
   } finally {
     await close();
   }
@@ -166,16 +184,24 @@ try {
   servers.push(staticServer);
   const staticPort = await listen(staticServer);
 
-  const dyn = await measure(dashPort, '/', headers);
-  const stat = await measure(staticPort, '/', {});
-  const filtered = await measure(dashPort, '/?status=failed&branch=main', headers);
-  const run = await measure(dashPort, '/runs/500', headers);
-  const fcpDash = await firstPaint(`http://127.0.0.1:${dashPort}/`, {
-    name: cookieValue.split('=')[0]!,
-    value: cookieValue.split('=')[1]!,
-  });
-  const fcpStatic = await firstPaint(`http://127.0.0.1:${staticPort}/`);
-  const fcpBlank = await firstPaint(`http://127.0.0.1:${staticPort}/blank`);
+  const [dyn, stat, filtered, run] = (await measure([
+    { port: dashPort, path: '/', headers },
+    { port: staticPort, path: '/', headers: {} },
+    { port: dashPort, path: '/?status=failed&branch=main', headers },
+    { port: dashPort, path: '/runs/500', headers },
+  ])) as [Measured, Measured, Measured, Measured];
+  const [fcpDash, fcpStatic, fcpBlank] = (await firstPaints(
+    [
+      `http://127.0.0.1:${dashPort}/`,
+      `http://127.0.0.1:${staticPort}/`,
+      `http://127.0.0.1:${staticPort}/blank`,
+    ],
+    {
+      name: cookieValue.split('=')[0]!,
+      value: cookieValue.split('=')[1]!,
+      url: `http://127.0.0.1:${dashPort}/`,
+    },
+  )) as [number, number, number];
 
   const ms = (x: number) => `${x.toFixed(2)} ms`;
   const rows: [string, string, string, string, string][] = [

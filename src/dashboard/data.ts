@@ -3,6 +3,13 @@ import type { AuditRow, GateView, LogLine, ReleaseRow, RunDetail, RunFilter, Run
 /** The outcome of a decision or a rollback request, as the policy and the engine report it. */
 export type ActionResult = { ok: true; runId?: string; message?: string } | { ok: false; reason: string };
 
+/** A rollback asked for from the releases page. */
+export interface RollbackRequest {
+  env: string;
+  app: string;
+  login: string;
+}
+
 /** What the dashboard reads and asks for; implemented over the store, the policy and the engine. */
 export interface DashboardData {
   /** Runs newest first; `before` is the id of the last run of the previous page. */
@@ -27,8 +34,8 @@ export interface DashboardData {
     decision: 'approve' | 'reject';
     reason?: string;
   }): Promise<ActionResult>;
-  /** Starts a rollback run of `env` to its previous release, passing the same gates as any deploy; absent when this server cannot. */
-  rollback?(env: string, login: string): Promise<ActionResult>;
+  /** Starts a rollback run of `app` in `env` to its previous release, through the same gates as any deploy; absent when this server cannot. */
+  rollback?(req: RollbackRequest): Promise<ActionResult>;
   /** Records a refused request (bad CSRF token, foreign origin, no session) in the audit log. */
   auditRefusal(entry: {
     actor: string;

@@ -3,7 +3,7 @@ import type { Router } from '../server/router.ts';
 import type { Service } from '../server/server.ts';
 import { openDashboardStore } from '../store/dashboard-store.ts';
 import type { Store } from '../store/store.ts';
-import type { ActionResult } from './data.ts';
+import type { DashboardData } from './data.ts';
 import { createDashboard } from './routes.ts';
 import { storeData } from './store-data.ts';
 
@@ -16,7 +16,7 @@ export interface DashboardConfig {
   /** Where the dashboard is reachable from browsers, e.g. `https://ci.example.com` behind a TLS proxy. */
   publicUrl?: string;
   /** Starts a rollback run of an environment (through the same gates as a deploy); without it, no rollback buttons. */
-  rollback?: (env: string, login: string) => Promise<ActionResult>;
+  rollback?: DashboardData['rollback'];
 }
 
 /**

@@ -57,7 +57,7 @@ const PAGE_SIZE = 50;
 type PostAction =
   | { kind: 'signout' }
   | { kind: 'decide'; runId: string; job: string; decision: 'approve' | 'reject' }
-  | { kind: 'rollback'; env: string }
+  | { kind: 'rollback'; env: string; app: string }
   | { kind: 'unknown'; path: string };
 
 function decodeSegment(segment: string): string | undefined {
@@ -73,9 +73,9 @@ function postAction(path: string): PostAction {
   const gate = /^\/runs\/([^/]+)\/jobs\/([^/]+)\/(approve|reject)$/.exec(path);
   const [runId, job] = gate ? [decodeSegment(gate[1]!), decodeSegment(gate[2]!)] : [];
   if (gate && runId && job) return { kind: 'decide', runId, job, decision: gate[3] as 'approve' | 'reject' };
-  const rollback = /^\/releases\/([^/]+)\/rollback$/.exec(path);
-  const env = rollback && decodeSegment(rollback[1]!);
-  if (env) return { kind: 'rollback', env };
+  const rollback = /^\/releases\/([^/]+)\/([^/]+)\/rollback$/.exec(path);
+  const [env, app] = rollback ? [decodeSegment(rollback[1]!), decodeSegment(rollback[2]!)] : [];
+  if (env && app) return { kind: 'rollback', env, app };
   return { kind: 'unknown', path };
 }
 
@@ -84,7 +84,7 @@ function auditTarget(a: PostAction): { action: string; target: string; runId?: s
     case 'decide':
       return { action: a.decision, target: `run ${a.runId} / ${a.job}`, runId: a.runId, job: a.job };
     case 'rollback':
-      return { action: 'rollback', target: a.env };
+      return { action: 'rollback', target: `${a.app} in ${a.env}` };
     case 'signout':
       return { action: 'signout', target: 'dashboard' };
     case 'unknown':
@@ -217,7 +217,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       }
       case 'rollback': {
         if (!data.rollback) break;
-        const result = await data.rollback(action.env, session.login);
+        const result = await data.rollback({ env: action.env, app: action.app, login: session.login });
         if (!result.ok) return refuse(res, viewer, 403, result.reason);
         return redirect(res, result.runId ? `/runs/${encodeURIComponent(result.runId)}` : '/releases');
       }

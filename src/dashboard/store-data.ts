@@ -19,7 +19,7 @@ export interface StoreDataOptions {
   /** Environments of the ops repository, for the releases page. */
   environments: () => string[];
   /** Starts a rollback run of an environment on behalf of `login`; without it the dashboard offers no rollback. */
-  rollback?: (env: string, login: string) => Promise<ActionResult>;
+  rollback?: DashboardData['rollback'];
 }
 
 /** Largest number of runs scanned for one page when filtering by branch or trigger, which the store cannot filter. */

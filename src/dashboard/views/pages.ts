@@ -16,7 +16,7 @@ export function releasesPage(viewer: Viewer, releases: readonly ReleaseRow[], ca
   for (const r of releases) byEnv.set(r.environment, [...(byEnv.get(r.environment) ?? []), r]);
   const sections = [...byEnv].map(
     ([env, list]) => html`<section class="releases" data-env="${env}"><h2>${env}</h2>
-${canRollback ? html`<form method="post" action="/releases/${env}/rollback">${csrfField(viewer)}<button class="btn-rollback">Roll back ${env} to the previous release</button></form>` : ''}
+${canRollback ? [...new Set(list.map((r) => r.app))].map((app) => html`<form method="post" action="/releases/${env}/${app}/rollback">${csrfField(viewer)}<button class="btn-rollback">Roll back ${app} in ${env} to the previous release</button></form>`) : ''}
 <table><thead><tr><th>Release</th><th>App</th><th>Host</th><th>Digest</th><th>Run</th><th>By</th><th>When</th></tr></thead><tbody>${list.map(
       (
         r,

@@ -152,7 +152,7 @@ describe('releases page', () => {
   it('groups by environment, marks the running release, and offers rollback only when the server can start one', () => {
     const withRollback = releasesPage(viewer, [release, { ...release, id: 'r1', current: false }], true).text;
     expect(withRollback).toContain('<section class="releases" data-env="prod">');
-    expect(withRollback).toContain('action="/releases/prod/rollback"');
+    expect(withRollback.match(/action="\/releases\/prod\/web\/rollback"/g)).toHaveLength(1);
     expect(withRollback).toContain('name="_csrf" value="tok123"');
     expect(withRollback.match(/class="current"/g)).toHaveLength(1);
     expect(withRollback).toContain(`<code title="${release.digest}">${'ab'.repeat(6)}</code>`);
