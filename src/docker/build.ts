@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { buildContext, dockerfileInContext } from './build-context.ts';
 import { followProgress, LineSplitter, type ProgressEvent } from './progress.ts';
+import type { RegistryCredentials } from './push.ts';
 
 /** What to build: a context directory on the runner and the tag to give the result. */
 export interface BuildOptions {
@@ -12,6 +13,8 @@ export interface BuildOptions {
   args?: Record<string, string>;
   target?: string;
   labels?: Record<string, string>;
+  /** Credentials for registries the Dockerfile's FROM images come from (sent to the daemon, never logged). */
+  registryAuth?: RegistryCredentials[];
   /** Each line of build output, as it arrives. */
   onLine?: (line: string) => void;
   signal?: AbortSignal;
@@ -56,6 +59,13 @@ export async function buildImage(docker: Docker, opts: BuildOptions): Promise<Bu
       rm: true,
       forcerm: true,
       abortSignal: opts.signal,
+      ...(opts.registryAuth?.length
+        ? {
+            registryconfig: Object.fromEntries(
+              opts.registryAuth.map((a) => [a.registry, { username: a.username, password: a.password }]),
+            ),
+          }
+        : {}),
     } as Docker.ImageBuildOptions);
     await followProgress(docker, stream, (event: ProgressEvent) => {
       if (typeof event.stream === 'string') lines.push(event.stream);

@@ -1,6 +1,9 @@
+import { readdir, readFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
+import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import type Docker from 'dockerode';
-import { request } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 import type { RegistryCredentials } from './push.ts';
 
 const MANIFEST_TYPES = [
@@ -37,6 +40,32 @@ export async function registryScheme(docker: Docker, registry: string): Promise<
   return 'https';
 }
 
+/** Where docker looks for a registry's own CA certificates (`<dir>/<host:port>/*.crt`). */
+export const DOCKER_CERTS_DIR = '/etc/docker/certs.d';
+
+/** CA certificates the runner's docker trusts for `registry` besides the system ones; empty when none. */
+export async function registryCaCertificates(
+  registry: string,
+  certsDir = DOCKER_CERTS_DIR,
+): Promise<string[]> {
+  const dir = join(certsDir, registry);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return Promise.all(names.filter((n) => n.endsWith('.crt')).map((n) => readFile(join(dir, n), 'utf8')));
+}
+
+/** How to reach a registry as the runner's daemon does: scheme, plus any CA it trusts for it. */
+export interface RegistryEndpoint {
+  registry: string;
+  scheme: 'http' | 'https';
+  ca: string[];
+}
+
+/** The endpoint of `registry` as the runner's docker daemon sees it (insecure list, certs.d). */
+export async function registryEndpoint(docker: Docker, registry: string): Promise<RegistryEndpoint> {
+  const scheme = await registryScheme(docker, registry);
+  return { registry, scheme, ca: scheme === 'https' ? await registryCaCertificates(registry) : [] };
+}
+
 /** Why the registry could not be used: unreachable, credentials refused, or the manifest is missing. */
 export class RegistryError extends Error {
   override name = 'RegistryError';
@@ -53,17 +82,26 @@ export class RegistryClient {
   readonly #base: string;
   readonly #auth: RegistryCredentials | undefined;
   readonly #signal: AbortSignal | undefined;
+  readonly #dispatcher: Dispatcher | undefined;
   #bearer: string | undefined;
 
   constructor(opts: {
     registry: string;
     scheme: 'http' | 'https';
+    /** Extra CA certificates (PEM) to trust besides the system's, as docker does from certs.d. */
+    ca?: readonly string[];
     auth?: RegistryCredentials;
     signal?: AbortSignal;
   }) {
     this.#base = `${opts.scheme}://${opts.registry}`;
     this.#auth = opts.auth;
     this.#signal = opts.signal;
+    if (opts.ca?.length) this.#dispatcher = new Agent({ connect: { ca: [...rootCertificates, ...opts.ca] } });
+  }
+
+  /** Releases the connections of a client made with extra CAs. */
+  async close(): Promise<void> {
+    await this.#dispatcher?.close();
   }
 
   #basic(): string | undefined {
@@ -77,6 +115,7 @@ export class RegistryClient {
         method,
         headers: { accept: MANIFEST_TYPES, ...(authorization ? { authorization } : {}) },
         signal: this.#signal,
+        ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
         headersTimeout: 15_000,
         bodyTimeout: 15_000,
       });

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { buildStep } from '../config/schema/steps.ts';
 import { buildImage } from '../docker/build.ts';
 import { ociLabels } from '../docker/image-ref.ts';
-import { commitTag, pipelineImage } from './pipeline-image.ts';
+import { commitTag, pipelineImage, registryCredentials } from './pipeline-image.ts';
 import type { Change, StepContext, StepHandler, StepResult } from './types.ts';
 
 type BuildStep = z.infer<typeof buildStep>;
@@ -48,14 +48,17 @@ export const buildHandler: StepHandler<BuildStep> = {
     const tag = `${pipelineImage(ctx)}:${commitTag(ctx)}`;
     const context = resolve(ctx.workdir, step.build.context);
     const source = await sourceUrl(ctx.workdir);
+    const auth = registryCredentials(ctx);
     ctx.log(`building ${tag} from ${step.build.context}`);
     const built = await buildImage(new Docker(), {
       context,
       ...(step.build.dockerfile ? { dockerfile: resolve(ctx.workdir, step.build.dockerfile) } : {}),
       tag,
-      args: step.build.args,
+      // The commit is always offered as SLIPWAY_REVISION; a Dockerfile that declares it can bake it in.
+      args: { SLIPWAY_REVISION: ctx.run.sha, ...step.build.args },
       ...(step.build.target ? { target: step.build.target } : {}),
       labels: ociLabels({ revision: ctx.run.sha, ...(source ? { source } : {}) }),
+      ...(auth ? { registryAuth: [auth] } : {}),
       onLine: (line) => ctx.log(line),
       signal: ctx.signal,
     });

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { pushStep } from '../config/schema/steps.ts';
 import { digestReference, parseRepository } from '../docker/image-ref.ts';
 import { pushImage } from '../docker/push.ts';
-import { RegistryClient, registryScheme } from '../docker/registry-client.ts';
+import { RegistryClient, registryEndpoint } from '../docker/registry-client.ts';
 import { commitTag, pipelineImage, registryCredentials } from './pipeline-image.ts';
 import type { Change, StepContext, StepHandler, StepResult } from './types.ts';
 
@@ -42,13 +42,16 @@ export const pushHandler: StepHandler<PushStep> = {
     // Read it back: a digest the registry cannot serve must fail here, not on the first host.
     const { registry, path } = parseRepository(repository);
     const client = new RegistryClient({
-      registry,
-      scheme: await registryScheme(docker, registry),
+      ...(await registryEndpoint(docker, registry)),
       ...(auth ? { auth } : {}),
       signal: ctx.signal,
     });
-    if ((await client.manifestDigest(path, digest)) !== digest) {
-      throw new Error(`push: the registry does not serve ${repository}@${digest} after the push`);
+    try {
+      if ((await client.manifestDigest(path, digest)) !== digest) {
+        throw new Error(`push: the registry does not serve ${repository}@${digest} after the push`);
+      }
+    } finally {
+      await client.close();
     }
     ctx.setOutput('image.digest', digest);
     ctx.setOutput('image.ref', digestReference(repository, digest));

@@ -1,11 +1,21 @@
 import { STEP_KINDS, type Step, type StepKind } from '../config/schema/steps.ts';
 import { approvalHandler } from './approval.ts';
+import { buildHandler } from './build.ts';
 import { caddyStepHandler } from './caddy.ts';
+import { deployHandler } from './deploy.ts';
+import { pushHandler } from './push.ts';
 import { runHandler } from './run.ts';
 import type { StepHandler } from './types.ts';
 
 /** Every step kind implemented so far; add a handler here to make its kind runnable. */
-const HANDLERS: StepHandler[] = [runHandler, approvalHandler, caddyStepHandler];
+const HANDLERS: StepHandler[] = [
+  runHandler,
+  approvalHandler,
+  caddyStepHandler,
+  buildHandler,
+  pushHandler,
+  deployHandler,
+];
 
 const byKind = new Map<StepKind, StepHandler>(HANDLERS.map((h) => [h.kind, h]));
 

@@ -7,7 +7,9 @@ import { registerInventory } from './inventory.ts';
 import { registerLogs } from './logs.ts';
 import { registerPlan } from './plan.ts';
 import { registerReject } from './reject.ts';
+import { registerReleases } from './releases.ts';
 import { registerResume } from './resume.ts';
+import { registerRollback } from './rollback.ts';
 import { registerRun } from './run.ts';
 import { registerRuns } from './runs.ts';
 import { registerSandbox } from './sandbox.ts';
@@ -34,6 +36,8 @@ export const commands: RegisterCommand[] = [
   registerLogs,
   registerPlan,
   registerReject,
+  registerReleases,
+  registerRollback,
   registerResume,
   registerRun,
   registerRuns,

@@ -1,0 +1,56 @@
+/** Pure argv builders the deploy needs besides remote/commands (docker, compose, files). */
+
+/** Lists listening TCP sockets without a header (iproute2 `ss`), for port allocation. */
+export function listeningSockets(): string[] {
+  return ['ss', '-H', '-l', '-t', '-n'];
+}
+
+/** Prints every app's ports file under `appsRoot`, one JSON object per line. */
+export function catPortsFiles(appsRoot: string): string[] {
+  return [
+    'find',
+    appsRoot,
+    '-mindepth',
+    '2',
+    '-maxdepth',
+    '2',
+    '-name',
+    'ports.json',
+    '-exec',
+    'cat',
+    '--',
+    '{}',
+    '+',
+  ];
+}
+
+/** Lists the entries of a directory, one per line (exit non-zero when it is missing). */
+export function listDir(path: string): string[] {
+  return ['ls', '-1', '--', path];
+}
+
+/** Exits 0 when `path` is a unix socket (e.g. Caddy's admin API). */
+export function isSocket(path: string): string[] {
+  return ['test', '-S', path];
+}
+
+/** Prints the HTTP status of a GET to `url` from the host itself (000 when nothing answers). */
+export function httpStatus(url: string, timeoutSec: number): string[] {
+  return [
+    'curl',
+    '--silent',
+    '--output',
+    '/dev/null',
+    '--write-out',
+    '%{http_code}',
+    '--max-time',
+    String(timeoutSec),
+    '--',
+    url,
+  ];
+}
+
+/** The last `lines` lines of a container's output, with timestamps. */
+export function containerLogs(container: string, lines: number): string[] {
+  return ['docker', 'logs', '--timestamps', '--tail', String(lines), '--', container];
+}

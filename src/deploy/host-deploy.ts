@@ -1,0 +1,448 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CaddyAdmin } from '../caddy/admin-client.ts';
+import { switchUpstreams } from '../caddy/apply.ts';
+import { ADMIN_SOCKET } from '../caddy/render.ts';
+import * as compose from '../remote/commands/compose.ts';
+import * as docker from '../remote/commands/docker.ts';
+import * as files from '../remote/commands/files.ts';
+import { execOk, type Transport } from '../remote/transport.ts';
+import * as cmd from './commands.ts';
+import { pinCompose } from './compose-file.ts';
+import {
+  type ContainerInfo,
+  containerIds,
+  type ExpectedState,
+  judgeService,
+  serviceOf,
+} from './container-state.ts';
+import { renderEnvFile } from './env-file.ts';
+import { APPS_ROOT, appPaths, releasePaths } from './layout.ts';
+import { allocatePorts, type PortPairs, parseListeningPorts } from './ports.ts';
+import { parseReleaseMarker, type ReleaseRecord } from './release.ts';
+import { releaseVariables } from './release-env.ts';
+import { composeProject, isReleaseId, newReleaseId } from './release-id.ts';
+import type { AppRoute } from './routes.ts';
+
+/** The HTTP check a release must pass from its own host before it gets traffic. */
+export interface HealthCheck {
+  path: string;
+  /** Service whose host port is checked. */
+  service: string;
+  expectStatus: number;
+  timeoutMs: number;
+}
+
+/** Everything needed to deploy one release of an app to one host. */
+export interface HostDeployment {
+  app: string;
+  environment: string;
+  host: string;
+  transport: Transport;
+  repository: string;
+  digest: string;
+  digestRef: string;
+  registry?: { registry: string; username: string; password: string };
+  composeSource: string;
+  composeFile: string;
+  env: Readonly<Record<string, string>>;
+  secrets: Readonly<Record<string, string>>;
+  routes: readonly AppRoute[];
+  /** Expected state per service; unlisted services are expected `running`. */
+  services: Readonly<Record<string, ExpectedState>>;
+  health?: Omit<HealthCheck, 'service'> & { service?: string };
+  timeoutMs: number;
+  drainMs: number;
+  keep: number;
+  configHash: string;
+  run: { id: string; sha: string; triggeredBy: string; approvedBy?: string[] };
+  log(line: string, stream?: 'stdout' | 'stderr'): void;
+  signal: AbortSignal;
+  now?: () => Date;
+  appsRoot?: string;
+}
+
+/** A host's deploy failed; the host was put back on its previous release (unless `rolledBack` is false). */
+export class HostDeployError extends Error {
+  readonly host: string;
+  readonly rolledBack: boolean;
+  constructor(host: string, message: string, rolledBack: boolean, options?: ErrorOptions) {
+    super(`${host}: ${message}`, options);
+    this.name = 'HostDeployError';
+    this.host = host;
+    this.rolledBack = rolledBack;
+  }
+}
+
+class ServiceFailure extends Error {
+  readonly services: string[];
+  constructor(message: string, services: string[]) {
+    super(message);
+    this.services = services;
+  }
+}
+
+/** The release running on a host now, from its marker; undefined when the app was never deployed there. */
+export async function readCurrentRelease(
+  t: Transport,
+  app: string,
+  root = APPS_ROOT,
+): Promise<ReleaseRecord | undefined> {
+  const r = await t.exec(files.cat(`${appPaths(app, root).current}/release.json`));
+  return r.exitCode === 0 ? parseReleaseMarker(r.stdout) : undefined;
+}
+
+async function detectFlavor(t: Transport): Promise<compose.ComposeFlavor> {
+  for (const flavor of ['v2', 'v1'] as const) {
+    if ((await t.exec(compose.detect(flavor))).exitCode === 0) return flavor;
+  }
+  throw new Error('neither `docker compose` nor `docker-compose` is installed');
+}
+
+function readPairs(text: string): PortPairs {
+  try {
+    return JSON.parse(text) as PortPairs;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Deploys one release to one host: files, pull, start beside the live release, wait for the
+ * services and the HTTP check, switch Caddy, drain, stop the old release. On failure the host is
+ * put back on its previous release and HostDeployError is thrown.
+ */
+export async function deployToHost(
+  d: HostDeployment,
+  current: ReleaseRecord | undefined,
+): Promise<ReleaseRecord> {
+  const t = d.transport;
+  const began = Date.now();
+  const root = d.appsRoot ?? APPS_ROOT;
+  const app = appPaths(d.app, root);
+  const now = d.now ?? (() => new Date());
+  const pinned = pinCompose(d.composeSource, d.digestRef, d.composeFile);
+  const flavor = await detectFlavor(t);
+
+  // Ports: this app's stable pairs, everything listening, and every other app's pairs.
+  const own = await t.exec(files.cat(app.ports));
+  const all = await t.exec(cmd.catPortsFiles(root));
+  const reserved = new Set<number>();
+  for (const line of all.stdout.split('\n').filter(Boolean)) {
+    for (const pair of Object.values(readPairs(line))) for (const p of pair) reserved.add(p);
+  }
+  const listening = parseListeningPorts((await execOk(t, cmd.listeningSockets())).stdout);
+  const alloc = allocatePorts({
+    services: pinned.portServices,
+    existing: own.exitCode === 0 ? readPairs(own.stdout) : {},
+    ...(current ? { live: current.ports } : {}),
+    listening,
+    reserved,
+  });
+
+  const existingReleases = (await t.exec(cmd.listDir(app.releases))).stdout.split('\n').filter(isReleaseId);
+  let release = newReleaseId(now(), d.run.sha);
+  for (let n = 2; existingReleases.includes(release); n++) release = `${newReleaseId(now(), d.run.sha)}-${n}`;
+  const rel = releasePaths(d.app, release, root);
+  const project = composeProject(d.app, release);
+  const proj: compose.ComposeProject = { flavor, name: project, files: [rel.compose], directory: rel.dir };
+  const primary = d.health?.service ?? d.routes.find((r) => r.service)?.service ?? pinned.portServices[0];
+  const vars = releaseVariables(d.env, d.secrets, {
+    app: d.app,
+    environment: d.environment,
+    host: d.host,
+    release,
+    digestRef: d.digestRef,
+    ports: alloc.ports,
+    ...(primary ? { primaryService: primary } : {}),
+    volume: app.volume,
+    releaseDir: rel.scratch,
+    routes: d.routes,
+  });
+
+  const record: ReleaseRecord = {
+    app: d.app,
+    release,
+    environment: d.environment,
+    host: d.host,
+    image: d.repository,
+    digest: d.digest,
+    configHash: d.configHash,
+    project,
+    ports: alloc.ports,
+    runId: d.run.id,
+    sha: d.run.sha,
+    triggeredBy: d.run.triggeredBy,
+    ...(d.run.approvedBy?.length ? { approvedBy: d.run.approvedBy } : {}),
+    deployedAt: '',
+  };
+
+  let started = false;
+  let switched: { id: string; previous: string[] }[] = [];
+  let linked = false;
+  let caddy: CaddyAdmin | undefined;
+  let closeForward: (() => Promise<void>) | undefined;
+  try {
+    d.log(`release ${release}: ${d.digestRef}`);
+    await execOk(t, files.mkdirP(app.root, { mode: 0o755 }));
+    for (const dir of [app.releases, rel.dir, rel.scratch, app.volume]) await execOk(t, files.mkdirP(dir));
+    await execOk(t, files.mkdirP(app.dockerConfig, { mode: 0o700 }));
+    await t.upload(pinned.text, rel.compose, { mode: 0o644 });
+    await t.upload(renderEnvFile(vars), rel.env, { mode: 0o600 });
+    await t.upload(`${JSON.stringify(alloc.pairs)}\n`, app.ports, { mode: 0o644 });
+
+    // Credentials live only between login and logout, in the app's own 0700 DOCKER_CONFIG.
+    const dockerEnv = { DOCKER_CONFIG: app.dockerConfig };
+    if (d.registry) {
+      await execOk(t, docker.login(d.registry.registry, d.registry.username), {
+        stdin: d.registry.password,
+        env: dockerEnv,
+      });
+    }
+    try {
+      await execOk(t, docker.pull(d.digestRef), { env: dockerEnv, signal: d.signal, timeoutMs: d.timeoutMs });
+    } finally {
+      if (d.registry) await t.exec(docker.logout(d.registry.registry), { env: dockerEnv });
+    }
+    d.log(`pulled ${d.digestRef}`);
+
+    started = true;
+    await execOk(t, compose.up(proj), { signal: d.signal, timeoutMs: d.timeoutMs });
+    d.log(`started compose project ${project} (ports ${JSON.stringify(alloc.ports)})`);
+    const deadline = Date.now() + d.timeoutMs;
+    await waitForServices(d, proj, pinned.services, deadline);
+
+    if (d.health || d.routes.length > 0) {
+      const service = d.health?.service ?? primary;
+      const port = service ? alloc.ports[service] : undefined;
+      if (port === undefined) throw new Error(`health check: service ${service ?? '?'} has no host port`);
+      await httpHealth(d, port, {
+        path: d.health?.path ?? '/healthz',
+        expectStatus: d.health?.expectStatus ?? 200,
+        timeoutMs: d.health?.timeoutMs ?? 60_000,
+      });
+    }
+
+    if (d.routes.length > 0 && (await t.exec(cmd.isSocket(ADMIN_SOCKET))).exitCode === 0) {
+      const fwd = await t.forwardUnixSocket(ADMIN_SOCKET);
+      closeForward = () => fwd.close();
+      caddy = new CaddyAdmin(fwd.localPath, { signal: d.signal });
+      const previous = [];
+      for (const r of d.routes) {
+        const now = await caddy
+          .getById<{ dial: string }[] | null>(r.upstreamId, 'upstreams')
+          .catch((err: Error) => {
+            throw new Error(
+              `Caddy has no route ${r.upstreamId} (run the infra pipeline first): ${err.message}`,
+            );
+          });
+        previous.push({ id: r.upstreamId, previous: (now ?? []).map((u) => u.dial) });
+      }
+      for (const r of d.routes) {
+        const port = alloc.ports[r.service ?? primary ?? ''];
+        if (port === undefined)
+          throw new Error(`route ${r.url}: service ${r.service ?? '?'} has no host port`);
+        const written = await switchUpstreams(caddy, [r.upstreamId], [`127.0.0.1:${port}`]);
+        switched = [...switched, ...previous.filter((p) => written.includes(p.id))];
+      }
+      d.log(`switched ${d.routes.length} Caddy upstream(s) to release ${release}`);
+      if (d.drainMs > 0) await sleep(d.drainMs, undefined, { signal: d.signal });
+    } else if (d.routes.length > 0) {
+      d.log(`no Caddy admin socket at ${ADMIN_SOCKET}: routes left as they are`);
+    }
+
+    record.deployedAt = now().toISOString();
+    await t.upload(`${JSON.stringify(record, null, 2)}\n`, rel.marker, { mode: 0o644 });
+    linked = true;
+    await execOk(t, files.symlink(rel.dir, `${app.current}.new`));
+    await execOk(t, files.rename(`${app.current}.new`, app.current));
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    d.log(`release ${release} failed: ${reason}`, 'stderr');
+    const rolledBack = await rollBack(d, {
+      project: proj,
+      started,
+      switched,
+      caddy,
+      restoreLink: linked ? current : undefined,
+      linkPath: app.current,
+      releaseDir: rel.dir,
+      failedServices: err instanceof ServiceFailure ? err.services : undefined,
+      root,
+    });
+    await closeForward?.();
+    throw new HostDeployError(d.host, reason, rolledBack, { cause: err });
+  }
+  await closeForward?.();
+
+  // The new release serves; what follows only tidies up, so a failure is a warning, not a rollback.
+  if (current) {
+    const old = releasePaths(d.app, current.release, root);
+    const oldProj = { flavor, name: current.project, files: [old.compose], directory: old.dir };
+    const r = await t.exec(compose.down(oldProj, { timeoutSec: 10 }), { timeoutMs: d.timeoutMs });
+    d.log(
+      r.exitCode === 0
+        ? `stopped release ${current.release}`
+        : `could not stop ${current.project}: ${r.stderr.trim()}`,
+    );
+  }
+  await keepReleases(d, root, release);
+  d.log(`release ${release} live after ${((Date.now() - began) / 1000).toFixed(1)}s`);
+  return record;
+}
+
+async function waitForServices(
+  d: HostDeployment,
+  proj: compose.ComposeProject,
+  services: readonly string[],
+  deadline: number,
+): Promise<void> {
+  const t = d.transport;
+  let last = '';
+  for (;;) {
+    d.signal.throwIfAborted();
+    const ids = containerIds((await execOk(t, compose.ps(proj))).stdout);
+    const infos: ContainerInfo[] = ids.length
+      ? JSON.parse((await execOk(t, docker.inspect('container', ...ids))).stdout)
+      : [];
+    const waiting: string[] = [];
+    for (const svc of services) {
+      const verdict = judgeService(
+        d.services[svc] ?? 'running',
+        infos.filter((c) => serviceOf(c) === svc),
+      );
+      if (verdict.state === 'failed') throw new ServiceFailure(`service ${svc} ${verdict.why}`, [svc]);
+      if (verdict.state === 'waiting') waiting.push(`${svc}: ${verdict.why}`);
+    }
+    if (waiting.length === 0) {
+      d.log(
+        `services reached their expected state: ${services.map((s) => `${s}=${d.services[s] ?? 'running'}`).join(', ')}`,
+      );
+      return;
+    }
+    const now = waiting.join(', ');
+    if (now !== last) d.log(`waiting for ${now}`);
+    last = now;
+    if (Date.now() > deadline) {
+      throw new ServiceFailure(
+        `deploy timeout: ${now}`,
+        waiting.map((w) => w.split(':')[0]!),
+      );
+    }
+    await sleep(500, undefined, { signal: d.signal });
+  }
+}
+
+async function httpHealth(
+  d: HostDeployment,
+  port: number,
+  check: Omit<HealthCheck, 'service'>,
+): Promise<void> {
+  const url = `http://127.0.0.1:${port}${check.path}`;
+  const deadline = Date.now() + check.timeoutMs;
+  let status = '';
+  for (;;) {
+    const r = await d.transport.exec(cmd.httpStatus(url, 5), { signal: d.signal });
+    status = r.stdout.trim();
+    if (status === String(check.expectStatus)) {
+      d.log(`health check ${url}: ${status}`);
+      return;
+    }
+    if (Date.now() > deadline) break;
+    await sleep(500, undefined, { signal: d.signal });
+  }
+  throw new Error(`health check ${url} answered ${status || 'nothing'}, expected ${check.expectStatus}`);
+}
+
+async function rollBack(
+  d: HostDeployment,
+  s: {
+    project: compose.ComposeProject;
+    started: boolean;
+    switched: { id: string; previous: string[] }[];
+    caddy: CaddyAdmin | undefined;
+    restoreLink: ReleaseRecord | undefined;
+    linkPath: string;
+    releaseDir: string;
+    failedServices: string[] | undefined;
+    root: string;
+  },
+): Promise<boolean> {
+  const t = d.transport;
+  let ok = true;
+  const attempt = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (err) {
+      ok = false;
+      d.log(`rollback: could not ${what}: ${err instanceof Error ? err.message : err}`, 'stderr');
+    }
+  };
+  // Traffic first: the old release is still running, so pointing Caddy back at it ends the outage.
+  for (const sw of s.switched) {
+    await attempt(`restore upstream ${sw.id}`, () => s.caddy!.patchUpstreams(sw.id, sw.previous));
+  }
+  if (s.restoreLink) {
+    const old = releasePaths(d.app, s.restoreLink.release, s.root);
+    await attempt('restore the current link', async () => {
+      await execOk(t, files.symlink(old.dir, `${s.linkPath}.new`));
+      await execOk(t, files.rename(`${s.linkPath}.new`, s.linkPath));
+    });
+  }
+  if (s.started) {
+    await attempt('collect container logs', () => logContainers(d, s.project, s.failedServices));
+    await attempt(`stop ${s.project.name}`, () =>
+      execOk(t, compose.down(s.project, { timeoutSec: 5 }), { timeoutMs: 120_000 }),
+    );
+  }
+  await attempt(`remove ${s.releaseDir}`, () => execOk(t, files.rmTree(s.releaseDir)));
+  d.log(
+    ok ? 'rolled back: the previous release keeps serving' : 'rollback incomplete',
+    ok ? 'stdout' : 'stderr',
+  );
+  return ok;
+}
+
+async function logContainers(
+  d: HostDeployment,
+  proj: compose.ComposeProject,
+  only: string[] | undefined,
+): Promise<void> {
+  const t = d.transport;
+  const ids = containerIds((await execOk(t, compose.ps(proj))).stdout);
+  if (ids.length === 0) return;
+  const infos: ContainerInfo[] = JSON.parse((await execOk(t, docker.inspect('container', ...ids))).stdout);
+  for (const c of infos) {
+    const svc = serviceOf(c) ?? c.Id.slice(0, 12);
+    if (only && !only.includes(svc)) continue;
+    const r = await t.exec(cmd.containerLogs(c.Id, 50));
+    d.log(`--- logs of service ${svc} (${c.State.Status}) ---`, 'stderr');
+    for (const line of `${r.stdout}${r.stderr}`.split('\n').filter(Boolean))
+      d.log(`[${svc}] ${line}`, 'stderr');
+  }
+}
+
+// Keeps the newest `keep` releases (always the live one), removes the rest and the images only they used.
+async function keepReleases(d: HostDeployment, root: string, live: string): Promise<void> {
+  const t = d.transport;
+  const app = appPaths(d.app, root);
+  const ids = (await t.exec(cmd.listDir(app.releases))).stdout.split('\n').filter(isReleaseId).sort();
+  const kept = new Set([...ids.slice(-d.keep), live]);
+  const keptDigests = new Set<string>();
+  const gone: { id: string; digest?: string }[] = [];
+  for (const id of ids) {
+    const marker = parseReleaseMarker((await t.exec(files.cat(releasePaths(d.app, id, root).marker))).stdout);
+    if (kept.has(id)) {
+      if (marker) keptDigests.add(marker.digest);
+    } else gone.push({ id, ...(marker ? { digest: marker.digest } : {}) });
+  }
+  for (const g of gone) {
+    await t.exec(files.rmTree(releasePaths(d.app, g.id, root).dir));
+    d.log(`removed old release ${g.id}`);
+  }
+  const unused = [
+    ...new Set(gone.flatMap((g) => (g.digest && !keptDigests.has(g.digest) ? [g.digest] : []))),
+  ];
+  // An image some container still uses refuses removal: that is the "nobody uses it" test.
+  for (const digest of unused) await t.exec(docker.rmi([`${d.repository}@${digest}`]));
+  await t.exec(docker.imagePrune());
+}

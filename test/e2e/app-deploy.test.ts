@@ -1,0 +1,295 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sites as sitesSchema } from '../../src/config/schema/sites.ts';
+import { buildStep, deployStep, pushStep } from '../../src/config/schema/steps.ts';
+import type { Inventory } from '../../src/config/types.ts';
+import { buildHandler } from '../../src/steps/build.ts';
+import { DIGEST_OVERRIDE, deployHandler } from '../../src/steps/deploy.ts';
+import { pushHandler } from '../../src/steps/push.ts';
+import { openStore } from '../../src/store/store.ts';
+import {
+  killHostSsh,
+  sandboxInventory,
+  startHostCaddy,
+  stopHostCaddy,
+  throughCaddy,
+} from '../support/app-deploy.ts';
+import { type SandboxFixture, useSandbox } from '../support/sandbox.ts';
+import { stepContext } from '../support/step-context.ts';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const docker = new Docker();
+const HOSTS = ['dev1', 'prod1', 'prod2', 'prod3'];
+const PROD = ['prod1', 'prod2', 'prod3'];
+const APP_TOKEN = `tok-${randomBytes(9).toString('hex')}`;
+const sites = sitesSchema.parse({
+  tls: { issuer: 'internal' },
+  sites: { 'web.test': { routes: [{ path: '/', proxy: { app: 'web' } }] } },
+});
+const RELEASES = '/srv/slipway/apps/web/releases';
+
+// Removes every container and app release from a sandbox host, so each run starts from bare hosts.
+async function cleanHost(sb: SandboxFixture, host: string): Promise<void> {
+  const ids = (await sb.exec(host, ['docker', 'ps', '-aq'])).split('\n').filter(Boolean);
+  if (ids.length > 0) await sb.exec(host, ['docker', 'rm', '-f', ...ids]);
+  await sb.exec(host, ['rm', '-rf', '/srv/slipway']);
+}
+
+describe('app deploy on sandbox hosts', () => {
+  let sb: SandboxFixture;
+  let stateDir: string;
+  let image: string;
+  const digests: Record<string, string> = {};
+  const shas = { v1: 'a1'.repeat(20), v2: 'b2'.repeat(20), broken: 'c3'.repeat(20), v3: 'd4'.repeat(20) };
+  let dev: Inventory;
+  let prod: Inventory;
+
+  const pipeline = () => ({
+    name: 'web',
+    image,
+    registry: { username: sb.registry.username, password_secret: 'REGISTRY_PASSWORD' },
+    env: { GREETING: 'hello world' },
+    secrets: { REGISTRY_PASSWORD: { env: 'REGISTRY_PASSWORD' }, APP_TOKEN: { env: 'APP_TOKEN' } },
+    jobs: { deploy: { steps: [{ deploy: { compose: 'apps/web/compose.yml' } }] } },
+  });
+  const secrets = () => ({ REGISTRY_PASSWORD: sb.registry.password, APP_TOKEN });
+  const ctxFor = (inventory: Inventory, version: keyof typeof shas, extra: Record<string, string> = {}) =>
+    stepContext({
+      workdir: repoRoot,
+      sha: shas[version],
+      secrets: secrets(),
+      pipeline: pipeline(),
+      inventory,
+      outputs: { 'image.digest': digests[version]!, ...extra },
+      repo: { sites },
+      job: `deploy-${inventory.environment}`,
+    });
+  const deploy = (batch: number | string = 1) =>
+    deployStep.parse({
+      deploy: {
+        compose: 'apps/web/compose.yml',
+        hosts: 'web',
+        batch,
+        drain: '1s',
+        timeout: '90s',
+        health: { timeout: '20s' },
+      },
+    });
+  const releasesOn = async (host: string) =>
+    (await sb.exec(host, ['sh', '-c', `ls -1 ${RELEASES} 2>/dev/null || true`])).split('\n').filter(Boolean);
+
+  beforeAll(async () => {
+    sb = await useSandbox({ name: 'appe2e', hosts: HOSTS });
+    for (const h of HOSTS) await cleanHost(sb, h);
+    stateDir = await mkdtemp(join(tmpdir(), 'slipway-state-'));
+    process.env.SLIPWAY_STATE = join(stateDir, 'state.db');
+    image = `${sb.registry.address}/acme/web`;
+    dev = sandboxInventory(sb, 'dev', ['dev1']);
+    prod = sandboxInventory(sb, 'prod', PROD);
+    const args = {
+      v1: { VERSION: '1.0.0' },
+      v2: { VERSION: '2.0.0' },
+      broken: { VERSION: '9.9.9-broken', HEALTHY: 'false' },
+      v3: { VERSION: '3.0.0' },
+    };
+    for (const v of Object.keys(shas) as (keyof typeof shas)[]) {
+      const { ctx, outputs } = stepContext({
+        workdir: repoRoot,
+        sha: shas[v],
+        secrets: secrets(),
+        pipeline: pipeline(),
+      });
+      await buildHandler.apply(
+        ctx,
+        buildStep.parse({
+          build: { context: 'apps/web', args: { BASE_IMAGE: sb.registry.baseImage, ...args[v] } },
+        }),
+      );
+      await pushHandler.apply(ctx, pushStep.parse({ push: {} }));
+      digests[v] = outputs['image.digest']!;
+    }
+    for (const h of HOSTS) await startHostCaddy(sb, h, sites, h.startsWith('dev') ? 'dev' : 'prod');
+  });
+
+  afterAll(async () => {
+    if (sb) {
+      for (const h of HOSTS) await stopHostCaddy(sb, h);
+      await sb.startSshd('prod2').catch(() => undefined);
+      for (const h of HOSTS) await cleanHost(sb, h).catch(() => undefined);
+    }
+    for (const sha of Object.values(shas))
+      await docker
+        .getImage(`${image}:${sha}`)
+        .remove({ force: true })
+        .catch(() => {});
+    delete process.env.SLIPWAY_STATE;
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('deploys to dev by digest: answers through Caddy, 0600 .env, no secret in logs, argv or compose file', async () => {
+    const { ctx, lines } = ctxFor(dev, 'v1');
+    const plan = await deployHandler.plan(ctx, deploy());
+    expect(plan).toEqual([expect.objectContaining({ host: 'dev1', action: 'add' })]);
+
+    // Sample every process's argv on the host while the deploy runs (ps sees the whole machine).
+    let sampling = true;
+    const argvSeen: string[] = [];
+    const sampler = (async () => {
+      while (sampling) argvSeen.push(await sb.exec('dev1', ['ps', '-eo', 'args']));
+    })();
+    const result = await deployHandler.apply(ctx, deploy()).finally(() => {
+      sampling = false;
+    });
+    await sampler;
+    expect(result).toEqual({ changed: true, hosts: { dev1: 'changed' } });
+    expect(await throughCaddy(sb, 'dev1', 'web.test', '/version.txt')).toBe('web 1.0.0 200');
+    const info = await throughCaddy(sb, 'dev1', 'web.test', '/cgi-bin/info');
+    expect(info).toContain('environment=dev');
+    expect(info).toContain('url=http://web.test/');
+
+    const [release] = await releasesOn('dev1');
+    const dir = `${RELEASES}/${release}`;
+    expect((await sb.exec('dev1', ['stat', '-c', '%a', `${dir}/.env`])).trim()).toBe('600');
+    expect(await sb.exec('dev1', ['cat', `${dir}/.env`])).toContain(`APP_TOKEN=${APP_TOKEN}`);
+    const composeFile = await sb.exec('dev1', ['cat', `${dir}/compose.yml`]);
+    expect(composeFile).toContain(`image: ${image}@${digests.v1}`);
+    expect(composeFile).not.toContain(APP_TOKEN);
+    expect(composeFile).not.toContain(sb.registry.password);
+    expect(argvSeen.length).toBeGreaterThan(0);
+    for (const secret of [APP_TOKEN, sb.registry.password]) {
+      expect(argvSeen.join('\n')).not.toContain(secret);
+      expect(lines.map((l) => l.line).join('\n')).not.toContain(secret);
+    }
+    // No registry credentials stay behind on the host.
+    expect(
+      await sb.exec('dev1', [
+        'sh',
+        '-c',
+        'cat /srv/slipway/apps/web/.docker/config.json 2>/dev/null || true',
+      ]),
+    ).not.toContain(Buffer.from(`${sb.registry.username}:${sb.registry.password}`).toString('base64'));
+    const marker = JSON.parse(await sb.exec('dev1', ['cat', '/srv/slipway/apps/web/current/release.json']));
+    expect(marker).toMatchObject({
+      app: 'web',
+      release,
+      digest: digests.v1,
+      environment: 'dev',
+      host: 'dev1',
+    });
+
+    const store = openStore(repoRoot);
+    try {
+      expect(store.releases.list('dev')).toEqual([
+        expect.objectContaining({ host: 'dev1', app: 'web', releaseId: release, digest: digests.v1 }),
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('plans zero changes when the same digest is deployed again, and changes nothing', async () => {
+    const { ctx } = ctxFor(dev, 'v1');
+    expect(await deployHandler.plan(ctx, deploy())).toEqual([]);
+    const before = await releasesOn('dev1');
+    expect(await deployHandler.apply(ctx, deploy())).toEqual({ changed: false, hosts: { dev1: 'ok' } });
+    expect(await releasesOn('dev1')).toEqual(before);
+  });
+
+  it('promotes exactly the digest dev ran to prod in batches, stopping the old release', async () => {
+    const first = ctxFor(prod, 'v1');
+    await deployHandler.apply(first.ctx, deploy('100%'));
+    const { ctx, lines } = ctxFor(prod, 'v2');
+    const plan = await deployHandler.plan(ctx, deploy());
+    expect(plan.map((c) => [c.host, c.action])).toEqual(PROD.map((h) => [h, 'change']));
+    expect(await deployHandler.apply(ctx, deploy())).toMatchObject({ changed: true });
+    expect(lines.filter((l) => l.line.startsWith('batch ')).map((l) => l.line)).toEqual([
+      'batch 1/3: prod1',
+      'batch 2/3: prod2',
+      'batch 3/3: prod3',
+    ]);
+    for (const h of PROD) {
+      expect(await throughCaddy(sb, h, 'web.test', '/version.txt')).toBe('web 2.0.0 200');
+      // Only the new release's containers still run.
+      const marker = JSON.parse(await sb.exec(h, ['cat', '/srv/slipway/apps/web/current/release.json']));
+      expect(marker.digest).toBe(digests.v2);
+      const projects = await sb.exec(h, [
+        'docker',
+        'ps',
+        '--format',
+        '{{.Label "com.docker.compose.project"}}',
+      ]);
+      expect(projects.trim().split('\n')).toEqual([marker.project]);
+    }
+  });
+
+  it('rolls a host back when the health check fails: the old version keeps answering, the rollout stops', async () => {
+    const before = Object.fromEntries(await Promise.all(PROD.map(async (h) => [h, await releasesOn(h)])));
+    const { ctx, lines, statuses } = ctxFor(prod, 'broken');
+    await expect(deployHandler.apply(ctx, deploy())).rejects.toThrow(
+      /deploy stopped: prod1: service web unhealthy|health check/,
+    );
+    expect(statuses.filter((s) => s.host === 'prod1').map((s) => s.status)).toContain('rolled-back');
+    expect(statuses.filter((s) => s.host !== 'prod1').map((s) => s.status)).toEqual(
+      expect.arrayContaining(['skipped']),
+    );
+    const log = lines.map((l) => l.line).join('\n');
+    expect(log).toContain('--- logs of service web');
+    expect(log).toContain('rolled back');
+    for (const h of PROD) {
+      expect(await throughCaddy(sb, h, 'web.test', '/version.txt')).toBe('web 2.0.0 200');
+      expect(await releasesOn(h)).toEqual(before[h]);
+    }
+    const store = openStore(repoRoot);
+    try {
+      expect(store.releases.list('prod').map((r) => r.digest)).not.toContain(digests.broken);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('fails before touching any host when the registry is unreachable', async () => {
+    const before = await releasesOn('prod1');
+    const { ctx } = ctxFor(prod, 'v3');
+    ctx.pipeline.pipeline.image = `${sb.registry.address.replace(/:\d+$/, ':5999')}/acme/web`;
+    await expect(deployHandler.apply(ctx, deploy())).rejects.toThrow(/unreachable/);
+    expect(await releasesOn('prod1')).toEqual(before);
+  });
+
+  it('stops the rollout when a host dies mid-rollout, leaving the rest untouched and the ledger exact', async () => {
+    const before = await releasesOn('prod3');
+    const { ctx, statuses } = ctxFor(prod, 'v3');
+    const hostStatus = ctx.hostStatus;
+    ctx.hostStatus = (host, status, detail) => {
+      hostStatus(host, status, detail);
+      if (host === 'prod1' && status === 'changed') killHostSsh(sb, 'prod2');
+    };
+    try {
+      await expect(deployHandler.apply(ctx, deploy())).rejects.toThrow(/prod2/);
+    } finally {
+      await sb.startSshd('prod2');
+    }
+    const final = (h: string) => statuses.filter((s) => s.host === h).at(-1)?.status;
+    expect([final('prod1'), final('prod2'), final('prod3')]).toEqual(['changed', 'unreachable', 'skipped']);
+    expect(await throughCaddy(sb, 'prod1', 'web.test', '/version.txt')).toBe('web 3.0.0 200');
+    expect(await throughCaddy(sb, 'prod2', 'web.test', '/version.txt')).toBe('web 2.0.0 200');
+    expect(await throughCaddy(sb, 'prod3', 'web.test', '/version.txt')).toBe('web 2.0.0 200');
+    expect(await releasesOn('prod3')).toEqual(before);
+    const store = openStore(repoRoot);
+    try {
+      const v3 = store.releases.list('prod').filter((r) => r.digest === digests.v3);
+      expect(v3.map((r) => r.host)).toEqual(['prod1']);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('rolls back to a recorded digest without rebuilding', async () => {
+    const { ctx } = ctxFor(prod, 'v3', { [DIGEST_OVERRIDE]: digests.v1! });
+    await deployHandler.apply(ctx, deploy('100%'));
+    for (const h of PROD) expect(await throughCaddy(sb, h, 'web.test', '/version.txt')).toBe('web 1.0.0 200');
+  });
+});
