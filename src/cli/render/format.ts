@@ -50,7 +50,9 @@ export function gateLines(gate: GateRecord, indent: string): string[] {
   const approved = gate.approvals.filter((a) => a.decision === 'approve').map((a) => a.login);
   return [
     `${indent}gate: ${approved.length} of ${gate.policy.required} from ${gate.policy.approvers.join(', ')}` +
-      `${approved.length ? ` (approved: ${approved.join(', ')})` : ''}; expires ${new Date(gate.expiresAt).toISOString()}`,
+      `${approved.length ? ` (approved: ${approved.join(', ')})` : ''}` +
+      `${gate.opensAt > Date.now() ? `; takes approvals from ${new Date(gate.opensAt).toISOString()}` : ''}` +
+      `; expires ${new Date(gate.expiresAt).toISOString()}`,
     `${indent}commit ${gate.sha.slice(0, 12)}, plan ${gate.planHash.slice(0, 12)}:`,
     ...planLines(gate.plan, `${indent}  `),
     `${indent}slipway approve ${gate.runId} ${gate.job}   |   slipway reject ${gate.runId} ${gate.job} --reason ...`,

@@ -80,7 +80,7 @@ describe('slipway run, kill -9 of the runner, resume', () => {
     } finally {
       store.close();
     }
-  });
+  }, 120_000);
 
   it('exits 3 when detached at a gate, 2 on invalid config, and 0 after approval continues the run', () => {
     dir = tempOpsRepo({
@@ -104,5 +104,5 @@ describe('slipway run, kill -9 of the runner, resume', () => {
     expect(approved.status).toBe(0);
     expect(existsSync(join(dir, 'shipped'))).toBe(true);
     expect(slipway('run', 'nope').status).toBe(2);
-  });
+  }, 120_000);
 });
