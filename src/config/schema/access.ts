@@ -3,8 +3,8 @@ import { name } from './common.ts';
 
 /** One login account on the servers and the keys (files in infra/ssh-keys/, without .pub) allowed in. */
 export const accessUser = z.strictObject({
-  keys: z.array(name).min(1),
-  hosts: z.array(name).default(['all']),
+  keys: z.array(name).min(1).describe('Key files in infra/ssh-keys/ (name without .pub) allowed to log in'),
+  hosts: z.array(name).default(['all']).describe('Inventory groups where this user exists'),
   groups: z.array(z.string()).default([]),
   shell: z.string().startsWith('/').default('/bin/bash'),
 });

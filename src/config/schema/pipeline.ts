@@ -8,20 +8,33 @@ const globs = z.array(z.string().min(1)).default([]);
 /** What starts a pipeline: a push (branch, tag and path globs), a manual run, or polling. */
 export const triggers = z
   .strictObject({
-    push: z.strictObject({ branches: globs, tags: globs, paths: globs }).optional(),
-    manual: z.boolean().default(true),
-    poll: z.strictObject({ interval: duration, branch: z.string().default('main') }).optional(),
+    push: z
+      .strictObject({ branches: globs, tags: globs, paths: globs })
+      .optional()
+      .describe('Run on a push to matching branches or tags, when a changed file matches `paths` (globs)'),
+    manual: z.boolean().default(true).describe('Allow `slipway run` by hand'),
+    poll: z
+      .strictObject({ interval: duration, branch: z.string().default('main') })
+      .optional()
+      .describe('Poll the branch for new commits every `interval`'),
   })
   .default({ manual: true });
 
 /** One job: steps run in order on the runner or on an environment's hosts. */
 export const job = z.strictObject({
-  needs: z.array(name).default([]),
-  environment: name.optional(),
-  approval: approvalPolicy.optional(),
+  needs: z.array(name).default([]).describe('Jobs that must succeed before this one starts'),
+  environment: name
+    .optional()
+    .describe('Environment whose inventory the steps run on (slipway.yml, inventories/<env>)'),
+  approval: approvalPolicy.optional().describe('Gate before the job: shows its plan and waits for approvals'),
   timeout: duration.optional(),
   retries: z.number().int().min(0).max(10).default(0),
-  steps: z.array(step).min(1),
+  steps: z
+    .array(step)
+    .min(1)
+    .describe(
+      'Steps, run in order; each is one of run, approval, ssh-keys, caddy, ansible, build, push, deploy',
+    ),
 });
 export type Job = z.infer<typeof job>;
 
@@ -34,7 +47,7 @@ export const registryAuth = z.strictObject({
 /** A pipeline file in pipelines/. */
 export const pipeline = z.strictObject({
   name: name,
-  on: triggers,
+  on: triggers.describe('What starts the pipeline'),
   image: z
     .string()
     .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/, {
@@ -46,6 +59,6 @@ export const pipeline = z.strictObject({
   env: z.record(z.string(), z.string()).default({}),
   secrets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), secretSource).default({}),
   timeout: duration.optional(),
-  jobs: z.record(name, job),
+  jobs: z.record(name, job).describe('Jobs by name; `needs` orders them'),
 });
 export type Pipeline = z.infer<typeof pipeline>;

@@ -3,8 +3,8 @@ import { name, principal, repoPath } from './common.ts';
 
 /** An environment: the inventory its hosts come from and which branches may deploy to it. */
 export const environment = z.strictObject({
-  inventory: repoPath.optional(),
-  branches: z.array(z.string().min(1)).default(['*']),
+  inventory: repoPath.optional().describe('Inventory directory or file (default inventories/<env>)'),
+  branches: z.array(z.string().min(1)).default(['*']).describe('Branches (globs) allowed to deploy here'),
   url: z.url().optional(),
 });
 

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { name, port } from './common.ts';
 
-const base = { path: z.string().startsWith('/').default('/') };
+const base = {
+  path: z.string().startsWith('/').default('/').describe('Path matched by this route (Caddy path matcher)'),
+};
 
 /** Files from a directory on the host; `spa` serves index.html for unknown paths. */
 export const staticRoute = z.strictObject({

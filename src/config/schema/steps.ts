@@ -84,10 +84,13 @@ export const serviceState = z.enum(['running', 'healthy', 'exited']);
 export const deployStep = z.strictObject({
   deploy: z.strictObject({
     app: name.optional(),
-    compose: repoPath,
-    hosts: name.default('all'),
+    compose: repoPath.describe('Compose file in the repository, uploaded to each host'),
+    hosts: name.default('all').describe('Inventory group (or host) to deploy to'),
     batch: z.union([z.number().int().min(1), z.string().regex(/^\d{1,3}%$/)]).default(1),
-    services: z.record(z.string(), serviceState).default({}),
+    services: z
+      .record(z.string(), serviceState)
+      .default({})
+      .describe('Expected final state per compose service'),
     health: healthCheck.optional(),
     drain: duration.prefault('2s'),
     keep: z.number().int().min(1).max(50).default(3),
