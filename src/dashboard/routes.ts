@@ -20,6 +20,7 @@ import {
 import { hashToken } from './auth/tokens.ts';
 import type { DashboardData } from './data.ts';
 import { FormError, readForm, redirect, SECURITY_HEADERS, safeLocalPath, sendHtml } from './http.ts';
+import { RefusalThrottle } from './refusal-throttle.ts';
 import { followRun } from './sse.ts';
 import type { Viewer } from './views/layout.ts';
 import type { RunFilter } from './views/model.ts';
@@ -42,6 +43,8 @@ export interface DashboardOptions {
   /** How often a live log stream looks for new lines and state changes. */
   pollMs?: number;
   now?: () => number;
+  /** Bounds audit rows for refusals of requests without a session (default: 60 a minute). */
+  anonymousAudit?: RefusalThrottle;
 }
 
 /** A mounted dashboard: `handle` answers any request the server routes nowhere else (mount it last); `close` ends live streams. */
@@ -117,6 +120,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   const { users, data } = opts;
   const now = opts.now ?? Date.now;
   const streams = new Set<ServerResponse>();
+  const throttle = opts.anonymousAudit ?? new RefusalThrottle();
 
   const originOf = (req: IncomingMessage) =>
     opts.publicOrigin ?? `${isTls(req) ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
@@ -128,6 +132,20 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     sendHtml(res, status, errorPage(viewer, status === 403 ? 'Refused' : 'Bad request', message));
   }
 
+  /** Audits a refusal of a request without a session, within the throttle's bounds. */
+  function auditAnonymous(entry: {
+    action: string;
+    target: string;
+    detail: string;
+    runId?: string;
+    job?: string;
+  }) {
+    const admitted = throttle.admit(now());
+    if (!admitted) return;
+    const more = admitted.unrecorded ? ` (after ${admitted.unrecorded} similar refusals not recorded)` : '';
+    data.auditRefusal({ ...entry, actor: 'anonymous', detail: entry.detail + more });
+  }
+
   async function signin(req: IncomingMessage, res: ServerResponse) {
     const secure = secureCookies(req);
     const form = await readForm(req);
@@ -136,12 +154,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       !sameOrigin(req.headers, originOf(req)) ||
       !signinCsrfValid(req.headers.cookie, form.get(CSRF_FIELD) ?? undefined)
     ) {
-      data.auditRefusal({
-        actor: 'anonymous',
-        action: 'signin',
-        target: 'dashboard',
-        detail: 'bad origin or CSRF token',
-      });
+      auditAnonymous({ action: 'signin', target: 'dashboard', detail: 'bad origin or CSRF token' });
       return refuse(
         res,
         undefined,
@@ -151,12 +164,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     }
     const user = users.userByTokenHash(hashToken(form.get('token') ?? ''));
     if (!user) {
-      data.auditRefusal({
-        actor: 'anonymous',
-        action: 'signin',
-        target: 'dashboard',
-        detail: 'unknown token',
-      });
+      auditAnonymous({ action: 'signin', target: 'dashboard', detail: 'unknown token' });
       const csrf = issueSigninCsrf(secure, req.headers.cookie);
       return sendHtml(res, 401, signinPage({ csrf: csrf.token, error: 'Unknown token.', next }), {
         'set-cookie': csrf.setCookie,
@@ -190,7 +198,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     if (path === '/signin') return signin(req, res);
     const action = postAction(path);
     if (!session) {
-      data.auditRefusal({ ...auditTarget(action), actor: 'anonymous', detail: 'not signed in' });
+      auditAnonymous({ ...auditTarget(action), detail: 'not signed in' });
       return refuse(res, undefined, 403, 'Sign in first.');
     }
     const viewer = viewerOf(session);

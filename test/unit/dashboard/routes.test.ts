@@ -154,6 +154,23 @@ describe('dashboard routes', () => {
     expect((await call('PUT', '/', { cookie: c2 })).status).toBe(405);
   });
 
+  it('audits anonymous refusals up to a bound, so strangers cannot grow the append-only log without end', async () => {
+    for (let i = 0; i < 65; i++) {
+      expect((await call('POST', '/runs/1/jobs/deploy/approve', { ...FORM, origin: base }, '')).status).toBe(
+        403,
+      );
+    }
+    const rows = store.gates.auditTrail();
+    expect(rows).toHaveLength(60);
+    expect(rows[0]).toMatchObject({
+      actor: 'anonymous',
+      action: 'approve',
+      runId: 1,
+      job: 'deploy',
+      outcome: 'refused',
+    });
+  });
+
   it('streams log lines and state changes, resumes after Last-Event-ID, and ends with the run', async () => {
     const { cookie } = await signIn();
     const runId = store.runs.create({
