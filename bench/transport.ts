@@ -1,5 +1,5 @@
 /**
- * SSH transport bench on sandbox hosts (instance "bench", 8 hosts, reused when up):
+ * SSH transport bench on sandbox hosts (instance "xportbench", 8 hosts, reused when up):
  *  1. a small command plus a file write on 1, 4 and 8 hosts: Slipway's transport (pool + fan-out,
  *     one ControlMaster per host) vs `ansible -m shell` with forks=8 vs plain sequential `ssh`;
  *  2. 20 commands on one host: one reused connection vs a new connection per command;
@@ -52,14 +52,22 @@ function table(title: string, header: string[], rows: (string | number)[][]): vo
 
 const ratio = (x: number, base: number) => `${(x / base).toFixed(2)}x`;
 
-const sb = await useSandbox({ name: 'bench', hosts: NAMES });
+async function healthySandbox() {
+  const reused = await useSandbox({ name: 'xportbench', hosts: NAMES });
+  const probes = await Promise.allSettled(NAMES.map((h) => reused.exec(h, ['true'])));
+  if (probes.every((p) => p.status === 'fulfilled')) return reused;
+  // A host whose namespaces lost their processes cannot fork: start the instance over.
+  return useSandbox({ name: 'xportbench', hosts: NAMES, fresh: true });
+}
+
+const sb = await healthySandbox();
 const inventoryDir = join(sb.inventoriesRoot, 'test');
 const inventory = await resolveInventory(inventoryDir, 'test');
 const hosts: InventoryHost[] = NAMES.map((n) => inventory.hosts.get(n)!);
 const sshConfig = join(sb.stateDir, 'bench_ssh_config');
 await writeFile(
   sshConfig,
-  renderSshConfig({ name: 'bench', knownHostsFiles: [sb.knownHosts], identityFile: sb.sshKey }),
+  renderSshConfig({ name: 'xportbench', knownHostsFiles: [sb.knownHosts], identityFile: sb.sshKey }),
 );
 const ansibleData = await createDataDir({ knownHosts: [sb.knownHosts], sshKey: sb.sshKey, forks: 8 });
 const { SLIPWAY_EVENTS_FD: _unused, ...ansibleEnv } = ansibleData.env;
@@ -174,7 +182,7 @@ try {
   await ansibleData.cleanup();
   await rm(ansibleData.root, { recursive: true, force: true });
   await rm(sshConfig, { force: true });
-  for (const h of NAMES) await sb.exec(h, ['rm', '-f', FILE]);
+  await Promise.allSettled(NAMES.map((h) => sb.exec(h, ['rm', '-f', FILE])));
 }
 
 interface Ssh2Stream {

@@ -47,6 +47,11 @@ export function sshTargetOf(host: InventoryHost, root: string): SshTarget {
   return target;
 }
 
+/** The distinct known_hosts files of these hosts (e.g. for the Ansible wrapper's `knownHosts`). */
+export function knownHostsFilesOf(hosts: Iterable<InventoryHost>, root: string): string[] {
+  return [...new Set([...hosts].flatMap((h) => sshTargetOf(h, root).knownHostsFiles))];
+}
+
 /** A transport for an inventory host: local for `ansible_connection: local`, else SSH. */
 export function transportFor(host: InventoryHost, ctx: TransportContext): Transport {
   if (host.vars['ansible_connection'] === 'local') return new LocalTransport(host.name);

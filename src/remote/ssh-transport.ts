@@ -123,7 +123,12 @@ export class SshTransport implements Transport {
       },
       send: async (signal, child) => {
         // A stop may come before the remote shell has started; give it a moment to say its pid.
-        await Promise.race([pidKnown.promise, sleep(KILL_GRACE_MS)]);
+        const ac = new AbortController();
+        await Promise.race([
+          pidKnown.promise,
+          sleep(KILL_GRACE_MS, undefined, { signal: ac.signal }).catch(() => {}),
+        ]);
+        ac.abort();
         if (remotePid !== undefined) {
           const kill = shellQuote(['kill', '-s', signal.slice(3), '--', `-${remotePid}`]);
           await execa('ssh', [...this.#args(dir, []), kill], {

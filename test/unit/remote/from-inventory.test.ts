@@ -1,7 +1,12 @@
 import { homedir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { InventoryHost } from '../../../src/config/types.ts';
-import { proxyJumpOf, sshTargetOf, transportFor } from '../../../src/remote/from-inventory.ts';
+import {
+  knownHostsFilesOf,
+  proxyJumpOf,
+  sshTargetOf,
+  transportFor,
+} from '../../../src/remote/from-inventory.ts';
 import { LocalTransport } from '../../../src/remote/local-transport.ts';
 import { renderSshConfig } from '../../../src/remote/ssh-config.ts';
 import { SshTransport } from '../../../src/remote/ssh-transport.ts';
@@ -38,6 +43,13 @@ describe('sshTargetOf', () => {
     expect(proxyJumpOf({ ansible_ssh_common_args: "-o ProxyJump='ops@b:22'" })).toBe('ops@b:22');
     expect(proxyJumpOf({ ansible_ssh_common_args: '-J bastion -C' })).toBe('bastion');
     expect(proxyJumpOf({})).toBeUndefined();
+  });
+
+  it('lists the distinct known_hosts files of an inventory', () => {
+    const a = host({ slipway_known_hosts: 'kh' });
+    const b = { ...host({ slipway_known_hosts: '/abs/kh' }), name: 'web2' };
+    const c = { ...host({ slipway_known_hosts: 'kh' }), name: 'web3' };
+    expect(knownHostsFilesOf([a, b, c], '/repo')).toEqual(['/repo/kh', '/abs/kh']);
   });
 
   it('picks a local transport for ansible_connection: local', () => {
