@@ -160,6 +160,12 @@ class Execution {
       if (status.status !== 'waiting') store.locks.release(runId, undefined, `run ${status.status}`);
       store.runs.setStatus(runId, status.status, status.reason);
       return status.status;
+    } catch (err) {
+      // The engine itself broke (e.g. the store is unwritable): end the run rather than leave it `running`.
+      this.#abort.abort(err);
+      store.locks.release(runId, undefined, 'run failed');
+      store.runs.setStatus(runId, 'failed', `slipway failed: ${this.#mask(errorMessage(err))}`);
+      throw err;
     } finally {
       clearInterval(watch);
       this.#writer.close();

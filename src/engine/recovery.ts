@@ -17,6 +17,7 @@ export async function recoverAbandonedRuns(store: Store, now = Date.now()): Prom
   for (const run of store.runs.owned()) {
     if (isOwnerAlive(run.owner!, run.heartbeatAt, OWNER_STALE_MS, now)) continue;
     const orphans = markInterrupted(store, run, now);
+    if (!orphans) continue;
     recovered.push(run.id);
     // The dead runner's children lead their own process groups and outlive it: stop what is left.
     await Promise.all(orphans.map((pgid) => stopGroup(pgid)));
@@ -24,8 +25,13 @@ export async function recoverAbandonedRuns(store: Store, now = Date.now()): Prom
   return recovered;
 }
 
-function markInterrupted(store: Store, run: RunRecord, now: number): number[] {
+/** Records the death of a run's owner; the orphaned process groups to stop, or undefined if someone else did. */
+function markInterrupted(store: Store, seen: RunRecord, now: number): number[] | undefined {
   return store.transaction(() => {
+    // Another process may have recovered (and even re-claimed) the run since we looked: only act on the dead owner.
+    const run = store.runs.get(seen.id)!;
+    if (!run.owner || run.owner.pid !== seen.owner!.pid || run.owner.start !== seen.owner!.start)
+      return undefined;
     const owner = `pid ${run.owner!.pid} on ${run.owner!.host}`;
     const orphans: number[] = [];
     const running = store.runs.steps(run.id).filter((s) => s.status === 'running');
