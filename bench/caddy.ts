@@ -3,7 +3,8 @@
  *  - upstream swap: Slipway's path (find the handler ids, read the live upstreams, PATCH, all through an
  *    SSH-forwarded admin socket) vs a bare `curl -X PATCH` on the host's socket;
  *  - full apply: Slipway's converge (read + diff + POST /config/ with If-Match) vs `curl` POST /load.
- * Run: node bench/caddy.ts [--reps N]. Prints medians and ratios (target: swap <= 1.2 at 1,000 sites).
+ * Run: node bench/caddy.ts [--reps N] (default 15). Slipway and the baseline alternate who goes first; prints
+ * medians and ratios (target: swap <= 1.2 at 1,000 sites). Figures are noisy on a loaded machine.
  */
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -21,7 +22,7 @@ import { startThrowawaySshd } from '../test/support/throwaway-sshd.ts';
 
 const run = promisify(execFile);
 const repsArg = process.argv.indexOf('--reps');
-const REPS = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 7;
+const REPS = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 15;
 const SIZES = [10, 100, 1000];
 const host = { name: 'bench', groups: [] };
 
@@ -110,28 +111,34 @@ async function main(): Promise<void> {
       const swapCurl: number[] = [];
       const applySlipway: number[] = [];
       const applyLoad: number[] = [];
-      const current = 0;
+      const id = encodeURIComponent(appUpstreamIds({ sites, environment: 'bench', host }, 'app0')[0]!);
+      // Each timed operation is a real change: it points app0 at backend `to` (the other one than now).
+      const ops = {
+        swapSlipway: async (to: number) => {
+          const ids = appUpstreamIds({ sites, environment: 'bench', host }, 'app0');
+          const written = await switchUpstreams(admin, ids, [backends[to]!.dial]);
+          if (written.length !== 1) throw new Error('swap wrote nothing');
+        },
+        swapCurl: (to: number) => curl(caddy!.socket, 'PATCH', `/id/${id}/upstreams`, patchFiles[to]!),
+        applySlipway: async (to: number) => {
+          const res = await convergeConfig(admin, configs[to]!);
+          if (res.changes.length !== 1) throw new Error(`expected one change, got ${res.changes.length}`);
+        },
+        applyLoad: (to: number) => curl(caddy!.socket, 'POST', '/load', files[to]!),
+      };
+      const pairs = [
+        [ops.swapSlipway, ops.swapCurl, swapSlipway, swapCurl],
+        [ops.applySlipway, ops.applyLoad, applySlipway, applyLoad],
+      ] as const;
       for (let r = 0; r < REPS; r++) {
-        // Every timed operation is a real change: it flips app0 between the two backends.
-        const next = 1 - current;
-        swapSlipway.push(
-          await timed(async () => {
-            const ids = appUpstreamIds({ sites, environment: 'bench', host }, 'app0');
-            const written = await switchUpstreams(admin, ids, [backends[next]!.dial]);
-            if (written.length !== 1) throw new Error('swap wrote nothing');
-          }),
-        );
-        const id = encodeURIComponent(appUpstreamIds({ sites, environment: 'bench', host }, 'app0')[0]!);
-        swapCurl.push(
-          await timed(() => curl(caddy!.socket, 'PATCH', `/id/${id}/upstreams`, patchFiles[current]!)),
-        );
-        applySlipway.push(
-          await timed(async () => {
-            const res = await convergeConfig(admin, configs[next]!);
-            if (res.changes.length !== 1) throw new Error(`expected one change, got ${res.changes.length}`);
-          }),
-        );
-        applyLoad.push(await timed(() => curl(caddy!.socket, 'POST', '/load', files[current]!)));
+        for (const [slipway, baseline, slipwayTimes, baselineTimes] of pairs) {
+          // Alternate who goes first, so neither always follows the other's reload.
+          const first = r % 2 === 0;
+          const [a, b] = first ? [slipway, baseline] : [baseline, slipway];
+          const [ta, tb] = first ? [slipwayTimes, baselineTimes] : [baselineTimes, slipwayTimes];
+          ta.push(await timed(() => a(1)));
+          tb.push(await timed(() => b(0)));
+        }
       }
       const [ss, sc, as, al] = [swapSlipway, swapCurl, applySlipway, applyLoad].map(median) as [
         number,

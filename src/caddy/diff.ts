@@ -26,8 +26,10 @@ export function diffCaddyConfig(live: unknown, desired: unknown, host?: string):
     const b = after.get(id);
     const subject = describeId(id);
     if (a && b) {
-      if (a.json !== b.json)
-        changes.push({ host, action: 'change', subject, detail: jsonDiff(a.value, b.value).join('\n') });
+      // Against an empty Caddy (null config) a one-line leaf diff would be the whole config: show it as JSON.
+      const detail =
+        a.value === null ? JSON.stringify(b.value, null, 2) : jsonDiff(a.value, b.value).join('\n');
+      if (a.json !== b.json) changes.push({ host, action: 'change', subject, detail });
     } else if (b) {
       if (!gone(id, after, before))
         changes.push({ host, action: 'add', subject, detail: JSON.stringify(b.whole, null, 2) });

@@ -70,6 +70,15 @@ describe('diffCaddyConfig', () => {
     ]);
   });
 
+  it('shows the settings as JSON against an empty Caddy', () => {
+    const [settings] = diffCaddyConfig(null, render());
+    expect(JSON.parse(settings!.detail!).admin).toEqual({
+      config: { persist: true },
+      listen: 'unix//run/caddy/admin.sock',
+      origins: ['', 'localhost'],
+    });
+  });
+
   it('reports everything as new against an empty Caddy (null config)', () => {
     expect(summary(null, render())).toEqual([
       'change caddy settings (admin, servers, TLS)',
