@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { selectJobs } from '../../engine/dag.ts';
 import { planJobs } from '../../engine/plan.ts';
 import { resolveSecrets } from '../../engine/secrets.ts';
+import { maskText, maskValues } from '../../logs/masker.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { headCommit } from '../git-commit.ts';
 import { planLines } from '../render/format.ts';
@@ -32,6 +33,7 @@ export const registerPlan: RegisterCommand = (program) => {
       }
       const commit = await headCommit(repo.root).catch(() => ({ sha: 'unknown', branch: 'unknown' }));
       const secrets = resolveSecrets(pipeline.pipeline, repo.root);
+      const masked = maskValues(secrets.values());
       const plans = await planJobs(
         {
           repo,
@@ -39,7 +41,7 @@ export const registerPlan: RegisterCommand = (program) => {
           run: { id: 'plan', sha: commit.sha, branch: commit.branch, triggeredBy: operator(repo).name },
           workdir: repo.root,
           secrets,
-          log: (line) => process.stderr.write(`  ${line}\n`),
+          log: (line) => process.stderr.write(`  ${maskText(line, masked)}\n`),
         },
         jobs,
       );
