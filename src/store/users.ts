@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Row } from './rows.ts';
 
 /** A dashboard user; the token itself is never stored, only its SHA-256. */
@@ -17,9 +17,14 @@ export interface SessionRow {
 /** Dashboard users, their token hashes and their sessions. */
 export class Users {
   readonly #db: DatabaseSync;
+  /** Prepared once: every dashboard request looks its session up. */
+  readonly #session: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
+    this.#session = db.prepare(
+      'SELECT s.login, s.csrf, s.expires_at FROM sessions s JOIN users u ON u.login = s.login WHERE s.id_hash = ?',
+    );
   }
 
   /** Adds a user with the hash of their token; throws when the login exists (unless `replace`, which also ends their sessions). */
@@ -83,11 +88,7 @@ export class Users {
 
   /** The session stored under `idHash`, if its user still exists. */
   getSession(idHash: string): SessionRow | undefined {
-    const r = this.#db
-      .prepare(
-        'SELECT s.login, s.csrf, s.expires_at FROM sessions s JOIN users u ON u.login = s.login WHERE s.id_hash = ?',
-      )
-      .get(idHash) as Row | undefined;
+    const r = this.#session.get(idHash) as Row | undefined;
     return r && { login: r.login as string, csrf: r.csrf as string, expiresAt: r.expires_at as number };
   }
 
