@@ -42,9 +42,44 @@ export async function buildRootfsTar(layout: Layout): Promise<string> {
   return tar;
 }
 
-/** True when the registry already holds the base image. */
-export async function baseImagePresent(plan: SandboxPlan, files: RegistryFiles): Promise<boolean> {
-  return (await registryGet(plan, files, `/v2/${BASE_REPOSITORY}/manifests/latest`)) === 200;
+/** Repository and tag of the optional Debian image (`sandbox up --debian`). */
+export const DEBIAN_REPOSITORY = 'sandbox/debian';
+export const DEBIAN_SUITE = 'bookworm';
+
+/** Full reference of the optional Debian image of an instance. */
+export function debianImageRef(plan: SandboxPlan): string {
+  return `${plan.registry}/${DEBIAN_REPOSITORY}:${DEBIAN_SUITE}`;
+}
+
+/** True when the registry already holds `repository:tag`. */
+export async function imagePresent(
+  plan: SandboxPlan,
+  files: RegistryFiles,
+  repository: string,
+  tag: string,
+): Promise<boolean> {
+  return (await registryGet(plan, files, `/v2/${repository}/manifests/${tag}`)) === 200;
+}
+
+/** `docker import`s a root file system tarball on the runner's dockerd and pushes it as `ref`. */
+async function importAndPush(
+  layout: Layout,
+  files: RegistryFiles,
+  plan: SandboxPlan,
+  tar: string,
+  cmd: string,
+  ref: string,
+) {
+  mkdirSync(layout.dockerConfigDir, { recursive: true, mode: 0o700 });
+  const creds = readCredentials(files);
+  await run(
+    runnerDocker(layout, ['login', '--username', creds.username, '--password-stdin', plan.registry]),
+    {
+      input: creds.password,
+    },
+  );
+  await run(runnerDocker(layout, ['import', '--change', `CMD ["${cmd}"]`, tar, ref]), { timeoutMs: 300_000 });
+  await run(runnerDocker(layout, ['push', ref]), { timeoutMs: 300_000 });
 }
 
 /** Imports the busybox rootfs on the runner's dockerd and pushes it to the instance registry. */
@@ -54,17 +89,39 @@ export async function seedBaseImage(
   files: RegistryFiles,
 ): Promise<string> {
   const ref = baseImageRef(plan);
-  const tar = await buildRootfsTar(layout);
-  mkdirSync(layout.dockerConfigDir, { recursive: true, mode: 0o700 });
-  const creds = readCredentials(files);
-  await run(
-    runnerDocker(layout, ['login', '--username', creds.username, '--password-stdin', plan.registry]),
-    {
-      input: creds.password,
-    },
-  );
-  await run(runnerDocker(layout, ['import', '--change', 'CMD ["/bin/sh"]', tar, ref]));
-  await run(runnerDocker(layout, ['push', ref]), { timeoutMs: 120_000 });
+  await importAndPush(layout, files, plan, await buildRootfsTar(layout), '/bin/sh', ref);
   rmSync(join(layout.stateDir, 'base-image'), { recursive: true, force: true });
+  return ref;
+}
+
+/** Builds a minimal Debian root file system with mmdebstrap (downloads from the Debian mirror) and pushes it. */
+export async function seedDebianImage(
+  plan: SandboxPlan,
+  layout: Layout,
+  files: RegistryFiles,
+): Promise<string> {
+  const ref = debianImageRef(plan);
+  const dir = join(layout.stateDir, 'debian-image');
+  mkdirSync(dir, { recursive: true });
+  const tar = join(dir, 'rootfs.tar');
+  try {
+    await run(
+      [
+        'mmdebstrap',
+        '--quiet',
+        '--variant=minbase',
+        '--mode=root',
+        DEBIAN_SUITE,
+        tar,
+        'http://deb.debian.org/debian',
+      ],
+      {
+        timeoutMs: 900_000,
+      },
+    );
+    await importAndPush(layout, files, plan, tar, '/bin/bash', ref);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   return ref;
 }

@@ -66,7 +66,10 @@ export function installCommand(pkgs: readonly string[]): string {
 }
 
 /** Problems that stop the sandbox from starting, each with how to fix it; empty when all is well. */
-export async function preflight(m: Machine = currentMachine()): Promise<string[]> {
+export async function preflight(
+  m: Machine = currentMachine(),
+  extra: ReadonlyArray<{ program: string; pkg: string }> = [],
+): Promise<string[]> {
   if (m.platform !== 'linux') {
     return [`slipway sandbox needs Linux (network and mount namespaces); this is ${m.platform}`];
   }
@@ -76,7 +79,9 @@ export async function preflight(m: Machine = currentMachine()): Promise<string[]
       'slipway sandbox must run as root (it creates namespaces, bridges and mounts): sudo slipway sandbox ...',
     );
   }
-  const missing = REQUIRED_PROGRAMS.filter((p) => which(p.program, m.searchPath) === undefined);
+  const missing = [...REQUIRED_PROGRAMS, ...extra].filter(
+    (p) => which(p.program, m.searchPath) === undefined,
+  );
   const pkgs = missing.map((p) => p.pkg);
   // A dynamically linked busybox cannot run in an image without a libc; ldd fails on a static one.
   const ldd = which('ldd', m.searchPath);

@@ -5,7 +5,16 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { baseImagePresent, baseImageRef, seedBaseImage } from './base-image.ts';
+import {
+  BASE_REPOSITORY,
+  baseImageRef,
+  DEBIAN_REPOSITORY,
+  DEBIAN_SUITE,
+  debianImageRef,
+  imagePresent,
+  seedBaseImage,
+  seedDebianImage,
+} from './base-image.ts';
 import { inHost, keygenArgv, namespacesOf } from './commands.ts';
 import { ensureRunnerDockerd, hostDockerId, startHostDockerd } from './dockerd.ts';
 import { run } from './exec.ts';
@@ -39,7 +48,7 @@ import {
   planSandbox,
   type SandboxPlan,
 } from './plan.ts';
-import { preflight } from './preflight.ts';
+import { currentMachine, preflight } from './preflight.ts';
 import {
   findByCommandLine,
   findMembers,
@@ -81,6 +90,8 @@ export interface SandboxTarget {
 /** Options of `up`. */
 export interface UpOptions extends SandboxTarget {
   hosts?: readonly string[];
+  /** Also build a Debian image with mmdebstrap and push it as <registry>/sandbox/debian:bookworm. */
+  debian?: boolean;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -103,7 +114,15 @@ export interface SandboxInfo {
   knownHosts: string;
   /** Root of the inventories: env X is `<inventoriesRoot>/X`. */
   inventoriesRoot: string;
-  registry: { address: string; username: string; password: string; caCert: string; baseImage: string };
+  registry: {
+    address: string;
+    username: string;
+    password: string;
+    caCert: string;
+    baseImage: string;
+    /** Present when `up` was asked for it (`--debian`). */
+    debianImage?: string;
+  };
 }
 
 /** What `up` did. */
@@ -162,15 +181,15 @@ function lockFileOf(t: SandboxTarget): string {
   return join(sandboxRoot(t.repoRoot), `${t.name ?? DEFAULT_INSTANCE}.lock`);
 }
 
-async function checkMachine(): Promise<void> {
-  const problems = await preflight();
+async function checkMachine(extra: ReadonlyArray<{ program: string; pkg: string }> = []): Promise<void> {
+  const problems = await preflight(currentMachine(), extra);
   if (problems.length > 0) throw new SandboxPreflightError(problems);
 }
 
 /** Brings up (or repairs) an instance and returns how to use it. */
 export async function up(opts: UpOptions): Promise<UpReport> {
   const t0 = Date.now();
-  await checkMachine();
+  await checkMachine(opts.debian ? [{ program: 'mmdebstrap', pkg: 'mmdebstrap' }] : []);
   checkInstanceName(opts.name ?? DEFAULT_INSTANCE);
   const report = await withLock(lockFileOf(opts), () => upLocked(opts, t0));
   report.timings['total'] = Date.now() - t0;
@@ -263,11 +282,17 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
   await runnerDocker;
   mark('runner-dockerd', since);
   since = Date.now();
-  if (!(await baseImagePresent(plan, regFiles))) {
+  if (!(await imagePresent(plan, regFiles, BASE_REPOSITORY, 'latest'))) {
     log(`seeding ${baseImageRef(plan)}`);
     await seedBaseImage(plan, layout, regFiles);
   }
   mark('base-image', since);
+  if (opts.debian && !(await imagePresent(plan, regFiles, DEBIAN_REPOSITORY, DEBIAN_SUITE))) {
+    since = Date.now();
+    log(`building ${debianImageRef(plan)} with mmdebstrap (downloads from the Debian mirror)`);
+    await seedDebianImage(plan, layout, regFiles);
+    mark('debian-image', since);
+  }
 
   const inventoriesRoot = inventoriesRootOf(opts, layout);
   const ref = (p: string) => (name === DEFAULT_INSTANCE ? relative(opts.repoRoot, p) : p);
@@ -278,7 +303,9 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
     registryCredentials: ref(regFiles.credentials),
   });
   save();
-  return { info: infoOf(opts, plan, layout), timings, repaired };
+  const info = infoOf(opts, plan, layout);
+  if (opts.debian) info.registry.debianImage = debianImageRef(plan);
+  return { info, timings, repaired };
 }
 
 async function startDaemons(

@@ -8,6 +8,7 @@ import type { RegisterCommand } from './index.ts';
 interface SandboxFlags {
   name: string;
   hosts?: string;
+  debian?: boolean;
   json?: boolean;
   repo: string;
 }
@@ -78,6 +79,7 @@ export const registerSandbox: RegisterCommand = (program) => {
   withName(sandbox.command('up'))
     .description('create the sandbox, or repair what is missing')
     .option('--hosts <list>', 'comma-separated host names (devN, prodN, others)')
+    .option('--debian', 'also build a Debian image with mmdebstrap (slow: downloads from the Debian mirror)')
     .option('--json', 'print the result as JSON')
     .action(async (_o, cmd: Command) =>
       guarded(async () => {
@@ -90,6 +92,7 @@ export const registerSandbox: RegisterCommand = (program) => {
           repoRoot: f.repo,
           name: f.name,
           hosts,
+          debian: f.debian,
           log: (l) => process.stderr.write(`${l}\n`),
         });
         if (f.json)
@@ -110,6 +113,7 @@ export const registerSandbox: RegisterCommand = (program) => {
           `registry   ${r.info.registry.address} (user ${r.info.registry.username}, CA ${r.info.registry.caCert})`,
         );
         out(`base image ${r.info.registry.baseImage}`);
+        if (r.info.registry.debianImage) out(`debian image ${r.info.registry.debianImage}`);
         out(`inventories ${r.info.inventoriesRoot}`);
         if (r.repaired.length > 0) out(`repaired: ${r.repaired.join(', ')}`);
         const phases = Object.entries(r.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`);
