@@ -1,6 +1,6 @@
 // Checks that span files: jobs against inventories, access against keys, sites against pipelines.
 import { existsSync, realpathSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import { suggestionHint } from './did-you-mean.ts';
 import { findCycle } from './job-graph.ts';
 import type { Access } from './schema/access.ts';
@@ -333,9 +333,4 @@ export function crossChecks(parts: RepoParts): ConfigError[] {
   if (parts.access) errors.push(...accessChecks(parts.access, parts));
   if (parts.sites) errors.push(...siteChecks(parts.sites, parts));
   return errors;
-}
-
-/** Repository-relative form of a path for messages. */
-export function shownPath(root: string, abs: string): string {
-  return relative(root, abs) || '.';
 }

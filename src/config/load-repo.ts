@@ -4,14 +4,15 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { crossChecks, type Loaded, type RepoParts } from './cross-checks.ts';
 import { ConfigErrorList, sortConfigErrors } from './errors.ts';
+import { statOrUndefined } from './file-read.ts';
 import { resolveInventorySync } from './inventory/resolve.ts';
+import { loadKeyFiles } from './key-files.ts';
 import { access as accessSchema } from './schema/access.ts';
 import { pipeline as pipelineSchema } from './schema/pipeline.ts';
 import { type Project, project as projectSchema } from './schema/project.ts';
 import { sites as sitesSchema } from './schema/sites.ts';
-import { looksLikePrivateKey, parsePublicKey } from './ssh-public-key.ts';
-import type { ConfigError, Inventory, LoadResult, OpsRepo, PublicKey } from './types.ts';
-import { allPositions, positionOf, readConfigText, readYaml, statOrUndefined } from './yaml-source.ts';
+import type { ConfigError, Inventory, LoadResult, OpsRepo } from './types.ts';
+import { allPositions, positionOf, readYaml } from './yaml-source.ts';
 import { validateSource } from './zod-errors.ts';
 
 export { formatConfigError } from './errors.ts';
@@ -44,65 +45,6 @@ function loadFile<S extends z.core.$ZodType>(
   const { value, errors: schemaErrors } = validateSource(source, schema);
   errors.push(...schemaErrors);
   return value === undefined ? undefined : { src: source, value };
-}
-
-function loadKeys(root: string, errors: ConfigError[]): Map<string, PublicKey> {
-  const keys = new Map<string, PublicKey>();
-  const dir = join(root, REPO_LAYOUT.keys);
-  if (!existsSync(dir)) return keys;
-  for (const name of readdirSync(dir).sort()) {
-    const abs = join(dir, name);
-    const file = `${REPO_LAYOUT.keys}/${name}`;
-    if (statOrUndefined(abs)?.isDirectory()) continue;
-    const { text, error } = readConfigText(abs, file);
-    if (error || text === undefined) {
-      if (error) errors.push(error);
-      continue;
-    }
-    if (looksLikePrivateKey(text)) {
-      errors.push({
-        file,
-        line: 1,
-        col: 1,
-        key: '',
-        message: 'PRIVATE KEY COMMITTED: this file holds private key material (not shown)',
-        hint: 'delete it, purge it from the Git history, rotate the key, and commit only the .pub file',
-      });
-      continue;
-    }
-    if (!name.endsWith('.pub')) continue;
-    const lines = text.split('\n').map((l, i) => [l.trim(), i + 1] as const);
-    const keyLines = lines.filter(([l]) => l && !l.startsWith('#'));
-    const first = keyLines[0];
-    if (!first) {
-      errors.push({
-        file,
-        line: 1,
-        col: 1,
-        key: '',
-        message: 'the key file is empty',
-        hint: 'paste one OpenSSH public key line',
-      });
-      continue;
-    }
-    if (keyLines.length > 1) {
-      errors.push({
-        file,
-        line: keyLines[1]![1],
-        col: 1,
-        key: '',
-        message: 'more than one key in this file',
-        hint: 'put each key in its own .pub file',
-      });
-      continue;
-    }
-    const keyName = name.slice(0, -'.pub'.length);
-    const { key, problem } = parsePublicKey(keyName, first[0]);
-    if (problem)
-      errors.push({ file, line: first[1], col: 1, key: '', message: problem[0], hint: problem[1] });
-    else if (key) keys.set(keyName, key);
-  }
-  return keys;
 }
 
 function pipelineFiles(root: string): string[] {
@@ -143,7 +85,7 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
   const sites = existsSync(join(absRoot, REPO_LAYOUT.sites))
     ? loadFile(absRoot, REPO_LAYOUT.sites, sitesSchema, errors)
     : undefined;
-  const keys = loadKeys(absRoot, errors);
+  const keys = loadKeyFiles(join(absRoot, REPO_LAYOUT.keys), REPO_LAYOUT.keys, errors);
 
   const declared = Object.keys(project?.value.environments ?? {});
   const used = pipelines.flatMap((p) =>

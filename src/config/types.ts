@@ -73,4 +73,5 @@ export interface OpsRepo {
   sites?: Sites;
 }
 
+/** What `loadRepo` returns: the typed repository, or every problem found in it. */
 export type LoadResult = { ok: true; repo: OpsRepo } | { ok: false; errors: ConfigError[] };

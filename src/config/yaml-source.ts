@@ -1,9 +1,7 @@
-import { readFileSync, type Stats, statSync } from 'node:fs';
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { fileError } from './errors.ts';
+import { readConfigText } from './file-read.ts';
 import type { ConfigError, SourcePos } from './types.ts';
-
-/** Largest config file Slipway reads; anything bigger is generated data, not configuration. */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** Alias expansions allowed per document: enough for real anchors, far too few for a "billion laughs". */
 export const MAX_ALIAS_COUNT = 100;
@@ -66,58 +64,6 @@ function ansibleTags(tags: unknown[]): unknown[] {
   return [bool(true, pyTrue), bool(false, pyFalse), ...out];
 }
 
-function errorAt(
-  file: string,
-  pos: { line: number; col: number },
-  message: string,
-  hint?: string,
-): ConfigError {
-  return { file, line: pos.line, col: pos.col, key: '', message, ...(hint ? { hint } : {}) };
-}
-
-/** File status without throwing: undefined for a missing file or a broken symlink. */
-export function statOrUndefined(absPath: string): Stats | undefined {
-  try {
-    return statSync(absPath, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
-}
-
-/** Reads an ops-repo file as text with the size cap; unreadable or oversized files become an error. */
-export function readConfigText(absPath: string, file: string): { text?: string; error?: ConfigError } {
-  const st = statOrUndefined(absPath);
-  if (!st?.isFile()) {
-    const what = st ? 'is not a regular file' : 'cannot be read (missing, or a broken symlink)';
-    return {
-      error: errorAt(
-        file,
-        { line: 1, col: 1 },
-        `${file} ${what}`,
-        'replace it with a regular file or remove it',
-      ),
-    };
-  }
-  if (st.size > MAX_CONFIG_BYTES) {
-    return {
-      error: errorAt(
-        file,
-        { line: 1, col: 1 },
-        `file is ${(st.size / 1024 / 1024).toFixed(1)} MiB, over the 1 MiB limit for configuration files`,
-        'split it into smaller files or keep generated data out of the ops repository',
-      ),
-    };
-  }
-  try {
-    return { text: readFileSync(absPath, 'utf8') };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    return {
-      error: errorAt(file, { line: 1, col: 1 }, `cannot read the file (${code})`, 'check its permissions'),
-    };
-  }
-}
-
 /** Parses YAML text; returns the source or every syntax error with its position. */
 export function parseYaml(
   text: string,
@@ -133,7 +79,7 @@ export function parseYaml(
       lines.addNewLine(i + 1);
     const hint = 'flatten the structure';
     return {
-      errors: [errorAt(file, lines.linePos(deep), `nesting deeper than ${MAX_FLOW_DEPTH} levels`, hint)],
+      errors: [fileError(file, lines.linePos(deep), `nesting deeper than ${MAX_FLOW_DEPTH} levels`, hint)],
     };
   }
   const doc = parseDocument(text, {
@@ -153,7 +99,7 @@ export function parseYaml(
       if (e.code === 'DUPLICATE_KEY') {
         const { key, offset } = duplicateKey(text, e.pos[0]);
         const hint = 'a key may appear only once in a mapping; remove one of them';
-        return errorAt(file, lines.linePos(offset), `duplicate key "${key}"`, hint);
+        return fileError(file, lines.linePos(offset), `duplicate key "${key}"`, hint);
       }
       const message =
         e.code === 'MULTIPLE_DOCS'
@@ -161,7 +107,7 @@ export function parseYaml(
           : /call stack/i.test(e.message)
             ? 'the document is nested too deeply'
             : e.message;
-      return errorAt(file, lines.linePos(e.pos[0]), `YAML syntax error: ${message}`, yamlHint(e.code));
+      return fileError(file, lines.linePos(e.pos[0]), `YAML syntax error: ${message}`, yamlHint(e.code));
     });
   if (errors.length > 0) return { errors };
   let value: unknown;
@@ -173,7 +119,7 @@ export function parseYaml(
       const pos = first >= 0 ? lines.linePos(first) : { line: 1, col: 1 };
       return {
         errors: [
-          errorAt(
+          fileError(
             file,
             pos,
             `too many alias expansions (over ${MAX_ALIAS_COUNT}): refusing a possible "billion laughs" document`,
@@ -185,7 +131,7 @@ export function parseYaml(
     if (err instanceof RangeError) {
       return {
         errors: [
-          errorAt(file, { line: 1, col: 1 }, 'the document is nested too deeply', 'flatten the structure'),
+          fileError(file, { line: 1, col: 1 }, 'the document is nested too deeply', 'flatten the structure'),
         ],
       };
     }

@@ -2,8 +2,9 @@
 import { accessSync, constants, readdirSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { ConfigErrorList } from '../errors.ts';
+import { readConfigText, statOrUndefined } from '../file-read.ts';
 import type { ConfigError, Inventory, InventoryHost, Vars } from '../types.ts';
-import { parseYaml, readConfigText, readYaml, statOrUndefined } from '../yaml-source.ts';
+import { parseYaml, readYaml } from '../yaml-source.ts';
 import { parseIniInventory } from './ini-inventory.ts';
 import { depthOf, type Group, type Host, hostGroups, InventoryData } from './model.ts';
 import { byCodePoint, VarsFileReader } from './vars-files.ts';

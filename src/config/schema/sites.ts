@@ -46,6 +46,7 @@ export const customRoute = z.strictObject({
   ...base,
 });
 
+/** One route of a domain: static files, a proxy, a redirect or a raw Caddy handler. */
 export const route = z.union([staticRoute, proxyRoute, redirectRoute, customRoute]);
 export type Route = z.infer<typeof route>;
 
