@@ -65,6 +65,17 @@ async function processesMentioning(needle: string): Promise<string[]> {
   return found;
 }
 
+/** The module's remote process outlives its ssh session: end it by pid on the host. */
+async function endRemoteSleep(marker: string): Promise<void> {
+  await sb.exec('h1', [
+    'sh',
+    '-c',
+    'for p in $(pgrep -fx "sleep $1"); do kill "$p"; done; true',
+    'sh',
+    marker,
+  ]);
+}
+
 beforeAll(async () => {
   sb = await useSandbox({ name: INSTANCE, hosts: NAMES });
   work = await mkdtemp(join(tmpdir(), 'slipway-ansible-e2e-'));
@@ -161,14 +172,29 @@ describe('ansible-playbook through the wrapper', () => {
       expect(existsSync(join(r.artifactsDir, 'rc'))).toBe(true);
       expect(await processesMentioning(opts.dataDir!)).toEqual([]);
     } finally {
-      // The module's remote process outlives its ssh session; end it by pid on the host.
-      await sb.exec('h1', [
-        'sh',
-        '-c',
-        'for p in $(pgrep -fx "sleep $1"); do kill "$p"; done; true',
-        'sh',
-        marker,
-      ]);
+      await endRemoteSleep(marker);
+    }
+  });
+
+  it('cancels on abort: status canceled, artifacts complete, no process left', async () => {
+    const marker = `3601.${process.pid}`;
+    await writeFile(join(work, 'hang2.yml'), HANG_PLAYBOOK(marker));
+    const ac = new AbortController();
+    const opts = options('hang2.yml', {
+      signal: ac.signal,
+      killGraceMs: 2000,
+      onEvent: (e) => {
+        if (e.event === 'task_start') setTimeout(() => ac.abort(new Error('operator canceled')), 1000);
+      },
+    });
+    try {
+      const r = await runPlaybook(opts);
+      expect(r.status).toBe('canceled');
+      expect((await readFile(join(r.artifactsDir, 'status'), 'utf8')).trim()).toBe('canceled');
+      expect(existsSync(join(r.artifactsDir, 'rc'))).toBe(true);
+      expect(await processesMentioning(opts.dataDir!)).toEqual([]);
+    } finally {
+      await endRemoteSleep(marker);
     }
   });
 });
