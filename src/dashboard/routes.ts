@@ -43,8 +43,6 @@ export interface DashboardOptions {
   /** How often a live log stream looks for new lines and state changes. */
   pollMs?: number;
   now?: () => number;
-  /** Bounds audit rows for refusals of requests without a session (default: 60 a minute). */
-  anonymousAudit?: RefusalThrottle;
 }
 
 /** A mounted dashboard: `handle` answers any request the server routes nowhere else (mount it last); `close` ends live streams. */
@@ -120,7 +118,8 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   const { users, data } = opts;
   const now = opts.now ?? Date.now;
   const streams = new Set<ServerResponse>();
-  const throttle = opts.anonymousAudit ?? new RefusalThrottle();
+  // Bounds audit rows for refusals of requests without a session (60 a minute).
+  const throttle = new RefusalThrottle();
 
   const originOf = (req: IncomingMessage) =>
     opts.publicOrigin ?? `${isTls(req) ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
