@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Bundles each action into actions/<name>/dist/index.js (committed: Actions run it without npm install).
-# ESM because @actions/core 3 is ESM-only; the banner gives bundled CommonJS dependencies a `require`.
+# ESM because @actions/core 3 is ESM-only; the banner gives bundled CommonJS dependencies the `require`,
+# `__filename` and `__dirname` they expect.
+# Native addons (*.node: ssh2's optional crypto binding, cpu-features) stay out: ssh2 falls back to its
+# JavaScript implementation when they cannot be loaded.
 # Reproducible: no timestamps, so running it twice gives identical bytes. With an argument, writes under
 # that directory instead (<dir>/<name>/dist/index.js): the test that checks the committed bundles are current.
 set -euo pipefail
@@ -12,6 +15,6 @@ for action in run approve; do
   npx --no-install esbuild "actions/$action/src/main.ts" \
     --bundle --platform=node --target=node24 --format=esm \
     --outfile="$out/$action/dist/index.js" \
-    --legal-comments=none --log-level=warning --minify-whitespace --minify-syntax \
-    --banner:js="import { createRequire as __slipwayCreateRequire } from 'node:module'; const require = __slipwayCreateRequire(import.meta.url);"
+    --external:'*.node' --legal-comments=none --log-level=warning --minify-whitespace --minify-syntax \
+    --banner:js="import { createRequire as __sw_cr } from 'node:module'; import { fileURLToPath as __sw_fp } from 'node:url'; import { dirname as __sw_dn } from 'node:path'; const require = __sw_cr(import.meta.url); const __filename = __sw_fp(import.meta.url); const __dirname = __sw_dn(__filename);"
 done

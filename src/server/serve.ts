@@ -9,7 +9,8 @@ import { ForgeLinks } from '../store/forge-links.ts';
 import { Store } from '../store/store.ts';
 import { Checkouts } from '../triggers/checkout.ts';
 import { DeliveryProcessor } from './delivery-processor.ts';
-import { forgeCommentHandler } from './forge-comments.ts';
+import { ForgeCommentPoller } from './forge-comment-poller.ts';
+import { commentDecider, forgeCommentHandler } from './forge-comments.ts';
 import { ForgeReporter } from './forge-reporter.ts';
 import { Poller } from './poller.ts';
 import type { Router } from './router.ts';
@@ -43,6 +44,8 @@ export interface ServeOptions {
     environmentUrls: Readonly<Record<string, string>>;
     runUrl?(runId: number): string | undefined;
     pollMs: number;
+    /** Read approval issues' comments this often too, for forges whose webhooks cannot reach the runner. */
+    commentPollMs?: number;
   };
   /** Extra routes and services. */
   mount?: (router: Router) => void;
@@ -58,6 +61,7 @@ export interface Serving extends RunningServer {
   poller: Poller;
   worker?: Worker;
   reporter?: ForgeReporter;
+  commentPoller?: ForgeCommentPoller;
   /** Resolves once every stored delivery is processed (and, with a worker, every started run settled). */
   idle(): Promise<void>;
 }
@@ -85,9 +89,9 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   const worker = o.worker ? new Worker({ store, load: o.loadRun, ...o.worker, log: o.log }) : undefined;
   const links = o.forge ? new ForgeLinks(o.statePath) : undefined;
   const reporter = o.forge && links ? new ForgeReporter({ store, links, ...o.forge, log: o.log }) : undefined;
-  const issueComment =
+  const channel =
     o.forge && links
-      ? forgeCommentHandler({
+      ? {
           store,
           links,
           forge: o.forge.forge,
@@ -97,7 +101,13 @@ export async function serve(o: ServeOptions): Promise<Serving> {
             void reporter?.tick();
           },
           log: o.log,
-        })
+        }
+      : undefined;
+  const decide = channel && commentDecider(channel);
+  const issueComment = channel && forgeCommentHandler(channel, decide);
+  const commentPoller =
+    channel && decide && o.forge?.commentPollMs
+      ? new ForgeCommentPoller({ ...channel, decide, intervalMs: o.forge.commentPollMs })
       : undefined;
   const processor = new DeliveryProcessor({
     deliveries,
@@ -162,6 +172,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   poller.start();
   worker?.start();
   reporter?.start();
+  commentPoller?.start();
   return {
     ...http,
     store,
@@ -169,6 +180,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     poller,
     worker,
     reporter,
+    commentPoller,
     async idle() {
       await processor.idle();
       await worker?.idle();

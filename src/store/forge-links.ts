@@ -18,6 +18,9 @@ const SCHEMA = `
     deployment_id TEXT NOT NULL,
     PRIMARY KEY (run_id, environment)
   );
+  CREATE TABLE IF NOT EXISTS forge_comments (
+    comment_id INTEGER PRIMARY KEY
+  );
   CREATE TABLE IF NOT EXISTS forge_cursors (
     run_id INTEGER PRIMARY KEY,
     event_id INTEGER NOT NULL
@@ -69,6 +72,21 @@ export class ForgeLinks {
   /** Notes that a gate's issue is closed. */
   markClosed(gateId: number): void {
     this.#db.prepare('UPDATE forge_issues SET closed = 1 WHERE gate_id = ?').run(gateId);
+  }
+
+  /** Approval issues not closed yet (the comment poller reads these). */
+  openIssues(): ForgeIssueLink[] {
+    return (
+      this.#db.prepare('SELECT * FROM forge_issues WHERE closed = 0 ORDER BY gate_id').all() as Row[]
+    ).map(toIssue);
+  }
+
+  /** Notes that a comment was judged; false when it already was (a webhook and a poll both saw it). */
+  markCommentJudged(commentId: number): boolean {
+    const { changes } = this.#db
+      .prepare('INSERT INTO forge_comments (comment_id) VALUES (?) ON CONFLICT DO NOTHING')
+      .run(commentId);
+    return changes === 1;
   }
 
   /** Records the deployment of a run to an environment. */

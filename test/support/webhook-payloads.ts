@@ -67,7 +67,12 @@ const giteaCommentFixture = readFileSync(
   'utf8',
 );
 
-/** An issue_comment payload as `forge` sends it: `action` on issue `issue` of `repository` by `login`. */
+let nextCommentId = 900_000;
+
+/**
+ * An issue_comment payload as `forge` sends it: `action` on issue `issue` of `repository` by `login`; each
+ * call is a new comment (its own id) unless `id` names an earlier one (an edit or deletion of it).
+ */
 export function commentPayload(
   forge: ForgeKind,
   o: {
@@ -76,6 +81,7 @@ export function commentPayload(
     issue: number;
     login: string;
     body: string;
+    id?: number;
   },
 ): Payload {
   const p: Payload =
@@ -87,6 +93,7 @@ export function commentPayload(
   p.repository.full_name = o.repository;
   p.issue.number = o.issue;
   p.comment.body = o.body;
+  p.comment.id = o.id ?? ++nextCommentId;
   p.comment.user.login = o.login;
   p.sender.login = o.login;
   return p;

@@ -37,26 +37,31 @@ const FILES: Record<string, string> = {
   ].join('\n'),
 };
 
+async function start(kind: ForgeKind, commentPollMs?: number): Promise<ServeFixture> {
+  mock.state.teams.push({ id: 42, org: 'acme', slug: 'ops', name: 'ops', members: { bob: 'active' } });
+  return startServeFixture(
+    {
+      worker: { concurrency: 2, pollMs: 50, graceMs: 5_000 },
+      forge: {
+        forge: createForge(kind, {
+          url: kind === 'github' ? GITHUB_API : GITEA_URL,
+          token: MOCK_TOKEN,
+          resilient: false,
+        }),
+        repo: REPO,
+        environmentUrls: { dev: 'https://dev.example.com' },
+        runUrl: (id) => `https://slipway.example.com/runs/${id}`,
+        pollMs: 50,
+        ...(commentPollMs ? { commentPollMs } : {}),
+      },
+    },
+    FILES,
+  );
+}
+
 describe.each(['github', 'gitea'] as const)('forge channel and reporting: %s', (kind: ForgeKind) => {
   it('reports statuses and the deployment in order, and takes approvals only from allowed new comments', async () => {
-    mock.state.teams.push({ id: 42, org: 'acme', slug: 'ops', name: 'ops', members: { bob: 'active' } });
-    fx = await startServeFixture(
-      {
-        worker: { concurrency: 2, pollMs: 50, graceMs: 5_000 },
-        forge: {
-          forge: createForge(kind, {
-            url: kind === 'github' ? GITHUB_API : GITEA_URL,
-            token: MOCK_TOKEN,
-            resilient: false,
-          }),
-          repo: REPO,
-          environmentUrls: { dev: 'https://dev.example.com' },
-          runUrl: (id) => `https://slipway.example.com/runs/${id}`,
-          pollMs: 50,
-        },
-      },
-      FILES,
-    );
+    fx = await start(kind);
     const sha = await fx.origin.commit({ 'app.txt': 'v2' });
     const push = pushPayload(kind, { ref: 'refs/heads/main', after: sha, authorLogin: 'alice' });
     push.repository.full_name = 'acme/ops';
@@ -138,5 +143,33 @@ describe.each(['github', 'gitea'] as const)('forge channel and reporting: %s', (
         'https://dev.example.com',
       );
     }
+  });
+
+  it('takes approvals by polling the issue when webhooks cannot reach the runner', async () => {
+    // A long interval: the test polls by hand.
+    fx = await start(kind, 3_600_000);
+    const sha = await fx.origin.commit({ 'app.txt': 'v3' });
+    const push = pushPayload(kind, { ref: 'refs/heads/main', after: sha, authorLogin: 'alice' });
+    expect((await fx.deliver(kind, 'push', push)).status).toBe(202);
+    const issue = await waitFor('the approval issue', () => mock.state.issues.get(1));
+    const at = '2026-01-12T10:17:00Z';
+    issue.comments.push(
+      { id: 501, login: 'mallory', body: '/approve', created_at: at, updated_at: at },
+      { id: 502, login: 'bob', body: '/approve', created_at: at, updated_at: '2026-01-12T10:18:00Z' },
+    );
+    await fx.server.commentPoller!.pollOnce();
+    await fx.server.commentPoller!.pollOnce();
+    expect(fx.server.store.gates.ofRun(1).map((g) => g.status)).toEqual(['pending']);
+    issue.comments.push({ id: 503, login: 'bob', body: '/approve', created_at: at, updated_at: at });
+    await fx.server.commentPoller!.pollOnce();
+    await waitFor('the run to finish', () => fx!.server.store.runs.get(1)?.status === 'succeeded');
+    await fx.server.commentPoller!.pollOnce();
+    expect(fx.server.store.gates.auditTrail(1).map((a) => [a.actor, a.outcome, a.reason])).toEqual([
+      ['mallory', 'refused', 'mallory is not among the approvers (alice, @acme/ops)'],
+      ['bob', 'refused', 'the comment was edited; only new comments count'],
+      ['bob', 'accepted', 'approved by bob (1 of 1)'],
+    ]);
+    await fx.server.idle();
+    await waitFor('the issue to close', () => mock.state.issues.get(1)?.state === 'closed');
   });
 });
