@@ -6,6 +6,7 @@ import { renderSshConfig } from '../remote/ssh-config.ts';
 
 /** The callback plugin shipped in this repository. */
 export const CALLBACK_DIR = fileURLToPath(new URL('./callback', import.meta.url));
+/** Its name, as enabled in ANSIBLE_CALLBACKS_ENABLED. */
 export const CALLBACK_NAME = 'slipway_events';
 /** The descriptor the callback writes events to (stdin, stdout, stderr, then this). */
 export const EVENTS_FD = 3;

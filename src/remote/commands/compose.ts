@@ -1,5 +1,6 @@
 /** Pure argv builders for docker compose: v2 (`docker compose`) and v1 (`docker-compose`). */
 
+/** v2: the `docker compose` plugin; v1: the standalone `docker-compose`. */
 export type ComposeFlavor = 'v2' | 'v1';
 
 /** Which compose a project runs with: the project name and its compose files (absolute paths). */
