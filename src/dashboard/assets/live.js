@@ -22,14 +22,19 @@ if (log && log.dataset.follow === '1') {
     log.append(span, '\n');
     if (atBottom) log.scrollTop = log.scrollHeight;
   });
+  let latest = 0;
   events.addEventListener('state', async () => {
     // Leave the page alone while someone is typing a rejection reason; the next change brings it up to date.
     const active = document.activeElement;
     if (active && active.tagName === 'INPUT' && active.value) return;
+    // Changes can come faster than fetches return: only the answer to the newest request is shown.
+    const mine = ++latest;
     const res = await fetch(`${location.pathname}/live`, { credentials: 'same-origin' });
-    if (!res.ok) return;
+    if (!res.ok || mine !== latest) return;
+    const text = await res.text();
+    if (mine !== latest) return;
     const tpl = document.createElement('template');
-    tpl.innerHTML = await res.text();
+    tpl.innerHTML = text;
     document.getElementById('live')?.replaceWith(tpl.content);
   });
   events.addEventListener('end', () => {
