@@ -1,9 +1,9 @@
 /**
- * `slipway sandbox up|down|status`: disposable local servers, one network + mount + UTS namespace each,
- * with their own sshd and dockerd, plus a TLS registry with htpasswd auth on the instance gateway.
+ * `slipway sandbox up|down`: disposable local servers, each with its own network, mount, UTS and PID
+ * namespaces, sshd and dockerd, plus a TLS registry with htpasswd auth on the instance gateway.
  * `up` is idempotent and repairs what is missing; `down` undoes everything, also after a crash.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   BASE_REPOSITORY,
@@ -15,8 +15,8 @@ import {
   seedBaseImage,
   seedDebianImage,
 } from './base-image.ts';
-import { inHost, keygenArgv, namespacesOf } from './commands.ts';
-import { ensureRunnerDockerd, hostDockerId, startHostDockerd } from './dockerd.ts';
+import { keygenArgv } from './commands.ts';
+import { ensureRunnerDockerd } from './dockerd.ts';
 import { run } from './exec.ts';
 import {
   createHostDirs,
@@ -28,6 +28,15 @@ import {
   releaseNsDir,
   removeNamespaces,
 } from './host-fs.ts';
+import { killHostProcesses, removeCgroups, removeHost, startDaemons } from './host-lifecycle.ts';
+import {
+  checkMachine,
+  inventoriesRootOf,
+  lockFileOf,
+  type SandboxTarget,
+  sandboxRoot,
+  stateDirOf,
+} from './instance.ts';
 import { renderKnownHosts, writeInventories } from './inventory.ts';
 import { hostPaths, type Layout, layoutOf } from './layout.ts';
 import {
@@ -37,29 +46,16 @@ import {
   existingBridges,
   hostNetworkHealthy,
   removeBridge,
-  removeHostNetwork,
 } from './network.ts';
 import {
   checkInstanceName,
   DEFAULT_HOSTS,
   DEFAULT_INSTANCE,
-  type HostPlan,
   pickIndex,
   planSandbox,
   type SandboxPlan,
 } from './plan.ts';
-import { currentMachine, preflight } from './preflight.ts';
-import {
-  findByCommandLine,
-  findMembers,
-  isAlive,
-  killMembers,
-  type Membership,
-  namespaceId,
-  type ProcRef,
-  refOf,
-  stopProcesses,
-} from './processes.ts';
+import { findByCommandLine, isAlive, type ProcRef, refOf, stopProcesses } from './processes.ts';
 import {
   ensureRegistryFiles,
   readCredentials,
@@ -69,23 +65,7 @@ import {
   trustOnRunner,
   untrustOnRunner,
 } from './registry.ts';
-import { sshHealthy, startSshd } from './sshd.ts';
-import { type HostProcs, readState, type SandboxState, takenIndexes, withLock, writeState } from './state.ts';
-
-/** Raised when the machine cannot run the sandbox; nothing was created. */
-export class SandboxPreflightError extends Error {
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(problems.join('\n'));
-    this.problems = problems;
-  }
-}
-
-/** Which instance of which repository. */
-export interface SandboxTarget {
-  repoRoot: string;
-  name?: string;
-}
+import { readState, type SandboxState, takenIndexes, withLock, writeState } from './state.ts';
 
 /** Options of `up`. */
 export interface UpOptions extends SandboxTarget {
@@ -133,31 +113,6 @@ export interface UpReport {
   repaired: string[];
 }
 
-/** Where every instance of a repository keeps its state. */
-export function sandboxRoot(repoRoot: string): string {
-  return join(repoRoot, '.slipway', 'sandbox');
-}
-
-function stateDirOf(t: SandboxTarget): string {
-  return join(sandboxRoot(t.repoRoot), t.name ?? DEFAULT_INSTANCE);
-}
-
-function inventoriesRootOf(t: SandboxTarget, layout: Layout): string {
-  return (t.name ?? DEFAULT_INSTANCE) === DEFAULT_INSTANCE
-    ? join(t.repoRoot, 'inventories', 'sandbox')
-    : layout.inventoriesDir;
-}
-
-function membership(host: HostPlan, layout: Layout): Membership {
-  const paths = hostPaths(layout, host.name);
-  const namespaces = [
-    namespaceId('mnt', paths.mntNs),
-    namespaceId('pid', paths.pidNs),
-    namespaceId('net', `/run/netns/${host.netns}`),
-  ].filter((n): n is string => n !== undefined);
-  return { namespaces, cgroup: host.cgroupParent };
-}
-
 /** The instance index: 0 for the demo, the recorded one, or the first free one whose bridge we win. */
 async function chooseIndex(
   t: SandboxTarget,
@@ -175,15 +130,6 @@ async function chooseIndex(
     if (await claimBridge(planSandbox(name, index, hosts), stateDir)) return index;
     taken.add(index);
   }
-}
-
-function lockFileOf(t: SandboxTarget): string {
-  return join(sandboxRoot(t.repoRoot), `${t.name ?? DEFAULT_INSTANCE}.lock`);
-}
-
-async function checkMachine(extra: ReadonlyArray<{ program: string; pkg: string }> = []): Promise<void> {
-  const problems = await preflight(currentMachine(), extra);
-  if (problems.length > 0) throw new SandboxPreflightError(problems);
 }
 
 /** Brings up (or repairs) an instance and returns how to use it. */
@@ -308,100 +254,10 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
   return { info, timings, repaired };
 }
 
-async function startDaemons(
-  host: HostPlan,
-  layout: Layout,
-  procs: HostProcs,
-  save: () => void,
-  repaired: string[],
-  fresh: boolean,
-): Promise<void> {
-  const paths = hostPaths(layout, host.name);
-  const members = () => findMembers(membership(host, layout));
-  const sshd = async () => {
-    if (!fresh && isAlive(procs.sshd) && (await sshHealthy(host, layout.sshKey, layout.knownHosts))) return;
-    if (!fresh) repaired.push(`${host.name}: sshd`);
-    // A listener left from a crashed run would hold port 22; its sessions may stay.
-    const stale = findByCommandLine(
-      (c) => c.startsWith('sshd: /usr/sbin/sshd') && c.includes('[listener]'),
-      members(),
-    );
-    await stopProcesses([procs.sshd, ...stale.map(refOf)].filter((r): r is ProcRef => r !== undefined));
-    procs.sshd = await startSshd(host, paths);
-    save();
-  };
-  const dockerd = async () => {
-    if (!fresh && isAlive(procs.dockerd) && (await hostDockerId(host, paths)) !== undefined) return;
-    if (!fresh) repaired.push(`${host.name}: dockerd`);
-    const stale = findByCommandLine(
-      (c) => c.startsWith('dockerd ') || c.startsWith('containerd --config'),
-      members(),
-    );
-    await stopProcesses([procs.dockerd, ...stale.map(refOf)].filter((r): r is ProcRef => r !== undefined));
-    // A killed daemon may linger as a zombie that still "owns" its pid file, and dockerd would wait on it.
-    await run(
-      inHost(namespacesOf(host, paths), [
-        'rm',
-        '-f',
-        '/run/docker.pid',
-        '/run/docker/containerd/containerd.pid',
-      ]),
-    );
-    procs.dockerd = await startHostDockerd(host, paths);
-    save();
-  };
-  await Promise.all([sshd(), dockerd()]);
-}
-
-async function killHostProcesses(host: HostPlan, layout: Layout, procs: HostProcs): Promise<void> {
-  // No SIGTERM first: the host's namespaces go away with its processes, so no container state needs
-  // to survive, and a graceful dockerd stop takes seconds (10 s per running container).
-  // Killing the init holder ends the PID namespace and with it every process of the host; the rest
-  // (nsenter wrappers in the machine's PID namespace, strays) is found by namespace and cgroup.
-  await stopProcesses(
-    [procs.init, procs.dockerd, procs.sshd].filter((r): r is ProcRef => r !== undefined),
-    0,
-  );
-  await killMembers(membership(host, layout));
-  procs.init = undefined;
-  procs.dockerd = undefined;
-  procs.sshd = undefined;
-}
-
 async function stopRegistry(state: SandboxState, config: string): Promise<void> {
   const stale = findByCommandLine((c) => c === `docker-registry serve ${config}`);
   await stopProcesses([state.registry, ...stale.map(refOf)].filter((r): r is ProcRef => r !== undefined));
   state.registry = undefined;
-}
-
-async function removeHost(host: HostPlan, layout: Layout, state: SandboxState): Promise<void> {
-  await killHostProcesses(host, layout, state.procs[host.name] ?? {});
-  const paths = hostPaths(layout, host.name);
-  await removeNamespaces(paths);
-  await removeHostNetwork(host);
-  removeCgroups(host.cgroupParent);
-  rmSync(paths.root, { recursive: true, force: true });
-}
-
-/** Removes the (empty, process-free) cgroup directories below `parent` in every hierarchy. */
-function removeCgroups(parent: string): void {
-  let hierarchies: string[];
-  try {
-    hierarchies = readdirSync('/sys/fs/cgroup');
-  } catch {
-    return;
-  }
-  const removeTree = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const e of readdirSync(dir, { withFileTypes: true }))
-      if (e.isDirectory()) removeTree(join(dir, e.name));
-    try {
-      rmdirSync(dir);
-    } catch {
-      // Still in use, or not a cgroup directory.
-    }
-  };
-  for (const h of hierarchies) removeTree(join('/sys/fs/cgroup', h, parent));
 }
 
 /** The state of an instance that may have lost its state file: index and hosts recovered from the kernel and disk. */
@@ -458,109 +314,4 @@ function infoOf(t: SandboxTarget, plan: SandboxPlan, layout: Layout): SandboxInf
     inventoriesRoot: inventoriesRootOf(t, layout),
     registry: { address: plan.registry, ...creds, caCert: reg.caCert, baseImage: baseImageRef(plan) },
   };
-}
-
-/** Health of one component. */
-export interface Health {
-  ok: boolean;
-  detail: string;
-}
-
-/** Health of one host. */
-export interface HostStatus {
-  name: string;
-  env: string;
-  address: string;
-  sshd: Health;
-  dockerd: Health;
-  caddy: Health;
-}
-
-/** What `status` reports. */
-export interface StatusReport {
-  name: string;
-  exists: boolean;
-  healthy: boolean;
-  hosts: HostStatus[];
-  registry?: Health & { address: string };
-}
-
-/** Checks every host and component of an instance (ssh login, docker info, registry /v2/ with auth). */
-export async function status(t: SandboxTarget): Promise<StatusReport> {
-  const name = t.name ?? DEFAULT_INSTANCE;
-  const layout = layoutOf(stateDirOf(t));
-  const state = readState(layout.stateFile);
-  if (!state) return { name, exists: false, healthy: false, hosts: [] };
-  const plan = planSandbox(state.name, state.index, state.hosts);
-  const hosts = await Promise.all(
-    plan.hosts.map(async (h): Promise<HostStatus> => {
-      const procs = state.procs[h.name] ?? {};
-      const paths = hostPaths(layout, h.name);
-      const nsOk = namespacesAlive(paths) && isAlive(procs.init) && (await hostNetworkHealthy(h));
-      const sshOk = nsOk && isAlive(procs.sshd) && (await sshHealthy(h, layout.sshKey, layout.knownHosts));
-      const id = nsOk && isAlive(procs.dockerd) ? await hostDockerId(h, paths) : undefined;
-      const caddy = nsOk
-        ? findByCommandLine((c) => /(^|\/)caddy /.test(c), findMembers(membership(h, layout)))
-        : [];
-      return {
-        name: h.name,
-        env: h.env,
-        address: h.address,
-        sshd: { ok: sshOk, detail: sshOk ? `pid ${procs.sshd!.pid}` : nsOk ? 'down' : 'namespace missing' },
-        dockerd: { ok: id !== undefined, detail: id !== undefined ? `pid ${procs.dockerd!.pid}` : 'down' },
-        caddy: { ok: caddy.length > 0, detail: caddy.length > 0 ? `pid ${caddy[0]}` : 'not running' },
-      };
-    }),
-  );
-  const reg = registryFiles(layout);
-  const regOk = isAlive(state.registry) && (await registryHealthy(plan, reg));
-  return {
-    name,
-    exists: true,
-    healthy: regOk && hosts.every((h) => h.sshd.ok && h.dockerd.ok),
-    hosts,
-    registry: { address: plan.registry, ok: regOk, detail: regOk ? `pid ${state.registry!.pid}` : 'down' },
-  };
-}
-
-function loadHost(t: SandboxTarget, host: string): { layout: Layout; state: SandboxState; plan: HostPlan } {
-  const layout = layoutOf(stateDirOf(t));
-  const state = readState(layout.stateFile);
-  if (!state) throw new Error(`sandbox ${t.name ?? DEFAULT_INSTANCE} is not up`);
-  const plan = planSandbox(state.name, state.index, state.hosts).hosts.find((x) => x.name === host);
-  if (!plan) throw new Error(`sandbox ${state.name} has no host ${host}`);
-  return { layout, state, plan };
-}
-
-/** Runs argv inside a host's namespaces (as its sshd sessions see the machine) and returns stdout. */
-export async function execInHost(
-  t: SandboxTarget,
-  host: string,
-  argv: readonly string[],
-  opts: { input?: string } = {},
-): Promise<string> {
-  const { layout, plan } = loadHost(t, host);
-  return run(inHost(namespacesOf(plan, hostPaths(layout, host)), argv), { timeoutMs: 300_000, ...opts });
-}
-
-/** Stops a host's sshd (to test unreachable hosts); `startHostSshd` or `up` brings it back. */
-export async function stopHostSshd(t: SandboxTarget, host: string): Promise<void> {
-  await withLock(lockFileOf(t), async () => {
-    const { layout, state } = loadHost(t, host);
-    const procs = state.procs[host] ?? {};
-    await stopProcesses([procs.sshd].filter((r): r is ProcRef => r !== undefined));
-    state.procs[host] = { ...procs, sshd: undefined };
-    writeState(layout.stateFile, state);
-  });
-}
-
-/** Starts a host's sshd again after `stopHostSshd`. */
-export async function startHostSshd(t: SandboxTarget, host: string): Promise<void> {
-  await withLock(lockFileOf(t), async () => {
-    const { layout, state, plan } = loadHost(t, host);
-    const procs = state.procs[host] ?? {};
-    if (isAlive(procs.sshd)) return;
-    state.procs[host] = { ...procs, sshd: await startSshd(plan, hostPaths(layout, host)) };
-    writeState(layout.stateFile, state);
-  });
 }

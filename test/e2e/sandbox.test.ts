@@ -9,8 +9,9 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshArgv } from '../../src/sandbox/commands.ts';
 import { findMembers, isAlive, namespaceId, refOf } from '../../src/sandbox/processes.ts';
-import { status, up } from '../../src/sandbox/sandbox.ts';
+import { up } from '../../src/sandbox/sandbox.ts';
 import type { SandboxState } from '../../src/sandbox/state.ts';
+import { status } from '../../src/sandbox/status.ts';
 import { REPO_ROOT, type SandboxFixture, useSandbox } from '../support/sandbox.ts';
 
 const NAME = 'sandbox-e2e';

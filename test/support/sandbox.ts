@@ -19,15 +19,9 @@
  * Hosts have no route off their /24: containers and hosts reach each other, the runner and the registry.
  */
 import { fileURLToPath } from 'node:url';
-import {
-  down,
-  execInHost,
-  type SandboxInfo,
-  type SandboxTarget,
-  startHostSshd,
-  stopHostSshd,
-  up,
-} from '../../src/sandbox/sandbox.ts';
+import { execInHost, startHostSshd, stopHostSshd } from '../../src/sandbox/host-control.ts';
+import type { SandboxTarget } from '../../src/sandbox/instance.ts';
+import { down, type SandboxInfo, up } from '../../src/sandbox/sandbox.ts';
 
 /** Root of this checkout: instances live in its .slipway/sandbox/. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));

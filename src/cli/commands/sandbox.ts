@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { SandboxPreflightError } from '../../sandbox/instance.ts';
 import { DEFAULT_INSTANCE } from '../../sandbox/plan.ts';
-import { down, SandboxPreflightError, type StatusReport, status, up } from '../../sandbox/sandbox.ts';
+import { down, up } from '../../sandbox/sandbox.ts';
+import { type StatusReport, status } from '../../sandbox/status.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { RegisterCommand } from './index.ts';
 
