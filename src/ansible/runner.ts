@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -39,7 +39,10 @@ export interface PlaybookOptions {
   signal?: AbortSignal;
   /** Wait between the signals of a stop (default 5 s). */
   killGraceMs?: number;
-  /** Private data dir to create (artifacts stay in its artifacts/); default: a new temp dir. */
+  /**
+   * Private data dir to create; its artifacts/ stay. Default: a temp dir, removed after a successful
+   * run and kept (artifacts only) after any other, so error messages can point at it.
+   */
   dataDir?: string;
   onEvent?: (event: AnsibleEvent) => void;
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
@@ -58,7 +61,7 @@ export interface PlaybookResult {
   /** Per-host outcome taken from the events. */
   hosts: Record<string, HostOutcome>;
   stats?: PlaybookStats;
-  /** artifacts/: command, events.jsonl, stdout, stderr, then rc and status last. */
+  /** artifacts/: command, events.jsonl, stdout, stderr, then rc and status last (see `dataDir`). */
   artifactsDir: string;
   /** Why the run failed to start, or lines of unparsable events. */
   errors: string[];
@@ -184,6 +187,7 @@ export async function runPlaybook(opts: PlaybookOptions): Promise<PlaybookResult
   // rc, then status, always last: a reader that sees `status` knows the run is over.
   await writeFile(join(art, 'rc'), `${rc}\n`);
   await writeFile(join(art, 'status'), `${status}\n`);
+  if (!opts.dataDir && status === 'successful') await rm(data.root, { recursive: true, force: true });
   const stats = events.findLast((e): e is PlaybookStats => e.event === 'stats');
   return {
     status,

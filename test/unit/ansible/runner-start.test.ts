@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,28 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
+});
+
+describe('runPlaybook on the runner itself (connection local)', () => {
+  it('streams events and removes its temp data dir after a successful run', async () => {
+    const playbook = join(work, 'local.yml');
+    await writeFile(
+      playbook,
+      '- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n    - ansible.builtin.command: "true"\n',
+    );
+    const r = await runPlaybook({ playbook, inventory: ['localhost,'], knownHosts: [] });
+    expect(r.errors).toEqual([]);
+    expect(r.status).toBe('successful');
+    expect(r.hosts).toEqual({ localhost: 'changed' });
+    expect(r.events.map((e) => e.event)).toEqual([
+      'playbook_start',
+      'play_start',
+      'task_start',
+      'host_ok',
+      'stats',
+    ]);
+    expect(existsSync(r.artifactsDir)).toBe(false);
+  });
 });
 
 describe('runPlaybook when ansible-playbook cannot start', () => {
