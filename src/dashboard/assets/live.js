@@ -30,6 +30,8 @@ if (log && log.dataset.follow === '1') {
     // Changes can come faster than fetches return: only the answer to the newest request is shown.
     const mine = ++latest;
     const res = await fetch(`${location.pathname}/live`, { credentials: 'same-origin' });
+    // Sent to the sign-in page (the session ended): show it rather than swapping it into this one.
+    if (res.redirected) return location.reload();
     if (!res.ok || mine !== latest) return;
     const text = await res.text();
     if (mine !== latest) return;
