@@ -95,6 +95,8 @@ describe('slipway sandbox', () => {
       if (body !== 'served-by-h1\n') await new Promise((r) => setTimeout(r, 100));
     }
     expect(body).toBe('served-by-h1\n');
+    // Host to host by name, across the instance bridge.
+    expect(await sb.exec('h2', ['curl', '-sS', '--max-time', '5', 'http://h1:8080/'])).toBe('served-by-h1');
   });
 
   it('keeps /etc private per host: a user added on h1 exists neither on h2 nor on the machine', async () => {
@@ -140,6 +142,25 @@ describe('slipway sandbox', () => {
     const r = await up({ repoRoot: REPO_ROOT, name: NAME, hosts: HOSTS });
     expect(r.repaired.sort()).toEqual(['h3: dockerd', 'h3: sshd']);
     expect((await ssh('h3', ['hostname'])).stdout.trim()).toBe('h3');
+  });
+
+  it('isolates instances: a host opens no connection to another instance, the runner reaches both', async () => {
+    const other = await useSandbox({ name: `${NAME}-b`, hosts: ['h1'] });
+    try {
+      const target = other.hosts[0]!.address;
+      const probe = ['timeout', '3', 'bash', '-c', `</dev/tcp/${target}/22`];
+      await expect(sb.exec('h1', probe)).rejects.toThrow();
+      const fromRunner = await execa('bash', ['-c', `</dev/tcp/${target}/22`], {
+        reject: false,
+        timeout: 10_000,
+      });
+      expect(fromRunner.exitCode).toBe(0);
+      await expect(
+        other.exec('h1', ['timeout', '3', 'bash', '-c', `</dev/tcp/${sb.hosts[0]!.address}/22`]),
+      ).rejects.toThrow();
+    } finally {
+      await other.down();
+    }
   });
 
   it('down removes processes, namespaces, interfaces, mounts and files', async () => {
