@@ -125,6 +125,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     received: wake,
     log: o.log,
   });
+  const pruner = workPruner(store, checkouts, o.log);
   // Stopped in this order: no new commits, no new runs queued, running work checkpoints, the forge hears
   // the last of it, then the store closes.
   const dashboard = o.dashboard
@@ -169,6 +170,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   });
   // Deliveries stored before a restart are processed now; then polling and execution start.
   processor.wake();
+  pruner.start();
   poller.start();
   worker?.start();
   reporter?.start();
@@ -185,6 +187,39 @@ export async function serve(o: ServeOptions): Promise<Serving> {
       await processor.idle();
       await worker?.idle();
       await reporter?.flush();
+    },
+  };
+}
+
+/** Commit trees kept besides those of unfinished runs (recent ones are often asked for again). */
+const KEEP_LATEST_TREES = 20;
+const PRUNE_EVERY_MS = 3_600_000;
+
+/** Removes checked-out commit trees that no unfinished run needs, at start and then hourly. */
+function workPruner(
+  store: Store,
+  checkouts: Checkouts,
+  log: (line: string) => void,
+): Service & { start(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  const prune = () => {
+    const unfinished = ['queued', 'running', 'waiting', 'interrupted'] as const;
+    const keep = new Set(store.runs.list({ status: [...unfinished], limit: 10_000 }).map((r) => r.sha));
+    running = checkouts.prune(keep, KEEP_LATEST_TREES).then(
+      (removed) => removed.length && log(`removed ${removed.length} commit tree(s) no run needs`),
+      (err: unknown) => log(`pruning commit trees: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  };
+  return {
+    name: 'work pruner',
+    start() {
+      prune();
+      timer = setInterval(prune, PRUNE_EVERY_MS);
+    },
+    async stop() {
+      clearInterval(timer);
+      await running;
     },
   };
 }

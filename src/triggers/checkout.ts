@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 
@@ -50,6 +50,25 @@ export class Checkouts {
         await rm(`${tmp}.index`, { force: true });
       }
       return dir;
+    });
+  }
+
+  /**
+   * Removes commit trees no longer needed: every tree except those in `keep` (commits of unfinished runs)
+   * and the `keepLatest` most recently written. Returns the SHAs removed.
+   */
+  async prune(keep: ReadonlySet<string>, keepLatest: number): Promise<string[]> {
+    return this.#serial(async () => {
+      const entries = existsSync(this.#paths.workRoot) ? await readdir(this.#paths.workRoot) : [];
+      const trees = await Promise.all(
+        entries
+          .filter((name) => SHA.test(name))
+          .map(async (sha) => ({ sha, mtime: (await stat(join(this.#paths.workRoot, sha))).mtimeMs })),
+      );
+      trees.sort((a, b) => b.mtime - a.mtime);
+      const doomed = trees.slice(keepLatest).filter((t) => !keep.has(t.sha));
+      for (const t of doomed) await rm(join(this.#paths.workRoot, t.sha), { recursive: true, force: true });
+      return doomed.map((t) => t.sha);
     });
   }
 

@@ -52,4 +52,16 @@ describe('Checkouts (real git, file:// origin)', () => {
     );
     expect(existsSync(join(dir, 'work', 'f'.repeat(40)))).toBe(false);
   });
+
+  it('prunes trees no unfinished run needs, keeping the latest ones', async () => {
+    const shas: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      shas.push(await origin.commit({ 'a.txt': String(i) }));
+      await checkouts.at(origin.url, 'refs/heads/main', shas[i]!);
+    }
+    // Keep the newest one by age, and the oldest because a run still needs it.
+    const removed = await checkouts.prune(new Set([shas[0]!]), 1);
+    expect(removed.sort()).toEqual([shas[1]!, shas[2]!].sort());
+    expect((await readdir(join(dir, 'work'))).sort()).toEqual([shas[0]!, shas[3]!].sort());
+  });
 });
