@@ -61,7 +61,9 @@ function stepLine(repo: OpsRepo, p: PipelineFile, step: Step, inv: Inventory | u
     return `${label}: image ${p.pipeline.image ?? '(no image)'} from ${step.build.context}`;
   if ('push' in step) return `${label}: ${p.pipeline.image ?? '(no image)'} -> digest`;
   if ('ssh-keys' in step) {
-    const users = Object.keys(repo.access?.users ?? {}).join(', ');
+    const users = Object.entries(repo.access?.users ?? {})
+      .map(([user, u]) => `${user} [${u.keys.join(', ')}] on ${u.hosts.join(', ')}`)
+      .join('; ');
     return `${label}: authorized_keys of ${users || 'no users'}${targets(inv, step['ssh-keys'].hosts)}`;
   }
   if ('caddy' in step) {
@@ -82,6 +84,8 @@ function jobLines(repo: OpsRepo, p: PipelineFile, name: string, job: Job, index:
   const head = [`${index}. ${name}`];
   if (job.needs.length > 0) head.push(`needs ${job.needs.join(', ')}`);
   head.push(job.environment ? `env ${job.environment}` : 'on the runner');
+  if (job.timeout !== undefined) head.push(`timeout ${formatDuration(job.timeout)}`);
+  if (job.retries > 0) head.push(`retries ${job.retries}`);
   const lines = [`  ${head.join('  ')}`];
   if (job.approval) lines.push(`       ${gate(job.approval)}`);
   for (const step of job.steps) lines.push(`       ${stepLine(repo, p, step, inv)}`);
