@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { configTeams } from '../../approvals/teams.ts';
+import { duration } from '../../config/schema/common.ts';
 import { createForge } from '../../forge/create.ts';
 import type { ForgeKind, RepoId } from '../../forge/types.ts';
 import { serve } from '../../server/serve.ts';
@@ -18,6 +19,7 @@ interface ServeFlags {
   publicUrl?: string;
   worker: boolean;
   concurrency: string;
+  pollComments?: string;
 }
 
 const DEFAULT_API: Record<ForgeKind, string | undefined> = {
@@ -40,6 +42,10 @@ export const registerServe: RegisterCommand = (program) => {
     .option('--forge <kind>', 'report to and take approvals from this forge: github or gitea')
     .option('--forge-url <url>', 'the forge API (GitHub: https://api.github.com; Gitea: the server URL)')
     .option('--public-url <url>', 'where the dashboard is reachable, for links on the forge')
+    .option(
+      '--poll-comments <duration>',
+      'also read approval issues this often (e.g. 1m), when webhooks cannot reach us',
+    )
     .option('--no-worker', 'only take deliveries in; another process executes the runs')
     .option('--concurrency <n>', 'runs executed at the same time', '2')
     .action(async (_opts, cmd) => {
@@ -85,6 +91,7 @@ export const registerServe: RegisterCommand = (program) => {
                   ? (id: number) => `${f.publicUrl!.replace(/\/+$/, '')}/runs/${id}`
                   : undefined,
                 pollMs: 1_000,
+                ...(f.pollComments ? { commentPollMs: durationFlag('--poll-comments', f.pollComments) } : {}),
               },
             }
           : {}),
@@ -121,6 +128,13 @@ function forgeBinding(f: ServeFlags, token: string | undefined) {
 async function originUrl(root: string): Promise<string> {
   const r = await execa('git', ['-C', root, 'remote', 'get-url', 'origin'], { reject: false });
   return r.exitCode === 0 && r.stdout.trim() ? r.stdout.trim() : pathToFileURL(root).href;
+}
+
+function durationFlag(flag: string, text: string): number {
+  const parsed = duration.safeParse(text);
+  if (!parsed.success)
+    throw new Error(`${flag}: expected a duration like 30s or 1m, got ${JSON.stringify(text)}`);
+  return parsed.data;
 }
 
 function positive(text: string): number {
