@@ -61,6 +61,10 @@ function desiredFor(sites: Sites, environment: string, host: InventoryHost): (li
   return (live) => renderCaddyConfig({ ...fixed, upstreams: liveAppUpstreams(live, fixed) });
 }
 
+function notAnswering(host: InventoryHost, h: HostAdmin): Error {
+  return new Error(`${host.name}: Caddy does not answer (${h.down}) and install is false`);
+}
+
 const INSTALL: Omit<Change, 'host'> = { action: 'run', subject: 'install and start Caddy (roles/caddy)' };
 
 /** The `caddy` step kind, with the installer the engine wires in (roles/caddy through the Ansible wrapper). */
@@ -113,8 +117,7 @@ export function caddyHandler(install: CaddyInstaller): StepHandler<CaddyStep> {
       pool,
       async (h, host) => {
         if (h.live !== undefined) return false;
-        if (!step.caddy.install)
-          throw new Error(`${host.name}: Caddy does not answer (${h.down}) and install is false`);
+        if (!step.caddy.install) throw notAnswering(host, h);
         ctx.log(`Caddy does not answer (${h.down}): installing`, { host: host.name });
         return true;
       },
@@ -156,8 +159,7 @@ export function caddyHandler(install: CaddyInstaller): StepHandler<CaddyStep> {
       withPool(ctx, async (pool) => {
         const byHost = await perHost(ctx, step, pool, async (h, host, desired) => {
           if (h.live !== undefined) return diffCaddyConfig(h.live, desired(h.live), host.name);
-          if (!step.caddy.install)
-            throw new Error(`${host.name}: Caddy does not answer (${h.down}) and install is false`);
+          if (!step.caddy.install) throw notAnswering(host, h);
           return [{ ...INSTALL, host: host.name }, ...diffCaddyConfig(null, desired(null), host.name)];
         });
         return [...byHost.values()].flat();
