@@ -1,4 +1,5 @@
 /** One sandbox instance of a repository: where its state lives, its lock, and the checks every command runs first. */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostPaths, type Layout, layoutOf } from './layout.ts';
 import { DEFAULT_INSTANCE, type HostPlan, planSandbox } from './plan.ts';
@@ -73,4 +74,16 @@ export function loadHost(
   const plan = planSandbox(state.name, state.index, state.hosts).hosts.find((x) => x.name === host);
   if (!plan) throw new Error(`sandbox ${state.name} has no host ${host}`);
   return { layout, state, plan };
+}
+
+/** Names of the instances that have a state directory in the repository. */
+export function listInstances(repoRoot: string): string[] {
+  try {
+    return readdirSync(sandboxRoot(repoRoot), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    return [];
+  }
 }

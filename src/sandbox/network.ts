@@ -46,10 +46,14 @@ export async function claimBridge(plan: SandboxPlan, owner: string): Promise<boo
 /** Claims the bridge (or fails, naming its owner) and adds its FORWARD rule unless present. */
 export async function ensureBridge(plan: SandboxPlan, owner: string): Promise<void> {
   if (!(await claimBridge(plan, owner))) {
-    const alias = await linkAlias(plan.bridge);
+    const alias = (await linkAlias(plan.bridge)) ?? '';
+    const owner = /^(.*)\/\.slipway\/sandbox\/([^/]+)$/.exec(alias);
+    const fix = owner
+      ? `slipway -C ${owner[1]} sandbox down${owner[2] === 'demo' ? '' : ` --name ${owner[2]}`}`
+      : `ip link del ${plan.bridge}`;
     throw new Error(
       `${plan.bridge} (10.207.${plan.index}.0/24) belongs to another sandbox (${alias || 'unknown owner'}); ` +
-        `run \`slipway sandbox down\` there or pick another --name`,
+        `remove it with \`${fix}\` or pick another --name`,
     );
   }
   const checks = forwardRules(plan, '-C');

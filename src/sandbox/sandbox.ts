@@ -45,6 +45,7 @@ import {
   ensureBridge,
   existingBridges,
   hostNetworkHealthy,
+  linkAlias,
   removeBridge,
 } from './network.ts';
 import {
@@ -79,6 +80,8 @@ export interface UpOptions extends SandboxTarget {
 /** One host as users and tests reach it. */
 export interface SandboxHost {
   name: string;
+  /** Network namespace (under /run/netns) the host lives in. */
+  netns: string;
   env: string;
   address: string;
   port: number;
@@ -157,6 +160,8 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
   const index = await chooseIndex(opts, stateDir, existing, hosts);
   const plan = planSandbox(name, index, hosts);
   const repaired: string[] = [];
+  // Claimed before anything is recorded: an instance of the same name in another checkout keeps its hosts.
+  await ensureBridge(plan, stateDir);
 
   // Hosts dropped from the list go first, with the plan they were made with.
   if (existing) {
@@ -178,7 +183,6 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
   for (const d of [layout.logsDir, layout.registryDir]) mkdirSync(d, { recursive: true, mode: 0o700 });
   const runnerDocker = ensureRunnerDockerd(join(sandboxRoot(opts.repoRoot), 'runner-dockerd.log'));
   if (!existsSync(layout.sshKey)) await run(keygenArgv(layout.sshKey, `slipway-sandbox-${name}`));
-  await ensureBridge(plan, stateDir);
   await ensureNsDir(layout);
   const regFiles = await ensureRegistryFiles(plan, layout);
   mark('prepare', since);
@@ -264,6 +268,7 @@ async function stopRegistry(state: SandboxState, config: string): Promise<void> 
 async function recoverState(t: SandboxTarget, layout: Layout): Promise<SandboxState | undefined> {
   const state = readState(layout.stateFile);
   if (state) return state;
+  if (!existsSync(layout.stateDir)) return undefined;
   const name = t.name ?? DEFAULT_INSTANCE;
   let index: number | undefined;
   for (const [i, owner] of await existingBridges()) if (owner === layout.stateDir) index = i;
@@ -291,6 +296,13 @@ async function downLocked(t: SandboxTarget): Promise<{ removed: boolean }> {
     return { removed: existed };
   }
   const plan = planSandbox(state.name, state.index, state.hosts.length > 0 ? state.hosts : ['none']);
+  const owner = await linkAlias(plan.bridge);
+  if (owner !== undefined && owner !== layout.stateDir) {
+    // Host names are per instance name, so they would be another checkout's hosts: leave them alone.
+    await releaseNsDir(layout);
+    rmSync(layout.stateDir, { recursive: true, force: true });
+    return { removed: true };
+  }
   const hosts = state.hosts.length > 0 ? plan.hosts : [];
   await Promise.all(hosts.map((h) => removeHost(h, layout, state)));
   await stopRegistry(state, registryFiles(layout).config);
@@ -308,7 +320,14 @@ function infoOf(t: SandboxTarget, plan: SandboxPlan, layout: Layout): SandboxInf
   return {
     name: plan.name,
     stateDir: layout.stateDir,
-    hosts: plan.hosts.map((h) => ({ name: h.name, env: h.env, address: h.address, port: 22, user: 'root' })),
+    hosts: plan.hosts.map((h) => ({
+      name: h.name,
+      netns: h.netns,
+      env: h.env,
+      address: h.address,
+      port: 22,
+      user: 'root',
+    })),
     sshKey: layout.sshKey,
     knownHosts: layout.knownHosts,
     inventoriesRoot: inventoriesRootOf(t, layout),

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { SandboxPreflightError } from '../../sandbox/instance.ts';
+import { listInstances, SandboxPreflightError } from '../../sandbox/instance.ts';
 import { DEFAULT_INSTANCE } from '../../sandbox/plan.ts';
 import { down, up } from '../../sandbox/sandbox.ts';
 import { type StatusReport, status } from '../../sandbox/status.ts';
@@ -11,6 +11,7 @@ interface SandboxFlags {
   name: string;
   hosts?: string;
   debian?: boolean;
+  all?: boolean;
   json?: boolean;
   repo: string;
 }
@@ -125,11 +126,14 @@ export const registerSandbox: RegisterCommand = (program) => {
 
   withName(sandbox.command('down'))
     .description('remove everything the sandbox made (also after a crash)')
+    .option('--all', 'every instance of this repository (the demo and the test instances)')
     .action(async (_o, cmd: Command) =>
       guarded(async () => {
         const f = flags(cmd);
-        const r = await down({ repoRoot: f.repo, name: f.name });
-        out(r.removed ? `sandbox ${f.name} removed` : `sandbox ${f.name} was not up`);
+        for (const name of f.all ? listInstances(f.repo) : [f.name]) {
+          const r = await down({ repoRoot: f.repo, name });
+          out(r.removed ? `sandbox ${name} removed` : `sandbox ${name} was not up`);
+        }
       }),
     );
 
