@@ -207,6 +207,11 @@ function unionErrors(
         ),
       ),
     ];
+    const kinds = distinctKeysAt(ctx.schema, path);
+    if (typeof input === 'string' && kinds.includes(input)) {
+      const hint = `write it as a mapping: "${input}: {}" with its options inside`;
+      return [error(ctx, path, 'value', `"${input}" alone is not a complete item`, hint)];
+    }
     return [
       error(ctx, path, 'value', `invalid value ${describeValue(input)}`, `expected ${hints.join(' or ')}`),
     ];

@@ -86,7 +86,13 @@ export const deployStep = z.strictObject({
     app: name.optional(),
     compose: repoPath.describe('Compose file in the repository, uploaded to each host'),
     hosts: name.default('all').describe('Inventory group (or host) to deploy to'),
-    batch: z.union([z.number().int().min(1), z.string().regex(/^\d{1,3}%$/)]).default(1),
+    batch: z
+      .union([
+        z.number().int().min(1),
+        z.string().regex(/^\d{1,3}%$/, { message: 'expected a host count like 2 or a percentage like 25%' }),
+      ])
+      .default(1)
+      .describe('Hosts deployed at a time: a count, or a percentage like 25%'),
     services: z
       .record(z.string(), serviceState)
       .default({})
