@@ -196,8 +196,12 @@ class Execution {
     const runId = this.#run.id;
     const active = new Map<string, Promise<void>>();
     const parked = new Set<string>();
+    const definitions = store.runs.jobs(runId);
+    const jobs = new Map(definitions.map((j) => [j.name, j]));
     for (;;) {
-      const jobs = new Map(store.runs.jobs(runId).map((j) => [j.name, j]));
+      // Needs and environments never change; only statuses are re-read (cheaply) on each pass.
+      const statuses = store.runs.jobStatuses(runId);
+      for (const job of definitions) job.status = statuses.get(job.name) ?? job.status;
       let progressed = false;
       for (const job of jobs.values()) {
         if (job.status !== 'pending' || active.has(job.name) || parked.has(job.name)) continue;

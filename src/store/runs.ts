@@ -185,6 +185,12 @@ export class Runs {
     ).map(toJob);
   }
 
+  /** The status of each job of a run (a cheap poll for the scheduler). */
+  jobStatuses(runId: number): Map<string, JobStatus> {
+    const rows = this.#db.prepare('SELECT name, status FROM jobs WHERE run_id = ?').all(runId) as Row[];
+    return new Map(rows.map((r) => [r.name as string, r.status as JobStatus]));
+  }
+
   /** One job of a run, or undefined. */
   job(runId: number, name: string): JobRecord | undefined {
     const row = this.#db.prepare('SELECT * FROM jobs WHERE run_id = ? AND name = ?').get(runId, name) as
