@@ -251,6 +251,18 @@ describe('Caddy on sandbox hosts: role, step, every route type, restart, drift',
     expect(await handler.plan(ctxFor(sites()).ctx, step)).toEqual([]);
   });
 
+  it('names the host roles/caddy could not reach, and the step marks it unreachable', async () => {
+    await sb.stopSshd('h2');
+    try {
+      await expect(runRole(['h2'])).rejects.toThrow(/^roles\/caddy failed: h2 \(unreachable\)/);
+      const { ctx, statuses } = ctxFor(sites());
+      await expect(handler.apply(ctx, step)).rejects.toThrow(/1 host failed:\n {2}h2: /);
+      expect(statuses.filter((s) => s.host === 'h2').map((s) => s.status)).toEqual(['unreachable']);
+    } finally {
+      await sb.startSshd('h2');
+    }
+  });
+
   it('keeps the config when Caddy restarts (the role resumes the persisted config)', async () => {
     await stopCaddy('h1');
     await expect(get('h1', '/ping')).rejects.toThrow();
