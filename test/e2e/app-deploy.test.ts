@@ -12,6 +12,7 @@ import { DIGEST_OVERRIDE, deployHandler } from '../../src/steps/deploy.ts';
 import { pushHandler } from '../../src/steps/push.ts';
 import { openStore } from '../../src/store/store.ts';
 import {
+  cleanHost,
   killHostSsh,
   sandboxInventory,
   startHostCaddy,
@@ -31,13 +32,6 @@ const sites = sitesSchema.parse({
   sites: { 'web.test': { routes: [{ path: '/', proxy: { app: 'web' } }] } },
 });
 const RELEASES = '/srv/slipway/apps/web/releases';
-
-// Removes every container and app release from a sandbox host, so each run starts from bare hosts.
-async function cleanHost(sb: SandboxFixture, host: string): Promise<void> {
-  const ids = (await sb.exec(host, ['docker', 'ps', '-aq'])).split('\n').filter(Boolean);
-  if (ids.length > 0) await sb.exec(host, ['docker', 'rm', '-f', ...ids]);
-  await sb.exec(host, ['rm', '-rf', '/srv/slipway']);
-}
 
 describe('app deploy on sandbox hosts', () => {
   let sb: SandboxFixture;

@@ -89,7 +89,8 @@ export async function throughCaddy(
       'curl',
       '-s',
       '--max-time',
-      '5',
+      // Caddy retries an app route without upstreams for 5 s before it answers 503.
+      '15',
       '-w',
       ' %{http_code}',
       '-H',
@@ -118,4 +119,11 @@ export function killHostSsh(sb: SandboxFixture, host: string): void {
     }
     if (comm === 'sshd') process.kill(Number(pid), 'SIGKILL');
   }
+}
+
+/** Removes every container and app release from a sandbox host, so a test starts from a bare host. */
+export async function cleanHost(sb: SandboxFixture, host: string): Promise<void> {
+  const ids = (await sb.exec(host, ['docker', 'ps', '-aq'])).split('\n').filter(Boolean);
+  if (ids.length > 0) await sb.exec(host, ['docker', 'rm', '-f', ...ids]);
+  await sb.exec(host, ['rm', '-rf', '/srv/slipway']);
 }

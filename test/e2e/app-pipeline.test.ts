@@ -1,0 +1,128 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadRepo } from '../../src/config/load-repo.ts';
+import { cleanHost, startHostCaddy, stopHostCaddy, throughCaddy } from '../support/app-deploy.ts';
+import { type SandboxFixture, useSandbox } from '../support/sandbox.ts';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const HOSTS = ['dev1', 'prod1', 'prod2'];
+const AUTHOR = {
+  GIT_AUTHOR_NAME: 'Carol',
+  GIT_AUTHOR_EMAIL: 'carol@example.com',
+  GIT_COMMITTER_NAME: 'Carol',
+  GIT_COMMITTER_EMAIL: 'carol@example.com',
+};
+
+/**
+ * The shipped pipelines/app.yml end to end through the CLI, on a clone of this repository pointed at
+ * a sandbox instance: a pushed commit builds once, deploys to dev, waits at the prod gate, deploys the
+ * same digest to prod once approved; a second push, then `slipway rollback prod` restores the first.
+ */
+describe('pipelines/app.yml from a push to prod, then rollback', () => {
+  let sb: SandboxFixture;
+  let dir: string;
+  let clone: string;
+  let env: NodeJS.ProcessEnv;
+
+  const slipway = (...args: string[]) =>
+    execa(join(repoRoot, 'bin/slipway'), ['-C', clone, '--inventories', sb.inventoriesRoot, ...args], {
+      env,
+      reject: false,
+      timeout: 300_000,
+    });
+  // A push: the pipeline pointed at this instance's registry, the app's version set, one commit.
+  const push = async (version: string) => {
+    const file = join(clone, 'pipelines/app.yml');
+    const text = (await readFile(file, 'utf8'))
+      .replaceAll('10.207.0.1:5000', sb.registry.address)
+      .replace(/VERSION: "[^"]*"/, `VERSION: "${version}"`);
+    await writeFile(file, text);
+    await execa('git', ['-C', clone, 'commit', '-qam', `web ${version}`], {
+      env: { ...process.env, ...AUTHOR },
+    });
+  };
+  const runToGate = async () => {
+    const r = await slipway('run', 'pipelines/app.yml', '--detach');
+    expect(r.exitCode, r.stderr).toBe(3);
+    return Number(/run (\d+)/.exec(r.stderr)![1]);
+  };
+
+  beforeAll(async () => {
+    sb = await useSandbox({ name: 'apppipe', hosts: HOSTS });
+    for (const h of HOSTS) await cleanHost(sb, h);
+    dir = await mkdtemp(join(tmpdir(), 'slipway-app-pipeline-'));
+    clone = join(dir, 'repo');
+    await execa('git', ['clone', '--quiet', repoRoot, clone]);
+    env = {
+      ...process.env,
+      SLIPWAY_STATE: join(dir, 'state.db'),
+      SLIPWAY_REGISTRY_PASSWORD: sb.registry.password,
+    };
+    const loaded = await loadRepo(clone, { inventoriesRoot: sb.inventoriesRoot });
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+    for (const h of HOSTS)
+      await startHostCaddy(sb, h, loaded.repo.sites!, h.startsWith('dev') ? 'dev' : 'prod');
+  });
+
+  afterAll(async () => {
+    if (sb) {
+      for (const h of HOSTS) {
+        await stopHostCaddy(sb, h);
+        await cleanHost(sb, h).catch(() => undefined);
+      }
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('builds once, deploys dev, stops at the gate, then ships the same digest to prod', async () => {
+    await push('1.0');
+    const run = await runToGate();
+    expect(await throughCaddy(sb, 'dev1', 'web.dev.example.test', '/version.txt')).toBe('web 1.0 200');
+    // Prod is untouched until the gate opens.
+    expect(await throughCaddy(sb, 'prod1', 'web.example.test', '/version.txt')).toBe(
+      '503 Service Unavailable 503',
+    );
+
+    const approved = await slipway('approve', String(run), 'deploy-prod');
+    expect(approved.exitCode, approved.stderr).toBe(0);
+    for (const h of ['prod1', 'prod2']) {
+      expect(await throughCaddy(sb, h, 'web.example.test', '/version.txt')).toBe('web 1.0 200');
+    }
+    const info = await throughCaddy(sb, 'prod1', 'web.example.test', '/cgi-bin/info');
+    const sha = (await execa('git', ['-C', clone, 'rev-parse', 'HEAD'])).stdout;
+    expect(info).toContain(`revision=${sha}`);
+    expect(info).toContain('environment=prod');
+
+    const dev = JSON.parse((await slipway('releases', 'dev', '--json')).stdout);
+    const prod = JSON.parse((await slipway('releases', 'prod', '--json')).stdout);
+    expect(dev).toHaveLength(1);
+    expect(prod.map((r: { host: string }) => r.host).sort()).toEqual(['prod1', 'prod2']);
+    // Prod runs exactly the digest dev ran, and the ledger knows who let it through.
+    for (const r of prod) expect(r).toMatchObject({ digest: dev[0].digest, approver: 'alice', runId: run });
+  });
+
+  it('rolls prod back to the previous release through the same gate, without a build', async () => {
+    await push('1.1');
+    const run = await runToGate();
+    expect((await slipway('approve', String(run), 'deploy-prod')).exitCode).toBe(0);
+    expect(await throughCaddy(sb, 'prod2', 'web.example.test', '/version.txt')).toBe('web 1.1 200');
+
+    const rollback = await slipway('rollback', 'prod', '--detach');
+    expect(rollback.exitCode, rollback.stderr).toBe(3);
+    const rollbackRun = Number(/run (\d+)/.exec(rollback.stderr)![1]);
+    expect(rollback.stderr).toContain('rollback of web in prod');
+    const approved = await slipway('approve', String(rollbackRun), 'deploy-prod');
+    expect(approved.exitCode, approved.stderr).toBe(0);
+    expect(approved.stdout + approved.stderr).not.toMatch(/build ›|push ›/);
+    for (const h of ['prod1', 'prod2']) {
+      expect(await throughCaddy(sb, h, 'web.example.test', '/version.txt')).toBe('web 1.0 200');
+    }
+    // Dev keeps what it last ran.
+    expect(await throughCaddy(sb, 'dev1', 'web.dev.example.test', '/version.txt')).toBe('web 1.1 200');
+    const listed = await slipway('releases', 'prod');
+    expect(listed.stdout.trim().split('\n')).toHaveLength(1 + 6);
+  });
+});
