@@ -10,10 +10,25 @@ export interface RunRenderer {
   end(): void;
 }
 
+/**
+ * A write function that goes quiet when the reader goes away (`slipway run --json | head`): the run
+ * must go on rather than die of EPIPE halfway through a deploy.
+ */
+function tolerantWriter(out: NodeJS.WritableStream): (text: string) => void {
+  let closed = false;
+  out.on('error', () => {
+    closed = true;
+  });
+  return (text) => {
+    if (!closed) out.write(text);
+  };
+}
+
 /** NDJSON: one event object per line on stdout, for scripts. */
 export function ndjsonRenderer(out: NodeJS.WritableStream = process.stdout): RunRenderer {
+  const write = tolerantWriter(out);
   return {
-    event: (e) => out.write(`${JSON.stringify(e)}\n`),
+    event: (e) => write(`${JSON.stringify(e)}\n`),
     flush() {},
     end() {},
   };
@@ -25,6 +40,7 @@ export function plainRenderer(
   runId: number,
   out: NodeJS.WritableStream = process.stdout,
 ): RunRenderer {
+  const write = tolerantWriter(out);
   const names = new Map(store.runs.steps(runId).map((s) => [`${s.job}/${s.idx}`, s.name]));
   const at = (e: RunEvent) => new Date(e.ts).toISOString().slice(11, 19);
   const where = (e: RunEvent) =>
@@ -34,22 +50,22 @@ export function plainRenderer(
       const why = e.text ? `: ${e.text}` : '';
       switch (e.kind) {
         case 'log':
-          out.write(`${at(e)} ${where(e)} | ${e.text}\n`);
+          write(`${at(e)} ${where(e)} | ${e.text}\n`);
           return;
         case 'run':
-          out.write(`${at(e)} ${mark(e.status ?? '')} run ${runId} ${e.status}${why}\n`);
+          write(`${at(e)} ${mark(e.status ?? '')} run ${runId} ${e.status}${why}\n`);
           return;
         case 'gate': {
-          out.write(`${at(e)} gate ${where(e)} ${e.status}${why}\n`);
+          write(`${at(e)} gate ${where(e)} ${e.status}${why}\n`);
           const gate = store.gates.latest(runId, e.job!, e.step);
-          if (e.status === 'pending' && gate) out.write(`${gateLines(gate, '    ').join('\n')}\n`);
+          if (e.status === 'pending' && gate) write(`${gateLines(gate, '    ').join('\n')}\n`);
           return;
         }
         case 'lock':
-          out.write(`${at(e)} lock ${e.text}\n`);
+          write(`${at(e)} lock ${e.text}\n`);
           return;
         default:
-          out.write(
+          write(
             `${at(e)} ${mark(e.status ?? '')} ${e.kind === 'job' ? 'job ' : ''}${where(e)} ${e.status}${why}\n`,
           );
       }
@@ -65,6 +81,7 @@ export function treeRenderer(
   runId: number,
   out: NodeJS.WriteStream = process.stdout,
 ): RunRenderer {
+  const write = tolerantWriter(out);
   let drawn = 0;
   let dirty = true;
   const recent: string[] = [];
@@ -75,7 +92,7 @@ export function treeRenderer(
     const lines = [...treeLines(detail), ...recent.map((l) => `  | ${l}`)].map((l) =>
       l.length > width ? `${l.slice(0, width - 1)}…` : l,
     );
-    out.write(`${drawn ? `\x1b[${drawn}F\x1b[J` : ''}${lines.join('\n')}\n`);
+    write(`${drawn ? `\x1b[${drawn}F\x1b[J` : ''}${lines.join('\n')}\n`);
     drawn = lines.length;
     dirty = false;
   };
