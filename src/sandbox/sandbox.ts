@@ -181,7 +181,11 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
 
   let since = Date.now();
   for (const d of [layout.logsDir, layout.registryDir]) mkdirSync(d, { recursive: true, mode: 0o700 });
-  const runnerDocker = ensureRunnerDockerd(join(sandboxRoot(opts.repoRoot), 'runner-dockerd.log'));
+  // Started now, awaited before the base image needs it; its error is kept, not left unhandled, meanwhile.
+  const runnerDocker = ensureRunnerDockerd(join(sandboxRoot(opts.repoRoot), 'runner-dockerd.log')).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   if (!existsSync(layout.sshKey)) await run(keygenArgv(layout.sshKey, `slipway-sandbox-${name}`));
   await ensureNsDir(layout);
   const regFiles = await ensureRegistryFiles(plan, layout);
@@ -229,7 +233,8 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
   mark('registry', since);
 
   since = Date.now();
-  await runnerDocker;
+  const runnerDockerError = await runnerDocker;
+  if (runnerDockerError) throw runnerDockerError;
   mark('runner-dockerd', since);
   since = Date.now();
   if (!(await imagePresent(plan, regFiles, BASE_REPOSITORY, 'latest'))) {
