@@ -46,7 +46,8 @@ ensure_system_packages() {
 ensure_npm_packages() {
   local stamp="$SLIPWAY_ROOT/node_modules/.slipway-lock-stamp"
   if [[ ! -f "$stamp" || "$SLIPWAY_ROOT/package-lock.json" -nt "$stamp" ]]; then
-    (cd "$SLIPWAY_ROOT" && npm ci --no-audit --no-fund >&2)
+    # Not `npm ci`: npm 11 refuses this lock for lacking other platforms' optional binaries (biome).
+    (cd "$SLIPWAY_ROOT" && npm install --no-audit --no-fund >&2)
     cp "$SLIPWAY_ROOT/package-lock.json" "$stamp"
   fi
 }
