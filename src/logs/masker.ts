@@ -31,6 +31,8 @@ export class StreamMasker {
   readonly #re: RegExp | undefined;
   readonly #firstChars: Set<string>;
   readonly #maxLen: number;
+  /** No secret spans a line break, so text up to the last newline can never begin a held-back secret. */
+  readonly #singleLine: boolean;
   #carry = '';
 
   constructor(values: readonly string[]) {
@@ -38,6 +40,7 @@ export class StreamMasker {
     this.#re = this.#values.length ? new RegExp(this.#values.map(escapeRegExp).join('|'), 'g') : undefined;
     this.#firstChars = new Set(this.#values.map((v) => v[0]!));
     this.#maxLen = this.#values[0]?.length ?? 0;
+    this.#singleLine = this.#values.every((v) => !v.includes('\n'));
   }
 
   /** Takes the next chunk; returns the text that is safe to emit now. */
@@ -69,7 +72,9 @@ export class StreamMasker {
 
   /** The first index >= from in the last (maxLen - 1) characters where the rest of `s` could begin a secret. */
   #holdIndex(s: string, from: number): number {
-    for (let k = Math.max(from, s.length - this.#maxLen + 1); k < s.length; k++) {
+    let start = Math.max(from, s.length - this.#maxLen + 1);
+    if (this.#singleLine) start = Math.max(start, s.lastIndexOf('\n') + 1);
+    for (let k = start; k < s.length; k++) {
       if (!this.#firstChars.has(s[k]!)) continue;
       const tail = s.slice(k);
       if (this.#values.some((v) => v.length > tail.length && v.startsWith(tail))) return k;

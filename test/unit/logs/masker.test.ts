@@ -10,12 +10,22 @@ function stream(values: string[], chunks: string[]): string {
 describe('StreamMasker', () => {
   it('masks a secret split across chunks at every possible split point', () => {
     const secret = 'hunter2-correct-horse';
-    const text = `before ${secret} after ${secret}`;
+    const text = `before ${secret}\nafter ${secret}\n`;
     for (let i = 1; i < text.length; i++) {
       for (let j = i; j < text.length; j++) {
         const out = stream([secret], [text.slice(0, i), text.slice(i, j), text.slice(j)]);
-        expect(out).toBe(`before ${MASK} after ${MASK}`);
+        expect(out).toBe(`before ${MASK}\nafter ${MASK}\n`);
       }
+    }
+  });
+
+  it('masks a multi-line secret (a key) split across chunks anywhere, lines included', () => {
+    const key = '-----BEGIN KEY-----\nQUJDREVGR0hJSktMTU5PUA==\n-----END KEY-----';
+    const text = `key:\n${key}\nok\n`;
+    const values = maskValues([key]);
+    for (let i = 1; i < text.length; i++) {
+      const out = stream(values, [text.slice(0, i), text.slice(i)]);
+      expect(out).toBe(`key:\n${MASK}\nok\n`);
     }
   });
 
