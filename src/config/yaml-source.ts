@@ -1,6 +1,7 @@
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { fileError } from './errors.ts';
 import { readConfigText } from './file-read.ts';
+import { pyyamlTags } from './pyyaml-scalars.ts';
 import type { ConfigError, SourcePos } from './types.ts';
 
 /** Alias expansions allowed per document: enough for real anchors, far too few for a "billion laughs". */
@@ -44,26 +45,6 @@ export interface YamlSource {
 /** `1.2` for Slipway's own files (so `on:` stays a key); `ansible` for inventories and vars (PyYAML's YAML 1.1). */
 export type YamlFlavour = '1.2' | 'ansible';
 
-// PyYAML (what Ansible uses) knows yes/no/on/off but not y/n, and leaves timestamps we
-// care about as their text; the `yaml` package's 1.1 schema differs on both.
-const pyTrue = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
-const pyFalse = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
-
-function ansibleTags(tags: unknown[]): unknown[] {
-  const out = tags.filter((t) => {
-    const tag = (t as { tag?: string }).tag;
-    return tag !== 'tag:yaml.org,2002:bool' && tag !== 'tag:yaml.org,2002:timestamp';
-  });
-  const bool = (value: boolean, test: RegExp) => ({
-    identify: (v: unknown) => v === value,
-    default: true,
-    tag: 'tag:yaml.org,2002:bool',
-    test,
-    resolve: () => value,
-  });
-  return [bool(true, pyTrue), bool(false, pyFalse), ...out];
-}
-
 /** Parses YAML text; returns the source or every syntax error with its position. */
 export function parseYaml(
   text: string,
@@ -87,7 +68,7 @@ export function parseYaml(
     prettyErrors: false,
     lineCounter: lines,
     ...(flavour === 'ansible'
-      ? { version: '1.1' as const, merge: true, customTags: ansibleTags as never }
+      ? { version: '1.1' as const, merge: true, customTags: pyyamlTags as never }
       : { version: '1.2' as const }),
   });
   // After the first syntax error the parser's later complaints are mostly echoes of it; duplicate
