@@ -126,8 +126,6 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     log: o.log,
   });
   const pruner = workPruner(store, checkouts, o.log);
-  // Stopped in this order: no new commits, no new runs queued, running work checkpoints, the forge hears
-  // the last of it, then the store closes.
   const dashboard = o.dashboard
     ? dashboardService({
         ...o.dashboard,
@@ -139,10 +137,14 @@ export async function serve(o: ServeOptions): Promise<Serving> {
         },
       })
     : undefined;
+  // Stopped in this order: no new commits, no new runs queued, running work checkpoints, the forge hears
+  // the last of it, then the store closes.
   const services: Service[] = [
     // First: its live log streams are open connections the HTTP server would otherwise wait for.
     ...(dashboard ? [dashboard.service] : []),
+    pruner,
     poller,
+    ...(commentPoller ? [commentPoller] : []),
     { name: 'deliveries', stop: () => processor.stop() },
     ...(worker ? [worker] : []),
     ...(reporter ? [reporter] : []),

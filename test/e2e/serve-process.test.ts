@@ -43,6 +43,8 @@ describe('slipway serve (process)', () => {
       env: { SLIPWAY_WEBHOOK_SECRET: SECRET, SLIPWAY_STATE: state },
       all: true,
       reject: false,
+      // The test decides when to give up (the test timeout), not execa's 5 s SIGKILL.
+      forceKillAfterDelay: false,
     });
     const url = `http://127.0.0.1:${port}`;
     await waitFor(
@@ -73,6 +75,7 @@ describe('slipway serve (process)', () => {
       await waitFor('the step to run', () => store.runs.steps(1).some((s) => s.status === 'running'), 60_000);
       child.kill('SIGTERM');
       const result = await child;
+      expect(result.all).toContain('SIGTERM: stopping');
       expect(result.exitCode).toBe(0);
       expect(result.all).toContain('SIGTERM: stopping');
       expect(store.runs.get(1)).toMatchObject({ status: 'succeeded', sha });
