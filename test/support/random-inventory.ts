@@ -33,6 +33,10 @@ const YAML_VALUES = [
   '[1, two]',
   '{k: v}',
   '"with: colon"',
+  '1e3',
+  '08',
+  'y',
+  '2001-12-14T21:59:43Z',
 ];
 const INI_VALUES = [
   '1',
