@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Deliveries } from '../../../src/store/deliveries.ts';
 import { type ServeFixture, startServeFixture } from '../../support/serve-fixture.ts';
 import { pushPayload } from '../../support/webhook-payloads.ts';
@@ -176,5 +176,22 @@ describe('slipway serve: webhooks', () => {
     const get = await fetch(`${fx.server.url}/webhooks/github`);
     expect(get.status).toBe(405);
     expect((await fetch(`${fx.server.url}/nope`)).status).toBe(404);
+  });
+
+  it('leaves no interval running when closed (the process can exit)', async () => {
+    const set = vi.spyOn(globalThis, 'setInterval');
+    const clear = vi.spyOn(globalThis, 'clearInterval');
+    try {
+      const f = await startServeFixture({ worker: { concurrency: 1, pollMs: 50, graceMs: 1_000 } });
+      await f.close();
+      const cleared = new Set(clear.mock.calls.map((c) => c[0]));
+      const running = set.mock.results
+        .map((r) => r.value as NodeJS.Timeout)
+        .filter((t) => !cleared.has(t) && t.hasRef());
+      expect(running).toHaveLength(0);
+    } finally {
+      set.mockRestore();
+      clear.mockRestore();
+    }
   });
 });
