@@ -227,12 +227,12 @@ export function resolveInventorySync(path: string, envName: string, opts: Resolv
     Object.assign(vars, h.vars, reader.varsFor(join(base, 'host_vars'), h.name));
     vars = Object.fromEntries(Object.entries(vars).filter(([k]) => !INTERNAL_VARS.includes(k)));
     hostvars.set(h, vars);
-    // The ansible_ssh_* names are older aliases Ansible still honours.
-    const port = Number(vars.ansible_port ?? vars.ansible_ssh_port ?? 22);
-    const user = vars.ansible_user ?? vars.ansible_ssh_user;
+    // Ansible still honours the older ansible_ssh_* names, and prefers them when both are set.
+    const port = Number(vars.ansible_ssh_port ?? vars.ansible_port ?? 22);
+    const user = vars.ansible_ssh_user ?? vars.ansible_user;
     hosts.set(h.name, {
       name: h.name,
-      address: String(vars.ansible_host ?? vars.ansible_ssh_host ?? h.name),
+      address: String(vars.ansible_ssh_host ?? vars.ansible_host ?? h.name),
       port: Number.isFinite(port) ? port : 22,
       ...(user !== undefined ? { user: String(user) } : {}),
       vars,

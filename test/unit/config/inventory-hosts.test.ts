@@ -18,7 +18,7 @@ function inventory(name: string, files: Record<string, string>): string {
 }
 
 describe('resolved hosts', () => {
-  it('take address, port and user from ansible_* vars (and their ansible_ssh_* aliases)', async () => {
+  it('take address, port and user from ansible_* vars (the older ansible_ssh_* names first, as Ansible does)', async () => {
     const dir = inventory('conn', {
       hosts:
         '[web]\nold1 ansible_ssh_host=10.0.0.9 ansible_ssh_port=2200 ansible_ssh_user=admin\nnew1:2201\n',
@@ -26,7 +26,7 @@ describe('resolved hosts', () => {
       'host_vars/new1.yml': 'ansible_host: 10.0.0.8\n',
     });
     const inv = await resolveInventory(dir, 'conn');
-    expect(inv.hosts.get('old1')).toMatchObject({ address: '10.0.0.9', port: 2200, user: 'deploy' });
+    expect(inv.hosts.get('old1')).toMatchObject({ address: '10.0.0.9', port: 2200, user: 'admin' });
     expect(inv.hosts.get('new1')).toMatchObject({
       address: '10.0.0.8',
       port: 2201,
