@@ -7,7 +7,6 @@ export interface PushEvent {
   forge: ForgeKind;
   /** `owner/name`. */
   repository: string;
-  cloneUrl: string;
   /** Full ref, e.g. `refs/heads/main` or `refs/tags/v1.2.0`. */
   ref: string;
   refType: 'branch' | 'tag' | 'other';
@@ -42,7 +41,7 @@ interface PushPayload {
   commits?: PayloadCommit[];
   total_commits?: number;
   head_commit?: PayloadCommit | null;
-  repository?: { full_name?: string; clone_url?: string };
+  repository?: { full_name?: string };
   pusher?: { name?: string; login?: string; username?: string };
   sender?: { login?: string };
 }
@@ -57,9 +56,7 @@ export function parsePushEvent(forge: ForgeKind, body: unknown): PushEvent {
   if (typeof p.ref !== 'string' || typeof p.after !== 'string' || typeof p.before !== 'string') {
     throw new PayloadError('push payload lacks ref, before or after');
   }
-  if (!p.repository?.full_name || !p.repository.clone_url) {
-    throw new PayloadError('push payload lacks repository.full_name or repository.clone_url');
-  }
+  if (!p.repository?.full_name) throw new PayloadError('push payload lacks repository.full_name');
   const { refType, refName } = splitRef(p.ref);
   const commits = p.commits ?? [];
   // GitHub caps `commits` at 2048 and Gitea at its feed limit (total_commits says how many there were);
@@ -72,7 +69,6 @@ export function parsePushEvent(forge: ForgeKind, body: unknown): PushEvent {
   return {
     forge,
     repository: p.repository.full_name,
-    cloneUrl: p.repository.clone_url,
     ref: p.ref,
     refType,
     refName,

@@ -13,7 +13,6 @@ describe('parsePushEvent', () => {
     expect(e).toMatchObject({
       forge: 'github',
       repository: 'Codertocat/Hello-World',
-      cloneUrl: 'https://github.com/Codertocat/Hello-World.git',
       ref: 'refs/heads/main',
       refType: 'branch',
       refName: 'main',
