@@ -108,6 +108,7 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
       }
       continue;
     }
+    errors.push(...ignoredIniFiles(dir, absRoot));
     try {
       inventories.set(env, resolveInventorySync(dir, env, { displayRoot: absRoot }));
     } catch (err) {
@@ -145,6 +146,25 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
     ...(sites ? { sites: sites.value } : {}),
   };
   return { ok: true, repo };
+}
+
+/**
+ * `*.ini` files in an inventory directory: Ansible skips them without a word (so does the resolver,
+ * to stay equal to it), and their hosts silently vanish; validation says so.
+ */
+function ignoredIniFiles(dir: string, root: string): ConfigError[] {
+  if (!statOrUndefined(dir)?.isDirectory()) return [];
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.ini') && !n.startsWith('.'))
+    .sort()
+    .map((n) => ({
+      file: relative(root, join(dir, n)),
+      line: 1,
+      col: 1,
+      key: '',
+      message: 'Ansible ignores *.ini files inside an inventory directory',
+      hint: `rename it to ${n.slice(0, -'.ini'.length)} (INI without an extension) or write it as YAML`,
+    }));
 }
 
 /** Only slipway.yml (defaults when absent): enough to find inventories without validating everything. */
