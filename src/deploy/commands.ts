@@ -24,6 +24,13 @@ export function catPortsFiles(appsRoot: string): string[] {
   ];
 }
 
+/** Creates several directories and their parents in one command (mode 0755). */
+export function makeDirs(paths: readonly string[]): string[] {
+  for (const p of paths)
+    if (!p.startsWith('/')) throw new Error(`expected an absolute path, got ${JSON.stringify(p)}`);
+  return ['mkdir', '-p', '--', ...paths];
+}
+
 /** Lists the entries of a directory, one per line (exit non-zero when it is missing). */
 export function listDir(path: string): string[] {
   return ['ls', '-1', '--', path];
@@ -53,4 +60,14 @@ export function httpStatus(url: string, timeoutSec: number): string[] {
 /** The last `lines` lines of a container's output, with timestamps. */
 export function containerLogs(container: string, lines: number): string[] {
   return ['docker', 'logs', '--timestamps', '--tail', String(lines), '--', container];
+}
+
+/** Ids of the networks compose made for a project (one per line). */
+export function projectNetworks(project: string): string[] {
+  return ['docker', 'network', 'ls', '--quiet', '--filter', `label=com.docker.compose.project=${project}`];
+}
+
+/** Removes networks by id or name. */
+export function removeNetworks(networks: readonly string[]): string[] {
+  return ['docker', 'network', 'rm', '--', ...networks];
 }

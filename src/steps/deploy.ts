@@ -184,25 +184,31 @@ export function createDeployHandler(
       const auth = registryCredentials(ctx);
 
       // Before any host is touched: the registry must answer, accept the credentials and hold the digest.
-      const { registry, path } = parseRepository(want.repository);
-      const client = new RegistryClient({
-        ...(await registryEndpoint(new Docker(), registry)),
-        ...(auth ? { auth } : {}),
-        signal: ctx.signal,
-      });
-      try {
-        if ((await client.manifestDigest(path, digest)) === undefined) {
-          throw new Error(`deploy: the registry has no ${digestRef}`);
+      const registryCheck = async () => {
+        const { registry, path } = parseRepository(want.repository);
+        const client = new RegistryClient({
+          ...(await registryEndpoint(new Docker(), registry)),
+          ...(auth ? { auth } : {}),
+          signal: ctx.signal,
+        });
+        try {
+          if ((await client.manifestDigest(path, digest)) === undefined) {
+            throw new Error(`deploy: the registry has no ${digestRef}`);
+          }
+        } finally {
+          await client.close();
         }
-      } finally {
-        await client.close();
-      }
+      };
 
       const statuses: Record<string, HostStatus> = {};
       const pool = new TransportPool({ root: ctx.repo.root });
       const ledger = openLedger(ctx);
       try {
-        const current = await currentReleases(pool, hosts, want.app, ctx.signal);
+        // Reading the live releases changes nothing, so it overlaps the registry check.
+        const [current] = await Promise.all([
+          currentReleases(pool, hosts, want.app, ctx.signal),
+          registryCheck(),
+        ]);
         const todo = hosts.filter((h) => {
           const change = releaseChange(h.name, want.app, current.get(h.name), {
             image: want.repository,

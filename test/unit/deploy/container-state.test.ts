@@ -83,5 +83,16 @@ describe('deploy command builders', () => {
     ]);
     expect(cmd.isSocket('/run/caddy/admin.sock')).toEqual(['test', '-S', '/run/caddy/admin.sock']);
     expect(cmd.listDir('/srv/x')).toEqual(['ls', '-1', '--', '/srv/x']);
+    expect(cmd.makeDirs(['/srv/a', '/srv/b c'])).toEqual(['mkdir', '-p', '--', '/srv/a', '/srv/b c']);
+    expect(() => cmd.makeDirs(['relative'])).toThrow(/absolute/);
+    expect(cmd.projectNetworks('web-r1')).toEqual([
+      'docker',
+      'network',
+      'ls',
+      '--quiet',
+      '--filter',
+      'label=com.docker.compose.project=web-r1',
+    ]);
+    expect(cmd.removeNetworks(['n1'])).toEqual(['docker', 'network', 'rm', '--', 'n1']);
   });
 });
