@@ -4,12 +4,25 @@
 # `__filename` and `__dirname` they expect.
 # Native addons (*.node: ssh2's optional crypto binding, cpu-features) stay out: ssh2 falls back to its
 # JavaScript implementation when they cannot be loaded.
-# Reproducible: no timestamps, so running it twice gives identical bytes. With an argument, writes under
-# that directory instead (<dir>/<name>/dist/index.js): the test that checks the committed bundles are current.
+# Reproducible: no timestamps, so running it twice gives identical bytes.
+#   scripts/build-actions.sh              bundle the working tree into actions/
+#   scripts/build-actions.sh DIR          bundle the working tree into DIR/<name>/dist/index.js
+#   scripts/build-actions.sh --from-head  bundle the last commit (not uncommitted edits) into actions/
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$here/.tools/node24/node_modules/node/bin:$PATH"
 cd "$here"
+
+if [[ "${1:-}" == "--from-head" ]]; then
+  tree="$(mktemp -d)/head"
+  trap 'git -C "$here" worktree remove --force "$tree" >/dev/null 2>&1 || true; git -C "$here" worktree prune' EXIT
+  git worktree add --quiet --detach "$tree" HEAD
+  ln -s "$here/node_modules" "$tree/node_modules"
+  ln -s "$here/.tools" "$tree/.tools"
+  bash "$tree/scripts/build-actions.sh" "$here/actions"
+  exit 0
+fi
+
 out="${1:-actions}"
 for action in run approve; do
   npx --no-install esbuild "actions/$action/src/main.ts" \
