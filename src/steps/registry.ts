@@ -5,12 +5,14 @@ import { caddyStepHandler } from './caddy.ts';
 import { deployHandler } from './deploy.ts';
 import { pushHandler } from './push.ts';
 import { runHandler } from './run.ts';
+import { sshKeysHandler } from './ssh-keys.ts';
 import type { StepHandler } from './types.ts';
 
 /** Every step kind implemented so far; add a handler here to make its kind runnable. */
 const HANDLERS: StepHandler[] = [
   runHandler,
   approvalHandler,
+  sshKeysHandler,
   caddyStepHandler,
   buildHandler,
   pushHandler,

@@ -1,0 +1,100 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { requireEveryHost } from '../ansible/host-failures.ts';
+import { type PlaybookResult, runPlaybook } from '../ansible/runner.ts';
+import type { Inventory, InventoryHost } from '../config/types.ts';
+import { knownHostsFilesOf } from '../remote/from-inventory.ts';
+import { type Account, authorizedKeysText } from './desired.ts';
+
+/** Slipway's own roles/ssh_keys. */
+export const SSH_KEYS_ROLE = fileURLToPath(new URL('../../roles/ssh_keys', import.meta.url));
+
+/** Task names of roles/ssh_keys the plan reads results from. */
+export const ROLE_TASKS = {
+  groups: 'Create missing groups',
+  users: 'Create users, set their shell and groups',
+  accounts: 'Read the accounts',
+  write: 'Write authorized_keys',
+} as const;
+
+/** `add`: put listed keys in place, keeping the others; `exact`: write each exact file. */
+export type RolePhase = 'add' | 'exact';
+
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+/** The role's `ssh_keys_users` for these accounts (key lines base64-encoded, so Jinja never sees them). */
+export function roleUsers(accounts: readonly Account[]): Record<string, unknown>[] {
+  return accounts.map((a) => ({
+    name: a.name,
+    shell: a.shell,
+    groups: a.groups,
+    keys: a.keys.map((k) => ({ blob: k.base64, line_b64: b64(k.line) })),
+    content_b64: b64(authorizedKeysText(a.keys)),
+  }));
+}
+
+/** One run of roles/ssh_keys. */
+export interface RoleRun {
+  inventory: Inventory;
+  /** Host -> its accounts (after the lock-out guard). */
+  accounts: ReadonlyMap<string, readonly Account[]>;
+  phase: RolePhase;
+  /** `--check --diff`: the plan. */
+  check: boolean;
+  root: string;
+  signal?: AbortSignal;
+  log?: (line: string, host?: string) => void;
+}
+
+/** Runs roles/ssh_keys on the hosts of `accounts` through the Ansible wrapper; throws naming hosts that failed. */
+export async function runSshKeysRole(run: RoleRun): Promise<PlaybookResult> {
+  const hosts: InventoryHost[] = [...run.accounts.keys()].map((n) => run.inventory.hosts.get(n)!);
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-ssh-keys-role-'));
+  try {
+    const playbook = join(dir, 'ssh-keys.yml');
+    const play = {
+      hosts: 'all',
+      gather_facts: false,
+      roles: [
+        {
+          role: SSH_KEYS_ROLE,
+          vars: { ssh_keys_users: '{{ slipway_ssh_keys[inventory_hostname] }}', ssh_keys_phase: run.phase },
+        },
+      ],
+    };
+    // JSON is YAML: the role path needs no quoting rules of its own.
+    await writeFile(playbook, JSON.stringify([play]));
+    const byHost = Object.fromEntries([...run.accounts].map(([h, a]) => [h, roleUsers(a)]));
+    const result = await runPlaybook({
+      playbook,
+      inventory: [run.inventory.dir],
+      cwd: run.root,
+      limit: hosts.map((h) => h.name),
+      extraVars: { slipway_ssh_keys: byHost },
+      check: run.check,
+      diff: true,
+      knownHosts: knownHostsFilesOf(hosts, run.root),
+      timeoutMs: 5 * 60_000,
+      ...(run.signal ? { signal: run.signal } : {}),
+      onEvent: (e) => {
+        if (e.event === 'host_failed' && !e.ignore_errors) {
+          const msg =
+            typeof e.result.msg === 'string' ? e.result.msg : JSON.stringify(e.result).slice(0, 500);
+          run.log?.(`roles/ssh_keys: ${e.task}: ${msg}`, e.host);
+        } else if (e.event === 'host_unreachable') {
+          run.log?.(`roles/ssh_keys: unreachable: ${String(e.result.msg ?? '')}`, e.host);
+        }
+      },
+    });
+    requireEveryHost(
+      'roles/ssh_keys',
+      result,
+      hosts.map((h) => h.name),
+    );
+    return result;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,134 @@
+import type { z } from 'zod';
+import type { Access } from '../config/schema/access.ts';
+import type { sshKeysStep } from '../config/schema/steps.ts';
+import type { InventoryHost } from '../config/types.ts';
+import { sshTargetOf } from '../remote/from-inventory.ts';
+import { keyLabel } from '../ssh-keys/authorized-keys.ts';
+import { type Account, accountsFor } from '../ssh-keys/desired.ts';
+import { freshLogin } from '../ssh-keys/fresh-login.ts';
+import { type Guarded, guardRunnerKey, type RunnerLogin } from '../ssh-keys/guard.ts';
+import { type HostPlanInput, planFromCheckRun } from '../ssh-keys/plan.ts';
+import { type RolePhase, runSshKeysRole } from '../ssh-keys/role.ts';
+import { nextKeyFileOf, runnerLoginOf } from '../ssh-keys/runner-key.ts';
+import { targetHosts } from './target-hosts.ts';
+import type { HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
+
+/** The `ssh-keys` step as written in a pipeline. */
+export type SshKeysStep = z.infer<typeof sshKeysStep>;
+
+const ACCESS_FILE = 'infra/access.yml';
+
+/** One target host: its accounts after the lock-out guard, and how Slipway logs in to it. */
+interface HostSetup extends HostPlanInput {
+  inventoryHost: InventoryHost;
+  /** The private key whose fresh login must work before old keys go (undefined: not an SSH host). */
+  proofKey?: string;
+}
+
+function accessOf(ctx: StepContext, step: SshKeysStep): Access {
+  // The config layer loads (and validates) infra/access.yml only: another file would go unchecked.
+  if (step['ssh-keys'].access !== ACCESS_FILE) {
+    throw new Error(
+      `ssh-keys: access: ${step['ssh-keys'].access} is not supported, the access file is ${ACCESS_FILE}`,
+    );
+  }
+  if (!ctx.repo.access)
+    throw new Error(`${ACCESS_FILE} is missing: the ssh-keys step reads who may log in from it`);
+  return ctx.repo.access;
+}
+
+async function setupOf(
+  ctx: StepContext,
+  step: SshKeysStep,
+  access: Access,
+  host: InventoryHost,
+): Promise<HostSetup> {
+  const accounts: Account[] = accountsFor(access, ctx.repo.keys, host);
+  if (host.vars['ansible_connection'] === 'local') {
+    const guarded: Guarded = { accounts, kept: false, rotating: false };
+    return { host: host.name, inventoryHost: host, guarded };
+  }
+  const runner: RunnerLogin = await runnerLoginOf(host, ctx.repo.root);
+  const guarded = guardRunnerKey(accounts, runner, step['ssh-keys'].rotate_runner_key, host.name);
+  if (guarded.kept) {
+    ctx.log(
+      `keeping Slipway's own key ${keyLabel(runner.key)} for ${runner.user}: infra/access.yml does not list it (rotate_runner_key is false)`,
+      { host: host.name },
+    );
+  }
+  const proofKey = guarded.rotating
+    ? nextKeyFileOf(host, ctx.repo.root)
+    : sshTargetOf(host, ctx.repo.root).identityFile;
+  return { host: host.name, inventoryHost: host, guarded, runner, ...(proofKey ? { proofKey } : {}) };
+}
+
+async function setupsOf(ctx: StepContext, step: SshKeysStep): Promise<HostSetup[]> {
+  const access = accessOf(ctx, step);
+  const hosts = targetHosts('ssh-keys', ctx.inventory, step['ssh-keys'].hosts);
+  return Promise.all(hosts.map((h) => setupOf(ctx, step, access, h)));
+}
+
+function runRole(ctx: StepContext, setups: readonly HostSetup[], phase: RolePhase, check: boolean) {
+  return runSshKeysRole({
+    inventory: ctx.inventory!,
+    accounts: new Map(setups.map((s) => [s.host, s.guarded.accounts])),
+    phase,
+    check,
+    root: ctx.repo.root,
+    signal: ctx.signal,
+    log: (line, host) => ctx.log(line, host ? { host } : undefined),
+  });
+}
+
+// Each host's own proof: the runner's key (or, for a rotation, the next key) logs in on a new connection.
+async function proveLogins(ctx: StepContext, setups: readonly HostSetup[], when: string): Promise<void> {
+  const failures: string[] = [];
+  await Promise.all(
+    setups.map(async (s) => {
+      if (!s.proofKey || !s.runner) return;
+      try {
+        await freshLogin(s.inventoryHost, ctx.repo.root, s.proofKey);
+        const which = s.guarded.rotating
+          ? 'the next key (slipway_next_private_key_file)'
+          : "Slipway's own key";
+        ctx.log(`fresh login as ${s.runner.user} with ${which} works ${when}`, { host: s.host });
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        ctx.hostStatus(s.host, 'failed', `fresh login failed ${when}: ${msg}`);
+        failures.push(`${s.host}: ${msg}`);
+      }
+    }),
+  );
+  if (failures.length > 0) throw new Error(`ssh-keys: fresh login failed ${when}: ${failures.join('; ')}`);
+}
+
+/** The `ssh-keys` step kind: authorized_keys per host and user exactly as infra/access.yml says, never locking Slipway out. */
+export const sshKeysHandler: StepHandler<SshKeysStep> = {
+  kind: 'ssh-keys',
+
+  async plan(ctx, step) {
+    const setups = await setupsOf(ctx, step);
+    if (setups.length === 0) return [];
+    const result = await runRole(ctx, setups, 'exact', true);
+    return planFromCheckRun(result, setups);
+  },
+
+  async apply(ctx, step): Promise<StepResult> {
+    const setups = await setupsOf(ctx, step);
+    if (setups.length === 0) return { changed: false, hosts: {} };
+    for (const s of setups) ctx.hostStatus(s.host, 'running');
+    // Two phases: listed keys are added next to the old ones, a fresh login proves access, and only
+    // then each file becomes the exact set. A failure in between leaves a superset, never a lock-out.
+    const added = await runRole(ctx, setups, 'add', false);
+    await proveLogins(ctx, setups, 'after adding the listed keys (old keys still in place)');
+    const exact = await runRole(ctx, setups, 'exact', false);
+    await proveLogins(ctx, setups, 'after removing unlisted keys');
+    const hosts: Record<string, HostStatus> = {};
+    for (const s of setups) {
+      const changed = added.hosts[s.host] === 'changed' || exact.hosts[s.host] === 'changed';
+      hosts[s.host] = changed ? 'changed' : 'ok';
+      ctx.hostStatus(s.host, hosts[s.host]!);
+    }
+    return { changed: Object.values(hosts).includes('changed'), hosts };
+  },
+};
