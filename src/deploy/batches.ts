@@ -3,6 +3,7 @@ export type BatchSize = number | string;
 
 /** Splits hosts into rollout batches in order; a percentage rounds up, so every batch has at least one host. */
 export function batches<T>(hosts: readonly T[], size: BatchSize): T[][] {
+  if (hosts.length === 0) return [];
   let n: number;
   if (typeof size === 'number') n = size;
   else {

@@ -29,6 +29,7 @@ describe('batches', () => {
     ]);
     expect(batches(hosts, '100%')).toEqual([hosts]);
     expect(batches(hosts, '1%')).toHaveLength(5);
+    expect(batches([], '50%')).toEqual([]);
   });
   it('refuses sizes that make no batch', () => {
     expect(() => batches(hosts, 0)).toThrow(/positive/);
