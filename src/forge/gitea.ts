@@ -1,5 +1,11 @@
 import { type Octokit, RequestError } from 'octokit';
 import { createOctokit, type ForgeConnection } from './client.ts';
+import {
+  postCommitStatus,
+  postIssueComment,
+  type RestIssueComment,
+  toIssueComment,
+} from './github-compatible.ts';
 import type {
   CommitState,
   CommitStatus,
@@ -45,14 +51,6 @@ interface GiteaIssue {
   html_url: string;
   state: string;
 }
-interface GiteaComment {
-  id: number;
-  html_url: string;
-  body: string;
-  user: { login: string } | null;
-  created_at: string;
-  updated_at: string;
-}
 
 /** The status context that stands for a deployment to `environment` on forges without a Deployments API. */
 export function deployContext(environment: string): string {
@@ -69,14 +67,7 @@ export function giteaForge(connection: ForgeConnection): Forge {
   const labelIds = new Map<string, number>();
 
   async function setCommitStatus(repo: RepoId, sha: string, status: CommitStatus) {
-    await octokit.request('POST /repos/{owner}/{repo}/statuses/{sha}', {
-      ...repo,
-      sha,
-      state: status.state,
-      context: status.context,
-      description: status.description?.slice(0, 140),
-      target_url: status.targetUrl,
-    });
+    await postCommitStatus(octokit, repo, sha, status);
   }
 
   /** Label ids for names: one listing for all unknown names, then a create for each still missing. */
@@ -149,22 +140,11 @@ export function giteaForge(connection: ForgeConnection): Forge {
         ...repo,
         issue_number: issue,
       });
-      return (data as unknown as GiteaComment[]).map((c) => ({
-        id: c.id,
-        login: c.user?.login ?? '',
-        body: c.body,
-        createdAt: c.created_at,
-        updatedAt: c.updated_at,
-        url: c.html_url,
-      }));
+      return (data as unknown as RestIssueComment[]).map(toIssueComment);
     },
 
     async commentOnIssue(repo: RepoId, issue: number, body: string) {
-      await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-        ...repo,
-        issue_number: issue,
-        body,
-      });
+      await postIssueComment(octokit, repo, issue, body);
     },
 
     async closeIssue(repo: RepoId, issue: number) {

@@ -1,5 +1,6 @@
 import { RequestError } from 'octokit';
 import { createOctokit, type ForgeConnection } from './client.ts';
+import { postCommitStatus, postIssueComment, toIssueComment } from './github-compatible.ts';
 import type {
   CommitStatus,
   Deployment,
@@ -27,14 +28,7 @@ export function githubForge(connection: ForgeConnection): Forge {
     capabilities: CAPABILITIES,
 
     async setCommitStatus(repo: RepoId, sha: string, status: CommitStatus) {
-      await octokit.request('POST /repos/{owner}/{repo}/statuses/{sha}', {
-        ...repo,
-        sha,
-        state: status.state,
-        context: status.context,
-        description: status.description?.slice(0, 140),
-        target_url: status.targetUrl,
-      });
+      await postCommitStatus(octokit, repo, sha, status);
     },
 
     async createDeployment(repo: RepoId, sha: string, environment: string, description?: string) {
@@ -81,22 +75,11 @@ export function githubForge(connection: ForgeConnection): Forge {
         issue_number: issue,
         per_page: 100,
       });
-      return comments.map((c) => ({
-        id: c.id,
-        login: c.user?.login ?? '',
-        body: c.body ?? '',
-        createdAt: c.created_at,
-        updatedAt: c.updated_at,
-        url: c.html_url,
-      }));
+      return comments.map(toIssueComment);
     },
 
     async commentOnIssue(repo: RepoId, issue: number, body: string) {
-      await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-        ...repo,
-        issue_number: issue,
-        body,
-      });
+      await postIssueComment(octokit, repo, issue, body);
     },
 
     async closeIssue(repo: RepoId, issue: number) {

@@ -1,0 +1,55 @@
+import type { Octokit } from 'octokit';
+import type { CommitStatus, IssueComment, RepoId } from './types.ts';
+
+/** An issue comment as GitHub and Gitea both return it. */
+export interface RestIssueComment {
+  id: number;
+  html_url: string;
+  body?: string | null;
+  user: { login: string } | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Sets a commit status through the statuses endpoint GitHub and Gitea share (description cut to their 140 chars). */
+export async function postCommitStatus(
+  octokit: Octokit,
+  repo: RepoId,
+  sha: string,
+  status: CommitStatus,
+): Promise<void> {
+  await octokit.request('POST /repos/{owner}/{repo}/statuses/{sha}', {
+    ...repo,
+    sha,
+    state: status.state,
+    context: status.context,
+    description: status.description?.slice(0, 140),
+    target_url: status.targetUrl,
+  });
+}
+
+/** Adds a comment to an issue through the endpoint GitHub and Gitea share. */
+export async function postIssueComment(
+  octokit: Octokit,
+  repo: RepoId,
+  issue: number,
+  body: string,
+): Promise<void> {
+  await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+    ...repo,
+    issue_number: issue,
+    body,
+  });
+}
+
+/** A comment of either forge as Slipway's IssueComment. */
+export function toIssueComment(c: RestIssueComment): IssueComment {
+  return {
+    id: c.id,
+    login: c.user?.login ?? '',
+    body: c.body ?? '',
+    createdAt: c.created_at,
+    updatedAt: c.updated_at,
+    url: c.html_url,
+  };
+}
