@@ -9,6 +9,7 @@ import type {
   JobStatus,
   Owner,
   ProcessRef,
+  RunOrigin,
   RunRecord,
   RunStatus,
   StepHostRecord,
@@ -17,17 +18,7 @@ import type {
 } from './types.ts';
 
 /** A run to create, with its jobs (in pipeline order) and their steps. */
-export interface NewRun {
-  pipeline: string;
-  pipelineFile: string;
-  repoRoot: string;
-  inventoriesRoot?: string;
-  sha: string;
-  branch: string;
-  authorName?: string;
-  authorEmail?: string;
-  triggeredBy: string;
-  channel: Channel;
+export interface NewRun extends RunOrigin {
   jobs: { name: string; needs: string[]; environment?: string; steps: { kind: string; name: string }[] }[];
 }
 

@@ -69,9 +69,8 @@ export interface ProcessRef {
 /** Channel through which a person acts. */
 export type Channel = 'cli' | 'dashboard' | 'forge' | 'system';
 
-/** A run as stored. */
-export interface RunRecord {
-  id: number;
+/** What a run is of and who started it, as given when the run is created. */
+export interface RunOrigin {
   pipeline: string;
   pipelineFile: string;
   repoRoot: string;
@@ -82,6 +81,11 @@ export interface RunRecord {
   authorEmail?: string;
   triggeredBy: string;
   channel: Channel;
+}
+
+/** A run as stored. */
+export interface RunRecord extends RunOrigin {
+  id: number;
   status: RunStatus;
   reason?: string;
   createdAt: number;
