@@ -12,7 +12,6 @@ import {
   FINAL_JOB_STATUSES,
   FINAL_RUN_STATUSES,
   type GatePolicy,
-  type GateRecord,
   type JobStatus,
   type RunRecord,
   type RunStatus,
@@ -391,8 +390,9 @@ class Execution {
     else if (gate.status === 'pending') {
       const c = await current();
       if (c.hash !== gate.planHash) {
-        this.#void(
+        store.gates.closeBySystem(
           gate,
+          'void',
           c.sha !== gate.sha
             ? 'the commit changed while the gate waited'
             : 'the plan changed while the gate waited',
@@ -407,8 +407,9 @@ class Execution {
         case 'approved': {
           const c = await current();
           if (c.hash === gate.planHash) return 'passed';
-          this.#void(
+          store.gates.closeBySystem(
             gate,
+            'void',
             c.sha !== gate.sha
               ? `the commit changed since the approval (${gate.sha.slice(0, 12)} -> ${c.sha.slice(0, 12)})`
               : 'the plan changed since the approval',
@@ -427,7 +428,8 @@ class Execution {
           return 'canceled';
         case 'pending': {
           if (Date.now() >= gate.expiresAt) {
-            this.#expire(gate);
+            const waited = Math.round(gate.policy.timeoutMs / 1000);
+            store.gates.closeBySystem(gate, 'expired', `no decision within ${waited}s`);
             continue;
           }
           const approvals = new Set(
@@ -446,39 +448,6 @@ class Execution {
         }
       }
     }
-  }
-
-  #void(gate: GateRecord, reason: string): void {
-    this.#store.transaction(() => {
-      this.#store.gates.setStatus(gate.id, 'void', reason);
-      this.#store.gates.audit({
-        runId: gate.runId,
-        gateId: gate.id,
-        job: gate.job,
-        actor: 'slipway',
-        channel: 'system',
-        action: 'void',
-        outcome: 'recorded',
-        reason,
-      });
-    });
-  }
-
-  #expire(gate: GateRecord): void {
-    const reason = `no decision within ${Math.round(gate.policy.timeoutMs / 1000)}s`;
-    this.#store.transaction(() => {
-      this.#store.gates.setStatus(gate.id, 'expired', reason);
-      this.#store.gates.audit({
-        runId: gate.runId,
-        gateId: gate.id,
-        job: gate.job,
-        actor: 'slipway',
-        channel: 'system',
-        action: 'expire',
-        outcome: 'recorded',
-        reason,
-      });
-    });
   }
 
   /** Applies one step with its declared retries (exponential backoff) and timeouts. */

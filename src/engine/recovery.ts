@@ -94,18 +94,7 @@ export function expireUnwatchedGates(store: Store, now = Date.now()): number[] {
     const run = store.runs.get(gate.runId);
     if (!run || run.owner) continue; // an executing process handles its own gates
     store.transaction(() => {
-      store.gates.setStatus(gate.id, 'expired', 'no decision before the timeout', now);
-      store.gates.audit({
-        at: now,
-        runId: run.id,
-        gateId: gate.id,
-        job: gate.job,
-        actor: 'slipway',
-        channel: 'system',
-        action: 'expire',
-        outcome: 'recorded',
-        reason: 'no decision before the timeout',
-      });
+      store.gates.closeBySystem(gate, 'expired', 'no decision before the timeout', now);
       finishRun(store, run.id, 'expired', `the gate of ${gate.job} expired without a decision`, now);
     });
     expired.push(run.id);

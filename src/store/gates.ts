@@ -120,6 +120,24 @@ export class Gates {
     });
   }
 
+  /** Voids or expires a gate round on Slipway's own account, with its audit line, in one transaction. */
+  closeBySystem(gate: GateRecord, status: 'void' | 'expired', reason: string, now = Date.now()): void {
+    transaction(this.#db, () => {
+      this.setStatus(gate.id, status, reason, now);
+      this.audit({
+        at: now,
+        runId: gate.runId,
+        gateId: gate.id,
+        job: gate.job,
+        actor: 'slipway',
+        channel: 'system',
+        action: status === 'void' ? 'void' : 'expire',
+        outcome: 'recorded',
+        reason,
+      });
+    });
+  }
+
   /** Records an accepted decision on a gate round. */
   addApproval(a: Omit<ApprovalRecord, 'id'>): void {
     this.#db
