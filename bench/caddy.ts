@@ -19,10 +19,11 @@ import { sshTargetOf } from '../src/remote/from-inventory.ts';
 import { SshTransport } from '../src/remote/ssh-transport.ts';
 import { type LocalCaddy, startLocalCaddy } from '../test/support/caddy.ts';
 import { startThrowawaySshd } from '../test/support/throwaway-sshd.ts';
+import { numberArg } from './lib/number-arg.ts';
+import { median, timed } from './lib/timing.ts';
 
 const run = promisify(execFile);
-const repsArg = process.argv.indexOf('--reps');
-const REPS = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 15;
+const REPS = numberArg('--reps', 15);
 const SIZES = [10, 100, 1000];
 const host = { name: 'bench', groups: [] };
 
@@ -30,17 +31,6 @@ function benchSites(n: number): Sites {
   const sites: Record<string, unknown> = {};
   for (let i = 0; i < n; i++) sites[`s${i}.bench.test`] = { routes: [{ proxy: { app: `app${i}` } }] };
   return sitesSchema.parse({ tls: { issuer: 'internal' }, sites });
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 async function curl(socket: string, method: string, path: string, dataFile: string): Promise<void> {

@@ -18,13 +18,12 @@ import { executeRun } from '../src/engine/executor.ts';
 import { maskValues } from '../src/logs/masker.ts';
 import { LogWriter } from '../src/logs/writer.ts';
 import { Store } from '../src/store/store.ts';
+import { numberArg } from './lib/number-arg.ts';
 
 const JOBS = 200;
 const CHAINS = 10;
-const linesArg = process.argv.indexOf('--lines');
-const LINES = linesArg > 0 ? Number(process.argv[linesArg + 1]) : 200_000;
-const repsArg = process.argv.indexOf('--reps');
-const REPS = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 3;
+const LINES = numberArg('--lines', 200_000);
+const REPS = numberArg('--reps', 3);
 
 interface Result {
   ms: number;

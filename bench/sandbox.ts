@@ -9,22 +9,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { down, up } from '../src/sandbox/sandbox.ts';
 import type { SandboxState } from '../src/sandbox/state.ts';
+import { numberArg } from './lib/number-arg.ts';
+import { median, timed } from './lib/timing.ts';
 
-const repsArg = process.argv.indexOf('--reps');
-const REPS = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 3;
+const REPS = numberArg('--reps', 3);
 const target = { repoRoot: fileURLToPath(new URL('..', import.meta.url)), name: 'bench' };
 const hosts = (n: number) => Array.from({ length: n }, (_, i) => `b${i + 1}`);
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 const rows: Array<{ name: string; ms: number[] }> = [];
 const record = (name: string, ms: number) => {

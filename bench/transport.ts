@@ -20,24 +20,19 @@ import { renderSshConfig } from '../src/remote/ssh-config.ts';
 import { SshTransport } from '../src/remote/ssh-transport.ts';
 import { execOk } from '../src/remote/transport.ts';
 import { REPO_ROOT, useSandbox } from '../test/support/sandbox.ts';
+import { numberArg } from './lib/number-arg.ts';
+import { median, timed } from './lib/timing.ts';
 
-const repsArg = process.argv.indexOf('--reps');
-const REPS = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 5;
+const REPS = numberArg('--reps', 5);
 const NAMES = ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8'];
 const FILE = '/tmp/slipway-bench.txt';
 const CONTENT = 'slipway bench\n';
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
-
-async function median(fn: () => Promise<unknown>): Promise<number> {
+/** The median time of REPS calls of `fn`. */
+async function medianOfReps(fn: () => Promise<unknown>): Promise<number> {
   const xs: number[] = [];
   for (let i = 0; i < REPS; i++) xs.push(await timed(fn));
-  xs.sort((a, b) => a - b);
-  return xs[Math.floor(xs.length / 2)]!;
+  return median(xs);
 }
 
 function table(title: string, header: string[], rows: (string | number)[][]): void {
@@ -120,9 +115,9 @@ try {
   const rows1: (string | number)[][] = [];
   for (const n of [1, 4, 8]) {
     const targets = hosts.slice(0, n);
-    const s = await median(() => slipway(targets));
-    const a = await median(() => ansible(targets));
-    const q = await median(() => sequentialSsh(targets));
+    const s = await medianOfReps(() => slipway(targets));
+    const a = await medianOfReps(() => ansible(targets));
+    const q = await medianOfReps(() => sequentialSsh(targets));
     rows1.push([n, s, a, q, ratio(a, s), ratio(q, s)]);
   }
   for (const h of hosts) {
@@ -136,7 +131,7 @@ try {
   );
 
   const one = hosts[0]!;
-  const reused = await median(async () => {
+  const reused = await medianOfReps(async () => {
     const t = new SshTransport(sshTargetOf(one, REPO_ROOT));
     try {
       for (let i = 0; i < 20; i++) await execOk(t, ['true']);
@@ -144,7 +139,7 @@ try {
       await t.close();
     }
   });
-  const fresh = await median(async () => {
+  const fresh = await medianOfReps(async () => {
     for (let i = 0; i < 20; i++) await plainSsh(one, 'true');
   });
   table(
@@ -159,16 +154,18 @@ try {
   // 3. Why ControlMaster: the same host, connection already up, per-command latency.
   const mux = new SshTransport(sshTargetOf(one, REPO_ROOT));
   await mux.connect();
-  const muxSeq = await median(async () => {
+  const muxSeq = await medianOfReps(async () => {
     for (let i = 0; i < 20; i++) await execOk(mux, ['true']);
   });
-  const muxPar = await median(() => Promise.all(Array.from({ length: 6 }, () => execOk(mux, ['true']))));
+  const muxPar = await medianOfReps(() =>
+    Promise.all(Array.from({ length: 6 }, () => execOk(mux, ['true']))),
+  );
   await mux.close();
   const ssh2 = await ssh2Client(one);
-  const ssh2Seq = await median(async () => {
+  const ssh2Seq = await medianOfReps(async () => {
     for (let i = 0; i < 20; i++) await ssh2.run('true');
   });
-  const ssh2Par = await median(() => Promise.all(Array.from({ length: 6 }, () => ssh2.run('true'))));
+  const ssh2Par = await medianOfReps(() => Promise.all(Array.from({ length: 6 }, () => ssh2.run('true'))));
   ssh2.end();
   table(
     `3. transport choice, connection up (median of ${REPS}, ms)`,

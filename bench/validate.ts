@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { resolveInventorySync } from '../src/config/inventory/resolve.ts';
 import { loadRepo } from '../src/config/load-repo.ts';
+import { median } from './lib/timing.ts';
 
 const HOSTS = 200;
 const APPS = 50;
@@ -109,11 +110,6 @@ jobs:
     );
   }
   write(root, 'infra/sites.yml', sites);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 async function time(fn: () => unknown | Promise<unknown>, n = iterations): Promise<number> {
