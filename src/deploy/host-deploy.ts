@@ -59,6 +59,8 @@ export interface HostDeployment {
   signal: AbortSignal;
   now?: () => Date;
   appsRoot?: string;
+  /** Caddy's admin socket on the host (inventory var `caddy_admin_socket`, as the caddy step reads it). */
+  caddySocket?: string;
 }
 
 /** A host's deploy failed; the host was put back on its previous release (unless `rolledBack` is false). */
@@ -226,8 +228,9 @@ export async function deployToHost(
       });
     }
 
-    if (d.routes.length > 0 && (await t.exec(cmd.isSocket(ADMIN_SOCKET))).exitCode === 0) {
-      const fwd = await t.forwardUnixSocket(ADMIN_SOCKET);
+    const socket = d.caddySocket ?? ADMIN_SOCKET;
+    if (d.routes.length > 0 && (await t.exec(cmd.isSocket(socket))).exitCode === 0) {
+      const fwd = await t.forwardUnixSocket(socket);
       closeForward = () => fwd.close();
       caddy = new CaddyAdmin(fwd.localPath, { signal: d.signal });
       const previous = [];
@@ -251,7 +254,7 @@ export async function deployToHost(
       d.log(`switched ${d.routes.length} Caddy upstream(s) to release ${release}`);
       if (d.drainMs > 0) await sleep(d.drainMs, undefined, { signal: d.signal });
     } else if (d.routes.length > 0) {
-      d.log(`no Caddy admin socket at ${ADMIN_SOCKET}: routes left as they are`);
+      d.log(`no Caddy admin socket at ${socket}: routes left as they are`);
     }
 
     record.deployedAt = now().toISOString();

@@ -243,6 +243,9 @@ export function createDeployHandler(
                   environment: ctx.inventory!.environment,
                   host: h.name,
                   transport: pool.get(h),
+                  ...(typeof h.vars['caddy_admin_socket'] === 'string'
+                    ? { caddySocket: h.vars['caddy_admin_socket'] }
+                    : {}),
                   repository: want.repository,
                   digest,
                   digestRef,

@@ -1,8 +1,5 @@
-import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { chooseRelease, findDeployJob } from '../../deploy/rollback-target.ts';
-import { DIGEST_OVERRIDE } from '../../steps/deploy.ts';
-import { stepKind, stepName } from '../../steps/registry.ts';
+import { createRollbackRun } from '../../deploy/rollback-run.ts';
 import { executeWithProgress } from '../execute-run.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { headCommit } from '../git-commit.ts';
@@ -36,48 +33,25 @@ export const registerRollback: RegisterCommand = (program) => {
         if (!repo) return;
         const store = await openRunStore(cmd);
         try {
-          let target: ReturnType<typeof chooseRelease> & ReturnType<typeof findDeployJob>;
+          const { name } = operator(repo);
+          let created: ReturnType<typeof createRollbackRun>;
           try {
-            const chosen = chooseRelease(store.releases.list(env, { limit: 10_000 }), env, flags.app, wanted);
-            target = { ...chosen, ...findDeployJob(repo.pipelines, env, chosen.app) };
+            created = createRollbackRun(store, {
+              repo,
+              env,
+              ...(flags.app ? { app: flags.app } : {}),
+              ...(wanted ? { release: wanted } : {}),
+              commit: await headCommit(repo.root),
+              triggeredBy: name,
+              channel: 'cli',
+              inventoriesRoot: repoFlags(cmd).load.inventoriesRoot,
+            });
           } catch (err) {
             process.stderr.write(`slipway: ${(err as Error).message}\n`);
             process.exitCode = ExitCode.InvalidConfig;
             return;
           }
-          const { pipeline, job } = target;
-          const commit = await headCommit(repo.root);
-          const { name } = operator(repo);
-          // A run of the deploy job alone: its needs (build, push, earlier environments) already ran for
-          // this digest, and the digest comes from the ledger instead of a push.
-          const runId = store.transaction(() => {
-            const id = store.runs.create({
-              pipeline: pipeline.pipeline.name,
-              pipelineFile: relative(repo.root, resolve(repo.root, pipeline.file)),
-              repoRoot: repo.root,
-              inventoriesRoot: repoFlags(cmd).load.inventoriesRoot,
-              sha: commit.sha,
-              branch: commit.branch,
-              authorName: commit.authorName,
-              authorEmail: commit.authorEmail,
-              triggeredBy: name,
-              channel: 'cli',
-              jobs: [
-                {
-                  name: job,
-                  needs: [],
-                  environment: env,
-                  steps: pipeline.pipeline.jobs[job]!.steps.map((s) => ({
-                    kind: stepKind(s),
-                    name: stepName(s),
-                  })),
-                },
-              ],
-            });
-            store.runs.setOutput(id, DIGEST_OVERRIDE, target.release.digest);
-            store.locks.enqueue(id, [env]);
-            return id;
-          });
+          const { runId, target } = created;
           if (!flags.json) {
             process.stderr.write(
               `run ${runId}: rollback of ${target.app} in ${env} to release ${target.release.releaseId} ` +
