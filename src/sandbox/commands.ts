@@ -171,19 +171,18 @@ export function keygenArgv(path: string, comment: string): string[] {
   return ['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path];
 }
 
+/** `openssl req` options for a fresh unencrypted P-256 key written to `key`. */
+function newP256Key(key: string): string[] {
+  return ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key];
+}
+
 /** A self-signed CA valid for ten years. */
 export function caArgv(key: string, cert: string, cn: string): string[] {
   return [
     'openssl',
     'req',
     '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    key,
+    ...newP256Key(key),
     '-out',
     cert,
     '-days',
@@ -199,20 +198,7 @@ export function caArgv(key: string, cert: string, cn: string): string[] {
 
 /** A server certificate for `ip`, signed by the CA (the CSR comes on stdin from serverCsrArgv). */
 export function serverCsrArgv(key: string, ip: string): string[] {
-  return [
-    'openssl',
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    key,
-    '-subj',
-    `/CN=${ip}`,
-  ];
+  return ['openssl', 'req', '-new', ...newP256Key(key), '-subj', `/CN=${ip}`];
 }
 
 /** Signs the CSR read from stdin for `ip` with the CA; the extension file names the IP SAN. */
