@@ -8,7 +8,8 @@ import { ociLabels } from '../../src/docker/image-ref.ts';
 import { pushImage } from '../../src/docker/push.ts';
 import { RegistryClient, RegistryError, registryScheme } from '../../src/docker/registry-client.ts';
 import { ensureBaseImage } from '../support/base-image.ts';
-import { freePort, startRegistry, type TestRegistry } from '../support/registry-server.ts';
+import { freePort } from '../support/free-port.ts';
+import { startRegistry, type TestRegistry } from '../support/registry-server.ts';
 
 const docker = new Docker();
 const SHA = '0123456789abcdef0123456789abcdef01234567';

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaddyAdmin } from '../../src/caddy/admin-client.ts';
 import { adminBlock } from '../../src/caddy/render.ts';
+import { freePort } from './free-port.ts';
 
 /** A real Caddy (the system's /usr/bin/caddy) run by a test, admin API on a unix socket in a temp dir. */
 export interface LocalCaddy {
@@ -17,17 +17,6 @@ export interface LocalCaddy {
   restart(): Promise<void>;
   /** Stops Caddy and removes its directory; safe to call twice. */
   stop(): Promise<void>;
-}
-
-/** A TCP port free on loopback right now. */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const addr = srv.address();
-  srv.close();
-  if (addr === null || typeof addr === 'string') throw new Error('no port');
-  return addr.port;
 }
 
 /** Starts a local Caddy with an empty persisted config; call `stop()` in afterAll/finally. */

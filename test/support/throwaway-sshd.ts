@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { InventoryHost } from '../../src/config/types.ts';
+import { freePort } from './free-port.ts';
 
 /** A private sshd on 127.0.0.1 with its own host key, client key and known_hosts, for transport tests. */
 export interface ThrowawaySshd {
@@ -22,15 +23,6 @@ export interface ThrowawaySshd {
   start(): Promise<void>;
   /** Stops sshd and removes every file. */
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 async function waitForPort(port: number, child: ChildProcess): Promise<void> {

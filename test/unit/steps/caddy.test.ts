@@ -3,7 +3,8 @@ import { sites as sitesSchema } from '../../../src/config/schema/sites.ts';
 import { step as stepSchema } from '../../../src/config/schema/steps.ts';
 import type { Inventory, InventoryHost } from '../../../src/config/types.ts';
 import { type CaddyStep, caddyHandler } from '../../../src/steps/caddy.ts';
-import { freePort, type LocalCaddy, startLocalCaddy } from '../../support/caddy.ts';
+import { type LocalCaddy, startLocalCaddy } from '../../support/caddy.ts';
+import { freePort } from '../../support/free-port.ts';
 import { stepContext } from '../../support/step-context.ts';
 import { startThrowawaySshd, type ThrowawaySshd } from '../../support/throwaway-sshd.ts';
 
