@@ -15,6 +15,16 @@ const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const web = { name: 'web1', groups: ['web'] };
 const upstreams = new Map([['shop/api', ['127.0.0.1:20001']]]);
 
+/** Writes `cfg` to `<dir>/<name>.json` and expects the real `caddy validate` to accept it (Caddy's state stays in `dir`). */
+async function expectCaddyAccepts(dir: string, name: string, cfg: unknown): Promise<void> {
+  const file = join(dir, `${name}.json`);
+  await writeFile(file, JSON.stringify(cfg));
+  const { stdout, stderr } = await promisify(execFile)('caddy', ['validate', '--config', file], {
+    env: { ...process.env, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, HOME: dir },
+  });
+  expect(stdout + stderr).toContain('Valid configuration');
+}
+
 describe('renderCaddyConfig', () => {
   it('renders the ACME config of a web host (golden)', async () => {
     const cfg = renderCaddyConfig({ sites: exampleSites('acme'), environment: 'dev', host: web, upstreams });
@@ -94,18 +104,13 @@ describe('renderCaddyConfig', () => {
     const dir = await mkdtemp(join(tmpdir(), 'slipway-render-'));
     try {
       for (const issuer of ['acme', 'internal'] as const) {
-        const file = join(dir, `${issuer}.json`);
         const cfg = renderCaddyConfig({
           sites: exampleSites(issuer),
           environment: 'prod',
           host: web,
           upstreams,
         });
-        await writeFile(file, JSON.stringify(cfg));
-        const { stdout, stderr } = await promisify(execFile)('caddy', ['validate', '--config', file], {
-          env: { ...process.env, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, HOME: dir },
-        });
-        expect(stdout + stderr).toContain('Valid configuration');
+        await expectCaddyAccepts(dir, issuer, cfg);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -143,12 +148,7 @@ describe('route paths', () => {
     try {
       for (const environment of ['dev', 'prod']) {
         const cfg = renderCaddyConfig({ sites: sites.parse(parse(text)), environment, host: web, upstreams });
-        const file = join(dir, `${environment}.json`);
-        await writeFile(file, JSON.stringify(cfg));
-        const { stdout, stderr } = await promisify(execFile)('caddy', ['validate', '--config', file], {
-          env: { ...process.env, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, HOME: dir },
-        });
-        expect(stdout + stderr).toContain('Valid configuration');
+        await expectCaddyAccepts(dir, environment, cfg);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
