@@ -9,6 +9,8 @@ import { materializeCase } from '../../support/config-fixture.ts';
 const run = promisify(execFile);
 const REPO = resolve(import.meta.dirname, '..', '..', '..');
 const SLIPWAY = join(REPO, 'bin', 'slipway');
+/** Global options: the sample repository with the sandbox's inventories swapped in. */
+const ON_SANDBOX_INVENTORIES = ['--repo', REPO, '--inventories', join(REPO, 'inventories', 'sandbox')];
 
 async function slipway(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -28,13 +30,7 @@ describe('slipway validate', () => {
   });
 
   it('exits 0 with the sandbox inventories swapped in', async () => {
-    const r = await slipway([
-      '--repo',
-      REPO,
-      '--inventories',
-      join(REPO, 'inventories', 'sandbox'),
-      'validate',
-    ]);
+    const r = await slipway([...ON_SANDBOX_INVENTORIES, 'validate']);
     expect(r.code).toBe(0);
   });
 
@@ -81,14 +77,7 @@ describe('slipway validate', () => {
 
 describe('slipway describe', () => {
   it('prints the job graph in run order with gates and target hosts', async () => {
-    const r = await slipway([
-      '--repo',
-      REPO,
-      '--inventories',
-      join(REPO, 'inventories', 'sandbox'),
-      'describe',
-      'web',
-    ]);
+    const r = await slipway([...ON_SANDBOX_INVENTORIES, 'describe', 'web']);
     expect(r.code).toBe(0);
     const jobs = [...r.stdout.matchAll(/^ {2}(\d+)\. (\S+)/gm)].map((m) => m[2]);
     expect(jobs).toEqual(['build', 'push', 'deploy-dev', 'deploy-prod']);
