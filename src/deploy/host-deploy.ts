@@ -318,9 +318,11 @@ async function waitForServices(
 ): Promise<void> {
   const t = d.transport;
   let last = '';
+  // `up -d` has created every container when it returns: list them once, then only inspect them.
+  let ids: string[] = [];
   for (;;) {
     d.signal.throwIfAborted();
-    const ids = containerIds((await execOk(t, compose.ps(proj))).stdout);
+    if (ids.length < services.length) ids = containerIds((await execOk(t, compose.ps(proj))).stdout);
     const infos: ContainerInfo[] = ids.length
       ? JSON.parse((await execOk(t, docker.inspect('container', ...ids))).stdout)
       : [];
