@@ -3,18 +3,20 @@ import type { HostStatus } from '../steps/types.ts';
 import { transaction } from './database.ts';
 import type { EventLog } from './events.ts';
 import { opt, type Row } from './rows.ts';
-import type {
-  Channel,
-  JobRecord,
-  JobStatus,
-  Owner,
-  ProcessRef,
-  RunOrigin,
-  RunRecord,
-  RunStatus,
-  StepHostRecord,
-  StepRecord,
-  StepStatus,
+import {
+  type Channel,
+  FINAL_JOB_STATUSES,
+  FINAL_RUN_STATUSES,
+  type JobRecord,
+  type JobStatus,
+  type Owner,
+  type ProcessRef,
+  type RunOrigin,
+  type RunRecord,
+  type RunStatus,
+  type StepHostRecord,
+  type StepRecord,
+  type StepStatus,
 } from './types.ts';
 
 /** A run to create, with its jobs (in pipeline order) and their steps. */
@@ -116,7 +118,7 @@ export class Runs {
   /** Sets a run's status (and reason), stamping start/finish times; records an event. */
   setStatus(id: number, status: RunStatus, reason?: string, now = Date.now()): void {
     transaction(this.#db, () => {
-      const final = ['succeeded', 'failed', 'rejected', 'canceled', 'expired'].includes(status);
+      const final = FINAL_RUN_STATUSES.includes(status);
       this.#db
         .prepare(
           `UPDATE runs SET status = ?, reason = ?, started_at = COALESCE(started_at, CASE WHEN ? = 'running' THEN ? END),
@@ -193,15 +195,8 @@ export class Runs {
   /** Sets a job's status (and reason); records an event. */
   setJobStatus(runId: number, job: string, status: JobStatus, reason?: string, now = Date.now()): void {
     transaction(this.#db, () => {
-      const final = [
-        'succeeded',
-        'failed',
-        'skipped',
-        'rejected',
-        'canceled',
-        'expired',
-        'interrupted',
-      ].includes(status);
+      // An interrupted job may still be resumed, yet its attempt has ended: it gets a finish time too.
+      const final = FINAL_JOB_STATUSES.includes(status) || status === 'interrupted';
       this.#db
         .prepare(
           `UPDATE jobs SET status = ?, reason = ?, started_at = COALESCE(started_at, CASE WHEN ? = 'running' THEN ? END),
