@@ -21,6 +21,7 @@ import { SshTransport } from '../src/remote/ssh-transport.ts';
 import { execOk } from '../src/remote/transport.ts';
 import { REPO_ROOT, useSandbox } from '../test/support/sandbox.ts';
 import { numberArg } from './lib/number-arg.ts';
+import { printTable } from './lib/print-table.ts';
 import { median, timed } from './lib/timing.ts';
 
 const REPS = numberArg('--reps', 5);
@@ -33,16 +34,6 @@ async function medianOfReps(fn: () => Promise<unknown>): Promise<number> {
   const xs: number[] = [];
   for (let i = 0; i < REPS; i++) xs.push(await timed(fn));
   return median(xs);
-}
-
-function table(title: string, header: string[], rows: (string | number)[][]): void {
-  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? c.toFixed(0) : c)))];
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  console.log(`\n${title}`);
-  for (const [i, r] of cells.entries()) {
-    console.log(r.map((c, j) => c.padStart(widths[j]!)).join('  '));
-    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  }
 }
 
 const ratio = (x: number, base: number) => `${(x / base).toFixed(2)}x`;
@@ -124,7 +115,7 @@ try {
     if ((await sb.exec(h.name, ['cat', FILE])).trim() !== CONTENT.trim())
       throw new Error(`${h.name}: bad file`);
   }
-  table(
+  printTable(
     `1. command + file write per host (median of ${REPS}, ms; connection setup included)`,
     ['hosts', 'slipway', 'ansible -m shell', 'sequential ssh', 'ansible/slipway', 'ssh/slipway'],
     rows1,
@@ -142,7 +133,7 @@ try {
   const fresh = await medianOfReps(async () => {
     for (let i = 0; i < 20; i++) await plainSsh(one, 'true');
   });
-  table(
+  printTable(
     `2. 20 commands on one host (median of ${REPS}, ms)`,
     ['connection', 'total', 'per command', 'ratio'],
     [
@@ -167,7 +158,7 @@ try {
   });
   const ssh2Par = await medianOfReps(() => Promise.all(Array.from({ length: 6 }, () => ssh2.run('true'))));
   ssh2.end();
-  table(
+  printTable(
     `3. transport choice, connection up (median of ${REPS}, ms)`,
     ['client', '20 sequential', '6 parallel', 'seq ratio', 'par ratio'],
     [
