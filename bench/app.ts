@@ -251,6 +251,8 @@ async function partTwo(one: Inventory, eight: Inventory, builds: Build[]): Promi
 
 // 3. Zero downtime through Caddy on w1.
 async function partThree(one: Inventory, builds: Build[]): Promise<void> {
+  // From a bare host, so the first deploy below really releases and points Caddy at it.
+  await cleanHost(sb, 'w1');
   await startHostCaddy(sb, 'w1', sites, 'test');
   await deploy(one, builds[0]!);
   const wrk = (domain: string) =>
