@@ -72,9 +72,12 @@ const sites = sitesSchema.parse({
 });
 const sha = (n: number) => n.toString(16).padStart(40, 'e');
 let shaCounter = Date.now() % 1_000_000;
+// Local tags the bench made on the runner's daemon, removed at the end.
+const tags: string[] = [];
 
 async function buildAndPush(version: string): Promise<{ sha: string; digest: string }> {
   const s = sha(shaCounter++);
+  tags.push(`${image}:${s}`);
   const { ctx, outputs } = stepContext({ workdir: REPO_ROOT, sha: s, secrets, pipeline });
   await buildHandler.apply(
     ctx,
@@ -143,9 +146,15 @@ try {
     await sb
       .exec(h, ['rm', '-rf', '/srv/naive', '/srv/baseline', '/srv/ansible-bench'])
       .catch(() => undefined);
+  if (tags.length > 0) await execa('docker', ['rmi', '--force', ...tags], { reject: false });
 }
 
 type Build = { sha: string; digest: string };
+
+function tagged(tag: string): string {
+  tags.push(`${image}:${tag}`);
+  return tag;
+}
 
 async function partOne(one: Inventory): Promise<void> {
   const pipelineMs: number[] = [];
@@ -161,7 +170,14 @@ async function partOne(one: Inventory): Promise<void> {
       await timed(() =>
         execa(
           join(REPO_ROOT, 'bench/app-baseline.sh'),
-          [image, sha(shaCounter++), `script-${Date.now()}`, sb.registry.baseImage, addressOf('w1'), '21999'],
+          [
+            image,
+            tagged(sha(shaCounter++)),
+            `script-${Date.now()}`,
+            sb.registry.baseImage,
+            addressOf('w1'),
+            '21999',
+          ],
           {
             env: baselineEnv,
           },
