@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { commands } from './commands/index.ts';
+import { commandsFor } from './commands/index.ts';
 import { ExitCode } from './exit-codes.ts';
 
 const program = new Command('slipway')
@@ -15,7 +15,7 @@ const program = new Command('slipway')
   )
   .showHelpAfterError();
 
-for (const register of commands) register(program);
+for (const register of await commandsFor(process.argv.slice(2))) register(program);
 
 try {
   await program.parseAsync(process.argv);
