@@ -3,7 +3,7 @@ import type { Router } from '../server/router.ts';
 import type { Service } from '../server/server.ts';
 import { openDashboardStore } from '../store/dashboard-store.ts';
 import type { Store } from '../store/store.ts';
-import type { DashboardData } from './data.ts';
+import type { ActionResult, RollbackRequest } from './data.ts';
 import { createDashboard } from './routes.ts';
 import { storeData } from './store-data.ts';
 
@@ -15,8 +15,8 @@ export interface DashboardConfig {
   environments: string[];
   /** Where the dashboard is reachable from browsers, e.g. `https://ci.example.com` behind a TLS proxy. */
   publicUrl?: string;
-  /** Starts a rollback run of an environment (through the same gates as a deploy); without it, no rollback buttons. */
-  rollback?: DashboardData['rollback'];
+  /** Queues a rollback run of an environment in `store` (through the same gates as a deploy); without it, no rollback buttons. */
+  rollback?(store: Store, req: RollbackRequest): Promise<ActionResult>;
 }
 
 /**
@@ -36,7 +36,7 @@ export function dashboardService(
       teams: o.teams,
       environments: () => o.environments,
       onDecision: o.decided,
-      rollback: o.rollback,
+      rollback: o.rollback && (async (req) => rollbackAndWake(o, req)),
     }),
     publicOrigin: o.publicUrl && new URL(o.publicUrl).origin,
   });
@@ -52,4 +52,14 @@ export function dashboardService(
       },
     },
   };
+}
+
+/** A queued rollback is run at once, like a decided gate: the worker is woken with its run id. */
+async function rollbackAndWake(
+  o: Pick<DashboardConfig, 'rollback'> & { store: Store; decided(runId: number): void },
+  req: RollbackRequest,
+): Promise<ActionResult> {
+  const result = await o.rollback!(o.store, req);
+  if (result.ok && result.runId) o.decided(Number(result.runId));
+  return result;
 }

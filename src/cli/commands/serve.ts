@@ -6,6 +6,7 @@ import { createForge } from '../../forge/create.ts';
 import type { ForgeKind, RepoId } from '../../forge/types.ts';
 import { serve } from '../../server/serve.ts';
 import { storePath } from '../../store/store.ts';
+import { dashboardRollback } from '../dashboard-rollback.ts';
 import { loadRepoForCommand, repoFlags } from '../repo-config.ts';
 import { loadRunContext } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
@@ -81,6 +82,7 @@ export const registerServe: RegisterCommand = (program) => {
           teams: configTeams(repo.project.teams),
           environments: Object.keys(repo.project.environments),
           publicUrl: f.publicUrl,
+          rollback: (store, req) => dashboardRollback(store, req, root, load.inventoriesRoot),
         },
         ...(forge
           ? {

@@ -1,0 +1,38 @@
+import { loadRepo } from '../config/load-repo.ts';
+import type { ActionResult, RollbackRequest } from '../dashboard/data.ts';
+import { createRollbackRun } from '../deploy/rollback-run.ts';
+import type { Store } from '../store/store.ts';
+import { headCommit } from './git-commit.ts';
+
+/**
+ * A rollback asked for on the dashboard: the ops repository as checked out now (so the deploy job and its
+ * gate are today's), queued like `slipway rollback ENV --app APP` with the signed-in login as its trigger.
+ */
+export async function dashboardRollback(
+  store: Store,
+  { env, app, login }: RollbackRequest,
+  root: string,
+  inventoriesRoot: string | undefined,
+): Promise<ActionResult> {
+  const loaded = await loadRepo(root, { inventoriesRoot });
+  if (!loaded.ok)
+    return { ok: false, reason: `the ops repository has ${loaded.errors.length} errors (slipway validate)` };
+  try {
+    const { runId, target } = createRollbackRun(store, {
+      repo: loaded.repo,
+      env,
+      app,
+      commit: await headCommit(root),
+      triggeredBy: login,
+      channel: 'dashboard',
+      inventoriesRoot,
+    });
+    return {
+      ok: true,
+      runId: String(runId),
+      message: `rollback of ${app} in ${env} to ${target.release.releaseId} queued`,
+    };
+  } catch (err) {
+    return { ok: false, reason: (err as Error).message };
+  }
+}
