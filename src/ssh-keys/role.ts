@@ -2,7 +2,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requireEveryHost } from '../ansible/host-failures.ts';
 import { type PlaybookResult, runPlaybook } from '../ansible/runner.ts';
 import type { Inventory, InventoryHost } from '../config/types.ts';
 import { knownHostsFilesOf } from '../remote/from-inventory.ts';
@@ -48,7 +47,7 @@ export interface RoleRun {
   log?: (line: string, host?: string) => void;
 }
 
-/** Runs roles/ssh_keys on the hosts of `accounts` through the Ansible wrapper; throws naming hosts that failed. */
+/** Runs roles/ssh_keys on the hosts of `accounts` through the Ansible wrapper; per-host outcomes are in the result. */
 export async function runSshKeysRole(run: RoleRun): Promise<PlaybookResult> {
   const hosts: InventoryHost[] = [...run.accounts.keys()].map((n) => run.inventory.hosts.get(n)!);
   const dir = await mkdtemp(join(tmpdir(), 'slipway-ssh-keys-role-'));
@@ -67,6 +66,7 @@ export async function runSshKeysRole(run: RoleRun): Promise<PlaybookResult> {
     // JSON is YAML: the role path needs no quoting rules of its own.
     await writeFile(playbook, JSON.stringify([play]));
     const byHost = Object.fromEntries([...run.accounts].map(([h, a]) => [h, roleUsers(a)]));
+    // Awaited here: the playbook file goes with the temp dir in `finally`.
     const result = await runPlaybook({
       playbook,
       inventory: [run.inventory.dir],
@@ -88,11 +88,6 @@ export async function runSshKeysRole(run: RoleRun): Promise<PlaybookResult> {
         }
       },
     });
-    requireEveryHost(
-      'roles/ssh_keys',
-      result,
-      hosts.map((h) => h.name),
-    );
     return result;
   } finally {
     await rm(dir, { recursive: true, force: true });

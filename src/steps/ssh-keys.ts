@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import { requireEveryHost } from '../ansible/host-failures.ts';
+import type { PlaybookResult } from '../ansible/runner.ts';
 import type { Access } from '../config/schema/access.ts';
 import type { sshKeysStep } from '../config/schema/steps.ts';
 import type { InventoryHost } from '../config/types.ts';
@@ -68,8 +70,14 @@ async function setupsOf(ctx: StepContext, step: SshKeysStep): Promise<HostSetup[
   return Promise.all(hosts.map((h) => setupOf(ctx, step, access, h)));
 }
 
-function runRole(ctx: StepContext, setups: readonly HostSetup[], phase: RolePhase, check: boolean) {
-  return runSshKeysRole({
+// One run of the role on every target host; hosts it failed on are reported, then the step fails.
+async function runRole(
+  ctx: StepContext,
+  setups: readonly HostSetup[],
+  phase: RolePhase,
+  check: boolean,
+): Promise<PlaybookResult> {
+  const result = await runSshKeysRole({
     inventory: ctx.inventory!,
     accounts: new Map(setups.map((s) => [s.host, s.guarded.accounts])),
     phase,
@@ -78,6 +86,20 @@ function runRole(ctx: StepContext, setups: readonly HostSetup[], phase: RolePhas
     signal: ctx.signal,
     log: (line, host) => ctx.log(line, host ? { host } : undefined),
   });
+  if (!check) {
+    for (const s of setups) {
+      const o = result.hosts[s.host];
+      if (o === 'unreachable') ctx.hostStatus(s.host, 'unreachable', `roles/ssh_keys (${phase})`);
+      else if (o === undefined || o === 'failed')
+        ctx.hostStatus(s.host, 'failed', `roles/ssh_keys (${phase})`);
+    }
+  }
+  requireEveryHost(
+    'roles/ssh_keys',
+    result,
+    setups.map((s) => s.host),
+  );
+  return result;
 }
 
 // Each host's own proof: the runner's key (or, for a rotation, the next key) logs in on a new connection.

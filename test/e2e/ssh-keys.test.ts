@@ -176,6 +176,18 @@ describe('ssh-keys on sandbox hosts: roles/ssh_keys, exact keys, lock-out guard,
     expect(await login('dev1', 'bob', 'bob')).toBe('bob');
   });
 
+  it('fails naming an unreachable host, which is reported per host', async () => {
+    await sb.stopSshd('dev1');
+    try {
+      const { ctx, statuses } = ctxFor();
+      await expect(sshKeysHandler.apply(ctx, stepOf())).rejects.toThrow(/dev1 \(unreachable\)/);
+      expect(statuses).toContainEqual(expect.objectContaining({ host: 'dev1', status: 'unreachable' }));
+    } finally {
+      await sb.startSshd('dev1');
+    }
+    expect(await login('dev1', 'deploy', 'alice')).toBe('deploy');
+  });
+
   it('rotates the runner key only when asked and after a login with the next key is proven', async () => {
     const rotated = await load(ACCESS.replace('root:\n    keys: [alice]', 'root:\n    keys: [alice, next]'));
     const prod = rotated.inventories.get('prod')!;
