@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requireEveryHost } from '../ansible/host-failures.ts';
 import { type PlaybookResult, runPlaybook } from '../ansible/runner.ts';
 import type { Inventory, InventoryHost } from '../config/types.ts';
 import { sshTargetOf } from '../remote/from-inventory.ts';
@@ -50,17 +51,11 @@ export async function installCaddy(input: InstallInput): Promise<PlaybookResult>
         }
       },
     });
-    const bad = input.hosts.filter((h) => {
-      const o = result.hosts[h.name];
-      return o === undefined || o === 'failed' || o === 'unreachable';
-    });
-    if (result.status !== 'successful' || bad.length > 0) {
-      const who = bad.map((h) => `${h.name} (${result.hosts[h.name] ?? 'no result'})`).join(', ');
-      const why = [result.rcMeaning, ...result.errors].filter(Boolean).join('; ');
-      throw new Error(
-        `roles/caddy ${result.status}: ${who || 'see artifacts'}: ${why} (artifacts: ${result.artifactsDir})`,
-      );
-    }
+    requireEveryHost(
+      'roles/caddy',
+      result,
+      input.hosts.map((h) => h.name),
+    );
     return result;
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -7,10 +7,11 @@ import { liveAppUpstreams } from '../caddy/live-upstreams.ts';
 import { type CaddyJson, renderCaddyConfig } from '../caddy/render.ts';
 import type { Sites } from '../config/schema/sites.ts';
 import type { caddyStep } from '../config/schema/steps.ts';
-import type { Inventory, InventoryHost } from '../config/types.ts';
+import type { InventoryHost } from '../config/types.ts';
 import { allOk, forEachHost } from '../remote/fanout.ts';
 import { TransportPool } from '../remote/pool.ts';
 import { TransportError } from '../remote/transport.ts';
+import { targetHosts } from './target-hosts.ts';
 import type { Change, HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
 
 /** The `caddy` step as written in a pipeline. */
@@ -20,17 +21,6 @@ export type CaddyStep = z.infer<typeof caddyStep>;
 export type CaddyInstaller = (ctx: StepContext, hosts: readonly InventoryHost[]) => Promise<void>;
 
 const PARALLEL = 8;
-
-/** The hosts a step's `hosts:` names: a group of the inventory (`all` included) or one host. */
-function targetHosts(inventory: Inventory | undefined, pattern: string): InventoryHost[] {
-  if (!inventory)
-    throw new Error('the caddy step needs a job with an environment (its inventory lists the hosts)');
-  const names = inventory.groups.get(pattern) ?? (inventory.hosts.has(pattern) ? [pattern] : undefined);
-  if (pattern === 'all' && !names) return [...inventory.hosts.values()];
-  if (!names)
-    throw new Error(`hosts "${pattern}" is neither a group nor a host of inventory ${inventory.environment}`);
-  return names.map((n) => inventory.hosts.get(n)!);
-}
 
 const SITES_FILE = 'infra/sites.yml';
 
@@ -79,7 +69,7 @@ export function caddyHandler(install: CaddyInstaller): StepHandler<CaddyStep> {
     const inventory = ctx.inventory;
     const sites = sitesOf(ctx, step);
     const outcomes = await forEachHost(
-      targetHosts(inventory, step.caddy.hosts),
+      targetHosts('caddy', inventory, step.caddy.hosts),
       PARALLEL,
       async (host) => {
         const h = await openHostAdmin(pool.get(host), ctx.signal, adminSocketOf(host)).catch(
@@ -123,7 +113,7 @@ export function caddyHandler(install: CaddyInstaller): StepHandler<CaddyStep> {
       },
       true,
     );
-    const missing = targetHosts(ctx.inventory, step.caddy.hosts).filter((h) => down.get(h.name));
+    const missing = targetHosts('caddy', ctx.inventory, step.caddy.hosts).filter((h) => down.get(h.name));
     if (missing.length > 0) await install(ctx, missing);
 
     const statuses: Record<string, HostStatus> = {};
