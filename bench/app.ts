@@ -22,9 +22,11 @@ import { pushHandler } from '../src/steps/push.ts';
 import { cleanHost, sandboxInventory, startHostCaddy, stopHostCaddy } from '../test/support/app-deploy.ts';
 import { REPO_ROOT, type SandboxFixture, useSandbox } from '../test/support/sandbox.ts';
 import { stepContext } from '../test/support/step-context.ts';
+import { numberArg } from './lib/number-arg.ts';
+import { printTable } from './lib/print-table.ts';
+import { median, timed } from './lib/timing.ts';
 
-const repsArg = process.argv.indexOf('--reps');
-const REPS = repsArg > 0 ? Number(process.argv[repsArg + 1]) : 3;
+const REPS = numberArg('--reps', 3);
 const partArg = process.argv.indexOf('--part');
 const PARTS = partArg > 0 ? [Number(process.argv[partArg + 1])] : [1, 2, 3];
 const NAMES = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8'];
@@ -32,23 +34,7 @@ const NAMES = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8'];
 const ledger: ReleaseLedger = { record() {}, approvers: () => [], close() {} };
 const deployHandler = createDeployHandler({ ledger: () => ledger });
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ratio = (x: number, base: number) => `${(x / base).toFixed(2)}x`;
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
-
-function table(title: string, header: string[], rows: (string | number)[][]): void {
-  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? c.toFixed(0) : c)))];
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  console.log(`\n${title}`);
-  for (const [i, r] of cells.entries()) {
-    console.log(r.map((c, j) => c.padStart(widths[j]!)).join('  '));
-    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  }
-}
 
 const sb: SandboxFixture = await useSandbox({ name: 'appbench', hosts: NAMES });
 const image = `${sb.registry.address}/bench/web`;
@@ -185,7 +171,7 @@ async function partOne(one: Inventory): Promise<void> {
       ),
     );
   }
-  table(
+  printTable(
     '1. build + push + deploy one host until healthy (ms, median)',
     ['', 'median', 'vs script'],
     [
@@ -249,7 +235,7 @@ async function partTwo(one: Inventory, eight: Inventory, builds: Build[]): Promi
     ansibleMs.push(await timed(() => ansible(`${image}@${b.digest}`)));
   }
   await rm(dir, { recursive: true, force: true });
-  table(
+  printTable(
     '2. deploy a new digest (ms, median)',
     ['', 'median', 'vs slipway 1 host', 'vs slipway 8 hosts'],
     [
@@ -307,7 +293,7 @@ async function partThree(one: Inventory, builds: Build[]): Promise<void> {
     ]);
   await naiveCompose(`${image}@${builds[0]!.digest}`);
   const naiveLoad = await during('naive.test', () => naiveCompose(`${image}@${builds[1]!.digest}`));
-  table(
+  printTable(
     '3. HTTP load through Caddy during a deploy (wrk, 8 connections, 12 s)',
     ['', 'requests', 'failed'],
     [
