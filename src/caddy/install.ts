@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { requireEveryHost } from '../ansible/host-failures.ts';
 import { type PlaybookResult, runPlaybook } from '../ansible/runner.ts';
 import type { Inventory, InventoryHost } from '../config/types.ts';
-import { sshTargetOf } from '../remote/from-inventory.ts';
+import { knownHostsFilesOf } from '../remote/from-inventory.ts';
 
 /** Slipway's own roles/caddy: the role whose contract (socket, bootstrap, --resume) the caddy client relies on. */
 export const CADDY_ROLE = fileURLToPath(new URL('../../roles/caddy', import.meta.url));
@@ -30,13 +30,12 @@ export async function installCaddy(input: InstallInput): Promise<PlaybookResult>
       playbook,
       JSON.stringify([{ hosts: 'all', gather_facts: false, roles: [{ role: CADDY_ROLE }] }]),
     );
-    const knownHosts = [...new Set(input.hosts.flatMap((h) => sshTargetOf(h, input.root).knownHostsFiles))];
     const result = await runPlaybook({
       playbook,
       inventory: [input.inventory.dir],
       cwd: input.root,
       limit: input.hosts.map((h) => h.name),
-      knownHosts,
+      knownHosts: knownHostsFilesOf(input.hosts, input.root),
       timeoutMs: 10 * 60_000,
       ...(input.signal ? { signal: input.signal } : {}),
       onEvent: (e) => {
