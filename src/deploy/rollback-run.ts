@@ -1,5 +1,5 @@
-import { relative, resolve } from 'node:path';
 import type { OpsRepo } from '../config/types.ts';
+import { runOrigin } from '../engine/create-run.ts';
 import { DIGEST_OVERRIDE } from '../steps/deploy.ts';
 import { stepKind, stepName } from '../steps/registry.ts';
 import type { Store } from '../store/store.ts';
@@ -38,16 +38,7 @@ export function createRollbackRun(
   const { pipeline, job } = target;
   const runId = store.transaction(() => {
     const id = store.runs.create({
-      pipeline: pipeline.pipeline.name,
-      pipelineFile: relative(req.repo.root, resolve(req.repo.root, pipeline.file)),
-      repoRoot: req.repo.root,
-      inventoriesRoot: req.inventoriesRoot,
-      sha: req.commit.sha,
-      branch: req.commit.branch,
-      authorName: req.commit.authorName,
-      authorEmail: req.commit.authorEmail,
-      triggeredBy: req.triggeredBy,
-      channel: req.channel,
+      ...runOrigin(req, pipeline),
       jobs: [
         {
           name: job,

@@ -25,6 +25,22 @@ export interface RunRequest {
   inventoriesRoot?: string;
 }
 
+/** A new run's record of what it runs and who started it from which checkout. */
+export function runOrigin(req: Omit<RunRequest, 'pipeline' | 'jobs'>, pipeline: PipelineFile) {
+  return {
+    pipeline: pipeline.pipeline.name,
+    pipelineFile: relative(req.repo.root, resolve(req.repo.root, pipeline.file)),
+    repoRoot: req.repo.root,
+    inventoriesRoot: req.inventoriesRoot,
+    sha: req.commit.sha,
+    branch: req.commit.branch,
+    authorName: req.commit.authorName,
+    authorEmail: req.commit.authorEmail,
+    triggeredBy: req.triggeredBy,
+    channel: req.channel,
+  };
+}
+
 /**
  * Stores a new queued run and puts it in the lock queue of every environment it deploys to, so runs on
  * one environment take turns in the order they were started.
@@ -34,16 +50,7 @@ export function createRun(store: Store, req: RunRequest): number {
   const names = selectJobs(pipeline, req.jobs);
   return store.transaction(() => {
     const runId = store.runs.create({
-      pipeline: pipeline.name,
-      pipelineFile: relative(req.repo.root, resolve(req.repo.root, req.pipeline.file)),
-      repoRoot: req.repo.root,
-      inventoriesRoot: req.inventoriesRoot,
-      sha: req.commit.sha,
-      branch: req.commit.branch,
-      authorName: req.commit.authorName,
-      authorEmail: req.commit.authorEmail,
-      triggeredBy: req.triggeredBy,
-      channel: req.channel,
+      ...runOrigin(req, req.pipeline),
       jobs: names.map((name) => {
         const job = pipeline.jobs[name]!;
         return {
