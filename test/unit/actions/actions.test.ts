@@ -146,4 +146,17 @@ describe('scripts/build-actions.sh', () => {
       expect(a.equals(b), `${action} bundle differs between two builds`).toBe(true);
     }
   });
+
+  // Actions run the committed bundle, not the sources: a change to the engine, steps or store that is not
+  // rebuilt into dist/ would ship old behaviour to every workflow.
+  it('the committed bundles are built from the current sources', async () => {
+    await execa('bash', [join(ROOT, 'scripts/build-actions.sh'), join(dir, 'fresh')]);
+    for (const action of ['run', 'approve']) {
+      const fresh = await readFile(join(dir, 'fresh', action, 'dist/index.js'));
+      const committed = await readFile(join(ROOT, 'actions', action, 'dist/index.js'));
+      expect(fresh.equals(committed), `actions/${action}/dist is stale: run scripts/build-actions.sh`).toBe(
+        true,
+      );
+    }
+  });
 });
