@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hostParallelism } from '../remote/parallelism.ts';
 import { renderSshConfig } from '../remote/ssh-config.ts';
 
 /** The callback plugin shipped in this repository. */
@@ -94,7 +95,7 @@ export async function createDataDir(input: DataDirInput): Promise<DataDir> {
   const defaults: Record<string, string | number | boolean> = {
     host_key_checking: true,
     retry_files_enabled: false,
-    forks: input.forks ?? 8,
+    forks: input.forks ?? hostParallelism(),
     timeout: 10,
     interpreter_python: 'auto_silent',
     local_tmp: cfgValue(localTmp),

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import { hostParallelism } from '../remote/parallelism.ts';
 import { commandsFor } from './commands/index.ts';
 import { ExitCode } from './exit-codes.ts';
 
@@ -13,7 +14,18 @@ const program = new Command('slipway')
       'SLIPWAY_INVENTORIES',
     ),
   )
-  .showHelpAfterError();
+  .addOption(
+    new Option('--parallel <n>', 'hosts a step works on at once (default 8)').env('SLIPWAY_PARALLEL'),
+  )
+  .showHelpAfterError()
+  // Steps and ansible-playbook read the bound from the environment, so it reaches every process of the run.
+  .hook('preAction', () => {
+    const parallel = program.opts<{ parallel?: string }>().parallel;
+    if (parallel !== undefined) {
+      process.env.SLIPWAY_PARALLEL = parallel;
+      hostParallelism();
+    }
+  });
 
 for (const register of await commandsFor(process.argv.slice(2))) register(program);
 

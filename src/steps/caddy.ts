@@ -9,6 +9,7 @@ import type { Sites } from '../config/schema/sites.ts';
 import type { caddyStep } from '../config/schema/steps.ts';
 import type { InventoryHost } from '../config/types.ts';
 import { allOk, forEachHost } from '../remote/fanout.ts';
+import { hostParallelism } from '../remote/parallelism.ts';
 import { TransportPool } from '../remote/pool.ts';
 import { TransportError } from '../remote/transport.ts';
 import { targetHosts } from './target-hosts.ts';
@@ -19,8 +20,6 @@ export type CaddyStep = z.infer<typeof caddyStep>;
 
 /** Installs and starts Caddy on hosts where it does not answer (roles/caddy through the Ansible wrapper). */
 export type CaddyInstaller = (ctx: StepContext, hosts: readonly InventoryHost[]) => Promise<void>;
-
-const PARALLEL = 8;
 
 const SITES_FILE = 'infra/sites.yml';
 
@@ -70,7 +69,7 @@ export function caddyHandler(install: CaddyInstaller): StepHandler<CaddyStep> {
     const sites = sitesOf(ctx, step);
     const outcomes = await forEachHost(
       targetHosts('caddy', inventory, step.caddy.hosts),
-      PARALLEL,
+      hostParallelism(),
       async (host) => {
         const h = await openHostAdmin(pool.get(host), ctx.signal, adminSocketOf(host)).catch(
           (err: unknown) => {

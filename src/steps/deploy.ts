@@ -15,6 +15,7 @@ import { type AppRoute, appRoutes } from '../deploy/routes.ts';
 import { digestReference, isDigest, parseRepository } from '../docker/image-ref.ts';
 import { RegistryClient, registryEndpoint } from '../docker/registry-client.ts';
 import { forEachHost } from '../remote/fanout.ts';
+import { hostParallelism } from '../remote/parallelism.ts';
 import { TransportPool } from '../remote/pool.ts';
 import { TransportError } from '../remote/transport.ts';
 import { openStore } from '../store/store.ts';
@@ -126,7 +127,9 @@ async function currentReleases(
   app: string,
   signal: AbortSignal,
 ): Promise<Map<string, ReleaseRecord | undefined>> {
-  const outcomes = await forEachHost(hosts, 16, (h) => readCurrentRelease(pool.get(h), app), { signal });
+  const outcomes = await forEachHost(hosts, hostParallelism(), (h) => readCurrentRelease(pool.get(h), app), {
+    signal,
+  });
   const failed = outcomes.filter((o) => !o.ok);
   if (failed.length > 0) {
     throw new Error(
@@ -233,7 +236,7 @@ export function createDeployHandler(
           ctx.log(`batch ${i + 1}/${plan.length}: ${batch.map((h) => h.name).join(', ')}`);
           const outcomes = await forEachHost(
             batch,
-            batch.length,
+            Math.min(batch.length, hostParallelism()),
             async (h) => {
               statuses[h.name] = 'running';
               ctx.hostStatus(h.name, 'running');

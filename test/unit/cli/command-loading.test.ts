@@ -8,6 +8,7 @@ describe('command loading', () => {
       'run',
     );
     expect(commandWord(['--repo', 'run', 'plan'])).toBe('plan');
+    expect(commandWord(['--parallel', '4', 'run', 'p.yml'])).toBe('run');
     expect(commandWord(['sandbox', 'up', '--hosts', 'dev1'])).toBe('sandbox');
   });
 
