@@ -5,16 +5,11 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRepo } from '../../src/config/load-repo.ts';
 import { cleanHost, startHostCaddy, stopHostCaddy, throughCaddy } from '../support/app-deploy.ts';
+import { commitAsPusher, slipwayOnClone } from '../support/cli-on-clone.ts';
 import { type SandboxFixture, useSandbox } from '../support/sandbox.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const HOSTS = ['dev1', 'prod1', 'prod2'];
-const AUTHOR = {
-  GIT_AUTHOR_NAME: 'Carol',
-  GIT_AUTHOR_EMAIL: 'carol@example.com',
-  GIT_COMMITTER_NAME: 'Carol',
-  GIT_COMMITTER_EMAIL: 'carol@example.com',
-};
 
 /**
  * The shipped pipelines/app.yml end to end through the CLI, on a clone of this repository pointed at
@@ -27,12 +22,12 @@ describe('pipelines/app.yml from a push to prod, then rollback', () => {
   let clone: string;
   let env: NodeJS.ProcessEnv;
 
-  const slipway = (...args: string[]) =>
-    execa(join(repoRoot, 'bin/slipway'), ['-C', clone, '--inventories', sb.inventoriesRoot, ...args], {
-      env,
-      reject: false,
-      timeout: 300_000,
-    });
+  const slipway = slipwayOnClone({
+    clone: () => clone,
+    inventoriesRoot: () => sb.inventoriesRoot,
+    env: () => env,
+    timeoutMs: 300_000,
+  });
   // A push: the pipeline pointed at this instance's registry, the app's version set, one commit.
   const push = async (version: string) => {
     const file = join(clone, 'pipelines/app.yml');
@@ -40,9 +35,7 @@ describe('pipelines/app.yml from a push to prod, then rollback', () => {
       .replaceAll('10.207.0.1:5000', sb.registry.address)
       .replace(/VERSION: "[^"]*"/, `VERSION: "${version}"`);
     await writeFile(file, text);
-    await execa('git', ['-C', clone, 'commit', '-qam', `web ${version}`], {
-      env: { ...process.env, ...AUTHOR },
-    });
+    await commitAsPusher(clone, `web ${version}`);
   };
   const runToGate = async () => {
     const r = await slipway('run', 'pipelines/app.yml', '--detach');

@@ -8,6 +8,7 @@ import { step as stepSchema } from '../../src/config/schema/steps.ts';
 import type { Inventory, InventoryHost } from '../../src/config/types.ts';
 import { TransportPool } from '../../src/remote/pool.ts';
 import { type CaddyStep, caddyStepHandler } from '../../src/steps/caddy.ts';
+import { resetRoleCaddy, stopRoleCaddy } from '../support/role-caddy.ts';
 import { REPO_ROOT, type SandboxFixture, useSandbox } from '../support/sandbox.ts';
 import { stepContext } from '../support/step-context.ts';
 
@@ -54,16 +55,6 @@ describe('Caddy on sandbox hosts: role, step, every route type, restart, drift',
     const res = await request(`http://${addressOf(host)}${path}`, { headers: { host: 'shop.test' } });
     return { status: res.statusCode, location: res.headers.location, body: await res.body.text() };
   };
-  const stopCaddy = (h: string) =>
-    sb.exec(h, [
-      'start-stop-daemon',
-      '--stop',
-      '--retry',
-      '5',
-      '--oknodo',
-      '--pidfile',
-      '/run/caddy/caddy.pid',
-    ]);
 
   beforeAll(async () => {
     sb = await useSandbox({ name: 'caddy', hosts: HOSTS });
@@ -97,8 +88,7 @@ describe('Caddy on sandbox hosts: role, step, every route type, restart, drift',
     };
     for (const h of HOSTS) {
       // A Caddy and its persisted config left by an earlier run of this file.
-      await stopCaddy(h);
-      await sb.exec(h, ['rm', '-f', '/var/lib/caddy/.config/caddy/autosave.json']);
+      await resetRoleCaddy(sb, h);
       await sb.exec(h, ['mkdir', '-p', '/srv/www/assets']);
       await sb.exec(h, ['tee', '/srv/www/index.html'], { input: `<h1>shop on ${h}</h1>\n` });
       await sb.exec(h, ['tee', '/srv/www/assets/app.js'], { input: 'console.log("shop")\n' });
@@ -128,7 +118,7 @@ describe('Caddy on sandbox hosts: role, step, every route type, restart, drift',
 
   afterAll(async () => {
     for (const h of HOSTS) {
-      await stopCaddy(h).catch(() => undefined);
+      await stopRoleCaddy(sb, h).catch(() => undefined);
       await sb?.exec(h, ['docker', 'rm', '-f', CONTAINER]).catch(() => undefined);
     }
   });
@@ -264,7 +254,7 @@ describe('Caddy on sandbox hosts: role, step, every route type, restart, drift',
   });
 
   it('keeps the config when Caddy restarts (the role resumes the persisted config)', async () => {
-    await stopCaddy('h1');
+    await stopRoleCaddy(sb, 'h1');
     await expect(get('h1', '/ping')).rejects.toThrow();
     await runRole(['h1']);
     expect(await get('h1', '/ping')).toMatchObject({ status: 200, body: 'pong' });

@@ -3,17 +3,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commitAsPusher, slipwayOnClone } from '../support/cli-on-clone.ts';
+import { resetRoleCaddy } from '../support/role-caddy.ts';
 import { type SandboxFixture, useSandbox } from '../support/sandbox.ts';
 import { sshLogin } from '../support/ssh-login.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const HOSTS = ['dev1', 'prod1'];
-const AUTHOR = {
-  GIT_AUTHOR_NAME: 'Carol',
-  GIT_AUTHOR_EMAIL: 'carol@example.com',
-  GIT_COMMITTER_NAME: 'Carol',
-  GIT_COMMITTER_EMAIL: 'carol@example.com',
-};
 
 /**
  * The shipped pipelines/infra.yml through the CLI on a clone of this repository pointed at a sandbox
@@ -26,29 +22,18 @@ describe('pipelines/infra.yml end to end on the sandbox', () => {
   let clone: string;
   let env: NodeJS.ProcessEnv;
 
-  const slipway = (...args: string[]) =>
-    execa(join(repoRoot, 'bin/slipway'), ['-C', clone, '--inventories', sb.inventoriesRoot, ...args], {
-      env,
-      reject: false,
-      timeout: 800_000,
-    });
+  const slipway = slipwayOnClone({
+    clone: () => clone,
+    inventoriesRoot: () => sb.inventoriesRoot,
+    env: () => env,
+    timeoutMs: 800_000,
+  });
   const login = (host: string, user: string, key: string) => {
     const h = sb.hosts.find((x) => x.name === host)!;
     return sshLogin({ address: h.address, port: h.port, knownHosts: sb.knownHosts }, user, key);
   };
-  const stopCaddy = (h: string) =>
-    sb.exec(h, [
-      'start-stop-daemon',
-      '--stop',
-      '--retry',
-      '5',
-      '--oknodo',
-      '--pidfile',
-      '/run/caddy/caddy.pid',
-    ]);
   const resetHost = async (h: string) => {
-    await stopCaddy(h);
-    await sb.exec(h, ['rm', '-f', '/var/lib/caddy/.config/caddy/autosave.json']);
+    await resetRoleCaddy(sb, h);
     for (const u of ['alice', 'bob'])
       await sb.exec(h, ['sh', '-c', 'userdel -r "$1" 2>/dev/null || true', 'x', u]);
     await sb.exec(h, ['tee', '/root/.ssh/authorized_keys'], {
@@ -74,9 +59,7 @@ describe('pipelines/infra.yml end to end on the sandbox', () => {
       join(dir, 'alice'),
     ]);
     await writeFile(join(clone, 'infra/ssh-keys/alice.pub'), await readFile(join(dir, 'alice.pub')));
-    await execa('git', ['-C', clone, 'commit', '-qam', 'alice: a key this test holds'], {
-      env: { ...process.env, ...AUTHOR },
-    });
+    await commitAsPusher(clone, 'alice: a key this test holds');
     env = { ...process.env, SLIPWAY_STATE: join(dir, 'state.db') };
   });
 

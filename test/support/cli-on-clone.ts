@@ -1,0 +1,31 @@
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { REPO_ROOT } from './sandbox.ts';
+
+/** Git identity of the test's pushes: someone who is no approver, so self-approval never interferes. */
+const PUSH_AUTHOR = {
+  GIT_AUTHOR_NAME: 'Carol',
+  GIT_AUTHOR_EMAIL: 'carol@example.com',
+  GIT_COMMITTER_NAME: 'Carol',
+  GIT_COMMITTER_EMAIL: 'carol@example.com',
+};
+
+/** Commits every tracked change in `clone` as PUSH_AUTHOR: a push, as far as Slipway can tell. */
+export async function commitAsPusher(clone: string, message: string): Promise<void> {
+  await execa('git', ['-C', clone, 'commit', '-qam', message], { env: { ...process.env, ...PUSH_AUTHOR } });
+}
+
+/** This checkout's `bin/slipway`, run on `clone` against `inventoriesRoot`, never throwing on a non-zero exit. */
+export function slipwayOnClone(o: {
+  clone: () => string;
+  inventoriesRoot: () => string;
+  env: () => NodeJS.ProcessEnv;
+  timeoutMs: number;
+}) {
+  return (...args: string[]) =>
+    execa(join(REPO_ROOT, 'bin/slipway'), ['-C', o.clone(), '--inventories', o.inventoriesRoot(), ...args], {
+      env: o.env(),
+      reject: false,
+      timeout: o.timeoutMs,
+    });
+}
