@@ -56,18 +56,3 @@ export function httpStatus(url: string, timeoutSec: number): string[] {
     url,
   ];
 }
-
-/** The last `lines` lines of a container's output, with timestamps. */
-export function containerLogs(container: string, lines: number): string[] {
-  return ['docker', 'logs', '--timestamps', '--tail', String(lines), '--', container];
-}
-
-/** Ids of the networks compose made for a project (one per line). */
-export function projectNetworks(project: string): string[] {
-  return ['docker', 'network', 'ls', '--quiet', '--filter', `label=com.docker.compose.project=${project}`];
-}
-
-/** Removes networks by id or name. */
-export function removeNetworks(networks: readonly string[]): string[] {
-  return ['docker', 'network', 'rm', '--', ...networks];
-}

@@ -54,13 +54,3 @@ export function judgeService(expected: ExpectedState, containers: readonly Conta
   }
   return { state: 'ok' };
 }
-
-/** Parses compose/docker `ps` JSON (an array, or one object per line) into container ids. */
-export function containerIds(psOutput: string): string[] {
-  const text = psOutput.trim();
-  if (text === '') return [];
-  const rows: { ID?: string; Id?: string }[] = text.startsWith('[')
-    ? JSON.parse(text)
-    : text.split('\n').map((l) => JSON.parse(l));
-  return rows.map((r) => r.ID ?? r.Id ?? '').filter((id) => id !== '');
-}

@@ -3,19 +3,22 @@ import { CaddyAdmin } from '../caddy/admin-client.ts';
 import { switchUpstreams } from '../caddy/apply.ts';
 import { ADMIN_SOCKET } from '../caddy/render.ts';
 import * as compose from '../remote/commands/compose.ts';
-import * as docker from '../remote/commands/docker.ts';
 import * as files from '../remote/commands/files.ts';
 import { execOk, type Transport } from '../remote/transport.ts';
 import * as cmd from './commands.ts';
 import { pinCompose } from './compose-file.ts';
-import {
-  type ContainerInfo,
-  containerIds,
-  type ExpectedState,
-  judgeService,
-  serviceOf,
-} from './container-state.ts';
+import { type ExpectedState, judgeService, serviceOf } from './container-state.ts';
 import { renderEnvFile } from './env-file.ts';
+import {
+  containerLogTail,
+  type HostDocker,
+  inspectContainers,
+  openHostDocker,
+  projectContainers,
+  pruneImages,
+  pullImage,
+  removeProject,
+} from './host-docker.ts';
 import { APPS_ROOT, appPaths, releasePaths } from './layout.ts';
 import { allocatePorts, type PortPairs, parseListeningPorts } from './ports.ts';
 import { parseReleaseMarker, type ReleaseRecord } from './release.ts';
@@ -61,6 +64,8 @@ export interface HostDeployment {
   appsRoot?: string;
   /** Caddy's admin socket on the host (inventory var `caddy_admin_socket`, as the caddy step reads it). */
   caddySocket?: string;
+  /** The Docker Engine's socket on the host (inventory var `docker_socket`). */
+  dockerSocket?: string;
 }
 
 /** A host's deploy failed; the host was put back on its previous release (unless `rolledBack` is false). */
@@ -93,10 +98,13 @@ export async function readCurrentRelease(
   return r.exitCode === 0 ? parseReleaseMarker(r.stdout) : undefined;
 }
 
+type ComposeRuntime = Pick<compose.ComposeProject, 'flavor' | 'stdlibDistutils'>;
+
 // `docker compose` (v2) answers fast; v1 is a Python program that takes most of a second to start,
 // so it is not probed: a host without either fails at `up` with compose's own message.
-async function detectFlavor(t: Transport): Promise<compose.ComposeFlavor> {
-  return (await t.exec(compose.detect('v2'))).exitCode === 0 ? 'v2' : 'v1';
+async function detectCompose(t: Transport): Promise<ComposeRuntime> {
+  const [v2, stdlib] = await Promise.all([t.exec(compose.detect('v2')), t.exec(compose.stdlibDistutils())]);
+  return v2.exitCode === 0 ? { flavor: 'v2' } : { flavor: 'v1', stdlibDistutils: stdlib.exitCode === 0 };
 }
 
 function readPairs(text: string): PortPairs {
@@ -116,6 +124,19 @@ export async function deployToHost(
   d: HostDeployment,
   current: ReleaseRecord | undefined,
 ): Promise<ReleaseRecord> {
+  const engine = await openHostDocker(d.transport, d.dockerSocket);
+  try {
+    return await releaseOnHost(d, current, engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+async function releaseOnHost(
+  d: HostDeployment,
+  current: ReleaseRecord | undefined,
+  engine: HostDocker,
+): Promise<ReleaseRecord> {
   const t = d.transport;
   const began = Date.now();
   const root = d.appsRoot ?? APPS_ROOT;
@@ -124,12 +145,14 @@ export async function deployToHost(
   const pinned = pinCompose(d.composeSource, d.digestRef, d.composeFile);
   // Independent reads share the one multiplexed connection: one round trip instead of five.
   // Ports: this app's stable pairs, everything listening, and every other app's pairs.
-  const [flavor, own, all, sockets, releaseDirs] = await Promise.all([
-    detectFlavor(t),
+  const caddySocket = d.caddySocket ?? ADMIN_SOCKET;
+  const [runtime, own, all, sockets, releaseDirs, caddyUp] = await Promise.all([
+    detectCompose(t),
     t.exec(files.cat(app.ports)),
     t.exec(cmd.catPortsFiles(root)),
     execOk(t, cmd.listeningSockets()),
     t.exec(cmd.listDir(app.releases)),
+    d.routes.length > 0 ? t.exec(cmd.isSocket(caddySocket)) : undefined,
   ]);
   const reserved = new Set<number>();
   for (const line of all.stdout.split('\n').filter(Boolean)) {
@@ -149,7 +172,12 @@ export async function deployToHost(
   for (let n = 2; existingReleases.includes(release); n++) release = `${newReleaseId(now(), d.run.sha)}-${n}`;
   const rel = releasePaths(d.app, release, root);
   const project = composeProject(d.app, release);
-  const proj: compose.ComposeProject = { flavor, name: project, files: [rel.compose], directory: rel.dir };
+  const proj: compose.ComposeProject = {
+    ...runtime,
+    name: project,
+    files: [rel.compose],
+    directory: rel.dir,
+  };
   const primary = d.health?.service ?? d.routes.find((r) => r.service)?.service ?? pinned.portServices[0];
   const vars = releaseVariables(d.env, d.secrets, {
     app: d.app,
@@ -189,33 +217,23 @@ export async function deployToHost(
   try {
     d.log(`release ${release}: ${d.digestRef}`);
     await execOk(t, cmd.makeDirs([app.releases, rel.dir, rel.scratch, app.volume]));
-    await execOk(t, files.mkdirP(app.dockerConfig, { mode: 0o700 }));
     await Promise.all([
       t.upload(pinned.text, rel.compose, { mode: 0o644 }),
       t.upload(renderEnvFile(vars), rel.env, { mode: 0o600 }),
       t.upload(`${JSON.stringify(alloc.pairs)}\n`, app.ports, { mode: 0o644 }),
     ]);
 
-    // Credentials live only between login and logout, in the app's own 0700 DOCKER_CONFIG.
-    const dockerEnv = { DOCKER_CONFIG: app.dockerConfig };
-    if (d.registry) {
-      await execOk(t, docker.login(d.registry.registry, d.registry.username), {
-        stdin: d.registry.password,
-        env: dockerEnv,
-      });
-    }
-    try {
-      await execOk(t, docker.pull(d.digestRef), { env: dockerEnv, signal: d.signal, timeoutMs: d.timeoutMs });
-    } finally {
-      if (d.registry) await t.exec(docker.logout(d.registry.registry), { env: dockerEnv });
-    }
+    await pullImage(engine.api, d.digestRef, {
+      ...(d.registry ? { auth: d.registry } : {}),
+      signal: AbortSignal.any([d.signal, AbortSignal.timeout(d.timeoutMs)]),
+    });
     d.log(`pulled ${d.digestRef}`);
 
     started = true;
     await execOk(t, compose.up(proj), { signal: d.signal, timeoutMs: d.timeoutMs });
     d.log(`started compose project ${project} (ports ${JSON.stringify(alloc.ports)})`);
     const deadline = Date.now() + d.timeoutMs;
-    await waitForServices(d, proj, pinned.services, deadline);
+    await waitForServices(d, engine, project, pinned.services, deadline);
 
     if (d.health || d.routes.length > 0) {
       const service = d.health?.service ?? primary;
@@ -228,9 +246,8 @@ export async function deployToHost(
       });
     }
 
-    const socket = d.caddySocket ?? ADMIN_SOCKET;
-    if (d.routes.length > 0 && (await t.exec(cmd.isSocket(socket))).exitCode === 0) {
-      const fwd = await t.forwardUnixSocket(socket);
+    if (d.routes.length > 0 && caddyUp?.exitCode === 0) {
+      const fwd = await t.forwardUnixSocket(caddySocket);
       closeForward = () => fwd.close();
       caddy = new CaddyAdmin(fwd.localPath, { signal: d.signal });
       const previous = [];
@@ -254,18 +271,17 @@ export async function deployToHost(
       d.log(`switched ${d.routes.length} Caddy upstream(s) to release ${release}`);
       if (d.drainMs > 0) await sleep(d.drainMs, undefined, { signal: d.signal });
     } else if (d.routes.length > 0) {
-      d.log(`no Caddy admin socket at ${socket}: routes left as they are`);
+      d.log(`no Caddy admin socket at ${caddySocket}: routes left as they are`);
     }
 
     record.deployedAt = now().toISOString();
     await t.upload(`${JSON.stringify(record, null, 2)}\n`, rel.marker, { mode: 0o644 });
     linked = true;
-    await execOk(t, files.symlink(rel.dir, `${app.current}.new`));
-    await execOk(t, files.rename(`${app.current}.new`, app.current));
+    await execOk(t, files.switchLink(rel.dir, app.current));
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     d.log(`release ${release} failed: ${reason}`, 'stderr');
-    const rolledBack = await rollBack(d, {
+    const rolledBack = await rollBack(d, engine, {
       project: proj,
       started,
       switched,
@@ -282,28 +298,17 @@ export async function deployToHost(
   await closeForward?.();
 
   // The new release serves; what follows only tidies up, so a failure is a warning, not a rollback.
-  await Promise.all([current ? stopRelease(d, flavor, current) : undefined, keepReleases(d, root, release)]);
+  await Promise.all([
+    current ? stopRelease(d, engine, current) : undefined,
+    keepReleases(d, engine, root, release),
+  ]);
   d.log(`release ${release} live after ${((Date.now() - began) / 1000).toFixed(1)}s`);
   return record;
 }
 
-// The docker CLI stops a project in a fraction of the time `docker-compose down` needs to start up,
-// and needs no compose file, so the old release's directory may already be gone.
-async function stopRelease(
-  d: HostDeployment,
-  flavor: compose.ComposeFlavor,
-  old: ReleaseRecord,
-): Promise<void> {
-  const t = d.transport;
-  const proj = { flavor, name: old.project, files: ['/dev/null'] };
+async function stopRelease(d: HostDeployment, engine: HostDocker, old: ReleaseRecord): Promise<void> {
   try {
-    const ids = containerIds((await execOk(t, compose.ps(proj))).stdout);
-    if (ids.length > 0) {
-      await execOk(t, docker.stop(ids, 10), { timeoutMs: 60_000 });
-      await execOk(t, docker.rm(ids, { force: true }));
-    }
-    const networks = (await execOk(t, cmd.projectNetworks(old.project))).stdout.split('\n').filter(Boolean);
-    if (networks.length > 0) await execOk(t, cmd.removeNetworks(networks));
+    await removeProject(engine.api, old.project, 10);
     d.log(`stopped release ${old.release}`);
   } catch (err) {
     d.log(`could not stop ${old.project}: ${err instanceof Error ? err.message : err}`, 'stderr');
@@ -312,20 +317,18 @@ async function stopRelease(
 
 async function waitForServices(
   d: HostDeployment,
-  proj: compose.ComposeProject,
+  engine: HostDocker,
+  project: string,
   services: readonly string[],
   deadline: number,
 ): Promise<void> {
-  const t = d.transport;
   let last = '';
   // `up -d` has created every container when it returns: list them once, then only inspect them.
   let ids: string[] = [];
   for (;;) {
     d.signal.throwIfAborted();
-    if (ids.length < services.length) ids = containerIds((await execOk(t, compose.ps(proj))).stdout);
-    const infos: ContainerInfo[] = ids.length
-      ? JSON.parse((await execOk(t, docker.inspect('container', ...ids))).stdout)
-      : [];
+    if (ids.length < services.length) ids = await projectContainers(engine.api, project);
+    const infos = await inspectContainers(engine.api, ids);
     const waiting: string[] = [];
     for (const svc of services) {
       const verdict = judgeService(
@@ -377,6 +380,7 @@ async function httpHealth(
 
 async function rollBack(
   d: HostDeployment,
+  engine: HostDocker,
   s: {
     project: compose.ComposeProject;
     started: boolean;
@@ -405,13 +409,10 @@ async function rollBack(
   }
   if (s.restoreLink) {
     const old = releasePaths(d.app, s.restoreLink.release, s.root);
-    await attempt('restore the current link', async () => {
-      await execOk(t, files.symlink(old.dir, `${s.linkPath}.new`));
-      await execOk(t, files.rename(`${s.linkPath}.new`, s.linkPath));
-    });
+    await attempt('restore the current link', () => execOk(t, files.switchLink(old.dir, s.linkPath)));
   }
   if (s.started) {
-    await attempt('collect container logs', () => logContainers(d, s.project, s.failedServices));
+    await attempt('collect container logs', () => logContainers(d, engine, s.project.name, s.failedServices));
     await attempt(`stop ${s.project.name}`, () =>
       execOk(t, compose.down(s.project, { timeoutSec: 5 }), { timeoutMs: 120_000 }),
     );
@@ -426,25 +427,27 @@ async function rollBack(
 
 async function logContainers(
   d: HostDeployment,
-  proj: compose.ComposeProject,
+  engine: HostDocker,
+  project: string,
   only: string[] | undefined,
 ): Promise<void> {
-  const t = d.transport;
-  const ids = containerIds((await execOk(t, compose.ps(proj))).stdout);
-  if (ids.length === 0) return;
-  const infos: ContainerInfo[] = JSON.parse((await execOk(t, docker.inspect('container', ...ids))).stdout);
+  const infos = await inspectContainers(engine.api, await projectContainers(engine.api, project));
   for (const c of infos) {
     const svc = serviceOf(c) ?? c.Id.slice(0, 12);
     if (only && !only.includes(svc)) continue;
-    const r = await t.exec(cmd.containerLogs(c.Id, 50));
+    const lines = await containerLogTail(engine.api, c.Id, 50);
     d.log(`--- logs of service ${svc} (${c.State.Status}) ---`, 'stderr');
-    for (const line of `${r.stdout}${r.stderr}`.split('\n').filter(Boolean))
-      d.log(`[${svc}] ${line}`, 'stderr');
+    for (const line of lines) d.log(`[${svc}] ${line}`, 'stderr');
   }
 }
 
 // Keeps the newest `keep` releases (always the live one), removes the rest and the images only they used.
-async function keepReleases(d: HostDeployment, root: string, live: string): Promise<void> {
+async function keepReleases(
+  d: HostDeployment,
+  engine: HostDocker,
+  root: string,
+  live: string,
+): Promise<void> {
   const t = d.transport;
   const app = appPaths(d.app, root);
   const ids = (await t.exec(cmd.listDir(app.releases))).stdout.split('\n').filter(isReleaseId).sort();
@@ -467,7 +470,8 @@ async function keepReleases(d: HostDeployment, root: string, live: string): Prom
   const unused = [
     ...new Set(gone.flatMap((g) => (g.digest && !keptDigests.has(g.digest) ? [g.digest] : []))),
   ];
-  // An image some container still uses refuses removal: that is the "nobody uses it" test.
-  if (unused.length > 0) await t.exec(docker.rmi(unused.map((digest) => `${d.repository}@${digest}`)));
-  await t.exec(docker.imagePrune());
+  await pruneImages(
+    engine.api,
+    unused.map((digest) => `${d.repository}@${digest}`),
+  ).catch((err: Error) => d.log(`could not prune images: ${err.message}`, 'stderr'));
 }

@@ -11,8 +11,6 @@ export interface AppPaths {
   ports: string;
   /** Persistent data, kept across releases. */
   volume: string;
-  /** Registry credentials live here only between login and logout (DOCKER_CONFIG). */
-  dockerConfig: string;
 }
 
 /** Paths of one release of an app on a host. */
@@ -35,7 +33,6 @@ export function appPaths(app: string, root: string = APPS_ROOT): AppPaths {
     current: `${dir}/current`,
     ports: `${dir}/ports.json`,
     volume: `${dir}/volume`,
-    dockerConfig: `${dir}/.docker`,
   };
 }
 

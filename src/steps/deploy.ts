@@ -249,6 +249,9 @@ export function createDeployHandler(
                   ...(typeof h.vars['caddy_admin_socket'] === 'string'
                     ? { caddySocket: h.vars['caddy_admin_socket'] }
                     : {}),
+                  ...(typeof h.vars['docker_socket'] === 'string'
+                    ? { dockerSocket: h.vars['docker_socket'] }
+                    : {}),
                   repository: want.repository,
                   digest,
                   digestRef,

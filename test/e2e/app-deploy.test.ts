@@ -158,14 +158,16 @@ describe('app deploy on sandbox hosts', () => {
       expect(argvSeen.join('\n')).not.toContain(secret);
       expect(lines.map((l) => l.line).join('\n')).not.toContain(secret);
     }
-    // No registry credentials stay behind on the host.
-    expect(
-      await sb.exec('dev1', [
-        'sh',
-        '-c',
-        'cat /srv/slipway/apps/web/.docker/config.json 2>/dev/null || true',
-      ]),
-    ).not.toContain(Buffer.from(`${sb.registry.username}:${sb.registry.password}`).toString('base64'));
+    // The pull's credentials travel in an API header: no docker config holds them on the host.
+    const configs = await sb.exec('dev1', [
+      'sh',
+      '-c',
+      'find /root /home /srv -path "*/.docker/config.json" -exec cat {} + 2>/dev/null || true',
+    ]);
+    expect(configs).not.toContain(
+      Buffer.from(`${sb.registry.username}:${sb.registry.password}`).toString('base64'),
+    );
+    expect(configs).not.toContain(sb.registry.password);
     const marker = JSON.parse(await sb.exec('dev1', ['cat', '/srv/slipway/apps/web/current/release.json']));
     expect(marker).toMatchObject({
       app: 'web',
@@ -232,6 +234,8 @@ describe('app deploy on sandbox hosts', () => {
     );
     const log = lines.map((l) => l.line).join('\n');
     expect(log).toContain('--- logs of service web');
+    // The container's own output, demultiplexed from the engine's log stream, with timestamps.
+    expect(log).toMatch(/\[web\] \d{4}-\d\d-\d\dT\S+ .*response:404/);
     expect(log).toContain('rolled back');
     for (const h of PROD) {
       expect(await throughCaddy(sb, h, 'web.test', '/version.txt')).toBe('web 2.0.0 200');

@@ -10,6 +10,8 @@ export interface ComposeProject {
   files: string[];
   /** Project directory (relative paths in the compose file resolve from here); default: the first file's. */
   directory?: string;
+  /** v1 only: the host's python3 has the stdlib distutils (stdlibDistutils() exited 0). */
+  stdlibDistutils?: boolean;
 }
 
 /** Argv that exits 0 when compose of `flavor` is installed, printing its version. */
@@ -17,8 +19,27 @@ export function detect(flavor: ComposeFlavor): string[] {
   return [...base(flavor), 'version', '--short'];
 }
 
-function base(flavor: ComposeFlavor): string[] {
-  return flavor === 'v2' ? ['docker', 'compose'] : ['docker-compose'];
+// v1 imports distutils, which Debian's setuptools shim answers by loading all of setuptools and
+// pkg_resources: half of v1's 0.5 s start-up. The stdlib distutils (Python <= 3.11) serves it as
+// well, so where it exists (see stdlibDistutils) v1 runs with the shim off.
+const STDLIB_DISTUTILS = 'SETUPTOOLS_USE_DISTUTILS=stdlib';
+
+function base(flavor: ComposeFlavor, stdlib = false): string[] {
+  if (flavor === 'v2') return ['docker', 'compose'];
+  return stdlib ? ['env', STDLIB_DISTUTILS, 'docker-compose'] : ['docker-compose'];
+}
+
+/** Exits 0 when the host's python3 has the stdlib distutils that compose v1 can run on. */
+export function stdlibDistutils(): string[] {
+  return [
+    'env',
+    STDLIB_DISTUTILS,
+    'python3',
+    '-W',
+    'ignore',
+    '-c',
+    'import distutils.spawn, distutils.version',
+  ];
 }
 
 function project(p: ComposeProject): string[] {
@@ -28,20 +49,10 @@ function project(p: ComposeProject): string[] {
       `invalid compose project name ${JSON.stringify(p.name)} (lowercase letters, digits, - and _)`,
     );
   }
-  const argv = [...base(p.flavor), '--project-name', p.name];
+  const argv = [...base(p.flavor, p.stdlibDistutils), '--project-name', p.name];
   for (const f of p.files) argv.push('--file', f);
   if (p.directory) argv.push('--project-directory', p.directory);
   return argv;
-}
-
-/** Validates the compose files (exit non-zero with the reason on stderr). */
-export function config(p: ComposeProject): string[] {
-  return [...project(p), 'config', '--quiet'];
-}
-
-/** Pulls the project's images. */
-export function pull(p: ComposeProject): string[] {
-  return [...project(p), 'pull', '--quiet'];
 }
 
 /** Creates or updates the project's containers in the background. */
@@ -57,23 +68,4 @@ export function down(p: ComposeProject, opts: { volumes?: boolean; timeoutSec?: 
   if (opts.volumes) argv.push('--volumes');
   if (opts.timeoutSec !== undefined) argv.push('--timeout', String(opts.timeoutSec));
   return argv;
-}
-
-/**
- * Lists the project's containers as JSON. v2 prints `ps --format json`; v1 has no JSON output, so
- * ask docker for the containers carrying the project label (one JSON object per line).
- */
-export function ps(p: ComposeProject): string[] {
-  if (p.flavor === 'v2') return [...project(p), 'ps', '--all', '--format', 'json'];
-  project(p);
-  return [
-    'docker',
-    'ps',
-    '--all',
-    '--no-trunc',
-    '--filter',
-    `label=com.docker.compose.project=${p.name}`,
-    '--format',
-    '{{json .}}',
-  ];
 }

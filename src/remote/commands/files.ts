@@ -64,14 +64,15 @@ export function stat(path: string): string[] {
   return ['stat', '-c', '%a %U %G %s', '--', absolute(path)];
 }
 
-/** Points the symlink `link` at `target`, replacing an existing link (not atomic: see rename). */
-export function symlink(target: string, link: string): string[] {
-  return ['ln', '-sfn', '--', target, absolute(link)];
-}
+// Constant, like the upload script: the target and the link arrive as $1 and $2 only.
+const SWITCH_LINK_SCRIPT = 'set -eu\nln -sfn -- "$1" "$2.new"\nmv -f -T -- "$2.new" "$2"';
 
-/** Renames `from` over `to` atomically (same filesystem); never moves into a directory. */
-export function rename(from: string, to: string): string[] {
-  return ['mv', '-f', '-T', '--', absolute(from), absolute(to)];
+/**
+ * Points the symlink `link` at `target` atomically (a new link renamed over the old one), so a
+ * reader sees the old target or the new one, never no link. One round trip.
+ */
+export function switchLink(target: string, link: string): string[] {
+  return ['sh', '-c', SWITCH_LINK_SCRIPT, 'slipway-link', absolute(target), absolute(link)];
 }
 
 // A constant script: user data arrive only as positional parameters ($1..$3) and are always

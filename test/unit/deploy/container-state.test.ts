@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as cmd from '../../../src/deploy/commands.ts';
-import { type ContainerInfo, containerIds, judgeService } from '../../../src/deploy/container-state.ts';
+import { type ContainerInfo, judgeService } from '../../../src/deploy/container-state.ts';
 
 const c = (state: Partial<ContainerInfo['State']>, restarts = 0): ContainerInfo => ({
   Id: 'x',
@@ -34,14 +34,6 @@ describe('judgeService', () => {
   });
 });
 
-describe('containerIds', () => {
-  it('reads docker ps lines (compose v1) and compose v2 JSON arrays', () => {
-    expect(containerIds('{"ID":"a1"}\n{"ID":"b2"}\n')).toEqual(['a1', 'b2']);
-    expect(containerIds('[{"ID":"a1","Service":"web"}]')).toEqual(['a1']);
-    expect(containerIds('')).toEqual([]);
-  });
-});
-
 describe('deploy command builders', () => {
   it('build fixed argv, user values only as separate arguments', () => {
     expect(cmd.listeningSockets()).toEqual(['ss', '-H', '-l', '-t', '-n']);
@@ -72,27 +64,9 @@ describe('deploy command builders', () => {
       '--',
       'http://127.0.0.1:20001/healthz; rm -rf /',
     ]);
-    expect(cmd.containerLogs('abc', 50)).toEqual([
-      'docker',
-      'logs',
-      '--timestamps',
-      '--tail',
-      '50',
-      '--',
-      'abc',
-    ]);
     expect(cmd.isSocket('/run/caddy/admin.sock')).toEqual(['test', '-S', '/run/caddy/admin.sock']);
     expect(cmd.listDir('/srv/x')).toEqual(['ls', '-1', '--', '/srv/x']);
     expect(cmd.makeDirs(['/srv/a', '/srv/b c'])).toEqual(['mkdir', '-p', '--', '/srv/a', '/srv/b c']);
     expect(() => cmd.makeDirs(['relative'])).toThrow(/absolute/);
-    expect(cmd.projectNetworks('web-r1')).toEqual([
-      'docker',
-      'network',
-      'ls',
-      '--quiet',
-      '--filter',
-      'label=com.docker.compose.project=web-r1',
-    ]);
-    expect(cmd.removeNetworks(['n1'])).toEqual(['docker', 'network', 'rm', '--', 'n1']);
   });
 });

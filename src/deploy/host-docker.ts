@@ -1,0 +1,111 @@
+import Docker from 'dockerode';
+import { followProgress } from '../docker/progress.ts';
+import type { RegistryCredentials } from '../docker/push.ts';
+import type { Transport } from '../remote/transport.ts';
+import type { ContainerInfo } from './container-state.ts';
+
+/** Where the Docker Engine listens on a host unless the inventory says otherwise (`docker_socket`). */
+export const DOCKER_SOCKET = '/var/run/docker.sock';
+
+/**
+ * A host's Docker Engine API reached through its SSH-forwarded socket. Every call is a request on
+ * the one connection the transport already holds: no docker CLI, ssh client or remote shell is
+ * started per call, which is what a deploy's polling and clean-up would otherwise cost each host.
+ */
+export interface HostDocker {
+  api: Docker;
+  close(): Promise<void>;
+}
+
+/** Opens the API of the host behind `t` at its `socket`. */
+export async function openHostDocker(t: Transport, socket = DOCKER_SOCKET): Promise<HostDocker> {
+  const fwd = await t.forwardUnixSocket(socket);
+  return { api: new Docker({ socketPath: fwd.localPath }), close: () => fwd.close() };
+}
+
+const projectFilter = (project: string) => ({ label: [`com.docker.compose.project=${project}`] });
+
+/**
+ * Pulls `ref` on the host. Credentials travel in the request's X-Registry-Auth header over the SSH
+ * channel, so they never reach the host's disk, argv or environment.
+ */
+export async function pullImage(
+  docker: Docker,
+  ref: string,
+  opts: { auth?: RegistryCredentials; signal?: AbortSignal } = {},
+): Promise<void> {
+  const authconfig = opts.auth
+    ? { username: opts.auth.username, password: opts.auth.password, serveraddress: opts.auth.registry }
+    : undefined;
+  const stream = await docker.pull(ref, { authconfig, abortSignal: opts.signal });
+  await followProgress(docker, stream, () => {});
+}
+
+/** Ids of every container (running or not) of a compose project. */
+export async function projectContainers(docker: Docker, project: string): Promise<string[]> {
+  const rows = await docker.listContainers({ all: true, filters: projectFilter(project) });
+  return rows.map((r) => r.Id);
+}
+
+/** `docker inspect` of each container, in order. */
+export function inspectContainers(docker: Docker, ids: readonly string[]): Promise<ContainerInfo[]> {
+  return Promise.all(ids.map((id) => docker.getContainer(id).inspect() as Promise<ContainerInfo>));
+}
+
+/**
+ * Stops and removes a project's containers and networks, as `compose down` would but without its
+ * compose file (the release directory may be gone) and without starting compose at all.
+ */
+export async function removeProject(docker: Docker, project: string, stopTimeoutSec: number): Promise<void> {
+  const ids = await projectContainers(docker, project);
+  await Promise.all(
+    ids.map(async (id) => {
+      const c = docker.getContainer(id);
+      await c.stop({ t: stopTimeoutSec }).catch(ignoreStatus(304));
+      await c.remove({ force: true });
+    }),
+  );
+  const networks = await docker.listNetworks({ filters: projectFilter(project) });
+  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove()));
+}
+
+/** The last `lines` lines a container printed (stdout and stderr), with timestamps. */
+export async function containerLogTail(docker: Docker, id: string, lines: number): Promise<string[]> {
+  const c = docker.getContainer(id);
+  const [info, raw] = await Promise.all([
+    c.inspect(),
+    c.logs({ stdout: true, stderr: true, tail: lines, timestamps: true, follow: false }),
+  ]);
+  const text = info.Config.Tty ? raw.toString('utf8') : demuxLogs(raw);
+  return text.split('\n').filter(Boolean);
+}
+
+/**
+ * Joins the payloads of the engine's multiplexed log stream (non-TTY containers): each frame is an
+ * 8-byte header (stream, 3 zero bytes, big-endian length) and its payload.
+ */
+export function demuxLogs(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= raw.length) {
+    const size = raw.readUInt32BE(at + 4);
+    parts.push(raw.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/**
+ * Removes the images `refs` where no container uses them (the engine refuses those, which is the
+ * test), then the dangling ones, like `docker image prune -f`.
+ */
+export async function pruneImages(docker: Docker, refs: readonly string[]): Promise<void> {
+  await Promise.all(refs.map((ref) => docker.getImage(ref).remove().catch(ignoreStatus(404, 409))));
+  await docker.pruneImages();
+}
+
+function ignoreStatus(...codes: number[]): (err: { statusCode?: number }) => void {
+  return (err) => {
+    if (err.statusCode === undefined || !codes.includes(err.statusCode)) throw err;
+  };
+}
