@@ -216,18 +216,20 @@ async function releaseOnHost(
   let closeForward: (() => Promise<void>) | undefined;
   try {
     d.log(`release ${release}: ${d.digestRef}`);
-    await execOk(t, cmd.makeDirs([app.releases, rel.dir, rel.scratch, app.volume]));
-    await Promise.all([
-      t.upload(pinned.text, rel.compose, { mode: 0o644 }),
-      t.upload(renderEnvFile(vars), rel.env, { mode: 0o600 }),
-      t.upload(`${JSON.stringify(alloc.pairs)}\n`, app.ports, { mode: 0o644 }),
+    // The pull needs none of the files: it runs while they are written. Both settle before a
+    // failure is handled, so the rollback never races a write still landing.
+    const prepared = await Promise.allSettled([
+      (async () => {
+        await execOk(t, cmd.makeDirs([app.releases, rel.dir, rel.scratch, app.volume]));
+        await Promise.all([
+          t.upload(pinned.text, rel.compose, { mode: 0o644 }),
+          t.upload(renderEnvFile(vars), rel.env, { mode: 0o600 }),
+          t.upload(`${JSON.stringify(alloc.pairs)}\n`, app.ports, { mode: 0o644 }),
+        ]);
+      })(),
+      pull(d, engine),
     ]);
-
-    await pullImage(engine.api, d.digestRef, {
-      ...(d.registry ? { auth: d.registry } : {}),
-      signal: AbortSignal.any([d.signal, AbortSignal.timeout(d.timeoutMs)]),
-    });
-    d.log(`pulled ${d.digestRef}`);
+    for (const r of prepared) if (r.status === 'rejected') throw r.reason;
 
     started = true;
     await execOk(t, compose.up(proj), { signal: d.signal, timeoutMs: d.timeoutMs });
@@ -313,6 +315,21 @@ async function stopRelease(d: HostDeployment, engine: HostDocker, old: ReleaseRe
   } catch (err) {
     d.log(`could not stop ${old.project}: ${err instanceof Error ? err.message : err}`, 'stderr');
   }
+}
+
+async function pull(d: HostDeployment, engine: HostDocker): Promise<void> {
+  const timeout = AbortSignal.timeout(d.timeoutMs);
+  try {
+    await pullImage(engine.api, d.digestRef, {
+      ...(d.registry ? { auth: d.registry } : {}),
+      signal: AbortSignal.any([d.signal, timeout]),
+    });
+  } catch (err) {
+    if (timeout.aborted && !d.signal.aborted)
+      throw new Error(`pull of ${d.digestRef} timed out after ${d.timeoutMs / 1000}s`);
+    throw err;
+  }
+  d.log(`pulled ${d.digestRef}`);
 }
 
 async function waitForServices(
