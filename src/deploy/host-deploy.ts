@@ -101,7 +101,8 @@ export async function readCurrentRelease(
 type ComposeRuntime = Pick<compose.ComposeProject, 'flavor' | 'stdlibDistutils'>;
 
 // `docker compose` (v2) answers fast; v1 is a Python program that takes most of a second to start,
-// so it is not probed: a host without either fails at `up` with compose's own message.
+// so it is not probed: a host without either fails at `up` with compose's own message. The python3
+// probe (tens of milliseconds, run alongside) saves v1 a quarter of a second per run.
 async function detectCompose(t: Transport): Promise<ComposeRuntime> {
   const [v2, stdlib] = await Promise.all([t.exec(compose.detect('v2')), t.exec(compose.stdlibDistutils())]);
   return v2.exitCode === 0 ? { flavor: 'v2' } : { flavor: 'v1', stdlibDistutils: stdlib.exitCode === 0 };
@@ -143,7 +144,7 @@ async function releaseOnHost(
   const app = appPaths(d.app, root);
   const now = d.now ?? (() => new Date());
   const pinned = pinCompose(d.composeSource, d.digestRef, d.composeFile);
-  // Independent reads share the one multiplexed connection: one round trip instead of five.
+  // Independent reads run at once on the one multiplexed connection: one round trip, not six.
   // Ports: this app's stable pairs, everything listening, and every other app's pairs.
   const caddySocket = d.caddySocket ?? ADMIN_SOCKET;
   const [runtime, own, all, sockets, releaseDirs, caddyUp] = await Promise.all([
