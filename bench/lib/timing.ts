@@ -24,9 +24,34 @@ export async function machineBusySeconds(): Promise<number> {
   return busy / TICKS_PER_SECOND;
 }
 
-/** Like `timed`, plus the machine's busy CPU-seconds during the call (what every process spent). */
-export async function timedWithCpu(fn: () => Promise<unknown>): Promise<{ ms: number; cpuS: number }> {
-  const cpu0 = await machineBusySeconds();
+/**
+ * CPU-seconds of this process and of the children it has reaped (utime, stime, cutime, cstime):
+ * the runner's own work, its ssh clients included.
+ */
+export async function runnerCpuSeconds(): Promise<number> {
+  const stat = await readFile('/proc/self/stat', 'utf8');
+  // Fields after the parenthesised command name; utime is field 14 of the whole line.
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
+  return fields.slice(11, 15).reduce((a, b) => a + b, 0) / TICKS_PER_SECOND;
+}
+
+/** One measured call: wall time, the machine's busy CPU-seconds, and the runner's share of them. */
+export interface CpuSample {
+  ms: number;
+  cpuS: number;
+  runnerS: number;
+}
+
+/** Like `timed`, plus the CPU-seconds every process spent during the call, and the runner's part. */
+export async function timedWithCpu(fn: () => Promise<unknown>): Promise<CpuSample> {
+  const [cpu0, runner0] = [await machineBusySeconds(), await runnerCpuSeconds()];
   const ms = await timed(fn);
-  return { ms, cpuS: (await machineBusySeconds()) - cpu0 };
+  return {
+    ms,
+    cpuS: (await machineBusySeconds()) - cpu0,
+    runnerS: (await runnerCpuSeconds()) - runner0,
+  };
 }
