@@ -10,6 +10,7 @@ import { pinCompose } from './compose-file.ts';
 import { type ExpectedState, judgeService, serviceOf } from './container-state.ts';
 import { renderEnvFile } from './env-file.ts';
 import {
+  checkEngine,
   containerLogTail,
   type HostDocker,
   inspectContainers,
@@ -154,6 +155,7 @@ async function releaseOnHost(
     execOk(t, cmd.listeningSockets()),
     t.exec(cmd.listDir(app.releases)),
     d.routes.length > 0 ? t.exec(cmd.isSocket(caddySocket)) : undefined,
+    checkEngine(engine),
   ]);
   const reserved = new Set<number>();
   for (const line of all.stdout.split('\n').filter(Boolean)) {

@@ -14,13 +14,31 @@ export const DOCKER_SOCKET = '/var/run/docker.sock';
  */
 export interface HostDocker {
   api: Docker;
+  /** The engine's socket path on the host. */
+  socket: string;
   close(): Promise<void>;
 }
 
 /** Opens the API of the host behind `t` at its `socket`. */
 export async function openHostDocker(t: Transport, socket = DOCKER_SOCKET): Promise<HostDocker> {
   const fwd = await t.forwardUnixSocket(socket);
-  return { api: new Docker({ socketPath: fwd.localPath }), close: () => fwd.close() };
+  return { api: new Docker({ socketPath: fwd.localPath }), socket, close: () => fwd.close() };
+}
+
+/**
+ * Rejects, saying what to check, when no engine answers through the forward: sshd opens the
+ * remote socket only when a request comes, so a wrong path or missing permission shows only here.
+ */
+export async function checkEngine(engine: HostDocker): Promise<void> {
+  try {
+    await engine.api.ping();
+  } catch (err) {
+    throw new Error(
+      `no Docker Engine answers at ${engine.socket} through SSH (${err instanceof Error ? err.message : err}): ` +
+        'the SSH user must be able to open that socket (e.g. be in the docker group), sshd must allow ' +
+        'stream-local forwarding, or set the inventory var docker_socket to where the engine listens',
+    );
+  }
 }
 
 const projectFilter = (project: string) => ({ label: [`com.docker.compose.project=${project}`] });

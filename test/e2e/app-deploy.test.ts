@@ -257,6 +257,19 @@ describe('app deploy on sandbox hosts', () => {
     expect(await releasesOn('prod1')).toEqual(before);
   });
 
+  it('names what to check when no Docker Engine answers at the docker_socket, and changes nothing', async () => {
+    const before = await releasesOn('prod1');
+    const hosts = new Map(prod.hosts);
+    const prod1 = hosts.get('prod1')!;
+    hosts.set('prod1', { ...prod1, vars: { ...prod1.vars, docker_socket: '/run/no-docker.sock' } });
+    const { ctx } = ctxFor({ ...prod, hosts }, 'v3');
+    await expect(deployHandler.apply(ctx, deploy())).rejects.toThrow(
+      /no Docker Engine answers at \/run\/no-docker\.sock through SSH .*docker_socket/,
+    );
+    expect(await releasesOn('prod1')).toEqual(before);
+    expect(await throughCaddy(sb, 'prod1', 'web.test', '/version.txt')).toBe('web 2.0.0 200');
+  });
+
   it('stops the rollout when a host dies mid-rollout, leaving the rest untouched and the ledger exact', async () => {
     const before = await releasesOn('prod3');
     const { ctx, statuses } = ctxFor(prod, 'v3');
