@@ -17,32 +17,6 @@ export function ownerSpec(owner?: string, group?: string): string {
   return group === undefined ? owner! : `${owner ?? ''}:${group}`;
 }
 
-/** Creates a directory and its parents, with a mode (and owner) when given. */
-export function mkdirP(path: string, opts: { mode?: number; owner?: string; group?: string } = {}): string[] {
-  const argv = ['install', '-d'];
-  if (opts.mode !== undefined) argv.push('-m', modeString(opts.mode));
-  if (opts.owner !== undefined) argv.push('-o', opts.owner);
-  if (opts.group !== undefined) argv.push('-g', opts.group);
-  return [...argv, '--', absolute(path)];
-}
-
-/** Copies a file already on the host to `dest` with a mode (and owner) set. */
-export function installFile(
-  src: string,
-  dest: string,
-  opts: { mode: number; owner?: string; group?: string },
-): string[] {
-  const argv = ['install', '-m', modeString(opts.mode)];
-  if (opts.owner !== undefined) argv.push('-o', opts.owner);
-  if (opts.group !== undefined) argv.push('-g', opts.group);
-  return [...argv, '--', absolute(src), absolute(dest)];
-}
-
-/** Removes files (never directories); missing files are not an error. */
-export function rmFiles(...paths: string[]): string[] {
-  return ['rm', '-f', '--', ...paths.map(absolute)];
-}
-
 /** Removes a directory tree; a missing one is not an error. */
 export function rmTree(path: string): string[] {
   if (absolute(path).replace(/\/+$/, '') === '') throw new Error('refusing to remove /');
@@ -52,16 +26,6 @@ export function rmTree(path: string): string[] {
 /** Prints a file's content. */
 export function cat(path: string): string[] {
   return ['cat', '--', absolute(path)];
-}
-
-/** Prints a symlink's target (exit 1 when `path` is not a symlink). */
-export function readlink(path: string): string[] {
-  return ['readlink', '--', absolute(path)];
-}
-
-/** Prints `mode owner group size` (mode in octal), e.g. `600 root root 42`; exit 1 when missing. */
-export function stat(path: string): string[] {
-  return ['stat', '-c', '%a %U %G %s', '--', absolute(path)];
 }
 
 // Constant, like the upload script: the target and the link arrive as $1 and $2 only.
