@@ -246,6 +246,16 @@ async function partTwo(one: Inventory, eight: Inventory, builds: Build[]): Promi
   // CPU its processes spend, shared out over those cores; real hosts each bring their own.
   const cores = availableParallelism();
   const floor = (s: CpuSample) => (s.cpuS / cores) * 1000;
+  const row = (label: string, s: CpuSample, vsOne: string, vsEight: string, floorVsOne: string) => [
+    label,
+    s.ms,
+    vsOne,
+    vsEight,
+    s.cpuS.toFixed(2),
+    s.runnerS.toFixed(2),
+    floor(s),
+    floorVsOne,
+  ];
   printTable(
     `2. deploy a new digest (median; CPU s = busy CPU-seconds of the whole machine, ${cores} cores;` +
       ' controller = the runner process and its ssh clients, or ansible-playbook and its children)',
@@ -260,36 +270,9 @@ async function partTwo(one: Inventory, eight: Inventory, builds: Build[]): Promi
       'floor vs 1 host',
     ],
     [
-      [
-        'slipway, 1 host',
-        o.ms,
-        '1.00x',
-        '',
-        o.cpuS.toFixed(2),
-        o.runnerS.toFixed(2),
-        floor(o),
-        ratio(floor(o), o.ms),
-      ],
-      [
-        'slipway, 8 hosts (batch 100%)',
-        e.ms,
-        ratio(e.ms, o.ms),
-        '1.00x',
-        e.cpuS.toFixed(2),
-        e.runnerS.toFixed(2),
-        floor(e),
-        ratio(floor(e), o.ms),
-      ],
-      [
-        'ansible-playbook, 8 hosts, forks=8',
-        a.ms,
-        '',
-        ratio(a.ms, e.ms),
-        a.cpuS.toFixed(2),
-        a.runnerS.toFixed(2),
-        floor(a),
-        '',
-      ],
+      row('slipway, 1 host', o, '1.00x', '', ratio(floor(o), o.ms)),
+      row('slipway, 8 hosts (batch 100%)', e, ratio(e.ms, o.ms), '1.00x', ratio(floor(e), o.ms)),
+      row('ansible-playbook, 8 hosts, forks=8', a, '', ratio(a.ms, e.ms), ''),
     ],
   );
 }
