@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import Docker from 'dockerode';
+import { adminSocketOf } from '../caddy/host-admin.ts';
 import type { DeployStep } from '../config/schema/steps.ts';
 import type { InventoryHost } from '../config/types.ts';
 import { type BatchSize, batches } from '../deploy/batches.ts';
@@ -246,9 +247,7 @@ export function createDeployHandler(
                   environment: ctx.inventory!.environment,
                   host: h.name,
                   transport: pool.get(h),
-                  ...(typeof h.vars['caddy_admin_socket'] === 'string'
-                    ? { caddySocket: h.vars['caddy_admin_socket'] }
-                    : {}),
+                  caddySocket: adminSocketOf(h),
                   ...(typeof h.vars['docker_socket'] === 'string'
                     ? { dockerSocket: h.vars['docker_socket'] }
                     : {}),
