@@ -108,19 +108,27 @@ export async function stopProcesses(refs: readonly ProcRef[], graceMs = 5_000): 
   const deadline = Date.now() + graceMs;
   while (live.some(isAlive) && Date.now() < deadline) await sleep(50);
   for (const r of live) if (isAlive(r)) signal(r.pid, 'SIGKILL');
-  const killDeadline = Date.now() + 2_000;
+  // Tearing down a big process (dockerd's threads and memory) can outlast 2 s on a loaded machine.
+  const killDeadline = Date.now() + 10_000;
   while (live.some(isAlive) && Date.now() < killDeadline) await sleep(20);
 }
 
 /** Kills every process that belongs to a host, repeating while new ones appear (children of dying ones). */
 export async function killMembers(m: Membership): Promise<number> {
-  let killed = 0;
+  const killed: ProcRef[] = [];
   for (let round = 0; round < 20; round++) {
     const refs = findMembers(m)
       .map(refOf)
       .filter((r): r is ProcRef => r !== undefined);
-    if (refs.length === 0) return killed;
-    killed += refs.length;
+    if (refs.length === 0) {
+      // A dying process leaves its namespaces before it is gone (a slow exit under load can take
+      // seconds), so no longer being a member does not yet mean dead: wait for each one killed.
+      const deadline = Date.now() + 10_000;
+      while (killed.some(isAlive) && Date.now() < deadline) await sleep(20);
+      if (killed.some(isAlive)) break;
+      return killed.length;
+    }
+    killed.push(...refs);
     for (const r of refs) signal(r.pid, 'SIGKILL');
     const deadline = Date.now() + 2_000;
     while (refs.some(isAlive) && Date.now() < deadline) await sleep(20);
