@@ -106,7 +106,10 @@ async function main(): Promise<void> {
       const ops = {
         swapSlipway: async (to: number) => {
           const ids = appUpstreamIds({ sites, environment: 'bench', host }, 'app0');
-          const written = await switchUpstreams(admin, ids, [backends[to]!.dial]);
+          const written = await switchUpstreams(
+            admin,
+            ids.map((id) => ({ id, dials: [backends[to]!.dial] })),
+          );
           if (written.length !== 1) throw new Error('swap wrote nothing');
         },
         swapCurl: (to: number) => curl(caddy!.socket, 'PATCH', `/id/${id}/upstreams`, patchFiles[to]!),

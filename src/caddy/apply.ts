@@ -34,19 +34,47 @@ export async function convergeConfig(
   }
 }
 
-/** Points the reverse_proxy handlers `ids` at `dials`, writing only those that differ; returns the ids written. */
+/** A reverse_proxy handler (by `@id`) and the upstreams it should have. */
+export interface UpstreamTarget {
+  id: string;
+  dials: readonly string[];
+}
+
+/** A handler a switch wrote, with the upstreams it had before, to put them back. */
+export interface UpstreamWrite {
+  id: string;
+  previous: string[];
+}
+
+/**
+ * Points each handler at its dials, writing only those that differ. Every handler is read before
+ * any is written, so a missing one fails the switch with nothing changed; a failed write puts back
+ * the ones already written. Returns what was written.
+ */
 export async function switchUpstreams(
   admin: CaddyAdmin,
-  ids: readonly string[],
-  dials: readonly string[],
-): Promise<string[]> {
-  const written: string[] = [];
-  const want = JSON.stringify(dials.map((dial) => ({ dial })));
-  for (const id of ids) {
-    const current = await admin.getById<{ dial: string }[] | null>(id, 'upstreams');
-    if (JSON.stringify((current ?? []).map((u) => ({ dial: u.dial }))) === want) continue;
-    await admin.patchUpstreams(id, dials);
-    written.push(id);
+  targets: readonly UpstreamTarget[],
+): Promise<UpstreamWrite[]> {
+  const current = await Promise.all(
+    targets.map(async (t) => {
+      const ups = await admin.getById<{ dial: string }[] | null>(t.id, 'upstreams').catch((err: Error) => {
+        throw new Error(
+          `Caddy has no route ${t.id} (run the infra pipeline's caddy step first): ${err.message}`,
+        );
+      });
+      return (ups ?? []).map((u) => u.dial);
+    }),
+  );
+  const written: UpstreamWrite[] = [];
+  try {
+    for (const [i, t] of targets.entries()) {
+      if (JSON.stringify(current[i]) === JSON.stringify(t.dials)) continue;
+      await admin.patchUpstreams(t.id, t.dials);
+      written.push({ id: t.id, previous: current[i]! });
+    }
+  } catch (err) {
+    for (const w of written) await admin.patchUpstreams(w.id, w.previous).catch(() => undefined);
+    throw err;
   }
   return written;
 }

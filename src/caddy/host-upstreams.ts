@@ -32,7 +32,11 @@ export async function switchHostUpstreams(transport: Transport, s: UpstreamSwitc
         `${s.host.name}: Caddy does not answer (${h.down}): run the caddy step (infra pipeline) first`,
       );
     }
-    return await switchUpstreams(h.admin, ids, s.dials);
+    const written = await switchUpstreams(
+      h.admin,
+      ids.map((id) => ({ id, dials: s.dials })),
+    );
+    return written.map((w) => w.id);
   } finally {
     await h.close();
   }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CaddyAdmin } from '../caddy/admin-client.ts';
-import { switchUpstreams } from '../caddy/apply.ts';
+import { switchUpstreams, type UpstreamWrite } from '../caddy/apply.ts';
 import { ADMIN_SOCKET } from '../caddy/render.ts';
 import * as compose from '../remote/commands/compose.ts';
 import * as files from '../remote/commands/files.ts';
@@ -213,7 +213,7 @@ async function releaseOnHost(
   };
 
   let started = false;
-  let switched: { id: string; previous: string[] }[] = [];
+  let switched: UpstreamWrite[] = [];
   let linked = false;
   let caddy: CaddyAdmin | undefined;
   let closeForward: (() => Promise<void>) | undefined;
@@ -255,24 +255,13 @@ async function releaseOnHost(
       const fwd = await t.forwardUnixSocket(caddySocket);
       closeForward = () => fwd.close();
       caddy = new CaddyAdmin(fwd.localPath, { signal: d.signal });
-      const previous = [];
-      for (const r of d.routes) {
-        const now = await caddy
-          .getById<{ dial: string }[] | null>(r.upstreamId, 'upstreams')
-          .catch((err: Error) => {
-            throw new Error(
-              `Caddy has no route ${r.upstreamId} (run the infra pipeline first): ${err.message}`,
-            );
-          });
-        previous.push({ id: r.upstreamId, previous: (now ?? []).map((u) => u.dial) });
-      }
-      for (const r of d.routes) {
+      const targets = d.routes.map((r) => {
         const port = alloc.ports[r.service ?? primary ?? ''];
         if (port === undefined)
           throw new Error(`route ${r.url}: service ${r.service ?? '?'} has no host port`);
-        const written = await switchUpstreams(caddy, [r.upstreamId], [`127.0.0.1:${port}`]);
-        switched = [...switched, ...previous.filter((p) => written.includes(p.id))];
-      }
+        return { id: r.upstreamId, dials: [`127.0.0.1:${port}`] };
+      });
+      switched = await switchUpstreams(caddy, targets);
       d.log(`switched ${d.routes.length} Caddy upstream(s) to release ${release}`);
       if (d.drainMs > 0) await sleep(d.drainMs, undefined, { signal: d.signal });
     } else if (d.routes.length > 0) {
@@ -404,7 +393,7 @@ async function rollBack(
   s: {
     project: compose.ComposeProject;
     started: boolean;
-    switched: { id: string; previous: string[] }[];
+    switched: UpstreamWrite[];
     caddy: CaddyAdmin | undefined;
     restoreLink: ReleaseRecord | undefined;
     linkPath: string;
@@ -455,7 +444,7 @@ async function logContainers(
   for (const c of infos) {
     const svc = serviceOf(c) ?? c.Id.slice(0, 12);
     if (only && !only.includes(svc)) continue;
-    const lines = await containerLogTail(engine.api, c.Id, 50);
+    const lines = await containerLogTail(engine.api, c, 50);
     d.log(`--- logs of service ${svc} (${c.State.Status}) ---`, 'stderr');
     for (const line of lines) d.log(`[${svc}] ${line}`, 'stderr');
   }

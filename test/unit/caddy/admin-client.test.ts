@@ -139,11 +139,14 @@ describe('Caddy admin client against a real Caddy', () => {
 
   it('swaps upstreams by @id with PATCH, writing only when they differ', async () => {
     const ids = appUpstreamIds({ sites: sitesFile(), environment: 'dev', host }, 'shop');
-    expect(await switchUpstreams(caddy.admin, ids, [green.dial])).toEqual(ids);
+    const to = (dial: string) => ids.map((id) => ({ id, dials: [dial] }));
+    expect(await switchUpstreams(caddy.admin, to(green.dial))).toEqual(
+      ids.map((id) => ({ id, previous: [blue.dial] })),
+    );
     expect(await get(caddy, 'www.test', '/api/x')).toMatchObject({ body: 'green /api/x' });
-    expect(await switchUpstreams(caddy.admin, ids, [green.dial])).toEqual([]);
+    expect(await switchUpstreams(caddy.admin, to(green.dial))).toEqual([]);
     expect(diffCaddyConfig((await caddy.admin.get()).value, render(green.dial))).toEqual([]);
-    await switchUpstreams(caddy.admin, ids, [blue.dial]);
+    await switchUpstreams(caddy.admin, to(blue.dial));
   });
 
   it("fails an invalid custom handler with Caddy's own message and keeps the old config serving", async () => {
