@@ -12,7 +12,7 @@ export interface ContainerInfo {
     Health?: { Status: string };
   };
   RestartCount?: number;
-  Config: { Labels?: Record<string, string> | null };
+  Config: { Labels?: Record<string, string> | null; Tty?: boolean };
 }
 
 /** Where a service stands against its expectation. */

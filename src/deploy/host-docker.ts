@@ -87,14 +87,13 @@ export async function removeProject(docker: Docker, project: string, stopTimeout
   await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove()));
 }
 
-/** The last `lines` lines a container printed (stdout and stderr), with timestamps. */
-export async function containerLogTail(docker: Docker, id: string, lines: number): Promise<string[]> {
-  const c = docker.getContainer(id);
-  const [info, raw] = await Promise.all([
-    c.inspect(),
-    c.logs({ stdout: true, stderr: true, tail: lines, timestamps: true, follow: false }),
-  ]);
-  const text = info.Config.Tty ? raw.toString('utf8') : demuxLogs(raw);
+/** The last `lines` lines container `c` printed (stdout and stderr), with timestamps. */
+export async function containerLogTail(docker: Docker, c: ContainerInfo, lines: number): Promise<string[]> {
+  const raw = await docker
+    .getContainer(c.Id)
+    .logs({ stdout: true, stderr: true, tail: lines, timestamps: true, follow: false });
+  // A TTY container's output is one raw stream; otherwise the engine multiplexes stdout and stderr.
+  const text = c.Config.Tty ? raw.toString('utf8') : demuxLogs(raw);
   return text.split('\n').filter(Boolean);
 }
 
