@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { iniValue, literalEval } from '../../../src/config/inventory/python-literal.ts';
-import { ShlexError, shlexSplit } from '../../../src/config/inventory/shlex.ts';
+import { iniValue, literalEval } from '../../../../src/config/inventory/python-literal.ts';
+import { ShlexError, shlexSplit } from '../../../../src/config/inventory/shlex.ts';
 
 describe('INI values as Python literals', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import * as compose from '../../../src/remote/commands/compose.ts';
-import * as files from '../../../src/remote/commands/files.ts';
-import { HOSTILE } from '../../support/hostile-argv.ts';
+import * as compose from '../../../../src/remote/commands/compose.ts';
+import * as files from '../../../../src/remote/commands/files.ts';
+import { HOSTILE } from '../../../support/hostile-argv.ts';
 
 // Golden argv: any change here changes what runs on every server, so it must be deliberate.
 describe('compose commands', () => {

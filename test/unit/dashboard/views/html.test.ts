@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, html, raw } from '../../../src/dashboard/views/html.ts';
+import { escapeHtml, html, raw } from '../../../../src/dashboard/views/html.ts';
 
 describe('html tagged template', () => {
   it('escapes every interpolated string, in text and in attributes', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandLoaders, commandsFor, commandWord } from '../../../src/cli/commands/index.ts';
+import { commandLoaders, commandsFor, commandWord } from '../../../../src/cli/commands/index.ts';
 
 describe('command loading', () => {
   it('finds the command word after global options and their values', () => {

@@ -2,22 +2,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseCookies, serializeCookie } from '../../../src/dashboard/auth/cookies.ts';
+import { parseCookies, serializeCookie } from '../../../../src/dashboard/auth/cookies.ts';
 import {
   csrfTokenValid,
   issueSigninCsrf,
   SIGNIN_CSRF_COOKIE,
   sameOrigin,
   signinCsrfValid,
-} from '../../../src/dashboard/auth/csrf.ts';
+} from '../../../../src/dashboard/auth/csrf.ts';
 import {
   endSession,
   readSession,
   SESSION_COOKIE,
   startSession,
-} from '../../../src/dashboard/auth/sessions.ts';
-import { generateToken, hashToken } from '../../../src/dashboard/auth/tokens.ts';
-import { openDashboardStore } from '../../../src/store/dashboard-store.ts';
+} from '../../../../src/dashboard/auth/sessions.ts';
+import { generateToken, hashToken } from '../../../../src/dashboard/auth/tokens.ts';
+import { openDashboardStore } from '../../../../src/store/dashboard-store.ts';
 
 let dir: string;
 let opened: ReturnType<typeof openDashboardStore>;

@@ -3,7 +3,7 @@ import {
   expandHostPattern,
   HostPatternError,
   parseAddress,
-} from '../../../src/config/inventory/host-pattern.ts';
+} from '../../../../src/config/inventory/host-pattern.ts';
 
 describe('host patterns (as Ansible expands them)', () => {
   it('expands numeric ranges keeping zero padding', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GRAPH_METRICS, layoutGraph, renderJobGraph } from '../../../src/dashboard/views/graph.ts';
+import { GRAPH_METRICS, layoutGraph, renderJobGraph } from '../../../../src/dashboard/views/graph.ts';
 
 const app = [
   { name: 'publish', needs: [] },

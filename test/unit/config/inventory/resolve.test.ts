@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigErrorList } from '../../../src/config/errors.ts';
-import { resolveInventory } from '../../../src/config/inventory/resolve.ts';
+import { ConfigErrorList } from '../../../../src/config/errors.ts';
+import { resolveInventory } from '../../../../src/config/inventory/resolve.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'slipway-inv-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
