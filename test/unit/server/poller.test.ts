@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pipeline } from '../../../src/config/schema/pipeline.ts';
 import type { PipelineFile } from '../../../src/config/types.ts';
 import { OPS_FILES, type ServeFixture, startServeFixture } from '../../support/serve-fixture.ts';
-import { pushPayload } from '../../support/webhook-payloads.ts';
 
 let fx: ServeFixture | undefined;
 afterEach(async () => {
@@ -55,22 +54,5 @@ describe('slipway serve: polling trigger', () => {
     expect(runs).toHaveLength(2);
     expect(runs[0]).toMatchObject({ pipeline: 'nightly', sha, branch: 'main' });
     expect(fx.logs.some((l) => l.includes(`poll nightly: new commit ${sha.slice(0, 12)}`))).toBe(true);
-  });
-});
-
-describe('slipway serve: worker loop', () => {
-  it('executes the run a push queued', async () => {
-    fx = await startServeFixture({ worker: { concurrency: 2, pollMs: 50, graceMs: 5_000 } });
-    const sha = await fx.origin.commit({ 'app.txt': 'v2' });
-    const res = await fx.deliver(
-      'github',
-      'push',
-      pushPayload('github', { ref: 'refs/heads/main', after: sha }),
-    );
-    expect(res.status).toBe(202);
-    await fx.server.idle();
-    const [run] = fx.server.store.runs.list();
-    expect(run).toMatchObject({ pipeline: 'web', sha, status: 'succeeded' });
-    expect(fx.server.store.runs.steps(run!.id).map((s) => s.status)).toEqual(['succeeded']);
   });
 });

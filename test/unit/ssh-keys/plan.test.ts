@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import type { AnsibleEvent } from '../../../src/ansible/events.ts';
+import { access as accessSchema } from '../../../src/config/schema/access.ts';
+import { parsePublicKey } from '../../../src/config/ssh-public-key.ts';
+import type { PublicKey } from '../../../src/config/types.ts';
+import { keyLabel } from '../../../src/ssh-keys/authorized-keys.ts';
+import { accountsFor } from '../../../src/ssh-keys/desired.ts';
+import { guardRunnerKey } from '../../../src/ssh-keys/guard.ts';
+import { planFromCheckRun } from '../../../src/ssh-keys/plan.ts';
+
+// Real ed25519 public keys (ssh-keygen output); fingerprints as `ssh-keygen -lf` prints them.
+const LINES = {
+  alice:
+    'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDYWJpWsLac43nQJKE2kMz8Dz2TKJd3jZBU35/QPnrNB alice@acme.example',
+  bob: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF1UbKFT4CKGaoQKSmN530tW0bVxNywa+qdyD6gPC2Ik bob@acme.example',
+  runner:
+    'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJcAxHju0ewXsHi959Z9MlnewbZv8pCaV1kzNdSpRgtq deploy@acme.example',
+};
+const key = (name: keyof typeof LINES): PublicKey => parsePublicKey(name, LINES[name]).key!;
+const KEYS = new Map<string, PublicKey>([
+  ['alice', key('alice')],
+  ['bob', key('bob')],
+]);
+const ACCESS = accessSchema.parse({
+  users: {
+    root: { keys: ['alice'] },
+    deploy: { keys: ['alice', 'bob', 'alice'], groups: ['docker'] },
+    bob: { keys: ['bob'], hosts: ['db', 'web01'] },
+  },
+});
+
+describe('plan from a check run', () => {
+  const hostOk = (task: string, result: Record<string, unknown>): AnsibleEvent => ({
+    event: 'host_ok',
+    host: 'web02',
+    task: `/repo/roles/ssh_keys : ${task}`,
+    action: 'x',
+    uuid: 'u',
+    changed: false,
+    result,
+    diff: [],
+  });
+  const accounts = () => accountsFor(ACCESS, KEYS, { name: 'web02', groups: ['all', 'web'] });
+
+  it('lists per host and user the users created and the keys added and removed', () => {
+    const guarded = guardRunnerKey(accounts(), { user: 'root', key: key('runner') }, false, 'web02');
+    const events: AnsibleEvent[] = [
+      hostOk('Create missing groups', { results: [{ item: 'docker', changed: true }] }),
+      hostOk('Create users, set their shell and groups', {
+        results: [
+          { item: { name: 'root' }, changed: false },
+          { item: { name: 'deploy' }, changed: true },
+        ],
+      }),
+      hostOk('Read the accounts', { ansible_facts: { getent_passwd: { root: ['x', '0'] } } }),
+      hostOk('Write authorized_keys', {
+        results: [
+          {
+            item: { name: 'root' },
+            changed: true,
+            diff: {
+              before: `${LINES.bob}\n${LINES.runner}\n`,
+              after: `# h\n${LINES.alice}\n${LINES.runner}\n`,
+            },
+          },
+          { item: { name: 'deploy' }, skipped: true },
+        ],
+      }),
+    ];
+    const plan = planFromCheckRun({ events }, [
+      { host: 'web02', guarded, runner: { user: 'root', key: key('runner') } },
+    ]);
+    expect(plan).toEqual([
+      { host: 'web02', action: 'add', subject: 'group docker' },
+      { host: 'web02', action: 'add', subject: `authorized_keys root: ${keyLabel(key('alice'))}` },
+      { host: 'web02', action: 'remove', subject: `authorized_keys root: ${keyLabel(key('bob'))}` },
+      {
+        host: 'web02',
+        action: 'change',
+        subject: `authorized_keys root: keeps Slipway's own key ${keyLabel(key('runner'))}`,
+        detail: 'not listed in infra/access.yml; set rotate_runner_key: true to remove it',
+      },
+      { host: 'web02', action: 'add', subject: 'user deploy', detail: 'shell /bin/bash, groups docker' },
+      { host: 'web02', action: 'add', subject: `authorized_keys deploy: ${keyLabel(key('alice'))}` },
+      { host: 'web02', action: 'add', subject: `authorized_keys deploy: ${keyLabel(key('bob'))}` },
+    ]);
+  });
+
+  it('is empty when nothing changed, and names a rewrite with the same keys', () => {
+    const guarded = guardRunnerKey(accounts(), { user: 'root', key: key('runner') }, false, 'web02');
+    const passwd = hostOk('Read the accounts', {
+      ansible_facts: { getent_passwd: { root: [], deploy: [] } },
+    });
+    expect(planFromCheckRun({ events: [passwd] }, [{ host: 'web02', guarded }])).toEqual([]);
+    const rewrite = hostOk('Write authorized_keys', {
+      results: [
+        {
+          item: { name: 'deploy' },
+          changed: true,
+          diff: { before: LINES.alice, after: `# h\n${LINES.alice}` },
+        },
+      ],
+    });
+    expect(planFromCheckRun({ events: [passwd, rewrite] }, [{ host: 'web02', guarded }])).toEqual([
+      {
+        host: 'web02',
+        action: 'change',
+        subject: 'authorized_keys deploy: rewritten with the same keys',
+        detail: 'comments, options, order or file mode differ',
+      },
+    ]);
+  });
+});
