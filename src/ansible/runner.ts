@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { escalate, killGroup } from '../remote/process-group.ts';
+import { errorMessage } from '../util/errors.ts';
 import { createDataDir, EVENTS_FD } from './data-dir.ts';
 import {
   type AnsibleEvent,
@@ -164,7 +165,7 @@ export async function runPlaybook(opts: PlaybookOptions): Promise<PlaybookResult
             events.push(event);
             opts.onEvent?.(event);
           } catch (e) {
-            errors.push((e as Error).message);
+            errors.push(errorMessage(e));
           }
         }),
       ];
@@ -178,7 +179,7 @@ export async function runPlaybook(opts: PlaybookOptions): Promise<PlaybookResult
       else errors.push(`ansible-playbook did not start: ${result.originalMessage || result.shortMessage}`);
     }
   } catch (e) {
-    errors.push((e as Error).message);
+    errors.push(errorMessage(e));
   } finally {
     await exitControlMasters(data.controlDir);
     await data.cleanup();

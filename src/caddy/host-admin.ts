@@ -1,5 +1,6 @@
 import type { InventoryHost } from '../config/types.ts';
 import type { Transport } from '../remote/transport.ts';
+import { errorMessage } from '../util/errors.ts';
 import { CaddyAdmin, CaddyAdminError } from './admin-client.ts';
 import { ADMIN_SOCKET } from './render.ts';
 
@@ -36,7 +37,7 @@ export async function openHostAdmin(
       await fwd.close();
       throw err;
     }
-    const why = err instanceof Error ? err.message : String(err);
+    const why = errorMessage(err);
     return { admin, live: undefined, down: `no answer on ${socket}: ${why}`, close: () => fwd.close() };
   }
 }

@@ -2,6 +2,7 @@ import { loadRepo } from '../config/load-repo.ts';
 import type { ActionResult, RollbackRequest } from '../dashboard/data.ts';
 import { createRollbackRun } from '../deploy/rollback-run.ts';
 import type { Store } from '../store/store.ts';
+import { errorMessage } from '../util/errors.ts';
 import { headCommit } from './git-commit.ts';
 
 /**
@@ -33,6 +34,6 @@ export async function dashboardRollback(
       message: `rollback of ${app} in ${env} to ${target.release.releaseId} queued`,
     };
   } catch (err) {
-    return { ok: false, reason: (err as Error).message };
+    return { ok: false, reason: errorMessage(err) };
   }
 }

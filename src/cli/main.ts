@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { hostParallelism } from '../remote/parallelism.ts';
+import { errorMessage } from '../util/errors.ts';
 import { commandsFor } from './commands/index.ts';
 import { ExitCode } from './exit-codes.ts';
 
@@ -32,6 +33,6 @@ for (const register of await commandsFor(process.argv.slice(2))) register(progra
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  process.stderr.write(`slipway: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`slipway: ${errorMessage(err)}\n`);
   process.exitCode = ExitCode.Failed;
 }

@@ -5,6 +5,7 @@ import { ADMIN_SOCKET } from '../caddy/render.ts';
 import * as compose from '../remote/commands/compose.ts';
 import * as files from '../remote/commands/files.ts';
 import { execOk, type Transport } from '../remote/transport.ts';
+import { errorMessage } from '../util/errors.ts';
 import * as cmd from './commands.ts';
 import { pinCompose } from './compose-file.ts';
 import { type ExpectedState, judgeService, serviceOf } from './container-state.ts';
@@ -273,7 +274,7 @@ async function releaseOnHost(
     linked = true;
     await execOk(t, files.switchLink(rel.dir, app.current));
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = errorMessage(err);
     d.log(`release ${release} failed: ${reason}`, 'stderr');
     const rolledBack = await rollBack(d, engine, {
       project: proj,
@@ -305,7 +306,7 @@ async function stopRelease(d: HostDeployment, engine: HostDocker, old: ReleaseRe
     await removeProject(engine.api, old.project, 10);
     d.log(`stopped release ${old.release}`);
   } catch (err) {
-    d.log(`could not stop ${old.project}: ${err instanceof Error ? err.message : err}`, 'stderr');
+    d.log(`could not stop ${old.project}: ${errorMessage(err)}`, 'stderr');
   }
 }
 
@@ -409,7 +410,7 @@ async function rollBack(
       await fn();
     } catch (err) {
       ok = false;
-      d.log(`rollback: could not ${what}: ${err instanceof Error ? err.message : err}`, 'stderr');
+      d.log(`rollback: could not ${what}: ${errorMessage(err)}`, 'stderr');
     }
   };
   // Traffic first: the old release is still running, so pointing Caddy back at it ends the outage.

@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import { followProgress } from '../docker/progress.ts';
 import type { RegistryCredentials } from '../docker/push.ts';
 import type { Transport } from '../remote/transport.ts';
+import { errorMessage } from '../util/errors.ts';
 import type { ContainerInfo } from './container-state.ts';
 
 /** Where the Docker Engine listens on a host unless the inventory says otherwise (`docker_socket`). */
@@ -34,7 +35,7 @@ export async function checkEngine(engine: HostDocker): Promise<void> {
     await engine.api.ping();
   } catch (err) {
     throw new Error(
-      `no Docker Engine answers at ${engine.socket} through SSH (${err instanceof Error ? err.message : err}): ` +
+      `no Docker Engine answers at ${engine.socket} through SSH (${errorMessage(err)}): ` +
         'the SSH user must be able to open that socket (e.g. be in the docker group), sshd must allow ' +
         'stream-local forwarding, or set the inventory var docker_socket to where the engine listens',
     );

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { errorMessage } from '../util/errors.ts';
 import { buildContext, dockerfileInContext } from './build-context.ts';
 import { followProgress, LineSplitter, type ProgressEvent } from './progress.ts';
 import type { RegistryCredentials } from './push.ts';
@@ -75,10 +76,7 @@ export async function buildImage(docker: Docker, opts: BuildOptions): Promise<Bu
     });
   } catch (err) {
     lines.flush();
-    throw new BuildError(
-      `docker build of ${opts.tag} failed: ${err instanceof Error ? err.message : err}`,
-      tail,
-    );
+    throw new BuildError(`docker build of ${opts.tag} failed: ${errorMessage(err)}`, tail);
   }
   lines.flush();
   // The classic builder reports the id only as text; the tag is the reliable handle either way.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type Docker from 'dockerode';
 import { Agent, type Dispatcher, request } from 'undici';
+import { errorMessage } from '../util/errors.ts';
 import type { RegistryCredentials } from './push.ts';
 
 const MANIFEST_TYPES = [
@@ -120,9 +121,7 @@ export class RegistryClient {
         bodyTimeout: 15_000,
       });
     } catch (err) {
-      throw new RegistryError(
-        `registry ${this.#base} is unreachable: ${err instanceof Error ? err.message : err}`,
-      );
+      throw new RegistryError(`registry ${this.#base} is unreachable: ${errorMessage(err)}`);
     }
   }
 

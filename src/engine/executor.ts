@@ -16,6 +16,7 @@ import {
   type RunRecord,
   type RunStatus,
 } from '../store/types.ts';
+import { errorMessage } from '../util/errors.ts';
 import { branchAllowed } from './branches.ts';
 import { stepContext } from './context.ts';
 import { planHash, planSteps } from './plan.ts';
@@ -582,10 +583,6 @@ export function toGatePolicy(p: ApprovalPolicy): GatePolicy {
     waitMs: p.wait ?? 0,
     timeoutMs: p.timeout,
   };
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function seconds(ms: number | undefined): string {

@@ -1,6 +1,7 @@
 import type { ForgeKind } from '../forge/types.ts';
 import type { Deliveries, DeliveryRecord } from '../store/deliveries.ts';
 import { parsePushEvent } from '../triggers/push-event.ts';
+import { errorMessage } from '../util/errors.ts';
 import type { TriggerIntake, TriggerOutcome } from './trigger-intake.ts';
 
 /** Handles one kind of delivery event; returns its outcome for the record, or `ignored: ...`. */
@@ -96,7 +97,7 @@ export class DeliveryProcessor {
         this.#o.deliveries.finish(d.id, 'ignored', `no handler for ${d.event}`);
       }
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       this.#o.log(`${label}: failed: ${message}`);
       this.#o.deliveries.finish(d.id, 'failed', message);
     }

@@ -1,5 +1,6 @@
 import type { Forge, RepoId } from '../forge/types.ts';
 import type { ForgeLinks } from '../store/forge-links.ts';
+import { errorMessage } from '../util/errors.ts';
 import type { CommentDecider } from './forge-comments.ts';
 import type { Service } from './server.ts';
 
@@ -58,7 +59,7 @@ export class ForgeCommentPoller implements Service {
           );
         }
       } catch (err) {
-        this.#o.log(`poll #${issue.number}: ${err instanceof Error ? err.message : String(err)}`);
+        this.#o.log(`poll #${issue.number}: ${errorMessage(err)}`);
       }
     }
   }

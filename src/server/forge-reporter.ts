@@ -2,6 +2,7 @@ import type { CommitState, DeploymentState, Forge, RepoId } from '../forge/types
 import type { ForgeLinks } from '../store/forge-links.ts';
 import type { Store } from '../store/store.ts';
 import type { GateRecord, JobRecord, RunEvent, RunRecord } from '../store/types.ts';
+import { errorMessage } from '../util/errors.ts';
 import type { Service } from './server.ts';
 
 /** Label of approval issues, so they can be found and filtered on the forge. */
@@ -101,7 +102,7 @@ export class ForgeReporter implements Service {
           await this.#event(run, e);
         } catch (err) {
           // Left unreported for the next tick: the forge may be down for a while.
-          this.#o.log(`forge: run ${run.id}: ${err instanceof Error ? err.message : String(err)}`);
+          this.#o.log(`forge: run ${run.id}: ${errorMessage(err)}`);
           return;
         }
         links.setCursor(run.id, e.id);

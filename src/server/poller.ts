@@ -1,6 +1,7 @@
 import type { PipelineFile } from '../config/types.ts';
 import type { Deliveries } from '../store/deliveries.ts';
 import type { Checkouts } from '../triggers/checkout.ts';
+import { errorMessage } from '../util/errors.ts';
 import type { Service } from './server.ts';
 
 /** What the polling trigger needs. */
@@ -67,7 +68,7 @@ export class Poller implements Service {
       }
     } catch (err) {
       if (!this.#abort.signal.aborted) {
-        this.#o.log(`poll ${pipeline}: ${err instanceof Error ? err.message : String(err)}`);
+        this.#o.log(`poll ${pipeline}: ${errorMessage(err)}`);
       }
     }
   }

@@ -8,6 +8,7 @@ import { Deliveries } from '../store/deliveries.ts';
 import { ForgeLinks } from '../store/forge-links.ts';
 import { Store } from '../store/store.ts';
 import { Checkouts } from '../triggers/checkout.ts';
+import { errorMessage } from '../util/errors.ts';
 import { DeliveryProcessor } from './delivery-processor.ts';
 import { ForgeCommentPoller } from './forge-comment-poller.ts';
 import { commentDecider, forgeCommentHandler } from './forge-comments.ts';
@@ -210,7 +211,7 @@ function workPruner(
     const keep = new Set(store.runs.list({ status: [...unfinished], limit: 10_000 }).map((r) => r.sha));
     running = checkouts.prune(keep, KEEP_LATEST_TREES).then(
       (removed) => removed.length && log(`removed ${removed.length} commit tree(s) no run needs`),
-      (err: unknown) => log(`pruning commit trees: ${err instanceof Error ? err.message : String(err)}`),
+      (err: unknown) => log(`pruning commit trees: ${errorMessage(err)}`),
     );
   };
   return {

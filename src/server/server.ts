@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ForgeKind } from '../forge/types.ts';
 import type { Deliveries } from '../store/deliveries.ts';
+import { errorMessage } from '../util/errors.ts';
 import { type Handler, Router, sendJson, sendText } from './router.ts';
 import { webhookRoute } from './webhook-route.ts';
 
@@ -84,7 +85,7 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningServ
           try {
             await s.stop();
           } catch (err) {
-            o.log(`shutdown: ${s.name}: ${err instanceof Error ? err.message : String(err)}`);
+            o.log(`shutdown: ${s.name}: ${errorMessage(err)}`);
           }
         }
         // Open requests had the services' stop time to finish; the rest are cut.

@@ -2,6 +2,7 @@ import type { ExecuteOptions } from '../engine/executor.ts';
 import { executeRun, InterruptedRunError, RunBusyError } from '../engine/executor.ts';
 import type { Store } from '../store/store.ts';
 import type { RunRecord } from '../store/types.ts';
+import { errorMessage } from '../util/errors.ts';
 import type { Service } from './server.ts';
 
 /** What the worker loop needs. */
@@ -109,7 +110,7 @@ export class Worker implements Service {
     } catch (err) {
       if (err instanceof RunBusyError) return;
       this.#broken.add(runId);
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       this.#o.log(`run ${runId}: ${message}`);
       if (!(err instanceof InterruptedRunError)) this.#o.onRunSettled?.(runId, 'error');
     }

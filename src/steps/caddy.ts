@@ -12,6 +12,7 @@ import { allOk, forEachHost } from '../remote/fanout.ts';
 import { hostParallelism } from '../remote/parallelism.ts';
 import { TransportPool } from '../remote/pool.ts';
 import { TransportError } from '../remote/transport.ts';
+import { errorMessage } from '../util/errors.ts';
 import { targetHosts } from './target-hosts.ts';
 import type { Change, HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
 
@@ -132,7 +133,7 @@ export function caddyHandler(install: CaddyInstaller): StepHandler<CaddyStep> {
         } catch (err) {
           // Caddy keeps serving its previous config when it refuses a new one; its message goes out verbatim.
           statuses[host.name] = 'failed';
-          ctx.hostStatus(host.name, 'failed', err instanceof Error ? err.message : String(err));
+          ctx.hostStatus(host.name, 'failed', errorMessage(err));
           throw err;
         }
       },

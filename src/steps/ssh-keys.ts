@@ -12,6 +12,7 @@ import { type Guarded, guardRunnerKey, type RunnerLogin } from '../ssh-keys/guar
 import { type HostPlanInput, planFromCheckRun } from '../ssh-keys/plan.ts';
 import { type RolePhase, runSshKeysRole } from '../ssh-keys/role.ts';
 import { nextKeyFileOf, runnerLoginOf } from '../ssh-keys/runner-key.ts';
+import { errorMessage } from '../util/errors.ts';
 import { targetHosts } from './target-hosts.ts';
 import type { HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
 
@@ -115,7 +116,7 @@ async function proveLogins(ctx: StepContext, setups: readonly HostSetup[], when:
           : "Slipway's own key";
         ctx.log(`fresh login as ${s.runner.user} with ${which} works ${when}`, { host: s.host });
       } catch (err) {
-        const msg = err instanceof Error ? err.message : String(err);
+        const msg = errorMessage(err);
         ctx.hostStatus(s.host, 'failed', `fresh login failed ${when}: ${msg}`);
         failures.push(`${s.host}: ${msg}`);
       }

@@ -4,6 +4,7 @@ import { configTeams, type TeamResolver } from '../../../src/approvals/teams.ts'
 import { loadRepo } from '../../../src/config/load-repo.ts';
 import { createForge } from '../../../src/forge/create.ts';
 import { forgeTeams } from '../../../src/server/forge-comments.ts';
+import { errorMessage } from '../../../src/util/errors.ts';
 import { actionStore, optionalInput, repoRoot } from '../../shared/inputs.ts';
 
 /**
@@ -57,4 +58,4 @@ async function teams(root: string, login: string): Promise<TeamResolver> {
   return configTeams(loaded.ok ? loaded.repo.project.teams : {});
 }
 
-main().catch((err: unknown) => core.setFailed(err instanceof Error ? err.message : String(err)));
+main().catch((err: unknown) => core.setFailed(errorMessage(err)));

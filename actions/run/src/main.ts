@@ -8,6 +8,7 @@ import { createRun } from '../../../src/engine/create-run.ts';
 import { executeRun } from '../../../src/engine/executor.ts';
 import { resolveSecrets } from '../../../src/engine/secrets.ts';
 import type { RunDetail } from '../../../src/store/types.ts';
+import { errorMessage } from '../../../src/util/errors.ts';
 import { actionStore, optionalInput, repoRoot } from '../../shared/inputs.ts';
 
 /** The `slipway/run` action: one run of a pipeline (or job) on the workflow's commit, detached at gates. */
@@ -110,4 +111,4 @@ async function writeSummary(d: RunDetail, dashboardUrl?: string): Promise<void> 
     .write();
 }
 
-main().catch((err: unknown) => core.setFailed(err instanceof Error ? err.message : String(err)));
+main().catch((err: unknown) => core.setFailed(errorMessage(err)));
