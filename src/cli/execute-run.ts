@@ -1,5 +1,5 @@
 import { cancelRun } from '../engine/cancel.ts';
-import { executeRun, InterruptedRunError, RunBusyError } from '../engine/executor.ts';
+import { executeRun } from '../engine/executor.ts';
 import type { Store } from '../store/store.ts';
 import { exitCodeFor } from './exit-codes.ts';
 import { headSha } from './git-commit.ts';
@@ -21,7 +21,7 @@ export interface CliExecution {
 
 /**
  * Executes a run in this process with live progress; Ctrl-C cancels it cleanly (its processes included).
- * Returns the exit code for the run's status afterwards.
+ * Returns the exit code for the run's status afterwards; a run it may not execute (busy, interrupted) throws.
  */
 export async function executeWithProgress(x: CliExecution): Promise<number> {
   const { store, runId } = x;
@@ -57,12 +57,6 @@ export async function executeWithProgress(x: CliExecution): Promise<number> {
       );
     }
     return exitCodeFor(status);
-  } catch (err) {
-    if (err instanceof InterruptedRunError || err instanceof RunBusyError) {
-      process.stderr.write(`slipway: ${err.message}\n`);
-      return exitCodeFor('failed');
-    }
-    throw err;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { hostParallelism } from '../remote/parallelism.ts';
-import { errorMessage } from '../util/errors.ts';
 import { commandsFor } from './commands/index.ts';
-import { ExitCode } from './exit-codes.ts';
+import { cliFailure } from './errors.ts';
 
 const program = new Command('slipway')
   .description(
@@ -33,6 +32,9 @@ for (const register of await commandsFor(process.argv.slice(2))) register(progra
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  process.stderr.write(`slipway: ${errorMessage(err)}\n`);
-  process.exitCode = ExitCode.Failed;
+  // Commands throw what went wrong (CliError with its exit code, config errors, anything else: 1);
+  // this is the one place that prints it and sets the exit code.
+  const failure = cliFailure(err);
+  process.stderr.write(failure.text);
+  process.exitCode = failure.exitCode;
 }

@@ -7,6 +7,8 @@ import type { OpsRepo, PipelineFile } from '../config/types.ts';
 import { expireUnwatchedGates, recoverAbandonedRuns } from '../engine/recovery.ts';
 import { openStore, type Store } from '../store/store.ts';
 import type { RunRecord } from '../store/types.ts';
+import { CliError } from './errors.ts';
+import { ExitCode } from './exit-codes.ts';
 import { repoFlags } from './repo-config.ts';
 
 /** The store of the repository a command works on, brought up to date (dead runners, expired gates). */
@@ -32,7 +34,7 @@ export function findPipeline(repo: OpsRepo, arg: string): PipelineFile {
   if (found) return found;
   const known =
     repo.pipelines.map((p) => relative(repo.root, resolve(repo.root, p.file))).join(', ') || 'none';
-  throw new Error(`no pipeline ${arg} (pipelines: ${known})`);
+  throw new CliError(`no pipeline ${arg} (pipelines: ${known})`, ExitCode.InvalidConfig);
 }
 
 /** Loads the repository and pipeline a stored run came from, as the process continuing it sees them now. */

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { submitDecision } from '../../approvals/service.ts';
 import { configTeams } from '../../approvals/teams.ts';
+import { CliError } from '../errors.ts';
 import { executeWithProgress } from '../execute-run.ts';
-import { ExitCode } from '../exit-codes.ts';
 import { loadRepoForCommand } from '../repo-config.ts';
 import { openRunStore, operator, runIdArg } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
@@ -42,7 +42,6 @@ export async function decideFromCli(
   flags: { continue?: boolean; json?: boolean },
 ): Promise<void> {
   const repo = await loadRepoForCommand(cmd);
-  if (!repo) return;
   const { actor, name } = operator(repo);
   const store = await openRunStore(cmd);
   try {
@@ -54,11 +53,7 @@ export async function decideFromCli(
       reason,
       teams: configTeams(repo.project.teams),
     });
-    if (!verdict.accepted) {
-      process.stderr.write(`slipway: refused: ${verdict.reason}\n`);
-      process.exitCode = ExitCode.Failed;
-      return;
-    }
+    if (!verdict.accepted) throw new CliError(`refused: ${verdict.reason}`);
     process.stderr.write(`${verdict.reason}\n`);
     const run = store.runs.get(runId)!;
     const opened = verdict.gate?.status === 'approved' || verdict.gate?.status === 'rejected';

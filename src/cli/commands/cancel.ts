@@ -15,7 +15,6 @@ export const registerCancel: RegisterCommand = (program) => {
     .argument('<run>', 'run number')
     .action(async (runArg: string, _flags: unknown, cmd: Command) => {
       const repo = await loadRepoForCommand(cmd);
-      if (!repo) return;
       const store = await openRunStore(cmd);
       try {
         const id = runIdArg(runArg);

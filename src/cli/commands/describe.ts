@@ -6,7 +6,7 @@ import type { Step } from '../../config/schema/steps.ts';
 import type { Inventory, OpsRepo, PipelineFile } from '../../config/types.ts';
 import { formatDuration } from '../../dashboard/views/format.ts';
 import { stepKind } from '../../steps/registry.ts';
-import { ExitCode } from '../exit-codes.ts';
+import { CliError } from '../errors.ts';
 import { loadRepoForCommand } from '../repo-config.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -18,7 +18,6 @@ export const registerDescribe: RegisterCommand = (program) => {
     .argument('[pipeline]', 'pipeline name or file (default: all)')
     .action(async (which: string | undefined, _opts: unknown, cmd: Command) => {
       const repo = await loadRepoForCommand(cmd);
-      if (!repo) return;
       const chosen = repo.pipelines.filter(
         (p) =>
           which === undefined ||
@@ -28,9 +27,7 @@ export const registerDescribe: RegisterCommand = (program) => {
       );
       if (chosen.length === 0) {
         const names = repo.pipelines.map((p) => p.pipeline.name).join(', ');
-        process.stderr.write(`slipway: no pipeline "${which}" (pipelines: ${names})\n`);
-        process.exitCode = ExitCode.Failed;
-        return;
+        throw new CliError(`no pipeline "${which}" (pipelines: ${names})`);
       }
       process.stdout.write(`${chosen.map((p) => describePipeline(repo, p)).join('\n\n')}\n`);
     });

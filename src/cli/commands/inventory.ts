@@ -3,8 +3,7 @@ import { ConfigErrorList } from '../../config/errors.ts';
 import { resolveInventory } from '../../config/inventory/resolve.ts';
 import { inventoryPath, loadProject } from '../../config/load-repo.ts';
 import type { Inventory } from '../../config/types.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { printConfigErrors, repoFlags } from '../repo-config.ts';
+import { repoFlags } from '../repo-config.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** `slipway inventory ENV [--json]`: the resolved inventory; `--json` prints what `ansible-inventory --list` prints. */
@@ -17,20 +16,9 @@ export const registerInventory: RegisterCommand = (program) => {
     .action(async (env: string, opts: { json?: boolean }, cmd: Command) => {
       const { root, load } = repoFlags(cmd);
       const { project, errors } = loadProject(root);
-      if (!project) {
-        printConfigErrors(errors);
-        process.exitCode = ExitCode.InvalidConfig;
-        return;
-      }
-      let inv: Inventory;
-      try {
-        inv = await resolveInventory(inventoryPath(root, env, project, load), env, { displayRoot: root });
-      } catch (err) {
-        if (!(err instanceof ConfigErrorList)) throw err;
-        printConfigErrors(err.errors);
-        process.exitCode = ExitCode.InvalidConfig;
-        return;
-      }
+      if (!project) throw new ConfigErrorList(errors);
+      // Throws ConfigErrorList, which the CLI prints as invalid configuration.
+      const inv = await resolveInventory(inventoryPath(root, env, project, load), env, { displayRoot: root });
       // ansible-inventory prints sorted keys with a 4-space indent; the same text is easy to diff.
       if (opts.json) process.stdout.write(`${JSON.stringify(inv.ansibleList, null, 4)}\n`);
       else process.stdout.write(`${table(inv)}\n`);

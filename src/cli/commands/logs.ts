@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { FINAL_RUN_STATUSES } from '../../store/types.ts';
-import { ExitCode } from '../exit-codes.ts';
+import { CliError } from '../errors.ts';
 import { followRun } from '../render/follow.ts';
 import { ndjsonRenderer, plainRenderer } from '../render/renderers.ts';
 import { openRunStore, runIdArg } from '../run-session.ts';
@@ -18,11 +18,7 @@ export const registerLogs: RegisterCommand = (program) => {
       const store = await openRunStore(cmd);
       try {
         const id = runIdArg(runArg);
-        if (!store.runs.get(id)) {
-          process.stderr.write(`slipway: there is no run ${id}\n`);
-          process.exitCode = ExitCode.Failed;
-          return;
-        }
+        if (!store.runs.get(id)) throw new CliError(`there is no run ${id}`);
         const renderer = flags.json ? ndjsonRenderer() : plainRenderer(store, id);
         const ended = flags.follow ? runEnded(() => store.runs.get(id)?.status) : Promise.resolve();
         await followRun(store, id, renderer, ended);

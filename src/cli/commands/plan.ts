@@ -3,7 +3,7 @@ import { selectJobs } from '../../engine/dag.ts';
 import { planJobs } from '../../engine/plan.ts';
 import { resolveSecrets } from '../../engine/secrets.ts';
 import { maskText, maskValues } from '../../logs/masker.ts';
-import { ExitCode } from '../exit-codes.ts';
+import { asInvalidConfig } from '../errors.ts';
 import { headCommit } from '../git-commit.ts';
 import { planLines } from '../render/format.ts';
 import { loadRepoForCommand } from '../repo-config.ts';
@@ -20,17 +20,8 @@ export const registerPlan: RegisterCommand = (program) => {
     .option('--json', 'print JSON')
     .action(async (pipelineArg: string, flags: { job?: string[]; json?: boolean }, cmd: Command) => {
       const repo = await loadRepoForCommand(cmd);
-      if (!repo) return;
-      let pipeline: ReturnType<typeof findPipeline>;
-      let jobs: string[];
-      try {
-        pipeline = findPipeline(repo, pipelineArg);
-        jobs = selectJobs(pipeline.pipeline, flags.job);
-      } catch (err) {
-        process.stderr.write(`slipway: ${(err as Error).message}\n`);
-        process.exitCode = ExitCode.InvalidConfig;
-        return;
-      }
+      const pipeline = findPipeline(repo, pipelineArg);
+      const jobs = asInvalidConfig(() => selectJobs(pipeline.pipeline, flags.job));
       const commit = await headCommit(repo.root).catch(() => ({ sha: 'unknown', branch: 'unknown' }));
       const secrets = resolveSecrets(pipeline.pipeline, repo.root);
       const masked = maskValues(secrets.values());

@@ -24,7 +24,6 @@ export const registerResume: RegisterCommand = (program) => {
       ) => {
         const runId = runIdArg(runArg);
         const repo = await loadRepoForCommand(cmd);
-        if (!repo) return;
         const store = await openRunStore(cmd);
         try {
           process.exitCode = await executeWithProgress({

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createRollbackRun } from '../../deploy/rollback-run.ts';
+import { asInvalidConfig } from '../errors.ts';
 import { executeWithProgress } from '../execute-run.ts';
-import { ExitCode } from '../exit-codes.ts';
 import { headCommit } from '../git-commit.ts';
 import { loadRepoForCommand, repoFlags } from '../repo-config.ts';
 import { openRunStore, operator } from '../run-session.ts';
@@ -30,28 +30,22 @@ export const registerRollback: RegisterCommand = (program) => {
         cmd: Command,
       ) => {
         const repo = await loadRepoForCommand(cmd);
-        if (!repo) return;
         const store = await openRunStore(cmd);
         try {
           const { name } = operator(repo);
-          let created: ReturnType<typeof createRollbackRun>;
-          try {
-            created = createRollbackRun(store, {
+          const commit = await headCommit(repo.root);
+          const { runId, target } = asInvalidConfig(() =>
+            createRollbackRun(store, {
               repo,
               env,
               ...(flags.app ? { app: flags.app } : {}),
               ...(wanted ? { release: wanted } : {}),
-              commit: await headCommit(repo.root),
+              commit,
               triggeredBy: name,
               channel: 'cli',
               inventoriesRoot: repoFlags(cmd).load.inventoriesRoot,
-            });
-          } catch (err) {
-            process.stderr.write(`slipway: ${(err as Error).message}\n`);
-            process.exitCode = ExitCode.InvalidConfig;
-            return;
-          }
-          const { runId, target } = created;
+            }),
+          );
           if (!flags.json) {
             process.stderr.write(
               `run ${runId}: rollback of ${target.app} in ${env} to release ${target.release.releaseId} ` +

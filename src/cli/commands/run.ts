@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createRun } from '../../engine/create-run.ts';
+import { asInvalidConfig } from '../errors.ts';
 import { executeWithProgress } from '../execute-run.ts';
-import { ExitCode } from '../exit-codes.ts';
 import { headCommit } from '../git-commit.ts';
 import { loadRepoForCommand, repoFlags } from '../repo-config.ts';
 import { findPipeline, openRunStore, operator } from '../run-session.ts';
@@ -28,24 +28,15 @@ export const registerRun: RegisterCommand = (program) => {
     .option('--branch <branch>', 'branch to record instead of the checked-out one')
     .action(async (pipelineArg: string, flags: RunFlags, cmd: Command) => {
       const repo = await loadRepoForCommand(cmd);
-      if (!repo) return;
-      let pipeline: ReturnType<typeof findPipeline>;
-      try {
-        pipeline = findPipeline(repo, pipelineArg);
-      } catch (err) {
-        process.stderr.write(`slipway: ${(err as Error).message}\n`);
-        process.exitCode = ExitCode.InvalidConfig;
-        return;
-      }
+      const pipeline = findPipeline(repo, pipelineArg);
       const commit =
         flags.sha && flags.branch ? { sha: flags.sha, branch: flags.branch } : await headCommit(repo.root);
       if (flags.branch) commit.branch = flags.branch;
       const { name } = operator(repo);
       const store = await openRunStore(cmd);
       try {
-        let runId: number;
-        try {
-          runId = createRun(store, {
+        const runId = asInvalidConfig(() =>
+          createRun(store, {
             repo,
             pipeline,
             commit,
@@ -53,12 +44,8 @@ export const registerRun: RegisterCommand = (program) => {
             channel: 'cli',
             jobs: flags.job,
             inventoriesRoot: repoFlags(cmd).load.inventoriesRoot,
-          });
-        } catch (err) {
-          process.stderr.write(`slipway: ${(err as Error).message}\n`);
-          process.exitCode = ExitCode.InvalidConfig;
-          return;
-        }
+          }),
+        );
         if (!flags.json)
           process.stderr.write(
             `run ${runId}: ${pipeline.pipeline.name} at ${commit.sha.slice(0, 12)} (${commit.branch})\n`,

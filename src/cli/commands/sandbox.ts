@@ -4,6 +4,7 @@ import { listInstances, SandboxPreflightError } from '../../sandbox/instance.ts'
 import { DEFAULT_INSTANCE } from '../../sandbox/plan.ts';
 import { down, up } from '../../sandbox/sandbox.ts';
 import { type StatusReport, status } from '../../sandbox/status.ts';
+import { CliError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -56,18 +57,13 @@ function renderStatus(r: StatusReport): string {
   return lines.join('\n');
 }
 
+/** Runs a sandbox action; a failed preflight says every problem found, one per line. */
 async function guarded(action: () => Promise<void>): Promise<void> {
   try {
     await action();
   } catch (err) {
-    if (err instanceof SandboxPreflightError) {
-      process.stderr.write(
-        `slipway sandbox: cannot start, nothing was created:\n  ${err.problems.join('\n  ')}\n`,
-      );
-      process.exitCode = ExitCode.Failed;
-      return;
-    }
-    throw err;
+    if (!(err instanceof SandboxPreflightError)) throw err;
+    throw new CliError(`sandbox: cannot start, nothing was created:\n  ${err.problems.join('\n  ')}`);
   }
 }
 

@@ -53,7 +53,6 @@ export const registerServe: RegisterCommand = (program) => {
       const f = cmd.opts() as ServeFlags;
       const { root, load } = repoFlags(cmd);
       const repo = await loadRepoForCommand(cmd);
-      if (!repo) return;
       const listen = f.listen.match(/^(.*):(\d+)$/);
       if (!listen) throw new Error(`--listen: expected host:port, got ${JSON.stringify(f.listen)}`);
       const env = process.env;

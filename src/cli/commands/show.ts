@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatTime } from '../../dashboard/views/format.ts';
-import { ExitCode } from '../exit-codes.ts';
+import { CliError } from '../errors.ts';
 import { planLines, treeLines } from '../render/format.ts';
 import { openRunStore, runIdArg } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
@@ -17,11 +17,7 @@ export const registerShow: RegisterCommand = (program) => {
       try {
         const id = runIdArg(runArg);
         const detail = store.detail(id);
-        if (!detail) {
-          process.stderr.write(`slipway: there is no run ${id}\n`);
-          process.exitCode = ExitCode.Failed;
-          return;
-        }
+        if (!detail) throw new CliError(`there is no run ${id}`);
         const audit = store.gates.auditTrail(id);
         if (flags.json) {
           process.stdout.write(`${JSON.stringify({ ...detail, audit }, null, 2)}\n`);

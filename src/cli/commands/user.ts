@@ -4,7 +4,7 @@ import { generateToken, hashToken } from '../../dashboard/auth/tokens.ts';
 import { openDashboardStore } from '../../store/dashboard-store.ts';
 import { storePath } from '../../store/store.ts';
 import type { Users } from '../../store/users.ts';
-import { ExitCode } from '../exit-codes.ts';
+import { CliError } from '../errors.ts';
 import type { RegisterCommand } from './index.ts';
 
 function withUsers<T>(program: Command, fn: (users: Users) => T): T {
@@ -27,11 +27,7 @@ export const registerUser: RegisterCommand = (program) => {
     .option('--rotate', 'the user exists: replace their token and end their sessions')
     .action((login: string, opts: { rotate?: boolean }) => {
       if (!name.safeParse(login).success) {
-        process.stderr.write(
-          `slipway: invalid login "${login}": expected letters, digits, "_", "-" or "."\n`,
-        );
-        process.exitCode = ExitCode.Failed;
-        return;
+        throw new CliError(`invalid login "${login}": expected letters, digits, "_", "-" or "."`);
       }
       const token = generateToken();
       withUsers(program, (users) => users.add(login, hashToken(token), { replace: opts.rotate === true }));
@@ -53,9 +49,6 @@ export const registerUser: RegisterCommand = (program) => {
     .description('remove a user and end their sessions')
     .argument('<login>')
     .action((login: string) => {
-      if (!withUsers(program, (users) => users.remove(login))) {
-        process.stderr.write(`slipway: no user ${login}\n`);
-        process.exitCode = ExitCode.Failed;
-      }
+      if (!withUsers(program, (users) => users.remove(login))) throw new CliError(`no user ${login}`);
     });
 };

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { ConfigErrorList } from '../../config/errors.ts';
 import { loadRepo } from '../../config/load-repo.ts';
 import type { OpsRepo } from '../../config/types.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { printConfigErrors, repoFlags } from '../repo-config.ts';
+import { repoFlags } from '../repo-config.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** `slipway validate [--json]`: every file of the ops repo; exit 0 when clean, 2 when invalid. */
@@ -15,17 +16,19 @@ export const registerValidate: RegisterCommand = (program) => {
       const { root, load } = repoFlags(cmd);
       const result = await loadRepo(root, load);
       if (opts.json) {
+        // The JSON is the answer either way; only the exit code says it is invalid.
         const body = result.ok
           ? { ok: true, errors: [], summary: summary(result.repo) }
           : { ok: false, errors: result.errors };
         process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
-      } else if (result.ok) {
-        const s = summary(result.repo);
-        process.stdout.write(
-          `ok: ${s.pipelines} pipelines, ${s.environments} environments (${s.hosts} hosts), ${s.keys} keys, ${s.sites} sites\n`,
-        );
-      } else printConfigErrors(result.errors);
-      process.exitCode = result.ok ? ExitCode.Ok : ExitCode.InvalidConfig;
+        process.exitCode = result.ok ? ExitCode.Ok : ExitCode.InvalidConfig;
+        return;
+      }
+      if (!result.ok) throw new ConfigErrorList(result.errors);
+      const s = summary(result.repo);
+      process.stdout.write(
+        `ok: ${s.pipelines} pipelines, ${s.environments} environments (${s.hosts} hosts), ${s.keys} keys, ${s.sites} sites\n`,
+      );
     });
 };
 
