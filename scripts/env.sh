@@ -43,11 +43,12 @@ ensure_system_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
+# `npm ci`: exactly the lock, never rewriting it (the lock records every platform's optional packages).
+# The stamp is a copy of the lock installed last; contents are compared, as a checkout touches the time.
 ensure_npm_packages() {
   local stamp="$SLIPWAY_ROOT/node_modules/.slipway-lock-stamp"
-  if [[ ! -f "$stamp" || "$SLIPWAY_ROOT/package-lock.json" -nt "$stamp" ]]; then
-    # Not `npm ci`: npm 11 refuses this lock for lacking other platforms' optional binaries (biome).
-    (cd "$SLIPWAY_ROOT" && npm install --no-audit --no-fund >&2)
+  if ! cmp -s "$SLIPWAY_ROOT/package-lock.json" "$stamp"; then
+    (cd "$SLIPWAY_ROOT" && npm ci --no-audit --no-fund >&2)
     cp "$SLIPWAY_ROOT/package-lock.json" "$stamp"
   fi
 }
