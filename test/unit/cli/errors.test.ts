@@ -1,14 +1,9 @@
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { asInvalidConfig, CliError, cliFailure } from '../../../src/cli/errors.ts';
 import { ExitCode } from '../../../src/cli/exit-codes.ts';
 import { ConfigErrorList } from '../../../src/config/errors.ts';
 import { InterruptedRunError } from '../../../src/engine/executor.ts';
-
-const REPO = resolve(import.meta.dirname, '..', '..', '..');
-const SLIPWAY = join(REPO, 'bin', 'slipway');
+import { REPO, slipway } from '../../support/slipway-cli.ts';
 
 const unknownKey = {
   file: 'pipelines/app.yml',
@@ -65,25 +60,15 @@ describe('asInvalidConfig', () => {
 });
 
 describe('the CLI error path', () => {
-  const slipway = async (args: string[]) => {
-    try {
-      await promisify(execFile)(SLIPWAY, ['--repo', REPO, ...args], { timeout: 30_000 });
-      return { code: 0, stderr: '' };
-    } catch (err) {
-      const e = err as { code: number; stderr: string };
-      return { code: e.code, stderr: e.stderr };
-    }
-  };
-
   it('a pipeline the repository lacks: one `slipway:` line, exit 2', async () => {
-    const r = await slipway(['plan', 'no-such-pipeline']);
+    const r = await slipway(['--repo', REPO, 'plan', 'no-such-pipeline']);
     expect(r.code).toBe(ExitCode.InvalidConfig);
-    expect(r.stderr).toMatch(/^slipway: no pipeline no-such-pipeline \(pipelines: .*\)\n$/);
+    expect(r.stderr).toMatch(/^slipway: no pipeline no-such-pipeline \(pipelines: [^\n]*\)$/);
   });
 
   it('a run that does not exist: one `slipway:` line, exit 1', async () => {
-    const r = await slipway(['show', '999999']);
+    const r = await slipway(['--repo', REPO, 'show', '999999']);
     expect(r.code).toBe(ExitCode.Failed);
-    expect(r.stderr).toBe('slipway: there is no run 999999\n');
+    expect(r.stderr).toBe('slipway: there is no run 999999');
   });
 });
