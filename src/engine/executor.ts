@@ -43,6 +43,11 @@ export interface ExecuteOptions {
   checkoutSha?(): Promise<string | undefined>;
   /** Where `{env}` secrets are read from. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Aborted when the runner shuts down past its grace period: running steps are stopped and recorded
+   * `interrupted` (their effect is unknown), and the run releases its locks.
+   */
+  shutdown?: AbortSignal;
   /** How long a job waits for its environment's lock before failing (default: SLIPWAY_LOCK_TIMEOUT, else 1 h). */
   lockTimeoutMs?: number;
 }
@@ -56,7 +61,9 @@ export class InterruptedRunError extends Error {}
 type GateOutcome = 'passed' | 'parked' | 'rejected' | 'expired' | 'canceled';
 /** A job set aside when detached: at its gate (`parked`) or behind another run's lock (`queued`). */
 type JobOutcome = JobStatus | 'parked' | 'queued';
-type StepOutcome = 'succeeded' | 'failed' | 'canceled';
+type StepOutcome = 'succeeded' | StopStatus;
+/** How a run stopped early: canceled by someone, failed (its timeout), or interrupted by the runner's shutdown. */
+type StopStatus = 'canceled' | 'failed' | 'interrupted';
 
 const MAX_BACKOFF_MS = 60_000;
 
@@ -137,7 +144,7 @@ class Execution {
   readonly #pollMs: number;
   readonly #lockTimeoutMs: number;
   /** Why the whole run stops early: a cancel request (by whom) or the pipeline's timeout. */
-  #stop: { canceled: boolean; reason: string } | undefined;
+  #stop: { status: StopStatus; reason: string } | undefined;
 
   constructor(opts: ExecuteOptions, run: RunRecord, repo: OpsRepo, pipeline: PipelineFile) {
     this.#opts = opts;
@@ -157,6 +164,10 @@ class Execution {
     const store = this.#store;
     const runId = this.#run.id;
     const watch = setInterval(() => this.#watchSafely(), this.#pollMs);
+    const shutdown = this.#opts.shutdown;
+    const onShutdown = () => this.#stopRun('interrupted', String(shutdown?.reason));
+    if (shutdown?.aborted) onShutdown();
+    shutdown?.addEventListener('abort', onShutdown);
     try {
       this.#watch();
       if (!this.#stop) store.runs.setStatus(runId, 'running');
@@ -176,6 +187,7 @@ class Execution {
       throw err;
     } finally {
       clearInterval(watch);
+      shutdown?.removeEventListener('abort', onShutdown);
       this.#writer.close();
     }
   }
@@ -193,17 +205,17 @@ class Execution {
   #watch(): void {
     this.#store.runs.heartbeat(this.#run.id);
     const by = this.#store.runs.get(this.#run.id)?.cancelRequestedBy;
-    if (by) this.#stopRun(true, `canceled by ${by}`);
+    if (by) this.#stopRun('canceled', `canceled by ${by}`);
     const timeout = this.#pipeline.pipeline.timeout;
     const started = this.#store.runs.get(this.#run.id)?.startedAt;
     if (timeout !== undefined && started !== undefined && Date.now() - started > timeout) {
-      this.#stopRun(false, `the pipeline timed out after ${seconds(timeout)}`);
+      this.#stopRun('failed', `the pipeline timed out after ${seconds(timeout)}`);
     }
   }
 
-  #stopRun(canceled: boolean, reason: string): void {
+  #stopRun(status: StopStatus, reason: string): void {
     if (this.#stop) return;
-    this.#stop = { canceled, reason };
+    this.#stop = { status, reason };
     this.#abort.abort(new Error(reason));
   }
 
@@ -227,6 +239,7 @@ class Execution {
       for (const job of jobs.values()) {
         if (job.status !== 'pending' || active.has(job.name) || parked.has(job.name)) continue;
         if (queued.has(job.name)) continue;
+        if (this.#stop?.status === 'interrupted') continue; // left pending: a resume runs it
         if (this.#stop) {
           store.runs.setJobStatus(runId, job.name, 'skipped', `run stopped: ${this.#stop.reason}`);
           progressed = true;
@@ -266,7 +279,7 @@ class Execution {
   }
 
   #finalStatus({ parked, queued }: SetAside): { status: RunStatus; reason?: string } {
-    if (this.#stop) return { status: this.#stop.canceled ? 'canceled' : 'failed', reason: this.#stop.reason };
+    if (this.#stop) return { status: this.#stop.status, reason: this.#stop.reason };
     if (parked.size)
       return { status: 'waiting', reason: `waiting for approval of ${[...parked].join(', ')}` };
     if (queued.size) {
@@ -342,8 +355,8 @@ class Execution {
             store.runs.setStepStatus(runId, name, later.idx, 'skipped', { reason: `step ${idx} ${outcome}` });
           }
           const reason = store.runs.steps(runId, name)[idx]!.reason;
-          store.runs.setJobStatus(runId, name, outcome === 'canceled' ? 'canceled' : 'failed', reason);
-          return outcome === 'canceled' ? 'canceled' : 'failed';
+          store.runs.setJobStatus(runId, name, outcome, reason);
+          return outcome;
         }
       }
       store.runs.setJobStatus(runId, name, 'succeeded');
@@ -356,7 +369,7 @@ class Execution {
   }
 
   #cancelJob(name: string): JobStatus {
-    const status = this.#stop?.canceled === false ? 'failed' : 'canceled';
+    const status = this.#stop?.status ?? 'canceled';
     this.#store.runs.setJobStatus(this.#run.id, name, status, this.#stop?.reason);
     return status;
   }
@@ -510,10 +523,8 @@ class Execution {
     const retries = step.retries ?? def.retries;
     for (let attempt = 0; ; attempt++) {
       if (jobSignal.aborted && this.#stop) {
-        store.runs.setStepStatus(runId, job, idx, this.#stop.canceled ? 'canceled' : 'failed', {
-          reason: this.#stop.reason,
-        });
-        return this.#stop.canceled ? 'canceled' : 'failed';
+        store.runs.setStepStatus(runId, job, idx, this.#stop.status, { reason: this.#stop.reason });
+        return this.#stop.status;
       }
       // Committed before apply: if this process dies now, the step is found `running` and becomes interrupted.
       store.runs.setStepStatus(runId, job, idx, 'running');
@@ -530,10 +541,9 @@ class Execution {
       } catch (err) {
         this.#writer.endStep(job, idx);
         if (this.#stop) {
-          store.runs.setStepStatus(runId, job, idx, this.#stop.canceled ? 'canceled' : 'failed', {
-            reason: this.#stop.reason,
-          });
-          return this.#stop.canceled ? 'canceled' : 'failed';
+          // Interrupted mid-apply (shutdown): its effect is unknown, so a resume never re-applies it silently.
+          store.runs.setStepStatus(runId, job, idx, this.#stop.status, { reason: this.#stop.reason });
+          return this.#stop.status;
         }
         const reason = this.#mask(
           jobSignal.aborted

@@ -16,11 +16,11 @@ const CANDIDATES = 1_000;
 export interface WorkerOptions {
   store: Store;
   load: ExecuteOptions['load'];
-  /** Runs executed at the same time (each still takes its environments' locks in turn). */
+  /** Runs executed at the same time; runs waiting for a lock or a gate are set aside and take no slot. */
   concurrency: number;
   /** How often the store is looked at for queued and resumable runs. */
   pollMs: number;
-  /** How long shutdown waits for running runs before leaving them to be found interrupted. */
+  /** How long shutdown waits for running steps before interrupting them. */
   graceMs: number;
   log(line: string): void;
   /** Told of every run the worker finished handling (status after it stopped or parked). */
@@ -42,6 +42,7 @@ export class Worker implements Service {
   #stopping = false;
   #recoveredAt = Number.NEGATIVE_INFINITY;
   #recovering: Promise<void> = Promise.resolve();
+  readonly #shutdown = new AbortController();
 
   constructor(options: WorkerOptions) {
     this.#o = options;
@@ -125,8 +126,14 @@ export class Worker implements Service {
       setTimeout(resolve, this.#o.graceMs, 'timeout').unref(),
     );
     if ((await Promise.race([this.idle(), grace])) === 'timeout') {
-      // Each step's state is committed before it applies: the next process finds these runs interrupted.
-      this.#o.log(`shutdown: run ${[...this.#active.keys()].join(', ')} still running; left to recovery`);
+      const runs = [...this.#active.keys()].join(', ');
+      this.#o.log(`shutdown: run ${runs} still running after the grace period; interrupting`);
+      // The engine stops their steps and records them interrupted (effect unknown), releasing their locks.
+      this.#shutdown.abort(
+        `slipway serve was stopped; the step was still running ${this.#o.graceMs / 1000} s later and was interrupted`,
+      );
+      await this.idle();
+      this.#o.log(`shutdown: run ${runs} recorded as interrupted; resume them with --retry-interrupted`);
     }
   }
 
@@ -153,6 +160,7 @@ export class Worker implements Service {
         load: this.#o.load,
         actor: 'slipway serve',
         detach: true,
+        shutdown: this.#shutdown.signal,
       });
       this.#o.log(`run ${runId}: ${status}`);
       this.#o.onRunSettled?.(runId, status);

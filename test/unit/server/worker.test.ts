@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -162,4 +163,43 @@ describe('worker recovery', () => {
     await until(() => status(id) === 'succeeded', 20_000, 'the run to go through once the lock is gone');
     expect(logs.some((l) => l.includes('database is locked'))).toBe(true);
   }, 60_000);
+});
+
+describe('worker shutdown', () => {
+  it('interrupts a step still running after the grace period, records it, and releases the lock', async () => {
+    const f = pipelineFile(fx, {
+      name: 'app',
+      jobs: {
+        deploy: {
+          environment: 'dev',
+          steps: [{ run: { command: ['sh', '-c', 'echo $$ > pid; exec sleep 30'] } }],
+        },
+        after: { needs: ['deploy'], steps: [{ run: { command: ['true'] } }] },
+      },
+    });
+    const id = startRun(fx, f);
+    const logs: string[] = [];
+    const w = new Worker({
+      store: fx.store,
+      load: async () => ({ repo: fx.repo, pipeline: f }),
+      concurrency: 2,
+      pollMs: 50,
+      graceMs: 300,
+      log: (l) => logs.push(l),
+    });
+    w.start();
+    await until(() => existsSync(join(fx.dir, 'pid')), 10_000, 'the step to start');
+    const pid = Number(readFileSync(join(fx.dir, 'pid'), 'utf8'));
+    await w.stop();
+    expect(fx.store.runs.get(id)).toMatchObject({ status: 'interrupted', owner: undefined });
+    expect(fx.store.runs.steps(id, 'deploy')[0]).toMatchObject({
+      status: 'interrupted',
+      reason: expect.stringContaining('slipway serve was stopped'),
+    });
+    // The job that never started stays pending, so a resume runs it.
+    expect(fx.store.runs.job(id, 'after')!.status).toBe('pending');
+    expect(fx.store.locks.all()).toEqual([]);
+    expect(() => process.kill(pid, 0)).toThrow();
+    expect(logs.at(-1)).toContain('recorded as interrupted');
+  });
 });
