@@ -9,5 +9,10 @@ set -euo pipefail
 ./bin/slipway validate
 ./bin/slipway --inventories inventories/sandbox describe
 ./bin/slipway sandbox up
+# A run an earlier demo left at a gate holds its environment's lock: end it, or this demo's runs queue behind it.
+for run in $(./bin/slipway runs --status waiting queued --json | node -e \
+  'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).runs.map((r) => r.id).join(" "))'); do
+  ./bin/slipway cancel "$run"
+done
 bash scripts/demo-infra.sh
 bash scripts/demo-app.sh

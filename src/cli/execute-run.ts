@@ -51,7 +51,9 @@ export async function executeWithProgress(x: CliExecution): Promise<number> {
       const waiting = after.gates.filter((g) => g.status === 'pending');
       const next = waiting.length
         ? `; decide with: ${waiting.map((g) => `slipway approve ${runId} ${g.job}`).join(', ')}, then slipway resume ${runId}`
-        : '';
+        : status === 'queued'
+          ? `; it goes on under slipway serve, or with slipway resume ${runId} once the lock is free`
+          : '';
       process.stderr.write(
         `run ${runId} ${status}${after.run.reason ? `: ${after.run.reason}` : ''}${next}\n`,
       );

@@ -15,6 +15,7 @@ export function exitCodeFor(status: RunStatus): number {
     case 'succeeded':
       return ExitCode.Ok;
     case 'waiting':
+    case 'queued': // detached behind another run's environment lock
       return ExitCode.WaitingForApproval;
     case 'canceled':
     case 'expired':

@@ -19,6 +19,7 @@ import {
 import { errorMessage } from '../util/errors.ts';
 import { branchAllowed } from './branches.ts';
 import { stepContext } from './context.ts';
+import { lockState, lockTimeoutFromEnv, lockWaitText } from './lock-wait.ts';
 import { planHash, planSteps } from './plan.ts';
 import { expireUnwatchedGates, recoverAbandonedRuns } from './recovery.ts';
 import { type RunSecrets, resolveSecrets } from './secrets.ts';
@@ -43,6 +44,13 @@ export interface ExecuteOptions {
   checkoutSha?(): Promise<string | undefined>;
   /** Where `{env}` secrets are read from. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Aborted when the runner shuts down past its grace period: running steps are stopped and recorded
+   * `interrupted` (their effect is unknown), and the run releases its locks.
+   */
+  shutdown?: AbortSignal;
+  /** How long a job waits for its environment's lock before failing (default: SLIPWAY_LOCK_TIMEOUT, else 1 h). */
+  lockTimeoutMs?: number;
 }
 
 /** Another live process executes this run. */
@@ -52,7 +60,11 @@ export class RunBusyError extends Error {}
 export class InterruptedRunError extends Error {}
 
 type GateOutcome = 'passed' | 'parked' | 'rejected' | 'expired' | 'canceled';
-type StepOutcome = 'succeeded' | 'failed' | 'canceled';
+/** A job set aside when detached: at its gate (`parked`) or behind another run's lock (`queued`). */
+type JobOutcome = JobStatus | 'parked' | 'queued';
+type StepOutcome = 'succeeded' | StopStatus;
+/** How a run stopped early: canceled by someone, failed (its timeout), or interrupted by the runner's shutdown. */
+type StopStatus = 'canceled' | 'failed' | 'interrupted';
 
 const MAX_BACKOFF_MS = 60_000;
 
@@ -131,8 +143,9 @@ class Execution {
   readonly #abort = new AbortController();
   readonly #outputs: Record<string, string>;
   readonly #pollMs: number;
+  readonly #lockTimeoutMs: number;
   /** Why the whole run stops early: a cancel request (by whom) or the pipeline's timeout. */
-  #stop: { canceled: boolean; reason: string } | undefined;
+  #stop: { status: StopStatus; reason: string } | undefined;
 
   constructor(opts: ExecuteOptions, run: RunRecord, repo: OpsRepo, pipeline: PipelineFile) {
     this.#opts = opts;
@@ -145,19 +158,26 @@ class Execution {
     this.#writer = new LogWriter(this.#store.events, run.id, this.#maskValues);
     this.#outputs = this.#store.runs.outputs(run.id);
     this.#pollMs = opts.pollMs ?? 250;
+    this.#lockTimeoutMs = opts.lockTimeoutMs ?? lockTimeoutFromEnv(opts.env);
   }
 
   async execute(): Promise<RunStatus> {
     const store = this.#store;
     const runId = this.#run.id;
-    const watch = setInterval(() => this.#watch(), this.#pollMs);
+    const watch = setInterval(() => this.#watchSafely(), this.#pollMs);
+    const shutdown = this.#opts.shutdown;
+    const onShutdown = () => this.#stopRun('interrupted', String(shutdown?.reason));
+    if (shutdown?.aborted) onShutdown();
+    shutdown?.addEventListener('abort', onShutdown);
     try {
       this.#watch();
       if (!this.#stop) store.runs.setStatus(runId, 'running');
-      const parked = await this.#schedule();
+      const aside = await this.#schedule();
       this.#writer.close();
-      const status = this.#finalStatus(parked);
-      if (status.status !== 'waiting') store.locks.release(runId, undefined, `run ${status.status}`);
+      const status = this.#finalStatus(aside);
+      if (status.status !== 'waiting' && status.status !== 'queued') {
+        store.locks.release(runId, undefined, `run ${status.status}`);
+      }
       store.runs.setStatus(runId, status.status, status.reason);
       return status.status;
     } catch (err) {
@@ -168,7 +188,17 @@ class Execution {
       throw err;
     } finally {
       clearInterval(watch);
+      shutdown?.removeEventListener('abort', onShutdown);
       this.#writer.close();
+    }
+  }
+
+  /** The timer's watch: a busy store skips one beat (the next poll tries again) instead of killing the process. */
+  #watchSafely(): void {
+    try {
+      this.#watch();
+    } catch (err) {
+      process.stderr.write(`slipway: run ${this.#run.id}: heartbeat: ${errorMessage(err)} (tried again)\n`);
     }
   }
 
@@ -176,26 +206,30 @@ class Execution {
   #watch(): void {
     this.#store.runs.heartbeat(this.#run.id);
     const by = this.#store.runs.get(this.#run.id)?.cancelRequestedBy;
-    if (by) this.#stopRun(true, `canceled by ${by}`);
+    if (by) this.#stopRun('canceled', `canceled by ${by}`);
     const timeout = this.#pipeline.pipeline.timeout;
     const started = this.#store.runs.get(this.#run.id)?.startedAt;
     if (timeout !== undefined && started !== undefined && Date.now() - started > timeout) {
-      this.#stopRun(false, `the pipeline timed out after ${seconds(timeout)}`);
+      this.#stopRun('failed', `the pipeline timed out after ${seconds(timeout)}`);
     }
   }
 
-  #stopRun(canceled: boolean, reason: string): void {
+  #stopRun(status: StopStatus, reason: string): void {
     if (this.#stop) return;
-    this.#stop = { canceled, reason };
+    this.#stop = { status, reason };
     this.#abort.abort(new Error(reason));
   }
 
-  /** Starts every job whose needs succeeded, until nothing more can start. Returns the jobs parked at gates. */
-  async #schedule(): Promise<Set<string>> {
+  /**
+   * Starts every job whose needs succeeded, until nothing more can start. Returns the jobs set aside: parked at
+   * gates, or (detached) queued behind another run's lock, so that waiting never holds a worker slot.
+   */
+  async #schedule(): Promise<SetAside> {
     const store = this.#store;
     const runId = this.#run.id;
     const active = new Map<string, Promise<void>>();
     const parked = new Set<string>();
+    const queued = new Set<string>();
     const definitions = store.runs.jobs(runId);
     const jobs = new Map(definitions.map((j) => [j.name, j]));
     for (;;) {
@@ -205,6 +239,8 @@ class Execution {
       let progressed = false;
       for (const job of jobs.values()) {
         if (job.status !== 'pending' || active.has(job.name) || parked.has(job.name)) continue;
+        if (queued.has(job.name)) continue;
+        if (this.#stop?.status === 'interrupted') continue; // left pending: a resume runs it
         if (this.#stop) {
           store.runs.setJobStatus(runId, job.name, 'skipped', `run stopped: ${this.#stop.reason}`);
           progressed = true;
@@ -230,22 +266,27 @@ class Execution {
           const p = this.#runJob(job.name).then((outcome) => {
             active.delete(job.name);
             if (outcome === 'parked') parked.add(job.name);
-            if (job.environment) this.#releaseUnneededLocks(parked);
+            if (outcome === 'queued') queued.add(job.name);
+            if (job.environment) this.#releaseUnneededLocks(new Set([...parked, ...queued]));
           });
           active.set(job.name, p);
           progressed = true;
         }
       }
       if (progressed) continue;
-      if (active.size === 0) return parked;
+      if (active.size === 0) return { parked, queued };
       await Promise.race(active.values());
     }
   }
 
-  #finalStatus(parked: Set<string>): { status: RunStatus; reason?: string } {
-    if (this.#stop) return { status: this.#stop.canceled ? 'canceled' : 'failed', reason: this.#stop.reason };
+  #finalStatus({ parked, queued }: SetAside): { status: RunStatus; reason?: string } {
+    if (this.#stop) return { status: this.#stop.status, reason: this.#stop.reason };
     if (parked.size)
       return { status: 'waiting', reason: `waiting for approval of ${[...parked].join(', ')}` };
+    if (queued.size) {
+      const first = this.#store.runs.job(this.#run.id, [...queued][0]!);
+      return { status: 'queued', reason: first?.reason };
+    }
     const jobs = this.#store.runs.jobs(this.#run.id);
     const first = (s: JobStatus) => jobs.find((j) => j.status === s);
     const failed = first('failed') ?? first('interrupted');
@@ -274,7 +315,7 @@ class Execution {
     }
   }
 
-  async #runJob(name: string): Promise<JobStatus | 'parked'> {
+  async #runJob(name: string): Promise<JobOutcome> {
     const store = this.#store;
     const runId = this.#run.id;
     const job = this.#pipeline.pipeline.jobs[name]!;
@@ -287,7 +328,8 @@ class Execution {
           store.runs.setJobStatus(runId, name, 'failed', reason);
           return 'failed';
         }
-        if (!(await this.#waitForLock(name, job.environment))) return this.#cancelJob(name);
+        const lock = await this.#waitForLock(name, job.environment);
+        if (lock !== 'held') return lock === 'canceled' ? this.#cancelJob(name) : lock;
       }
       if (job.approval && !record.gatePassed) {
         const outcome = await this.#gate(name, job, undefined, toGatePolicy(job.approval));
@@ -314,8 +356,8 @@ class Execution {
             store.runs.setStepStatus(runId, name, later.idx, 'skipped', { reason: `step ${idx} ${outcome}` });
           }
           const reason = store.runs.steps(runId, name)[idx]!.reason;
-          store.runs.setJobStatus(runId, name, outcome === 'canceled' ? 'canceled' : 'failed', reason);
-          return outcome === 'canceled' ? 'canceled' : 'failed';
+          store.runs.setJobStatus(runId, name, outcome, reason);
+          return outcome;
         }
       }
       store.runs.setJobStatus(runId, name, 'succeeded');
@@ -328,36 +370,45 @@ class Execution {
   }
 
   #cancelJob(name: string): JobStatus {
-    const status = this.#stop?.canceled === false ? 'failed' : 'canceled';
+    const status = this.#stop?.status ?? 'canceled';
     this.#store.runs.setJobStatus(this.#run.id, name, status, this.#stop?.reason);
     return status;
   }
 
-  #gateOutcome(name: string, outcome: Exclude<GateOutcome, 'passed'>): JobStatus | 'parked' {
+  #gateOutcome(name: string, outcome: Exclude<GateOutcome, 'passed'>): JobOutcome {
     if (outcome === 'canceled') return this.#cancelJob(name);
     return outcome;
   }
 
-  /** Waits until this run heads the environment's lock queue; false when canceled meanwhile. */
-  async #waitForLock(job: string, env: string): Promise<boolean> {
-    let announced = false;
-    while (!this.#store.locks.holds(this.#run.id, env)) {
-      if (!announced) {
-        const holder = this.#store.locks.queue(env)[0];
-        this.#store.runs.setJobStatus(
-          this.#run.id,
-          job,
-          'queued',
-          `waiting for ${env} (held by run ${holder?.runId})`,
-        );
-        announced = true;
-      }
-      if (!(await this.#sleep(this.#pollMs))) return false;
+  /**
+   * Waits until this run heads the environment's lock queue, saying who holds it and since when. Detached, it
+   * sets the job aside (`queued`) instead, so the worker slot goes to a run that can move. Gives up with the
+   * holder's name after the lock timeout.
+   */
+  async #waitForLock(job: string, env: string): Promise<'held' | 'queued' | 'failed' | 'canceled'> {
+    const store = this.#store;
+    const runId = this.#run.id;
+    // A run set aside earlier may have left the queue (e.g. resumed after a restart): take its place again.
+    store.locks.enqueue(runId, [env]);
+    let shown = '';
+    for (;;) {
       // The holder may have died or be parked past its gate's timeout: that frees the lock, with a record.
-      await recoverAbandonedRuns(this.#store);
-      expireUnwatchedGates(this.#store);
+      await recoverAbandonedRuns(store);
+      expireUnwatchedGates(store);
+      const state = lockState(store, runId, env);
+      if (state.held) return 'held';
+      if ('gone' in state) throw new Error(`run ${runId} is not in the lock queue of ${env}`);
+      if (state.waitedMs >= this.#lockTimeoutMs) {
+        const reason = `gave up waiting for ${env} after ${seconds(this.#lockTimeoutMs)}: held by ${state.holder}`;
+        store.runs.setJobStatus(runId, job, 'failed', reason);
+        return 'failed';
+      }
+      const text = lockWaitText(env, state.holder);
+      if (text !== shown) store.runs.setJobStatus(runId, job, 'queued', text);
+      shown = text;
+      if (this.#opts.detach) return 'queued';
+      if (!(await this.#sleep(this.#pollMs))) return 'canceled';
     }
-    return true;
   }
 
   /**
@@ -473,10 +524,8 @@ class Execution {
     const retries = step.retries ?? def.retries;
     for (let attempt = 0; ; attempt++) {
       if (jobSignal.aborted && this.#stop) {
-        store.runs.setStepStatus(runId, job, idx, this.#stop.canceled ? 'canceled' : 'failed', {
-          reason: this.#stop.reason,
-        });
-        return this.#stop.canceled ? 'canceled' : 'failed';
+        store.runs.setStepStatus(runId, job, idx, this.#stop.status, { reason: this.#stop.reason });
+        return this.#stop.status;
       }
       // Committed before apply: if this process dies now, the step is found `running` and becomes interrupted.
       store.runs.setStepStatus(runId, job, idx, 'running');
@@ -493,10 +542,9 @@ class Execution {
       } catch (err) {
         this.#writer.endStep(job, idx);
         if (this.#stop) {
-          store.runs.setStepStatus(runId, job, idx, this.#stop.canceled ? 'canceled' : 'failed', {
-            reason: this.#stop.reason,
-          });
-          return this.#stop.canceled ? 'canceled' : 'failed';
+          // Interrupted mid-apply (shutdown): its effect is unknown, so a resume never re-applies it silently.
+          store.runs.setStepStatus(runId, job, idx, this.#stop.status, { reason: this.#stop.reason });
+          return this.#stop.status;
         }
         const reason = this.#mask(
           jobSignal.aborted
@@ -587,4 +635,10 @@ export function toGatePolicy(p: ApprovalPolicy): GatePolicy {
 
 function seconds(ms: number | undefined): string {
   return ms === undefined ? '?' : ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** Jobs a detached run set aside: parked at their gates, or queued behind another run's environment lock. */
+interface SetAside {
+  parked: Set<string>;
+  queued: Set<string>;
 }

@@ -59,14 +59,25 @@ function markInterrupted(store: Store, seen: RunRecord, now: number): number[] |
     }
     store.runs.clearOwner(run.id);
     if (run.status === 'waiting') return orphans;
-    store.runs.setStatus(
-      run.id,
-      'interrupted',
-      running.length
-        ? `the runner (${owner}) died during ${running.map((s) => `${s.job}[${s.idx}] ${s.name}`).join(', ')}`
-        : `the runner (${owner}) died`,
-      now,
-    );
+    if (neverStartedAStep(store, run.id)) {
+      // Nothing was applied, so nothing is of unknown effect: the run goes back to the queue by itself (and
+      // takes its place in the lock queues again when it runs: a queued run no process serves holds no lock).
+      store.runs.setStatus(
+        run.id,
+        'queued',
+        `the runner (${owner}) died before any step started; queued again`,
+        now,
+      );
+    } else {
+      store.runs.setStatus(
+        run.id,
+        'interrupted',
+        running.length
+          ? `the runner (${owner}) died during ${running.map((s) => `${s.job}[${s.idx}] ${s.name}`).join(', ')}`
+          : `the runner (${owner}) died`,
+        now,
+      );
+    }
     for (const lock of store.locks.all().filter((l) => l.runId === run.id)) {
       store.locks.release(run.id, lock.environment, `holder run ${run.id} died (${owner})`);
       store.gates.audit({
@@ -122,4 +133,8 @@ export function finishRun(
     store.runs.setStatus(runId, status, reason, now);
     store.locks.release(runId, undefined, `run ${status}`);
   });
+}
+
+function neverStartedAStep(store: Store, runId: number): boolean {
+  return store.runs.steps(runId).every((s) => s.status === 'pending');
 }

@@ -30,6 +30,8 @@ export interface RunQuery {
   pipeline?: string;
   /** Only runs with an id below this (the next page of a newest-first listing). */
   beforeId?: number;
+  /** Oldest first instead of newest first (the worker's first-in first-out order). */
+  oldestFirst?: boolean;
   limit?: number;
 }
 
@@ -90,7 +92,7 @@ export class Runs {
     return row && toRun(row);
   }
 
-  /** Runs newest first, filtered and paged. */
+  /** Runs newest first (or oldest first), filtered and paged. */
   list(query: RunQuery = {}): RunRecord[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
@@ -106,7 +108,8 @@ export class Runs {
       where.push('id < ?');
       args.push(query.beforeId);
     }
-    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const order = query.oldestFirst ? 'ASC' : 'DESC';
+    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${order} LIMIT ?`;
     return (this.#db.prepare(sql).all(...args, query.limit ?? 50) as Row[]).map(toRun);
   }
 

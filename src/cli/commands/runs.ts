@@ -44,9 +44,10 @@ export const registerRuns: RegisterCommand = (program) => {
           }
           const envs = [...new Set(locks.map((l) => l.environment))];
           for (const env of envs) {
-            const queue = locks.filter((l) => l.environment === env).map((l) => l.runId);
+            const [head, ...rest] = locks.filter((l) => l.environment === env);
             process.stdout.write(
-              `lock ${env}: held by run ${queue[0]}${queue.length > 1 ? `, queued: ${queue.slice(1).join(', ')}` : ''}\n`,
+              `lock ${env}: held by run ${head!.runId} (queued ${formatTime(head!.requestedAt)})` +
+                `${rest.length ? `, waiting: ${rest.map((l) => l.runId).join(', ')}` : ''}\n`,
             );
           }
         } finally {

@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { configTeams } from '../../approvals/teams.ts';
 import { duration } from '../../config/schema/common.ts';
+import { lockTimeoutFromEnv } from '../../engine/lock-wait.ts';
 import { createForge } from '../../forge/create.ts';
 import type { ForgeKind, RepoId } from '../../forge/types.ts';
 import { serve } from '../../server/serve.ts';
@@ -63,6 +64,8 @@ export const registerServe: RegisterCommand = (program) => {
       const repoUrl = f.repoUrl ?? (await originUrl(root));
       const forge = f.forge ? forgeBinding(f, env.SLIPWAY_FORGE_TOKEN) : undefined;
       const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+      lockTimeoutFromEnv(); // a malformed SLIPWAY_LOCK_TIMEOUT is refused now, not at each run
+      keepServingOnStrayErrors(log);
       const environmentUrls = Object.fromEntries(
         Object.entries(repo.project.environments).flatMap(([name, e]) => (e.url ? [[name, e.url]] : [])),
       );
@@ -143,4 +146,16 @@ function positive(text: string): number {
   if (!Number.isInteger(n) || n < 1)
     throw new Error(`--concurrency: expected a positive number, got ${text}`);
   return n;
+}
+
+/**
+ * A stray error (a timer's store write during another process's long lock, a socket that failed late) is
+ * logged and serving goes on: the runs it touched are recovered by the worker's next look, and an exit here
+ * would orphan every running step.
+ */
+function keepServingOnStrayErrors(log: (line: string) => void): void {
+  const report = (what: string) => (err: unknown) =>
+    log(`${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)} (still serving)`);
+  process.on('uncaughtException', report('uncaught exception'));
+  process.on('unhandledRejection', report('unhandled rejection'));
 }
