@@ -3,7 +3,7 @@ import { createRollbackRun } from '../../deploy/rollback-run.ts';
 import { executeWithProgress } from '../execute-run.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { headCommit } from '../git-commit.ts';
-import { loadRepoForCommand, repoFlags } from '../repo-config.ts';
+import { loadTrustedForCommand, repoFlags } from '../repo-config.ts';
 import { openRunStore, operator } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -29,11 +29,12 @@ export const registerRollback: RegisterCommand = (program) => {
         flags: { app?: string; detach?: boolean; json?: boolean },
         cmd: Command,
       ) => {
-        const repo = await loadRepoForCommand(cmd);
-        if (!repo) return;
+        const trusted = await loadTrustedForCommand(cmd);
+        if (!trusted) return;
+        const { repo, policy } = trusted;
         const store = await openRunStore(cmd);
         try {
-          const { name } = operator(repo);
+          const { actor, name } = operator(policy);
           let created: ReturnType<typeof createRollbackRun>;
           try {
             created = createRollbackRun(store, {
@@ -43,7 +44,9 @@ export const registerRollback: RegisterCommand = (program) => {
               ...(wanted ? { release: wanted } : {}),
               commit: await headCommit(repo.root),
               triggeredBy: name,
+              triggerIdentity: actor.identity,
               channel: 'cli',
+              policy,
               inventoriesRoot: repoFlags(cmd).load.inventoriesRoot,
             });
           } catch (err) {
@@ -61,6 +64,7 @@ export const registerRollback: RegisterCommand = (program) => {
           process.exitCode = await executeWithProgress({
             store,
             runId,
+            policy: trusted.source,
             actor: name,
             detach: flags.detach,
             json: flags.json,

@@ -3,7 +3,7 @@ import { createRun } from '../../engine/create-run.ts';
 import { executeWithProgress } from '../execute-run.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { headCommit } from '../git-commit.ts';
-import { loadRepoForCommand, repoFlags } from '../repo-config.ts';
+import { loadTrustedForCommand, repoFlags } from '../repo-config.ts';
 import { findPipeline, openRunStore, operator } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -27,8 +27,9 @@ export const registerRun: RegisterCommand = (program) => {
     .option('--sha <sha>', 'commit to record instead of HEAD (with --branch; for servers)')
     .option('--branch <branch>', 'branch to record instead of the checked-out one')
     .action(async (pipelineArg: string, flags: RunFlags, cmd: Command) => {
-      const repo = await loadRepoForCommand(cmd);
-      if (!repo) return;
+      const trusted = await loadTrustedForCommand(cmd);
+      if (!trusted) return;
+      const { repo, policy } = trusted;
       let pipeline: ReturnType<typeof findPipeline>;
       try {
         pipeline = findPipeline(repo, pipelineArg);
@@ -40,7 +41,7 @@ export const registerRun: RegisterCommand = (program) => {
       const commit =
         flags.sha && flags.branch ? { sha: flags.sha, branch: flags.branch } : await headCommit(repo.root);
       if (flags.branch) commit.branch = flags.branch;
-      const { name } = operator(repo);
+      const { actor, name } = operator(policy);
       const store = await openRunStore(cmd);
       try {
         let runId: number;
@@ -50,7 +51,9 @@ export const registerRun: RegisterCommand = (program) => {
             pipeline,
             commit,
             triggeredBy: name,
+            triggerIdentity: actor.identity,
             channel: 'cli',
+            policy,
             jobs: flags.job,
             inventoriesRoot: repoFlags(cmd).load.inventoriesRoot,
           });
@@ -66,6 +69,7 @@ export const registerRun: RegisterCommand = (program) => {
         process.exitCode = await executeWithProgress({
           store,
           runId,
+          policy: trusted.source,
           actor: name,
           detach: flags.detach,
           json: flags.json,
