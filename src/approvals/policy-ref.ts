@@ -28,7 +28,9 @@ export function localPolicySource(
     async current(signal) {
       const { name, sha } = await localPolicyRef(root, ref, signal);
       const gitDir = (
-        await execa('git', ['-C', root, 'rev-parse', '--absolute-git-common-dir'], { cancelSignal: signal })
+        await execa('git', ['-C', root, 'rev-parse', '--path-format=absolute', '--git-common-dir'], {
+          cancelSignal: signal,
+        })
       ).stdout.trim();
       const dir = join(treeRoot, sha);
       if (!existsSync(dir)) await writeCommitTree(gitDir, sha, dir, signal);
@@ -37,18 +39,33 @@ export function localPolicySource(
   };
 }
 
-/** The fetched origin's default branch (`git ls-remote --symref URL HEAD`) at the time of asking. */
+/** How long one answer of the origin stands for bursts (100 deliveries of one push ask once, not 100 times). */
+const REMOTE_ANSWER_MS = 1_000;
+
+/**
+ * The fetched origin's default branch (`git ls-remote --symref URL HEAD`) at the time of asking; answers
+ * are shared by callers within REMOTE_ANSWER_MS of each other.
+ */
 export function remotePolicySource(checkouts: Checkouts, url: string, load: LoadOptions = {}): PolicySource {
   const cache = policyCache(load);
+  let last: { at: number; policy: Promise<TrustedPolicy> } | undefined;
+  const ask = async (): Promise<TrustedPolicy> => {
+    const { stdout } = await execa('git', ['ls-remote', '--symref', '--', url, 'HEAD']);
+    const ref = stdout.match(/^ref: (refs\/heads\/\S+)\tHEAD$/m)?.[1];
+    const sha = stdout.match(/^([0-9a-f]{40,64})\tHEAD$/m)?.[1];
+    if (!ref || !sha) throw new PolicyError(`${url} names no default branch (git ls-remote --symref HEAD)`);
+    return cache(await checkouts.at(url, ref, sha), ref, sha);
+  };
   return {
-    async current(signal) {
-      const { stdout } = await execa('git', ['ls-remote', '--symref', '--', url, 'HEAD'], {
-        cancelSignal: signal,
-      });
-      const ref = stdout.match(/^ref: (refs\/heads\/\S+)\tHEAD$/m)?.[1];
-      const sha = stdout.match(/^([0-9a-f]{40,64})\tHEAD$/m)?.[1];
-      if (!ref || !sha) throw new PolicyError(`${url} names no default branch (git ls-remote --symref HEAD)`);
-      return cache(await checkouts.at(url, ref, sha, signal), ref, sha);
+    current() {
+      if (!last || Date.now() - last.at > REMOTE_ANSWER_MS) {
+        const policy = ask();
+        last = { at: Date.now(), policy };
+        policy.catch(() => {
+          if (last?.policy === policy) last = undefined;
+        });
+      }
+      return last.policy;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { identityText } from '../approvals/people.ts';
 import type { PolicySource } from '../approvals/policy-ref.ts';
 import { submitDecision } from '../approvals/service.ts';
 import { parseCommentCommand } from '../forge/comment-command.ts';
@@ -71,7 +72,7 @@ export function commentDecider(o: ForgeCommentsOptions): CommentDecider {
         runId: gate.runId,
         gateId: gate.id,
         job: gate.job,
-        actor: c.login,
+        actor: identityText({ channel: o.forge.kind, login: c.login }),
         channel: 'forge',
         action: decision,
         outcome: 'refused',

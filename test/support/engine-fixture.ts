@@ -46,9 +46,10 @@ export function pipelineFile(fx: EngineFixture, input: unknown): PipelineFile {
   return { file: join(fx.dir, 'pipelines', `${parsed.name}.yml`), pipeline: parsed, positions: new Map() };
 }
 
-/** The policy in force when the fixture's repository with `file` is also the default branch. */
-export function fixturePolicy(fx: EngineFixture, file: PipelineFile): TrustedPolicy {
-  return trustedPolicyOf({ ...fx.repo, pipelines: [file] }, 'refs/heads/main', 'f'.repeat(40));
+/** The policy in force when the fixture's repository (with `file`, if given) is also the default branch. */
+export function fixturePolicy(fx: EngineFixture, file?: PipelineFile): TrustedPolicy {
+  const pipelines = file ? [file] : fx.repo.pipelines;
+  return trustedPolicyOf({ ...fx.repo, pipelines }, 'refs/heads/main', 'f'.repeat(40));
 }
 
 /** A policy source that always answers `policy`. */
