@@ -14,12 +14,12 @@ import { actionPolicy, actionStore, optionalInput, repoRoot } from '../../shared
 async function main(): Promise<void> {
   const root = repoRoot();
   const inventories = optionalInput('inventories');
+  const opts = inventories ? { inventoriesRoot: inventories } : {};
+  // The checkout first: its errors become annotations on its own files. Then under the policy in force.
+  const checked = await loadRepo(root, opts);
   const source = actionPolicy(root, inventories);
-  const policy = await source.current();
-  const loaded = await loadRepo(root, {
-    ...(inventories ? { inventoriesRoot: inventories } : {}),
-    projectFrom: policy.root,
-  });
+  const policy = checked.ok ? await source.current() : undefined;
+  const loaded = policy ? await loadRepo(root, { ...opts, projectFrom: policy.root }) : checked;
   if (!loaded.ok) {
     // One annotation per problem, on its file and line, so the PR shows it where it is.
     for (const e of loaded.errors) {
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
         login: actor,
       },
       channel: 'forge',
-      policy,
+      policy: policy!,
       ...(job ? { jobs: [job] } : {}),
       ...(inventories ? { inventoriesRoot: inventories } : {}),
     });
