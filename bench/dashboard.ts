@@ -7,7 +7,8 @@ import { createServer, get, type IncomingHttpHeaders, type Server } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configTeams } from '../src/approvals/teams.ts';
+import { trustedPolicyOf } from '../src/approvals/trusted-policy.ts';
+import { project as projectSchema } from '../src/config/schema/project.ts';
 import { startSession } from '../src/dashboard/auth/sessions.ts';
 import { createDashboard } from '../src/dashboard/routes.ts';
 import { storeData } from '../src/dashboard/store-data.ts';
@@ -162,7 +163,20 @@ try {
     data: storeData({
       store,
       facets,
-      teams: configTeams({}),
+      policy: {
+        current: async () =>
+          trustedPolicyOf(
+            {
+              root: dbPath,
+              project: projectSchema.parse({}),
+              pipelines: [],
+              inventories: new Map(),
+              keys: new Map(),
+            },
+            'refs/heads/main',
+            'b'.repeat(40),
+          ),
+      },
       environments: () => [],
     }),
   });

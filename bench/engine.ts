@@ -5,11 +5,13 @@
  *  - log ingestion through the masking writer into the store, with 5 secrets vs without (lines/s).
  * Run: node bench/engine.ts [--lines N] [--reps N] (medians of N alternating rounds). Target: masked ingestion >= 50,000 lines/s.
  */
+
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { trustedPolicyOf } from '../src/approvals/trusted-policy.ts';
 import { pipeline as pipelineSchema } from '../src/config/schema/pipeline.ts';
 import { project as projectSchema } from '../src/config/schema/project.ts';
 import type { OpsRepo } from '../src/config/types.ts';
@@ -65,7 +67,9 @@ async function engine200(dir: string): Promise<string> {
   };
   const file = { file: join(dir, 'pipelines/bench.yml'), pipeline: parsed, positions: new Map() };
   const store = new Store(join(dir, 'state.db'));
+  const policy = trustedPolicyOf({ ...repo, pipelines: [file] }, 'refs/heads/main', 'b'.repeat(40));
   const runId = createRun(store, {
+    policy,
     repo,
     pipeline: file,
     commit: { sha: 'b'.repeat(40), branch: 'main' },
@@ -75,7 +79,7 @@ async function engine200(dir: string): Promise<string> {
   const status = await executeRun({
     store,
     runId,
-    load: async () => ({ repo, pipeline: file }),
+    load: async () => ({ repo, pipeline: file, policy }),
     actor: 'bench',
   });
   store.close();

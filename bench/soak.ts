@@ -7,9 +7,13 @@
  * Checks: every push to main gave exactly one run, each succeeded once; no delivery lost or doubled; RSS
  * from the first to the last tenth of the runs. Run: node bench/soak.ts [--deliveries 1000] [--runs 100] [--json]
  */
-import { loadRunContext } from '../src/cli/run-session.ts';
+
+import { join } from 'node:path';
+import { remotePolicySource } from '../src/approvals/policy-ref.ts';
+import { runContextLoader } from '../src/cli/run-session.ts';
 import { createRun } from '../src/engine/create-run.ts';
 import { executeRun } from '../src/engine/executor.ts';
+import { Checkouts } from '../src/triggers/checkout.ts';
 import { startServeFixture } from '../test/support/serve-fixture.ts';
 import { pushPayload } from '../test/support/webhook-payloads.ts';
 import { numberArg } from './lib/number-arg.ts';
@@ -78,17 +82,23 @@ try {
   const rssLast = mean(rss.slice(-tenth)) / 2 ** 20;
 
   // Baseline: the same runs straight through the engine, one after the other.
+  const checkouts = new Checkouts({
+    cacheDir: join(fx.dir, 'bench-cache.git'),
+    workRoot: join(fx.dir, 'bench-work'),
+  });
+  const load = runContextLoader(remotePolicySource(checkouts, fx.origin.url));
   const b0 = performance.now();
   for (const r of runs.slice(0, RUNS)) {
-    const { repo, pipeline } = await loadRunContext(r);
+    const { repo, pipeline, policy } = await load(r);
     const id = createRun(fx.server.store, {
       repo,
       pipeline,
+      policy,
       commit: { sha: r.sha, branch: r.branch },
       triggeredBy: 'bench',
       channel: 'cli',
     });
-    await executeRun({ store: fx.server.store, runId: id, load: loadRunContext, actor: 'bench' });
+    await executeRun({ store: fx.server.store, runId: id, load, actor: 'bench' });
   }
   const baselineMs = performance.now() - b0;
 

@@ -1,5 +1,6 @@
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import * as core from '@actions/core';
+import { localPolicySource, type PolicySource } from '../../src/approvals/policy-ref.ts';
 import { Store, storePath } from '../../src/store/store.ts';
 
 /** An input, or undefined when it is empty (Actions passes unset inputs as ''). */
@@ -16,4 +17,15 @@ export function repoRoot(): string {
 export function actionStore(root: string): Store {
   const state = optionalInput('state');
   return new Store(state ? resolve(root, state) : storePath(root));
+}
+
+/**
+ * The policy in force: the checkout's default branch (origin/HEAD, main, master) or SLIPWAY_POLICY_REF;
+ * fetch it first (actions/checkout with `fetch-depth: 0`, or `git fetch origin main`).
+ */
+export function actionPolicy(root: string, inventories?: string): PolicySource {
+  const treeRoot = join(dirname(storePath(root)), 'policy');
+  return localPolicySource(root, treeRoot, process.env.SLIPWAY_POLICY_REF || undefined, {
+    ...(inventories ? { inventoriesRoot: resolve(root, inventories) } : {}),
+  });
 }

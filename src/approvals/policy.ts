@@ -1,15 +1,18 @@
+import type { Project } from '../config/schema/project.ts';
 import type { Channel, GateRecord } from '../store/types.ts';
+import { type Identity, identityText, namesOf, personOf } from './people.ts';
+import { teamMembers } from './teams.ts';
 
-/** Who acts, as established by the channel (OS account, dashboard token, verified forge login). */
+/** Who acts, as established by the channel (OS account, dashboard session, verified forge login). */
 export interface Actor {
-  /** The login the channel vouches for; undefined when the identity maps to no login. */
-  login?: string;
-  /** What the channel saw before mapping (e.g. the OS account), for the audit trail. */
-  account?: string;
+  /** The login the channel vouches for; it counts only through the people table. */
+  identity: Identity;
   channel: Exclude<Channel, 'system'>;
+  /** The OS uid of a CLI decision, recorded in the audit beside the account name. */
+  uid?: number;
 }
 
-/** The commit a run deploys was written by this person, as far as we know them. */
+/** The commit a run deploys was written by this person, as far as we know them (free text the committer set). */
 export interface CommitAuthor {
   login?: string;
   name?: string;
@@ -23,79 +26,85 @@ export interface DecisionRequest {
   decision: 'approve' | 'reject';
   reason?: string;
   commitAuthor: CommitAuthor;
-  /** Members of each team named among the gate's approvers. */
-  teams: Readonly<Record<string, readonly string[]>>;
+  /** Who started the run, as its channel saw them (pusher, sender, CLI operator, dashboard user). */
+  trigger?: Identity;
+  /** Teams and people of the trusted policy in force at the time of the decision. */
+  policy: Pick<Project, 'teams' | 'people'>;
   now?: number;
 }
 
-/** The verdict: accepted (and whether this opens the gate) or refused, always with a reason for the audit. */
+/** The verdict: accepted (by which person, and whether this opens the gate) or refused, with a reason for the audit. */
 export type DecisionVerdict =
-  | { accepted: true; opens: boolean; reason: string }
+  | { accepted: true; person: string; opens: boolean; reason: string }
   | { accepted: false; reason: string };
 
 /** Judges one decision on a gate. Pure and channel-agnostic: the CLI, dashboard and forge all come here. */
 export function decide(req: DecisionRequest): DecisionVerdict {
-  const { gate, actor } = req;
+  const { gate, actor, policy } = req;
   const now = req.now ?? Date.now();
-  const policy = gate.policy;
+  const rules = gate.policy;
   if (gate.status !== 'pending') return refuse(`the gate is ${gate.status}, not waiting for a decision`);
   if (now >= gate.expiresAt) return refuse('the gate has expired');
-  if (!actor.login) {
+  const person = personOf(policy.people, actor.identity);
+  if (!person) {
     return refuse(
-      actor.channel === 'cli'
-        ? `OS account ${actor.account ?? '?'} is not mapped to a login (add it to operators in slipway.yml)`
-        : 'the identity is not mapped to a login',
+      `${identityText(actor.identity)} is not mapped to a person ` +
+        `(add it under people in slipway.yml on the default branch)`,
     );
   }
-  const login = actor.login;
-  if (!isApprover(login, policy.approvers, req.teams)) {
-    return refuse(`${login} is not among the approvers (${policy.approvers.join(', ')})`);
+  if (!isApprover(person, rules.approvers, policy.teams)) {
+    return refuse(`${person} is not among the approvers (${rules.approvers.join(', ')})`);
   }
   if (req.decision === 'reject') {
     if (!req.reason?.trim()) return refuse('a rejection needs a reason');
-    return { accepted: true, opens: false, reason: `rejected by ${login}: ${req.reason}` };
+    return { accepted: true, person, opens: false, reason: `rejected by ${person}: ${req.reason}` };
   }
   if (now < gate.opensAt) {
     return refuse(`the gate takes decisions from ${new Date(gate.opensAt).toISOString()} (wait timer)`);
   }
-  if (!policy.allowSelfApproval && isAuthor(login, req.commitAuthor)) {
-    return refuse(`${login} is the author of commit ${gate.sha.slice(0, 12)}; self-approval is not allowed`);
+  if (!rules.allowSelfApproval) {
+    if (isAuthor(namesOf(policy.people, person), req.commitAuthor)) {
+      return refuse(
+        `${person} is the author of commit ${gate.sha.slice(0, 12)}; self-approval is not allowed`,
+      );
+    }
+    if (req.trigger && personOf(policy.people, req.trigger) === person) {
+      return refuse(
+        `${person} started this run (${identityText(req.trigger)}); self-approval is not allowed`,
+      );
+    }
   }
-  const approvers = new Set(
-    gate.approvals.filter((a) => a.decision === 'approve').map((a) => a.login.toLowerCase()),
-  );
-  if (approvers.has(login.toLowerCase())) {
-    return refuse(`${login} already approved; ${policy.required} distinct approvers are needed`);
+  const approvers = new Set(gate.approvals.filter((a) => a.decision === 'approve').map((a) => a.login));
+  if (approvers.has(person)) {
+    return refuse(`${person} already approved; ${rules.required} distinct approvers are needed`);
   }
   const count = approvers.size + 1;
   return {
     accepted: true,
-    opens: count >= policy.required,
-    reason: `approved by ${login} (${count} of ${policy.required})`,
+    person,
+    opens: count >= rules.required,
+    reason: `approved by ${person} (${count} of ${rules.required})`,
   };
 }
 
-/** True when `login` is listed directly or through one of the listed teams. */
+/** True when `person` is listed directly or through one of the listed teams. */
 export function isApprover(
-  login: string,
+  person: string,
   approvers: readonly string[],
   teams: Readonly<Record<string, readonly string[]>>,
 ): boolean {
-  const l = login.toLowerCase();
-  return approvers.some((p) =>
-    p.startsWith('@') ? (teams[p] ?? []).some((m) => m.toLowerCase() === l) : p.toLowerCase() === l,
-  );
+  return approvers.some((p) => (p.startsWith('@') ? teamMembers(teams, p).includes(person) : p === person));
 }
 
 /**
- * Whether `login` wrote the commit. Matching is deliberately generous (login, name, e-mail, e-mail local part,
- * GitHub's `123+login@users.noreply` form): a false match only refuses an approval, it never grants one.
+ * Whether the person going by `names` wrote the commit. Matching is deliberately generous (login, name,
+ * e-mail, e-mail local part, GitHub's `123+login@users.noreply` form): a false match only refuses an
+ * approval, it never grants one.
  */
-export function isAuthor(login: string, author: CommitAuthor): boolean {
-  const l = login.toLowerCase();
+export function isAuthor(names: ReadonlySet<string>, author: CommitAuthor): boolean {
   const local = author.email?.split('@')[0]?.replace(/^\d+\+/, '');
   return [author.login, author.name, author.email, local].some(
-    (v) => v !== undefined && v.toLowerCase() === l,
+    (v) => v !== undefined && names.has(v.toLowerCase()),
   );
 }
 

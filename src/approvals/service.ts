@@ -1,8 +1,10 @@
 import type { Store } from '../store/store.ts';
-import type { GateRecord } from '../store/types.ts';
+import type { GateRecord, RunRecord } from '../store/types.ts';
 import { actorName } from './identity.ts';
-import { type Actor, type DecisionVerdict, decide } from './policy.ts';
-import { resolveTeams, type TeamResolver } from './teams.ts';
+import { parseIdentity } from './people.ts';
+import { type Actor, type DecisionRequest, type DecisionVerdict, decide } from './policy.ts';
+import type { PolicySource } from './policy-ref.ts';
+import type { TrustedPolicy } from './trusted-policy.ts';
 
 /** A decision submitted through any channel. */
 export interface DecisionSubmission {
@@ -12,12 +14,30 @@ export interface DecisionSubmission {
   actor: Actor;
   decision: 'approve' | 'reject';
   reason?: string;
-  teams: TeamResolver;
+  /** The policy in force (the default branch), read at the time of the decision. */
+  policy: PolicySource;
   now?: number;
 }
 
 /** The verdict plus the gate it was about (undefined when no pending gate matched). */
 export type DecisionOutcome = DecisionVerdict & { gate?: GateRecord };
+
+/** A decision request about `gate` of `run` under `policy`: who started the run and wrote its commit. */
+export function decisionRequest(
+  gate: GateRecord,
+  run: RunRecord,
+  policy: TrustedPolicy,
+  d: Pick<DecisionRequest, 'actor' | 'decision' | 'reason' | 'now'>,
+): DecisionRequest {
+  const trigger = parseIdentity(run.triggerIdentity);
+  return {
+    ...d,
+    gate,
+    commitAuthor: { name: run.authorName, email: run.authorEmail },
+    ...(trigger ? { trigger } : {}),
+    policy: policy.project,
+  };
+}
 
 /**
  * Judges a decision with the policy and records it: the audit trail gets every attempt, accepted or refused;
@@ -25,44 +45,43 @@ export type DecisionOutcome = DecisionVerdict & { gate?: GateRecord };
  */
 export async function submitDecision(store: Store, sub: DecisionSubmission): Promise<DecisionOutcome> {
   const now = sub.now ?? Date.now();
+  let policy: TrustedPolicy | undefined;
   const audit = (verdict: DecisionVerdict, gate?: GateRecord) =>
     store.gates.audit({
       at: now,
       runId: sub.runId,
       gateId: gate?.id,
       job: gate?.job ?? sub.job,
-      actor: actorName(sub.actor),
+      actor: actorName(sub.actor, policy?.project.people),
       channel: sub.actor.channel,
       action: sub.decision,
       outcome: verdict.accepted ? 'accepted' : 'refused',
       reason: verdict.accepted ? (sub.reason ?? verdict.reason) : verdict.reason,
     });
-
-  const run = store.runs.get(sub.runId);
-  const found = run ? pendingGate(store, sub.runId, sub.job) : { error: `there is no run ${sub.runId}` };
-  if ('error' in found) {
-    const verdict: DecisionVerdict = { accepted: false, reason: found.error };
+  const refuse = (reason: string): DecisionOutcome => {
+    const verdict: DecisionVerdict = { accepted: false, reason };
     audit(verdict);
     return verdict;
+  };
+
+  try {
+    policy = await sub.policy.current();
+  } catch (err) {
+    return refuse(`the policy in force cannot be read: ${(err as Error).message}`);
   }
-  const teams = await resolveTeams(found.gate.policy.approvers, sub.teams);
+  const run = store.runs.get(sub.runId);
+  const found = run ? pendingGate(store, sub.runId, sub.job) : { error: `there is no run ${sub.runId}` };
+  if ('error' in found) return refuse(found.error);
+  const trusted = policy;
   return store.transaction(() => {
     // Read again inside the write transaction: another approver may have decided meanwhile.
     const gate = store.gates.get(found.gate.id)!;
-    const verdict = decide({
-      gate,
-      actor: sub.actor,
-      decision: sub.decision,
-      reason: sub.reason,
-      commitAuthor: { name: run!.authorName, email: run!.authorEmail },
-      teams,
-      now,
-    });
+    const verdict = decide(decisionRequest(gate, run!, trusted, { ...sub, now }));
     audit(verdict, gate);
     if (verdict.accepted) {
       store.gates.addApproval({
         gateId: gate.id,
-        login: sub.actor.login!,
+        login: verdict.person,
         channel: sub.actor.channel,
         decision: sub.decision,
         sha: gate.sha,

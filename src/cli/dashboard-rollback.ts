@@ -1,3 +1,4 @@
+import type { PolicySource } from '../approvals/policy-ref.ts';
 import { loadRepo } from '../config/load-repo.ts';
 import type { ActionResult, RollbackRequest } from '../dashboard/data.ts';
 import { createRollbackRun } from '../deploy/rollback-run.ts';
@@ -6,16 +7,24 @@ import { errorMessage } from '../util/errors.ts';
 import { headCommit } from './git-commit.ts';
 
 /**
- * A rollback asked for on the dashboard: the ops repository as checked out now (so the deploy job and its
- * gate are today's), queued like `slipway rollback ENV --app APP` with the signed-in login as its trigger.
+ * A rollback asked for on the dashboard: the ops repository as checked out now under the policy in force
+ * (so the deploy job and its gate are today's), queued like `slipway rollback ENV --app APP` with the
+ * signed-in login as its trigger: that person may not approve it.
  */
 export async function dashboardRollback(
   store: Store,
   { env, app, login }: RollbackRequest,
   root: string,
   inventoriesRoot: string | undefined,
+  source: PolicySource,
 ): Promise<ActionResult> {
-  const loaded = await loadRepo(root, { inventoriesRoot });
+  let policy: Awaited<ReturnType<PolicySource['current']>>;
+  try {
+    policy = await source.current();
+  } catch (err) {
+    return { ok: false, reason: (err as Error).message };
+  }
+  const loaded = await loadRepo(root, { inventoriesRoot, projectFrom: policy.root });
   if (!loaded.ok)
     return { ok: false, reason: `the ops repository has ${loaded.errors.length} errors (slipway validate)` };
   try {
@@ -25,7 +34,9 @@ export async function dashboardRollback(
       app,
       commit: await headCommit(root),
       triggeredBy: login,
+      triggerIdentity: { channel: 'dashboard', login },
       channel: 'dashboard',
+      policy,
       inventoriesRoot,
     });
     return {

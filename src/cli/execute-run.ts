@@ -1,15 +1,18 @@
+import type { PolicySource } from '../approvals/policy-ref.ts';
 import { cancelRun } from '../engine/cancel.ts';
 import { executeRun } from '../engine/executor.ts';
 import type { Store } from '../store/store.ts';
 import { exitCodeFor } from './exit-codes.ts';
 import { headSha } from './git-commit.ts';
 import { chooseRenderer, followRun } from './render/follow.ts';
-import { loadRunContext } from './run-session.ts';
+import { runContextLoader } from './run-session.ts';
 
 /** How the CLI executes or continues a run. */
 export interface CliExecution {
   store: Store;
   runId: number;
+  /** The policy in force, read again when the run is loaded. */
+  policy: PolicySource;
   /** The operator, by login (or unmapped account). */
   actor: string;
   detach?: boolean;
@@ -37,7 +40,7 @@ export async function executeWithProgress(x: CliExecution): Promise<number> {
   const done = executeRun({
     store,
     runId,
-    load: loadRunContext,
+    load: runContextLoader(x.policy),
     actor: x.actor,
     detach: x.detach,
     retryInterrupted: x.retryInterrupted,

@@ -15,6 +15,12 @@ const program = new Command('slipway')
     ),
   )
   .addOption(
+    new Option(
+      '--policy-ref <ref>',
+      'where gates, environments, teams and people are read from (default: origin/HEAD, else main, else master)',
+    ).env('SLIPWAY_POLICY_REF'),
+  )
+  .addOption(
     new Option('--parallel <n>', 'hosts a step works on at once (default 8)').env('SLIPWAY_PARALLEL'),
   )
   .showHelpAfterError()

@@ -2,6 +2,8 @@ import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { actorName, cliActor } from '../approvals/identity.ts';
 import type { Actor } from '../approvals/policy.ts';
+import type { PolicySource } from '../approvals/policy-ref.ts';
+import type { TrustedPolicy } from '../approvals/trusted-policy.ts';
 import { formatConfigError, loadRepo } from '../config/load-repo.ts';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
 import { expireUnwatchedGates, recoverAbandonedRuns } from '../engine/recovery.ts';
@@ -19,10 +21,19 @@ export async function openRunStore(cmd: Command): Promise<Store> {
   return store;
 }
 
-/** The CLI's actor for a repository: the OS account mapped through slipway.yml `operators`. */
-export function operator(repo: OpsRepo): { actor: Actor; name: string } {
-  const actor = cliActor(repo.project);
-  return { actor, name: actorName(actor) };
+/** The CLI's actor: the OS account (and uid), named through the trusted people table. */
+export function operator(policy: TrustedPolicy): { actor: Actor; name: string } {
+  const actor = cliActor();
+  return { actor, name: actorName(actor, policy.project.people) };
+}
+
+/**
+ * The operator's name for records that grant nothing (cancel, plan): through the policy in force when it
+ * can be read, else the raw OS account, so canceling never depends on the policy being readable.
+ */
+export async function operatorName(source: PolicySource): Promise<string> {
+  const policy = await source.current().catch(() => undefined);
+  return actorName(cliActor(), policy?.project.people);
 }
 
 /** Finds a pipeline by file path (relative to the repo or cwd) or by name. */
@@ -37,16 +48,26 @@ export function findPipeline(repo: OpsRepo, arg: string): PipelineFile {
   throw new CliError(`no pipeline ${arg} (pipelines: ${known})`, ExitCode.InvalidConfig);
 }
 
-/** Loads the repository and pipeline a stored run came from, as the process continuing it sees them now. */
-export async function loadRunContext(run: RunRecord): Promise<{ repo: OpsRepo; pipeline: PipelineFile }> {
-  const result = await loadRepo(
-    run.repoRoot,
-    run.inventoriesRoot ? { inventoriesRoot: run.inventoriesRoot } : {},
-  );
-  if (!result.ok) {
-    throw new Error(`the ops repository is invalid now:\n${result.errors.map(formatConfigError).join('\n')}`);
-  }
-  return { repo: result.repo, pipeline: findPipeline(result.repo, run.pipelineFile) };
+/**
+ * How a process loads the repository and pipeline a stored run came from, as it sees them now, under the
+ * policy in force now (slipway.yml from the trusted ref, never the run's commit).
+ */
+export function runContextLoader(source: PolicySource) {
+  return async (
+    run: RunRecord,
+  ): Promise<{ repo: OpsRepo; pipeline: PipelineFile; policy: TrustedPolicy }> => {
+    const policy = await source.current();
+    const result = await loadRepo(run.repoRoot, {
+      ...(run.inventoriesRoot ? { inventoriesRoot: run.inventoriesRoot } : {}),
+      projectFrom: policy.root,
+    });
+    if (!result.ok) {
+      throw new Error(
+        `the ops repository is invalid now:\n${result.errors.map(formatConfigError).join('\n')}`,
+      );
+    }
+    return { repo: result.repo, pipeline: findPipeline(result.repo, run.pipelineFile), policy };
+  };
 }
 
 /** Parses a RUN argument. */

@@ -6,7 +6,7 @@ import { project } from './schema/project.ts';
 import { sites } from './schema/sites.ts';
 
 const FILES = {
-  'project.schema.json': [project, 'slipway.yml: environments, teams and operators'],
+  'project.schema.json': [project, 'slipway.yml: environments, teams and people'],
   'pipeline.schema.json': [pipeline, 'A Slipway pipeline (pipelines/*.yml)'],
   'sites.schema.json': [sites, 'infra/sites.yml: domains and their routes'],
   'access.schema.json': [access, 'infra/access.yml: users, keys and host groups'],

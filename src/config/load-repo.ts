@@ -31,6 +31,11 @@ export const REPO_LAYOUT = {
 export interface LoadOptions {
   /** Swaps the inventories root: environment X resolves to `<inventoriesRoot>/X` (the `--inventories` option). */
   inventoriesRoot?: string;
+  /**
+   * Read slipway.yml from this directory instead (the trusted ref's tree): environments, teams and people
+   * never come from the commit being run.
+   */
+  projectFrom?: string;
 }
 
 function loadFile<S extends z.core.$ZodType>(
@@ -74,8 +79,9 @@ export function inventoryPath(
 export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const absRoot = resolve(root);
   const errors: ConfigError[] = [];
-  const project = existsSync(join(absRoot, REPO_LAYOUT.project))
-    ? loadFile(absRoot, REPO_LAYOUT.project, projectSchema, errors)
+  const projectRoot = opts.projectFrom ? resolve(opts.projectFrom) : absRoot;
+  const project = existsSync(join(projectRoot, REPO_LAYOUT.project))
+    ? loadFile(projectRoot, REPO_LAYOUT.project, projectSchema, errors)
     : undefined;
   const pipelineLoads = pipelineFiles(absRoot).map((f) => loadFile(absRoot, f, pipelineSchema, errors));
   const pipelines = pipelineLoads.filter((p) => p !== undefined);

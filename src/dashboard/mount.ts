@@ -1,4 +1,4 @@
-import type { TeamResolver } from '../approvals/teams.ts';
+import type { PolicySource } from '../approvals/policy-ref.ts';
 import type { Router } from '../server/router.ts';
 import type { Service } from '../server/server.ts';
 import { openDashboardStore } from '../store/dashboard-store.ts';
@@ -9,14 +9,12 @@ import { storeData } from './store-data.ts';
 
 /** What `slipway serve` configures the dashboard with. */
 export interface DashboardConfig {
-  /** Members of the teams named in approval policies (slipway.yml `teams`). */
-  teams: TeamResolver;
   /** Environments of the ops repository, for the releases page. */
   environments: string[];
   /** Where the dashboard is reachable from browsers, e.g. `https://ci.example.com` behind a TLS proxy. */
   publicUrl?: string;
   /** Queues a rollback run of an environment in `store` (through the same gates as a deploy); without it, no rollback buttons. */
-  rollback?(store: Store, req: RollbackRequest): Promise<ActionResult>;
+  rollback?(store: Store, req: RollbackRequest, policy: PolicySource): Promise<ActionResult>;
 }
 
 /**
@@ -25,7 +23,13 @@ export interface DashboardConfig {
  * told of every accepted decision, so the server's worker resumes the run at once.
  */
 export function dashboardService(
-  o: DashboardConfig & { store: Store; statePath: string; decided(runId: number): void },
+  o: DashboardConfig & {
+    store: Store;
+    statePath: string;
+    /** The policy in force (the default branch): people, teams and gates for every decision. */
+    policy: PolicySource;
+    decided(runId: number): void;
+  },
 ): { mount(router: Router): void; service: Service } {
   const own = openDashboardStore(o.statePath);
   const dashboard = createDashboard({
@@ -33,7 +37,7 @@ export function dashboardService(
     data: storeData({
       store: o.store,
       facets: own.facets,
-      teams: o.teams,
+      policy: o.policy,
       environments: () => o.environments,
       onDecision: o.decided,
       rollback: o.rollback && (async (req) => rollbackAndWake(o, req)),
@@ -56,10 +60,10 @@ export function dashboardService(
 
 /** A queued rollback is run at once, like a decided gate: the worker is woken with its run id. */
 async function rollbackAndWake(
-  o: Pick<DashboardConfig, 'rollback'> & { store: Store; decided(runId: number): void },
+  o: Pick<DashboardConfig, 'rollback'> & { store: Store; policy: PolicySource; decided(runId: number): void },
   req: RollbackRequest,
 ): Promise<ActionResult> {
-  const result = await o.rollback!(o.store, req);
+  const result = await o.rollback!(o.store, req, o.policy);
   if (result.ok && result.runId) o.decided(Number(result.runId));
   return result;
 }

@@ -1,6 +1,6 @@
 import { type Actor, decide } from '../approvals/policy.ts';
-import { submitDecision } from '../approvals/service.ts';
-import { resolveTeams, type TeamResolver } from '../approvals/teams.ts';
+import type { PolicySource } from '../approvals/policy-ref.ts';
+import { decisionRequest, submitDecision } from '../approvals/service.ts';
 import type { RunFacets } from '../store/run-facets.ts';
 import type { Store } from '../store/store.ts';
 import type { GateRecord, RunRecord, RunDetail as StoredRun } from '../store/types.ts';
@@ -12,8 +12,8 @@ import type { AuditRow, GateView, JobView, LogLine, ReleaseRow, RunFilter, RunRo
 export interface StoreDataOptions {
   store: Store;
   facets: RunFacets;
-  /** Members of the teams named in approval policies. */
-  teams: TeamResolver;
+  /** The policy in force (the default branch): people and teams for every decision. */
+  policy: PolicySource;
   /** Called after a decision was accepted, so the run resumes in this process (the engine's resume). */
   onDecision?: (runId: number) => void;
   /** Environments of the ops repository, for the releases page. */
@@ -53,17 +53,17 @@ export function storeData(opts: StoreDataOptions): DashboardData {
    */
   const verdicts = async (g: GateRecord, run: RunRecord, login: string) => {
     if (g.status !== 'pending') return { approve: false, reject: false, refusal: undefined };
-    const actor: Actor = { login, channel: 'dashboard' };
-    const teams = await resolveTeams(g.policy.approvers, opts.teams);
+    const actor: Actor = { identity: { channel: 'dashboard', login }, channel: 'dashboard' };
+    const policy = await opts.policy.current().catch(() => undefined);
+    if (!policy) return { approve: false, reject: false, refusal: 'the policy in force cannot be read' };
     const ask = (decision: 'approve' | 'reject') =>
-      decide({
-        gate: g,
-        actor,
-        decision,
-        reason: decision === 'reject' ? 'probe' : undefined,
-        commitAuthor: { name: run.authorName, email: run.authorEmail },
-        teams,
-      });
+      decide(
+        decisionRequest(g, run, policy, {
+          actor,
+          decision,
+          reason: decision === 'reject' ? 'probe' : undefined,
+        }),
+      );
     const approve = ask('approve');
     const reject = ask('reject');
     return {
@@ -261,10 +261,10 @@ export function storeData(opts: StoreDataOptions): DashboardData {
       const outcome = await submitDecision(store, {
         runId: n,
         job: req.job,
-        actor: { login: req.login, channel: 'dashboard' },
+        actor: { identity: { channel: 'dashboard', login: req.login }, channel: 'dashboard' },
         decision: req.decision,
         reason: req.reason,
-        teams: opts.teams,
+        policy: opts.policy,
       });
       if (!outcome.accepted) return { ok: false, reason: outcome.reason };
       opts.onDecision?.(n);

@@ -1,5 +1,7 @@
+import type { Identity } from '../approvals/people.ts';
+import type { TrustedPolicy } from '../approvals/trusted-policy.ts';
 import type { OpsRepo } from '../config/types.ts';
-import { runOrigin } from '../engine/create-run.ts';
+import { refuseBranch, runOrigin } from '../engine/create-run.ts';
 import { DIGEST_OVERRIDE } from '../steps/deploy.ts';
 import { stepKind, stepName } from '../steps/registry.ts';
 import type { Store } from '../store/store.ts';
@@ -15,7 +17,10 @@ export interface RollbackRequest {
   release?: string;
   commit: { sha: string; branch: string; authorName?: string; authorEmail?: string };
   triggeredBy: string;
+  triggerIdentity?: Identity;
   channel: Channel;
+  /** The policy in force: the checkout's branch must be allowed into the environment. */
+  policy: TrustedPolicy;
   inventoriesRoot?: string;
 }
 
@@ -36,6 +41,7 @@ export function createRollbackRun(
   );
   const target: RollbackTarget = { ...chosen, ...findDeployJob(req.repo.pipelines, req.env, chosen.app) };
   const { pipeline, job } = target;
+  refuseBranch(req.policy, req.commit.branch, [req.env]);
   const runId = store.transaction(() => {
     const id = store.runs.create({
       ...runOrigin(req, pipeline),

@@ -1,4 +1,6 @@
 import { relative, resolve } from 'node:path';
+import { type Identity, identityText } from '../approvals/people.ts';
+import { branchRefusal, type TrustedPolicy } from '../approvals/trusted-policy.ts';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
 import { stepKind, stepName } from '../steps/registry.ts';
 import type { Store } from '../store/store.ts';
@@ -19,14 +21,18 @@ export interface RunRequest {
   pipeline: PipelineFile;
   commit: Commit;
   triggeredBy: string;
+  /** Who started it as the channel saw them: self-approval is refused to that person. */
+  triggerIdentity?: Identity;
   channel: Channel;
+  /** The policy in force: the run's branch must be allowed into every environment it deploys to. */
+  policy: TrustedPolicy;
   /** Run only these jobs (and what they need). */
   jobs?: readonly string[];
   inventoriesRoot?: string;
 }
 
 /** A new run's record of what it runs and who started it from which checkout. */
-export function runOrigin(req: Omit<RunRequest, 'pipeline' | 'jobs'>, pipeline: PipelineFile) {
+export function runOrigin(req: Omit<RunRequest, 'pipeline' | 'jobs' | 'policy'>, pipeline: PipelineFile) {
   return {
     pipeline: pipeline.pipeline.name,
     pipelineFile: relative(req.repo.root, resolve(req.repo.root, pipeline.file)),
@@ -37,6 +43,7 @@ export function runOrigin(req: Omit<RunRequest, 'pipeline' | 'jobs'>, pipeline: 
     authorName: req.commit.authorName,
     authorEmail: req.commit.authorEmail,
     triggeredBy: req.triggeredBy,
+    triggerIdentity: req.triggerIdentity && identityText(req.triggerIdentity),
     channel: req.channel,
   };
 }
@@ -48,6 +55,11 @@ export function runOrigin(req: Omit<RunRequest, 'pipeline' | 'jobs'>, pipeline: 
 export function createRun(store: Store, req: RunRequest): number {
   const { pipeline } = req.pipeline;
   const names = selectJobs(pipeline, req.jobs);
+  refuseBranch(
+    req.policy,
+    req.commit.branch,
+    names.flatMap((n) => pipeline.jobs[n]!.environment ?? []),
+  );
   return store.transaction(() => {
     const runId = store.runs.create({
       ...runOrigin(req, req.pipeline),
@@ -65,4 +77,10 @@ export function createRun(store: Store, req: RunRequest): number {
     store.locks.enqueue(runId, envs);
     return runId;
   });
+}
+
+/** Throws when `branch` may not deploy to one of `envs` under the trusted policy (checked again before each job). */
+export function refuseBranch(policy: TrustedPolicy, branch: string, envs: readonly string[]): void {
+  const refusals = [...new Set(envs)].flatMap((env) => branchRefusal(policy, branch, env) ?? []);
+  if (refusals.length) throw new Error(refusals.join('; '));
 }

@@ -1,4 +1,10 @@
-import type { ApprovalPolicy } from '../config/schema/approval.ts';
+import {
+  branchRefusal,
+  jobGate,
+  pipelineKey,
+  stepGate,
+  type TrustedPolicy,
+} from '../approvals/trusted-policy.ts';
 import type { Job } from '../config/schema/pipeline.ts';
 import type { Step } from '../config/schema/steps.ts';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
@@ -17,7 +23,6 @@ import {
   type RunStatus,
 } from '../store/types.ts';
 import { errorMessage } from '../util/errors.ts';
-import { branchAllowed } from './branches.ts';
 import { stepContext } from './context.ts';
 import { lockState, lockTimeoutFromEnv, lockWaitText } from './lock-wait.ts';
 import { planHash, planSteps } from './plan.ts';
@@ -28,8 +33,11 @@ import { type RunSecrets, resolveSecrets } from './secrets.ts';
 export interface ExecuteOptions {
   store: Store;
   runId: number;
-  /** The typed ops repository and pipeline of the run (loaded again by whichever process continues it). */
-  load(run: RunRecord): Promise<{ repo: OpsRepo; pipeline: PipelineFile }>;
+  /**
+   * The typed ops repository and pipeline of the run (loaded again by whichever process continues it), and
+   * the policy in force (the default branch) its gates and environment branches are taken from.
+   */
+  load(run: RunRecord): Promise<{ repo: OpsRepo; pipeline: PipelineFile; policy: TrustedPolicy }>;
   /** Who continues the run, for the audit trail of an explicit retry. */
   actor: string;
   /** Stop at the first gate that waits for a person, leaving the run stored, instead of waiting. */
@@ -87,7 +95,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunStatus> {
   try {
     prepareResume(store, run, opts);
     const loaded = await opts.load(run);
-    return await new Execution(opts, run, loaded.repo, loaded.pipeline).execute();
+    return await new Execution(opts, run, loaded).execute();
   } finally {
     store.runs.disown(runId, owner);
   }
@@ -137,6 +145,7 @@ class Execution {
   readonly #run: RunRecord;
   readonly #repo: OpsRepo;
   readonly #pipeline: PipelineFile;
+  readonly #policy: TrustedPolicy;
   readonly #secrets: RunSecrets;
   readonly #maskValues: string[];
   readonly #writer: LogWriter;
@@ -147,12 +156,17 @@ class Execution {
   /** Why the whole run stops early: a cancel request (by whom) or the pipeline's timeout. */
   #stop: { status: StopStatus; reason: string } | undefined;
 
-  constructor(opts: ExecuteOptions, run: RunRecord, repo: OpsRepo, pipeline: PipelineFile) {
+  constructor(
+    opts: ExecuteOptions,
+    run: RunRecord,
+    { repo, pipeline, policy }: Awaited<ReturnType<ExecuteOptions['load']>>,
+  ) {
     this.#opts = opts;
     this.#store = opts.store;
     this.#run = run;
     this.#repo = repo;
     this.#pipeline = pipeline;
+    this.#policy = policy;
     this.#secrets = resolveSecrets(pipeline.pipeline, run.repoRoot, opts.env);
     this.#maskValues = maskValues(this.#secrets.values());
     this.#writer = new LogWriter(this.#store.events, run.id, this.#maskValues);
@@ -322,17 +336,18 @@ class Execution {
     const record = store.runs.job(runId, name)!;
     try {
       if (job.environment) {
-        const allowed = this.#repo.project.environments[job.environment]?.branches ?? ['*'];
-        if (!branchAllowed(this.#run.branch, allowed)) {
-          const reason = `branch ${this.#run.branch} may not deploy to ${job.environment} (allowed: ${allowed.join(', ')})`;
-          store.runs.setJobStatus(runId, name, 'failed', reason);
+        const refusal = branchRefusal(this.#policy, this.#run.branch, job.environment);
+        if (refusal) {
+          store.runs.setJobStatus(runId, name, 'failed', refusal);
           return 'failed';
         }
         const lock = await this.#waitForLock(name, job.environment);
         if (lock !== 'held') return lock === 'canceled' ? this.#cancelJob(name) : lock;
       }
-      if (job.approval && !record.gatePassed) {
-        const outcome = await this.#gate(name, job, undefined, toGatePolicy(job.approval));
+      const file = pipelineKey(this.#repo.root, this.#pipeline.file);
+      const gate = jobGate(this.#policy, file, name, job);
+      if (gate && !record.gatePassed) {
+        const outcome = await this.#gate(name, job, undefined, gate);
         if (outcome !== 'passed') return this.#gateOutcome(name, outcome);
         store.runs.markGatePassed(runId, name);
       }
@@ -346,7 +361,12 @@ class Execution {
         if (stepRecord.status === 'succeeded' || stepRecord.status === 'skipped') continue;
         const step = job.steps[idx]!;
         if ('approval' in step) {
-          const outcome = await this.#gate(name, job, idx, toGatePolicy(step.approval));
+          const policy = stepGate(this.#policy, file, name, job, idx);
+          if ('error' in policy) {
+            store.runs.setJobStatus(runId, name, 'failed', policy.error);
+            return 'failed';
+          }
+          const outcome = await this.#gate(name, job, idx, policy);
           if (outcome !== 'passed') return this.#gateOutcome(name, outcome);
           store.runs.setJobStatus(runId, name, 'running');
         }
@@ -620,17 +640,6 @@ class Execution {
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }
-}
-
-/** A pipeline's approval policy with durations in milliseconds. */
-export function toGatePolicy(p: ApprovalPolicy): GatePolicy {
-  return {
-    approvers: p.approvers,
-    required: p.required,
-    allowSelfApproval: p.allow_self_approval,
-    waitMs: p.wait ?? 0,
-    timeoutMs: p.timeout,
-  };
 }
 
 function seconds(ms: number | undefined): string {

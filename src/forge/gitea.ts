@@ -1,9 +1,10 @@
-import { type Octokit, RequestError } from 'octokit';
+import type { Octokit } from 'octokit';
 import { createOctokit, type ForgeConnection } from './client.ts';
 import {
   postCommitStatus,
   postIssueComment,
   type RestIssueComment,
+  repoPermission,
   toIssueComment,
 } from './github-compatible.ts';
 import type {
@@ -23,7 +24,6 @@ const CAPABILITIES: ForgeCapabilities = {
   deployments: 'commit-status',
   pagination: 'page-limit',
   labels: 'by-id',
-  teams: 'id-lookup',
 };
 
 const PAGE_LIMIT = 50;
@@ -39,10 +39,6 @@ const DEPLOY_STATE: Record<DeploymentState, CommitState> = {
 };
 
 interface GiteaLabel {
-  id: number;
-  name: string;
-}
-interface GiteaTeam {
   id: number;
   name: string;
 }
@@ -155,22 +151,8 @@ export function giteaForge(connection: ForgeConnection): Forge {
       });
     },
 
-    async isTeamMember(org: string, team: string, login: string) {
-      const found = await pageAll<GiteaTeam>(
-        octokit,
-        `/orgs/${enc(org)}/teams/search`,
-        { q: team },
-        (body) => (body as { data: GiteaTeam[] }).data,
-      );
-      const match = found.find((t) => t.name.toLowerCase() === team.toLowerCase());
-      if (!match) return false;
-      try {
-        await octokit.request(`GET /teams/${match.id}/members/${enc(login)}`);
-        return true;
-      } catch (err) {
-        if (err instanceof RequestError && err.status === 404) return false;
-        throw err;
-      }
+    async permission(repo: RepoId, login: string) {
+      return repoPermission(octokit, repo, login);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Octokit } from 'octokit';
-import type { CommitStatus, IssueComment, RepoId } from './types.ts';
+import { RequestError } from 'octokit';
+import type { CommitStatus, IssueComment, RepoId, RepoPermission } from './types.ts';
 
 /** An issue comment as GitHub and Gitea both return it. */
 export interface RestIssueComment {
@@ -52,4 +53,23 @@ export function toIssueComment(c: RestIssueComment): IssueComment {
     updatedAt: c.updated_at,
     url: c.html_url,
   };
+}
+
+/**
+ * A login's permission through the endpoint GitHub and Gitea share
+ * (`GET /repos/{owner}/{repo}/collaborators/{username}/permission`); an unknown user has none.
+ */
+export async function repoPermission(octokit: Octokit, repo: RepoId, login: string): Promise<RepoPermission> {
+  try {
+    const { data } = await octokit.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', {
+      ...repo,
+      username: login,
+    });
+    const p = (data as { permission?: string }).permission;
+    if (p === 'owner' || p === 'admin') return 'admin';
+    return p === 'write' || p === 'read' ? p : 'none';
+  } catch (err) {
+    if (err instanceof RequestError && (err.status === 404 || err.status === 403)) return 'none';
+    throw err;
+  }
 }

@@ -1,6 +1,5 @@
-import { RequestError } from 'octokit';
 import { createOctokit, type ForgeConnection } from './client.ts';
-import { postCommitStatus, postIssueComment, toIssueComment } from './github-compatible.ts';
+import { postCommitStatus, postIssueComment, repoPermission, toIssueComment } from './github-compatible.ts';
 import type {
   CommitStatus,
   Deployment,
@@ -16,7 +15,6 @@ const CAPABILITIES: ForgeCapabilities = {
   deployments: 'native',
   pagination: 'link',
   labels: 'by-name',
-  teams: 'slug',
 };
 
 /** The GitHub (and GitHub Enterprise Server) adapter. */
@@ -91,19 +89,8 @@ export function githubForge(connection: ForgeConnection): Forge {
       });
     },
 
-    async isTeamMember(org: string, team: string, login: string) {
-      try {
-        const { data } = await octokit.request('GET /orgs/{org}/teams/{team_slug}/memberships/{username}', {
-          org,
-          team_slug: team,
-          username: login,
-        });
-        // A pending invitation is not membership.
-        return data.state === 'active';
-      } catch (err) {
-        if (err instanceof RequestError && err.status === 404) return false;
-        throw err;
-      }
+    async permission(repo: RepoId, login: string) {
+      return repoPermission(octokit, repo, login);
     },
   };
 }

@@ -18,9 +18,10 @@ export interface ForgeCapabilities {
   pagination: 'link' | 'page-limit';
   /** How an issue names its labels when it is created. */
   labels: 'by-name' | 'by-id';
-  /** `slug`: membership by org and team slug; `id-lookup`: the team's id is searched first. */
-  teams: 'slug' | 'id-lookup';
 }
+
+/** A login's permission on a repository, as both forges name it (Gitea's `owner` counts as `admin`). */
+export type RepoPermission = 'admin' | 'write' | 'read' | 'none';
 
 /** Commit status states both forges accept. */
 export type CommitState = 'pending' | 'success' | 'failure' | 'error';
@@ -90,6 +91,6 @@ export interface Forge {
   commentOnIssue(repo: RepoId, issue: number, body: string): Promise<void>;
   /** Closes an issue. */
   closeIssue(repo: RepoId, issue: number): Promise<void>;
-  /** Whether `login` is an active member of team `team` of organisation `org`. */
-  isTeamMember(org: string, team: string, login: string): Promise<boolean>;
+  /** What `login` may do on the repository (`none` for an unknown user); decisions need `write` or `admin`. */
+  permission(repo: RepoId, login: string): Promise<RepoPermission>;
 }

@@ -1,5 +1,6 @@
+import { identityText } from '../approvals/people.ts';
+import type { PolicySource } from '../approvals/policy-ref.ts';
 import { submitDecision } from '../approvals/service.ts';
-import type { TeamResolver } from '../approvals/teams.ts';
 import { parseCommentCommand } from '../forge/comment-command.ts';
 import type { Forge, RepoId } from '../forge/types.ts';
 import type { ForgeLinks } from '../store/forge-links.ts';
@@ -12,6 +13,8 @@ export interface ForgeCommentsOptions {
   links: ForgeLinks;
   forge: Forge;
   repo: RepoId;
+  /** The policy in force (the default branch): people and teams for every decision. */
+  policy: PolicySource;
   /** Called after an accepted decision (the worker resumes the run at once). */
   decided?(): void;
   log(line: string): void;
@@ -42,8 +45,9 @@ export type CommentDecider = (
 
 /**
  * The forge approval channel: `/approve` or `/reject <reason>` commented on a gate's issue is a decision
- * by the comment's verified login, judged by the same policy code as the CLI and dashboard (team
- * membership asked of the forge). Only newly created comments count: an edit or deletion is refused and
+ * by the person the comment's verified login maps to, judged by the same policy code as the CLI and
+ * dashboard. The login must also have write permission on the repository (asked of the forge): on a public
+ * repository anyone can comment. Only newly created comments count: an edit or deletion is refused and
  * audited. Each comment is judged once, whichever way (webhook or polling) it arrives first. The verdict
  * is answered on the issue; the reporter closes it when the gate is decided.
  */
@@ -68,7 +72,7 @@ export function commentDecider(o: ForgeCommentsOptions): CommentDecider {
         runId: gate.runId,
         gateId: gate.id,
         job: gate.job,
-        actor: c.login,
+        actor: identityText({ channel: o.forge.kind, login: c.login }),
         channel: 'forge',
         action: decision,
         outcome: 'refused',
@@ -80,15 +84,19 @@ export function commentDecider(o: ForgeCommentsOptions): CommentDecider {
     };
     if (c.action !== 'created') return refuse(`the comment was ${c.action}; only new comments count`);
     if (gate.status !== 'pending') return refuse(`this issue's gate is ${gate.status}`);
+    const permission = await o.forge.permission(o.repo, c.login);
+    if (permission !== 'write' && permission !== 'admin') {
+      return refuse(`${c.login} has ${permission} permission on ${full}; deciding needs write`);
+    }
 
     const outcome = await submitDecision(o.store, {
       runId: gate.runId,
       job: gate.job,
-      actor: { login: c.login, channel: 'forge' },
+      actor: { identity: { channel: o.forge.kind, login: c.login }, channel: 'forge' },
       decision,
       reason:
         command.kind === 'reject' ? command.reason : command.kind === 'approve' ? command.note : undefined,
-      teams: forgeTeams(o.forge, c.login),
+      policy: o.policy,
     });
     const verdict = outcome.accepted ? 'accepted' : 'refused';
     o.log(`${label}: ${c.login} ${decision} on #${c.issue}: ${verdict}: ${outcome.reason}`);
@@ -114,19 +122,5 @@ export function forgeCommentHandler(o: ForgeCommentsOptions, decide = commentDec
       { issue: number, commentId, login, body: p.comment?.body ?? '', action: p.action ?? 'unknown' },
       label,
     );
-  };
-}
-
-/**
- * Team members as far as this decision needs them: the forge is asked whether `login` is in the team
- * (one membership call instead of listing every member).
- */
-export function forgeTeams(forge: Forge, login: string): TeamResolver {
-  return {
-    async members(team) {
-      const m = team.match(/^@([^/]+)\/(.+)$/);
-      if (!m) return [];
-      return (await forge.isTeamMember(m[1]!, m[2]!, login)) ? [login] : [];
-    },
   };
 }

@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { type PolicySource, remotePolicySource } from '../approvals/policy-ref.ts';
 import { loadRepo } from '../config/load-repo.ts';
 import type { PipelineFile } from '../config/types.ts';
 import { type DashboardConfig, dashboardService } from '../dashboard/mount.ts';
@@ -36,8 +37,8 @@ export interface ServeOptions {
   inventoriesRoot?: string;
   /** The run executor; off to only take deliveries in (another process executes). */
   worker: { concurrency: number; pollMs: number; graceMs: number } | false;
-  /** How the worker loads a stored run's repository and pipeline. */
-  loadRun: ExecuteOptions['load'];
+  /** How the worker loads a stored run's repository and pipeline under the policy in force. */
+  loadRun(policy: PolicySource): ExecuteOptions['load'];
   /** The forge runs are reported to and approvals are taken from (statuses, deployments, issues). */
   forge?: {
     forge: Forge;
@@ -78,16 +79,21 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     cacheDir: join(state, 'git', 'cache.git'),
     workRoot: join(state, 'work'),
   });
+  // The policy in force: the fetched origin's default branch, asked again at each decision and run start.
+  const policy = remotePolicySource(checkouts, o.repoUrl, { inventoriesRoot: o.inventoriesRoot });
   const intake = new TriggerIntake({
     store,
     checkouts,
+    policy,
     repoUrl: o.repoUrl,
     repository: o.repository,
-    loadRepo: (root) => loadRepo(root, { inventoriesRoot: o.inventoriesRoot }),
+    loadRepo: (root, projectFrom) => loadRepo(root, { inventoriesRoot: o.inventoriesRoot, projectFrom }),
     inventoriesRoot: o.inventoriesRoot,
     log: o.log,
   });
-  const worker = o.worker ? new Worker({ store, load: o.loadRun, ...o.worker, log: o.log }) : undefined;
+  const worker = o.worker
+    ? new Worker({ store, load: o.loadRun(policy), ...o.worker, log: o.log })
+    : undefined;
   const links = o.forge ? new ForgeLinks(o.statePath) : undefined;
   const reporter = o.forge && links ? new ForgeReporter({ store, links, ...o.forge, log: o.log }) : undefined;
   const channel =
@@ -97,6 +103,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
           links,
           forge: o.forge.forge,
           repo: o.forge.repo,
+          policy,
           decided: () => {
             worker?.tick();
             void reporter?.tick();
@@ -132,6 +139,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
         ...o.dashboard,
         store,
         statePath: o.statePath,
+        policy,
         decided: () => {
           worker?.tick();
           void reporter?.tick();

@@ -1,6 +1,9 @@
+import type { Identity } from '../approvals/people.ts';
+import type { PolicySource } from '../approvals/policy-ref.ts';
+import type { TrustedPolicy } from '../approvals/trusted-policy.ts';
 import { formatConfigError } from '../config/errors.ts';
 import type { ConfigError, LoadResult, OpsRepo, PipelineFile } from '../config/types.ts';
-import { createRun } from '../engine/create-run.ts';
+import { type Commit, createRun } from '../engine/create-run.ts';
 import type { Store } from '../store/store.ts';
 import type { Checkouts } from '../triggers/checkout.ts';
 import { matchPush } from '../triggers/match-push.ts';
@@ -10,11 +13,14 @@ import type { PushEvent } from '../triggers/push-event.ts';
 export interface TriggerIntakeOptions {
   store: Store;
   checkouts: Checkouts;
+  /** The policy in force (the default branch): slipway.yml and the branch rules come from here. */
+  policy: PolicySource;
   /** Where commits are fetched from: the configured ops repository, never a URL taken from a payload. */
   repoUrl: string;
   /** `owner/name` the pushes must come from; others are ignored. */
   repository?: string;
-  loadRepo(root: string): Promise<LoadResult> | LoadResult;
+  /** Loads the commit's tree at `root` with slipway.yml from `projectFrom` (the trusted tree). */
+  loadRepo(root: string, projectFrom: string): Promise<LoadResult> | LoadResult;
   inventoriesRoot?: string;
   log(line: string): void;
 }
@@ -27,8 +33,9 @@ export interface TriggerOutcome {
 
 /**
  * Turns a push into queued runs: the commit is checked out, its own pipelines are loaded (so a push that
- * adds or changes a pipeline is matched against what it pushed), and every pipeline whose `on.push`
- * matches gets a run. Every pipeline that does not match is logged with the reason.
+ * adds or changes a pipeline is matched against what it pushed) under slipway.yml of the default branch,
+ * and every pipeline whose `on.push` matches gets a run, unless the policy in force keeps its branch out
+ * of an environment it deploys to. Every pipeline that does not match is logged with the reason.
  */
 export class TriggerIntake {
   readonly #o: TriggerIntakeOptions;
@@ -52,7 +59,8 @@ export class TriggerIntake {
     if (push.deleted) return ignore(`${push.ref} was deleted`);
     if (push.refType === 'other') return ignore(`${push.ref} is neither a branch nor a tag`);
 
-    const loaded = await this.#load(push.ref, push.after);
+    const policy = await o.policy.current();
+    const loaded = await this.#load(push.ref, push.after, policy);
     if (!loaded.ok) {
       return ignore(
         `the ops repository at ${push.after.slice(0, 12)} is invalid: ${firstErrors(loaded.errors)}`,
@@ -67,14 +75,19 @@ export class TriggerIntake {
         skipped.push(`${file.pipeline.name}: ${match.reason}`);
         continue;
       }
-      const id = this.#queue(repo, file, {
+      const id = this.#queue(repo, policy, file, {
         sha: push.after,
         branch: push.refName,
         // The forge login when the payload has one: self-approval is checked against logins.
         authorName: push.author?.login ?? push.author?.name,
         authorEmail: push.author?.email,
         triggeredBy: push.pusher,
+        triggerIdentity: { channel: push.forge, login: push.pusher },
       });
+      if (typeof id === 'string') {
+        skipped.push(`${file.pipeline.name}: ${id}`);
+        continue;
+      }
       runIds.push(id);
       o.log(
         `${label}: ${push.ref} at ${push.after.slice(0, 12)} queued run ${id} of ${file.pipeline.name}${match.note ? ` (${match.note})` : ''}`,
@@ -89,7 +102,8 @@ export class TriggerIntake {
 
   /** Queues a run of pipeline `name` at a commit the poller found on `branch`. */
   async acceptPoll(name: string, branch: string, sha: string, label: string): Promise<TriggerOutcome> {
-    const loaded = await this.#load(`refs/heads/${branch}`, sha);
+    const policy = await this.#o.policy.current();
+    const loaded = await this.#load(`refs/heads/${branch}`, sha, policy);
     const ignore = (summary: string): TriggerOutcome => {
       this.#o.log(`${label}: ignored: ${summary}`);
       return { runIds: [], summary };
@@ -100,32 +114,45 @@ export class TriggerIntake {
     if (!file) return ignore(`pipeline ${name} is not in the repository at ${sha.slice(0, 12)}`);
     if (file.pipeline.on.poll?.branch !== branch) return ignore(`pipeline ${name} no longer polls ${branch}`);
     const author = await this.#o.checkouts.author(sha);
-    const id = this.#queue(loaded.repo, file, { sha, branch, ...author, triggeredBy: 'poll' });
+    const id = this.#queue(loaded.repo, policy, file, { sha, branch, ...author, triggeredBy: 'poll' });
+    if (typeof id === 'string') return ignore(id);
     this.#o.log(`${label}: ${branch} at ${sha.slice(0, 12)} queued run ${id} of ${name}`);
     return { runIds: [id], summary: `queued run ${id}` };
   }
 
+  /** Queues a run; the refusal text when the policy in force keeps the branch out of an environment. */
   #queue(
     repo: OpsRepo,
+    policy: TrustedPolicy,
     file: PipelineFile,
-    c: { sha: string; branch: string; authorName?: string; authorEmail?: string; triggeredBy: string },
-  ): number {
-    return createRun(this.#o.store, {
-      repo,
-      pipeline: file,
-      commit: { sha: c.sha, branch: c.branch, authorName: c.authorName, authorEmail: c.authorEmail },
-      triggeredBy: c.triggeredBy,
-      channel: 'forge',
-      inventoriesRoot: this.#o.inventoriesRoot,
-    });
+    c: Commit & { triggeredBy: string; triggerIdentity?: Identity },
+  ): number | string {
+    try {
+      return createRun(this.#o.store, {
+        repo,
+        pipeline: file,
+        commit: { sha: c.sha, branch: c.branch, authorName: c.authorName, authorEmail: c.authorEmail },
+        triggeredBy: c.triggeredBy,
+        ...(c.triggerIdentity ? { triggerIdentity: c.triggerIdentity } : {}),
+        channel: 'forge',
+        policy,
+        inventoriesRoot: this.#o.inventoriesRoot,
+      });
+    } catch (err) {
+      return (err as Error).message;
+    }
   }
 
-  async #load(ref: string, sha: string): Promise<LoadResult> {
-    let pending = this.#loaded.get(sha);
+  /** The commit's tree loaded under the trusted slipway.yml; a burst of deliveries for one commit loads it once. */
+  async #load(ref: string, sha: string, policy: TrustedPolicy): Promise<LoadResult> {
+    const key = `${sha}:${policy.sha}`;
+    let pending = this.#loaded.get(key);
     if (!pending) {
-      pending = this.#o.checkouts.at(this.#o.repoUrl, ref, sha).then((root) => this.#o.loadRepo(root));
-      this.#loaded.set(sha, pending);
-      pending.catch(() => this.#loaded.delete(sha));
+      pending = this.#o.checkouts
+        .at(this.#o.repoUrl, ref, sha)
+        .then((root) => this.#o.loadRepo(root, policy.root));
+      this.#loaded.set(key, pending);
+      pending.catch(() => this.#loaded.delete(key));
       // Keep the last few commits only.
       if (this.#loaded.size > 8) this.#loaded.delete(this.#loaded.keys().next().value!);
     }

@@ -168,4 +168,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX sessions_login ON sessions(login);
   `,
+  // 3: who started a run as the channel saw them (`github:alice-gh`, `os:root`), for self-approval by person.
+  `
+  ALTER TABLE runs ADD COLUMN trigger_identity TEXT;
+  `,
 ];

@@ -51,7 +51,8 @@ export class Runs {
       const { lastInsertRowid } = this.#db
         .prepare(
           `INSERT INTO runs (pipeline, pipeline_file, repo_root, inventories_root, sha, branch, author_name, author_email,
-             triggered_by, channel, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
+             triggered_by, trigger_identity, channel, status, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
         )
         .run(
           input.pipeline,
@@ -63,6 +64,7 @@ export class Runs {
           input.authorName ?? null,
           input.authorEmail ?? null,
           input.triggeredBy,
+          input.triggerIdentity ?? null,
           input.channel,
           now,
         );
@@ -342,6 +344,7 @@ function toRun(r: Row): RunRecord {
     authorName: opt(r.author_name),
     authorEmail: opt(r.author_email),
     triggeredBy: r.triggered_by as string,
+    triggerIdentity: opt(r.trigger_identity),
     channel: r.channel as Channel,
     status: r.status as RunStatus,
     reason: opt(r.reason),

@@ -80,6 +80,8 @@ export interface RunOrigin {
   authorName?: string;
   authorEmail?: string;
   triggeredBy: string;
+  /** Who started the run as its channel saw them (`github:alice-gh`, `os:root`); absent for polls. */
+  triggerIdentity?: string;
   channel: Channel;
 }
 

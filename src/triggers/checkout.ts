@@ -1,11 +1,35 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 /** A branch or tag ref; no refspec syntax (`:`, leading `+`) or glob, so a payload's ref cannot write refs. */
 const REF = /^refs\/(heads|tags)\/[^\s:~^?*[\\]+$/;
+
+/**
+ * Writes the tree of commit `sha` (already in `gitDir`) into `dir`, a plain directory without .git.
+ * The directory appears atomically (written beside it, then renamed); the repository's index is untouched.
+ */
+export async function writeCommitTree(
+  gitDir: string,
+  sha: string,
+  dir: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  await mkdir(dirname(dir), { recursive: true });
+  const tmp = await mkdtemp(join(dirname(dir), `.${sha.slice(0, 12)}-`));
+  try {
+    const env = { GIT_INDEX_FILE: `${tmp}.index` };
+    const tree = ['--git-dir', gitDir, '--work-tree', tmp];
+    await execa('git', [...tree, 'read-tree', sha], { env, cancelSignal: signal });
+    await execa('git', [...tree, 'checkout-index', '--all', '--force'], { env, cancelSignal: signal });
+    await rename(tmp, dir);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+    await rm(`${tmp}.index`, { force: true });
+  }
+}
 
 /** Where checkouts live: a bare cache repository and one directory per commit. */
 export interface CheckoutPaths {
@@ -36,19 +60,7 @@ export class Checkouts {
     return this.#serial(async () => {
       if (existsSync(dir)) return dir;
       await this.#ensureCommit(url, ref, sha, signal);
-      await mkdir(this.#paths.workRoot, { recursive: true });
-      const tmp = await mkdtemp(join(this.#paths.workRoot, `.${sha.slice(0, 12)}-`));
-      try {
-        // A private index file: the cache's own index stays untouched.
-        const env = { GIT_INDEX_FILE: `${tmp}.index` };
-        const tree = ['--git-dir', this.#paths.cacheDir, '--work-tree', tmp];
-        await execa('git', [...tree, 'read-tree', sha], { env, cancelSignal: signal });
-        await execa('git', [...tree, 'checkout-index', '--all', '--force'], { env, cancelSignal: signal });
-        await rename(tmp, dir);
-      } finally {
-        await rm(tmp, { recursive: true, force: true });
-        await rm(`${tmp}.index`, { force: true });
-      }
+      await writeCommitTree(this.#paths.cacheDir, sha, dir, signal);
       return dir;
     });
   }

@@ -9,8 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configTeams } from '../../src/approvals/teams.ts';
-import { loadRunContext } from '../../src/cli/run-session.ts';
+import { type TrustedPolicy, trustedPolicyOf } from '../../src/approvals/trusted-policy.ts';
+import { runContextLoader } from '../../src/cli/run-session.ts';
 import { loadRepo } from '../../src/config/load-repo.ts';
 import type { OpsRepo } from '../../src/config/types.ts';
 import { createRun } from '../../src/engine/create-run.ts';
@@ -44,6 +44,7 @@ jobs:
 let dir: string;
 let store: Store;
 let repo: OpsRepo;
+let policy: TrustedPolicy;
 let server: Serving;
 let attacker: Server;
 let base: string;
@@ -67,6 +68,7 @@ function startRun(): number {
     commit: { sha: 'c0ffee'.repeat(6) + 'abcd', branch: 'main', authorName: 'dev' },
     triggeredBy: 'dev',
     channel: 'cli',
+    policy,
   });
   server.worker!.tick();
   return runId;
@@ -94,11 +96,21 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   const repoDir = join(dir, 'ops');
   mkdirSync(join(repoDir, 'pipelines'), { recursive: true });
-  writeFileSync(join(repoDir, 'slipway.yml'), 'environments: {}\n');
+  writeFileSync(
+    join(repoDir, 'slipway.yml'),
+    'people: { alice: { dashboard: alice }, mallory: { dashboard: mallory } }\n',
+  );
   writeFileSync(join(repoDir, 'pipelines', 'demo.yml'), PIPELINE);
+  // The policy (people, gates) is read from the repository's default branch.
+  const git = (...args: string[]) =>
+    execa('git', ['-C', repoDir, '-c', 'user.name=Dev', '-c', 'user.email=dev@example.com', ...args]);
+  await git('init', '--quiet', '--initial-branch=main');
+  await git('add', '--all');
+  await git('commit', '--quiet', '-m', 'ops');
   const loaded = await loadRepo(repoDir);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
   repo = loaded.repo;
+  policy = trustedPolicyOf(repo, 'refs/heads/main', (await git('rev-parse', 'HEAD')).stdout.trim());
 
   const dbPath = join(dir, 'state.db');
   // Users are made the way an operator makes them: with the CLI, which prints the token once.
@@ -119,8 +131,8 @@ beforeAll(async () => {
     secrets: {},
     pollPipelines: [],
     worker: { concurrency: 4, pollMs: 100, graceMs: 5_000 },
-    loadRun: loadRunContext,
-    dashboard: { teams: configTeams(repo.project.teams), environments: [] },
+    loadRun: runContextLoader,
+    dashboard: { environments: [] },
     log: () => {},
   });
   store = server.store;
@@ -187,7 +199,7 @@ describe('dashboard in chromium', () => {
     expect(auditRows()).toContainEqual(
       expect.objectContaining({
         runId,
-        actor: 'alice',
+        actor: 'alice (dashboard:alice)',
         channel: 'dashboard',
         action: 'approve',
         outcome: 'accepted',
@@ -212,7 +224,7 @@ describe('dashboard in chromium', () => {
     expect(auditRows()).toContainEqual(
       expect.objectContaining({
         runId,
-        actor: 'alice',
+        actor: 'alice (dashboard:alice)',
         action: 'reject',
         outcome: 'accepted',
         reason: 'not during the freeze',

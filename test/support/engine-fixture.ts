@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { PolicySource } from '../../src/approvals/policy-ref.ts';
+import { type TrustedPolicy, trustedPolicyOf } from '../../src/approvals/trusted-policy.ts';
 import { type Pipeline, pipeline as pipelineSchema } from '../../src/config/schema/pipeline.ts';
 import { project as projectSchema } from '../../src/config/schema/project.ts';
 import type { OpsRepo, PipelineFile } from '../../src/config/types.ts';
@@ -44,6 +46,17 @@ export function pipelineFile(fx: EngineFixture, input: unknown): PipelineFile {
   return { file: join(fx.dir, 'pipelines', `${parsed.name}.yml`), pipeline: parsed, positions: new Map() };
 }
 
+/** The policy in force when the fixture's repository (with `file`, if given) is also the default branch. */
+export function fixturePolicy(fx: EngineFixture, file?: PipelineFile): TrustedPolicy {
+  const pipelines = file ? [file] : fx.repo.pipelines;
+  return trustedPolicyOf({ ...fx.repo, pipelines }, 'refs/heads/main', 'f'.repeat(40));
+}
+
+/** A policy source that always answers `policy`. */
+export function staticPolicy(policy: TrustedPolicy): PolicySource {
+  return { current: async () => policy };
+}
+
 /** Creates a run of `file` at a fixed commit. */
 export function startRun(
   fx: EngineFixture,
@@ -60,6 +73,7 @@ export function startRun(
     },
     triggeredBy: 'tester',
     channel: 'cli',
+    policy: fixturePolicy(fx, file),
   });
 }
 
@@ -73,7 +87,7 @@ export function execute(
   return executeRun({
     store: fx.store,
     runId,
-    load: async () => ({ repo: fx.repo, pipeline: file }),
+    load: async () => ({ repo: fx.repo, pipeline: file, policy: fixturePolicy(fx, file) }),
     actor: 'tester',
     pollMs: 20,
     backoffMs: 10,

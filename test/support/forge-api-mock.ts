@@ -25,13 +25,11 @@ export interface ForgeApiState {
     { title: string; body: string; labels: string[]; state: 'open' | 'closed'; comments: MockComment[] }
   >;
   labels: Array<{ id: number; name: string; color: string }>;
-  teams: Array<{
-    id: number;
-    org: string;
-    slug: string;
-    name: string;
-    members: Record<string, 'active' | 'pending'>;
-  }>;
+  /**
+   * Collaborators' permission on the repository (both forges). Another existing user gets `read` (anyone
+   * may read a public repository); `ghost` is the one login the forge does not know (404).
+   */
+  collaborators: Record<string, 'admin' | 'write' | 'read'>;
   /** `METHOD /path?query` of every request that reached a handler, in order. */
   requests: string[];
 }
@@ -56,7 +54,7 @@ export interface ForgeApiMock {
 }
 
 function emptyState(): ForgeApiState {
-  return { statuses: [], deployments: [], issues: new Map(), labels: [], teams: [], requests: [] };
+  return { statuses: [], deployments: [], issues: new Map(), labels: [], collaborators: {}, requests: [] };
 }
 
 let nextId = 1000;
@@ -328,15 +326,12 @@ function githubHandlers(state: ForgeApiState) {
         { status: 201 },
       );
     }),
-    http.get(`${GITHUB_API}/orgs/:org/teams/:slug/memberships/:login`, ({ params }) => {
-      const team = state.teams.find((t) => t.org === params.org && t.slug === params.slug);
-      const membership = team?.members[String(params.login)];
-      if (!membership) return githubError(404, 'Not Found');
-      return HttpResponse.json({
-        url: `${GITHUB_API}/teams/${team!.id}/memberships/${params.login}`,
-        role: 'member',
-        state: membership,
-      });
+    http.get(`${GITHUB_API}/repos/:owner/:repo/collaborators/:login/permission`, ({ params }) => {
+      const login = String(params.login);
+      if (login === 'ghost') return githubError(404, 'Not Found');
+      const permission = state.collaborators[login] ?? 'read';
+      // GitHub's shape: the legacy permission (admin, write, read, none), the role and the user.
+      return HttpResponse.json({ permission, role_name: permission, user: githubUser(login) });
     }),
   ];
 }
@@ -494,29 +489,16 @@ function giteaHandlers(state: ForgeApiState) {
       issue.comments.push(c);
       return HttpResponse.json({ id: c.id, body: c.body, user: giteaUser(c.login) }, { status: 201 });
     }),
-    http.get(`${api}/orgs/:org/teams/search`, ({ request, params }) => {
-      const q = new URL(request.url).searchParams.get('q')?.toLowerCase() ?? '';
-      const { page: p, limit } = page(request);
-      const matches = state.teams.filter((t) => t.org === params.org && t.name.toLowerCase().includes(q));
-      const data = matches.slice((p - 1) * limit, p * limit).map((t) => ({
-        id: t.id,
-        name: t.name,
-        description: '',
-        organization: null,
-        includes_all_repositories: false,
-        permission: 'read',
-        units: ['repo.code'],
-        units_map: { 'repo.code': 'read' },
-        can_create_org_repo: false,
-      }));
-      return HttpResponse.json({ ok: true, data }, { headers: { 'x-total-count': String(matches.length) } });
-    }),
-    http.get(`${api}/teams/:id/members/:login`, ({ params }) => {
-      const team = state.teams.find((t) => t.id === Number(params.id));
-      // Gitea has no pending memberships: a user is in the team or not.
-      if (team?.members[String(params.login)] !== 'active')
-        return giteaError(404, "The target couldn't be found.");
-      return HttpResponse.json(giteaUser(String(params.login)));
+    http.get(`${api}/repos/:owner/:repo/collaborators/:login/permission`, ({ params }) => {
+      const login = String(params.login);
+      if (login === 'ghost') return giteaError(404, "The target couldn't be found.");
+      const permission = state.collaborators[login] ?? 'read';
+      // Gitea's RepoCollaboratorPermission: permission (owner, admin, write, read, none), role_name, user.
+      return HttpResponse.json({
+        permission: permission === 'admin' ? 'owner' : permission,
+        role_name: permission === 'admin' ? 'owner' : permission,
+        user: giteaUser(login),
+      });
     }),
   ];
 }

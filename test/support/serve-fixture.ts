@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRunContext } from '../../src/cli/run-session.ts';
+import { runContextLoader } from '../../src/cli/run-session.ts';
 import type { ForgeKind } from '../../src/forge/types.ts';
 import { type ServeOptions, type Serving, serve } from '../../src/server/serve.ts';
 import { SIGNATURE_HEADER, signBody } from '../../src/triggers/verify-signature.ts';
@@ -62,7 +62,7 @@ export async function startServeFixture(
     secrets: { github: WEBHOOK_SECRET, gitea: WEBHOOK_SECRET },
     pollPipelines: [],
     worker: false,
-    loadRun: loadRunContext,
+    loadRun: runContextLoader,
     log: (line) => logs.push(line),
     ...o,
   });

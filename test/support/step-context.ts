@@ -30,7 +30,7 @@ export function stepContext(opts: {
   const statuses: RecordedContext['statuses'] = [];
   const repo: OpsRepo = {
     root: opts.workdir,
-    project: { environments: {}, teams: {}, operators: {} },
+    project: { environments: {}, teams: {}, people: {} },
     pipelines: [file],
     inventories: new Map(),
     keys: new Map(),

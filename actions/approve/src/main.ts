@@ -1,15 +1,13 @@
 import * as core from '@actions/core';
 import { submitDecision } from '../../../src/approvals/service.ts';
-import { configTeams, type TeamResolver } from '../../../src/approvals/teams.ts';
-import { loadRepo } from '../../../src/config/load-repo.ts';
 import { createForge } from '../../../src/forge/create.ts';
-import { forgeTeams } from '../../../src/server/forge-comments.ts';
+import type { ForgeKind } from '../../../src/forge/types.ts';
 import { errorMessage } from '../../../src/util/errors.ts';
-import { actionStore, optionalInput, repoRoot } from '../../shared/inputs.ts';
+import { actionPolicy, actionStore, optionalInput, repoRoot } from '../../shared/inputs.ts';
 
 /**
- * The `slipway/approve` action: a decision on a run's gate by the workflow's actor (a login the forge
- * verified), judged by the same policy as the CLI, dashboard and issue comments.
+ * The `slipway/approve` action: a decision on a run's gate by the person the workflow's actor (a login the
+ * forge verified) maps to, judged by the same policy as the CLI, dashboard and issue comments.
  */
 async function main(): Promise<void> {
   const root = repoRoot();
@@ -22,16 +20,19 @@ async function main(): Promise<void> {
   if (!login) throw new Error('GITHUB_ACTOR is not set: this action runs in a workflow');
   const job = optionalInput('job');
   const reason = optionalInput('reason');
+  // Gitea's act_runner sets GITEA_ACTIONS.
+  const kind: ForgeKind = process.env.GITEA_ACTIONS === 'true' ? 'gitea' : 'github';
+  await requireWrite(kind, login);
 
   const store = actionStore(root);
   try {
     const outcome = await submitDecision(store, {
       runId,
       ...(job ? { job } : {}),
-      actor: { login, channel: 'forge' },
+      actor: { identity: { channel: kind, login }, channel: 'forge' },
       decision,
       ...(reason ? { reason } : {}),
-      teams: await teams(root, login),
+      policy: actionPolicy(root),
     });
     core.setOutput('accepted', String(outcome.accepted));
     core.setOutput('gate-status', outcome.gate?.status ?? '');
@@ -42,20 +43,19 @@ async function main(): Promise<void> {
   }
 }
 
-/** Team membership from the forge when a token is given, else from slipway.yml `teams`. */
-async function teams(root: string, login: string): Promise<TeamResolver> {
+/** With a token, the actor must have write permission on the repository, as for issue comments. */
+async function requireWrite(kind: ForgeKind, login: string): Promise<void> {
   const token = optionalInput('token');
-  if (token) {
-    core.setSecret(token);
-    const env = process.env;
-    // Gitea's act_runner sets GITEA_ACTIONS; its API lives under the server URL.
-    const gitea = env.GITEA_ACTIONS === 'true';
-    const url = gitea ? env.GITHUB_SERVER_URL : (env.GITHUB_API_URL ?? 'https://api.github.com');
-    if (!url) throw new Error('GITHUB_SERVER_URL is not set');
-    return forgeTeams(createForge(gitea ? 'gitea' : 'github', { url, token }), login);
+  if (!token) return;
+  core.setSecret(token);
+  const env = process.env;
+  const url = kind === 'gitea' ? env.GITHUB_SERVER_URL : (env.GITHUB_API_URL ?? 'https://api.github.com');
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
+  if (!url || !owner || !repo) throw new Error('GITHUB_SERVER_URL and GITHUB_REPOSITORY must be set');
+  const permission = await createForge(kind, { url, token }).permission({ owner, repo }, login);
+  if (permission !== 'write' && permission !== 'admin') {
+    throw new Error(`${login} has ${permission} permission on ${owner}/${repo}; deciding needs write`);
   }
-  const loaded = await loadRepo(root);
-  return configTeams(loaded.ok ? loaded.repo.project.teams : {});
 }
 
 main().catch((err: unknown) => core.setFailed(errorMessage(err)));

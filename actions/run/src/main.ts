@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { headCommit } from '../../../src/cli/git-commit.ts';
-import { findPipeline, loadRunContext } from '../../../src/cli/run-session.ts';
+import { findPipeline, runContextLoader } from '../../../src/cli/run-session.ts';
 import { loadRepo } from '../../../src/config/load-repo.ts';
 import { formatDuration } from '../../../src/dashboard/views/format.ts';
 import { escapeHtml } from '../../../src/dashboard/views/html.ts';
@@ -9,13 +9,18 @@ import { executeRun } from '../../../src/engine/executor.ts';
 import { resolveSecrets } from '../../../src/engine/secrets.ts';
 import type { RunDetail } from '../../../src/store/types.ts';
 import { errorMessage } from '../../../src/util/errors.ts';
-import { actionStore, optionalInput, repoRoot } from '../../shared/inputs.ts';
+import { actionPolicy, actionStore, optionalInput, repoRoot } from '../../shared/inputs.ts';
 
 /** The `slipway/run` action: one run of a pipeline (or job) on the workflow's commit, detached at gates. */
 async function main(): Promise<void> {
   const root = repoRoot();
   const inventories = optionalInput('inventories');
-  const loaded = await loadRepo(root, inventories ? { inventoriesRoot: inventories } : {});
+  const opts = inventories ? { inventoriesRoot: inventories } : {};
+  // The checkout first: its errors become annotations on its own files. Then under the policy in force.
+  const checked = await loadRepo(root, opts);
+  const source = actionPolicy(root, inventories);
+  const policy = checked.ok ? await source.current() : undefined;
+  const loaded = policy ? await loadRepo(root, { ...opts, projectFrom: policy.root }) : checked;
   if (!loaded.ok) {
     // One annotation per problem, on its file and line, so the PR shows it where it is.
     for (const e of loaded.errors) {
@@ -52,13 +57,18 @@ async function main(): Promise<void> {
       pipeline,
       commit,
       triggeredBy: actor,
+      triggerIdentity: {
+        channel: process.env.GITEA_ACTIONS === 'true' ? 'gitea' : 'github',
+        login: actor,
+      },
       channel: 'forge',
+      policy: policy!,
       ...(job ? { jobs: [job] } : {}),
       ...(inventories ? { inventoriesRoot: inventories } : {}),
     });
     core.setOutput('run-id', String(runId));
     core.info(`run ${runId}: ${pipeline.pipeline.name} at ${commit.sha.slice(0, 12)} (${commit.branch})`);
-    const status = await executeRun({ store, runId, load: loadRunContext, actor, detach: true });
+    const status = await executeRun({ store, runId, load: runContextLoader(source), actor, detach: true });
     const detail = store.detail(runId)!;
     core.setOutput('status', status);
     core.setOutput('image-digest', detail.outputs['image.digest'] ?? '');

@@ -1,15 +1,14 @@
 import type { Command } from 'commander';
 import { submitDecision } from '../../approvals/service.ts';
-import { configTeams } from '../../approvals/teams.ts';
 import { CliError } from '../errors.ts';
 import { executeWithProgress } from '../execute-run.ts';
-import { loadRepoForCommand } from '../repo-config.ts';
+import { loadTrustedForCommand } from '../repo-config.ts';
 import { openRunStore, operator, runIdArg } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
 /**
  * `slipway approve RUN [JOB]` / `slipway reject RUN [JOB] --reason ...`: a decision as the local operator
- * (OS account mapped through slipway.yml). When an approval opens the gate of a run no process is
+ * (OS account mapped to a person through slipway.yml on the default branch). When an approval opens the gate of a run no process is
  * executing, this process continues it (unless --no-continue).
  */
 export const registerApprove: RegisterCommand = (program) => {
@@ -41,8 +40,8 @@ export async function decideFromCli(
   reason: string | undefined,
   flags: { continue?: boolean; json?: boolean },
 ): Promise<void> {
-  const repo = await loadRepoForCommand(cmd);
-  const { actor, name } = operator(repo);
+  const trusted = await loadTrustedForCommand(cmd);
+  const { actor, name } = operator(trusted.policy);
   const store = await openRunStore(cmd);
   try {
     const verdict = await submitDecision(store, {
@@ -51,7 +50,7 @@ export async function decideFromCli(
       actor,
       decision,
       reason,
-      teams: configTeams(repo.project.teams),
+      policy: trusted.source,
     });
     if (!verdict.accepted) throw new CliError(`refused: ${verdict.reason}`);
     process.stderr.write(`${verdict.reason}\n`);
@@ -62,7 +61,13 @@ export async function decideFromCli(
       process.stderr.write(`continue with: slipway resume ${runId}\n`);
       return;
     }
-    process.exitCode = await executeWithProgress({ store, runId, actor: name, json: flags.json });
+    process.exitCode = await executeWithProgress({
+      store,
+      runId,
+      policy: trusted.source,
+      actor: name,
+      json: flags.json,
+    });
   } finally {
     store.close();
   }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { cancelRun } from '../../engine/cancel.ts';
-import { loadRepoForCommand } from '../repo-config.ts';
-import { openRunStore, operator, runIdArg } from '../run-session.ts';
+import { policySourceFor } from '../repo-config.ts';
+import { openRunStore, operatorName, runIdArg } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** How long `cancel` waits for the executing process to stop before reporting that it asked. */
@@ -14,11 +14,10 @@ export const registerCancel: RegisterCommand = (program) => {
     .description('cancel a run: running steps are stopped (SIGTERM, then SIGKILL), who canceled is recorded')
     .argument('<run>', 'run number')
     .action(async (runArg: string, _flags: unknown, cmd: Command) => {
-      const repo = await loadRepoForCommand(cmd);
+      const by = await operatorName(policySourceFor(cmd));
       const store = await openRunStore(cmd);
       try {
         const id = runIdArg(runArg);
-        const by = operator(repo).name;
         const outcome = await cancelRun(store, id, by, 'cli');
         if (outcome === 'already-final') {
           process.stderr.write(`run ${id} already ended: ${store.runs.get(id)!.status}\n`);

@@ -30,7 +30,7 @@ export const commandLoaders: Record<string, () => Promise<RegisterCommand>> = {
 };
 
 /** Global options that take a value, so the command word after them can be found before parsing. */
-const GLOBAL_OPTIONS_WITH_VALUE = new Set(['-C', '--repo', '--inventories', '--parallel']);
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(['-C', '--repo', '--inventories', '--policy-ref', '--parallel']);
 
 /** The command word of an argv (after node and script), or undefined for help, a typo or none. */
 export function commandWord(args: readonly string[]): string | undefined {

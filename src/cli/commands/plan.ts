@@ -6,8 +6,8 @@ import { maskText, maskValues } from '../../logs/masker.ts';
 import { asInvalidConfig } from '../errors.ts';
 import { headCommit } from '../git-commit.ts';
 import { planLines } from '../render/format.ts';
-import { loadRepoForCommand } from '../repo-config.ts';
-import { findPipeline, operator } from '../run-session.ts';
+import { loadRepoForCommand, policySourceFor } from '../repo-config.ts';
+import { findPipeline, operatorName } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** `slipway plan PIPELINE`: what each job would change, per host, without running anything. */
@@ -29,7 +29,12 @@ export const registerPlan: RegisterCommand = (program) => {
         {
           repo,
           pipeline,
-          run: { id: 'plan', sha: commit.sha, branch: commit.branch, triggeredBy: operator(repo).name },
+          run: {
+            id: 'plan',
+            sha: commit.sha,
+            branch: commit.branch,
+            triggeredBy: await operatorName(policySourceFor(cmd)),
+          },
           workdir: repo.root,
           secrets,
           log: (line) => process.stderr.write(`  ${maskText(line, masked)}\n`),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { executeWithProgress } from '../execute-run.ts';
-import { loadRepoForCommand } from '../repo-config.ts';
+import { loadTrustedForCommand } from '../repo-config.ts';
 import { openRunStore, operator, runIdArg } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -23,13 +23,14 @@ export const registerResume: RegisterCommand = (program) => {
         cmd: Command,
       ) => {
         const runId = runIdArg(runArg);
-        const repo = await loadRepoForCommand(cmd);
+        const trusted = await loadTrustedForCommand(cmd);
         const store = await openRunStore(cmd);
         try {
           process.exitCode = await executeWithProgress({
             store,
             runId,
-            actor: operator(repo).name,
+            policy: trusted.source,
+            actor: operator(trusted.policy).name,
             ...flags,
           });
         } finally {

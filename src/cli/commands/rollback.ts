@@ -3,7 +3,7 @@ import { createRollbackRun } from '../../deploy/rollback-run.ts';
 import { asInvalidConfig } from '../errors.ts';
 import { executeWithProgress } from '../execute-run.ts';
 import { headCommit } from '../git-commit.ts';
-import { loadRepoForCommand, repoFlags } from '../repo-config.ts';
+import { loadTrustedForCommand, repoFlags } from '../repo-config.ts';
 import { openRunStore, operator } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -29,10 +29,10 @@ export const registerRollback: RegisterCommand = (program) => {
         flags: { app?: string; detach?: boolean; json?: boolean },
         cmd: Command,
       ) => {
-        const repo = await loadRepoForCommand(cmd);
+        const { repo, policy, source } = await loadTrustedForCommand(cmd);
         const store = await openRunStore(cmd);
         try {
-          const { name } = operator(repo);
+          const { actor, name } = operator(policy);
           const commit = await headCommit(repo.root);
           const { runId, target } = asInvalidConfig(() =>
             createRollbackRun(store, {
@@ -42,7 +42,9 @@ export const registerRollback: RegisterCommand = (program) => {
               ...(wanted ? { release: wanted } : {}),
               commit,
               triggeredBy: name,
+              triggerIdentity: actor.identity,
               channel: 'cli',
+              policy,
               inventoriesRoot: repoFlags(cmd).load.inventoriesRoot,
             }),
           );
@@ -55,6 +57,7 @@ export const registerRollback: RegisterCommand = (program) => {
           process.exitCode = await executeWithProgress({
             store,
             runId,
+            policy: source,
             actor: name,
             detach: flags.detach,
             json: flags.json,

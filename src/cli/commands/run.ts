@@ -3,7 +3,7 @@ import { createRun } from '../../engine/create-run.ts';
 import { asInvalidConfig } from '../errors.ts';
 import { executeWithProgress } from '../execute-run.ts';
 import { headCommit } from '../git-commit.ts';
-import { loadRepoForCommand, repoFlags } from '../repo-config.ts';
+import { loadTrustedForCommand, repoFlags } from '../repo-config.ts';
 import { findPipeline, openRunStore, operator } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -27,12 +27,12 @@ export const registerRun: RegisterCommand = (program) => {
     .option('--sha <sha>', 'commit to record instead of HEAD (with --branch; for servers)')
     .option('--branch <branch>', 'branch to record instead of the checked-out one')
     .action(async (pipelineArg: string, flags: RunFlags, cmd: Command) => {
-      const repo = await loadRepoForCommand(cmd);
+      const { repo, policy, source } = await loadTrustedForCommand(cmd);
       const pipeline = findPipeline(repo, pipelineArg);
       const commit =
         flags.sha && flags.branch ? { sha: flags.sha, branch: flags.branch } : await headCommit(repo.root);
       if (flags.branch) commit.branch = flags.branch;
-      const { name } = operator(repo);
+      const { actor, name } = operator(policy);
       const store = await openRunStore(cmd);
       try {
         const runId = asInvalidConfig(() =>
@@ -41,7 +41,9 @@ export const registerRun: RegisterCommand = (program) => {
             pipeline,
             commit,
             triggeredBy: name,
+            triggerIdentity: actor.identity,
             channel: 'cli',
+            policy,
             jobs: flags.job,
             inventoriesRoot: repoFlags(cmd).load.inventoriesRoot,
           }),
@@ -53,6 +55,7 @@ export const registerRun: RegisterCommand = (program) => {
         process.exitCode = await executeWithProgress({
           store,
           runId,
+          policy: source,
           actor: name,
           detach: flags.detach,
           json: flags.json,

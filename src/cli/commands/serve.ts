@@ -1,6 +1,5 @@
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
-import { configTeams } from '../../approvals/teams.ts';
 import { duration } from '../../config/schema/common.ts';
 import { lockTimeoutFromEnv } from '../../engine/lock-wait.ts';
 import { createForge } from '../../forge/create.ts';
@@ -9,7 +8,7 @@ import { serve } from '../../server/serve.ts';
 import { storePath } from '../../store/store.ts';
 import { dashboardRollback } from '../dashboard-rollback.ts';
 import { loadRepoForCommand, repoFlags } from '../repo-config.ts';
-import { loadRunContext } from '../run-session.ts';
+import { runContextLoader } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
 interface ServeFlags {
@@ -79,12 +78,11 @@ export const registerServe: RegisterCommand = (program) => {
         pollPipelines: repo.pipelines.filter((p) => p.pipeline.on.poll),
         inventoriesRoot: load.inventoriesRoot,
         worker: f.worker ? { concurrency: positive(f.concurrency), pollMs: 1_000, graceMs: 30_000 } : false,
-        loadRun: loadRunContext,
+        loadRun: runContextLoader,
         dashboard: {
-          teams: configTeams(repo.project.teams),
           environments: Object.keys(repo.project.environments),
           publicUrl: f.publicUrl,
-          rollback: (store, req) => dashboardRollback(store, req, root, load.inventoriesRoot),
+          rollback: (store, req, policy) => dashboardRollback(store, req, root, load.inventoriesRoot, policy),
         },
         ...(forge
           ? {

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
+import { personOf } from '../../approvals/people.ts';
 import { name } from '../../config/schema/common.ts';
 import { generateToken, hashToken } from '../../dashboard/auth/tokens.ts';
 import { openDashboardStore } from '../../store/dashboard-store.ts';
 import { storePath } from '../../store/store.ts';
 import type { Users } from '../../store/users.ts';
 import { CliError } from '../errors.ts';
+import { policySourceFor } from '../repo-config.ts';
 import type { RegisterCommand } from './index.ts';
 
 function withUsers<T>(program: Command, fn: (users: Users) => T): T {
@@ -23,17 +25,26 @@ export const registerUser: RegisterCommand = (program) => {
   user
     .command('add')
     .description('create a user and print their token once (only its hash is stored)')
-    .argument('<login>', 'the login, as used in approval policies')
+    .argument('<login>', "a person's dashboard login (people.<person>.dashboard in slipway.yml)")
     .option('--rotate', 'the user exists: replace their token and end their sessions')
-    .action((login: string, opts: { rotate?: boolean }) => {
+    .action(async (login: string, opts: { rotate?: boolean }, cmd: Command) => {
       if (!name.safeParse(login).success) {
         throw new CliError(`invalid login "${login}": expected letters, digits, "_", "-" or "."`);
+      }
+      // A sign-in is only ever made for a person's own dashboard login: no other name can approve through it.
+      const policy = await policySourceFor(cmd).current();
+      const person = personOf(policy.project.people, { channel: 'dashboard', login });
+      if (!person) {
+        throw new CliError(
+          `${login} is no person's dashboard login in slipway.yml on ${policy.ref} ` +
+            `(${policy.sha.slice(0, 12)}): add it as people.<person>.dashboard there first`,
+        );
       }
       const token = generateToken();
       withUsers(program, (users) => users.add(login, hashToken(token), { replace: opts.rotate === true }));
       process.stdout.write(`${token}\n`);
       process.stderr.write(
-        `Token for ${login} shown once: sign in to the dashboard with it. Slipway keeps only its hash.\n`,
+        `Token for ${login} (${person}) shown once: sign in to the dashboard with it. Slipway keeps only its hash.\n`,
       );
     });
   user

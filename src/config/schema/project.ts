@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { name, principal, repoPath } from './common.ts';
+import { people } from './people.ts';
 
 /** An environment: the inventory its hosts come from and which branches may deploy to it. */
 export const environment = z.strictObject({
@@ -8,12 +9,19 @@ export const environment = z.strictObject({
   url: z.url().optional(),
 });
 
-/** slipway.yml at the repository root: environments, teams and operator identities. */
+/**
+ * slipway.yml at the repository root: environments, teams and people. Read from the default branch
+ * (the trusted ref), never from the commit being run.
+ */
 export const project = z.strictObject({
   environments: z.record(name, environment).default({}),
-  /** Team members, for approvers written as `@org/team` when the forge cannot be asked. */
-  teams: z.record(principal, z.array(principal)).default({}),
-  /** Local OS account -> login, the identity of a CLI approval. */
-  operators: z.record(z.string().min(1), principal).default({}),
+  /** Team members: persons (keys of `people`) or other teams. */
+  teams: z
+    .record(principal, z.array(principal))
+    .default({})
+    .describe('Teams (@org/team) and their members: persons of `people` or other teams'),
+  people: people.describe(
+    'Each person and their logins per channel (github, gitea, dashboard, os); an unmapped login decides nothing',
+  ),
 });
 export type Project = z.infer<typeof project>;

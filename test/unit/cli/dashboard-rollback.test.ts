@@ -5,11 +5,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dashboardRollback } from '../../../src/cli/dashboard-rollback.ts';
 import { DIGEST_OVERRIDE } from '../../../src/steps/deploy.ts';
 import { Store } from '../../../src/store/store.ts';
+import { projectPolicy } from '../../support/policy.ts';
 
 // The sample ops repository (this checkout) deploys app `web` to dev through its deploy-dev job.
 const ROOT = resolve(import.meta.dirname, '../../..');
 const OLD = `sha256:${'a'.repeat(64)}`;
 const LIVE = `sha256:${'b'.repeat(64)}`;
+// The checkout's own slipway.yml stands for the default branch's.
+const POLICY = projectPolicy({ people: { bob: { dashboard: 'bob' } } }, ROOT);
 
 describe('rollback from the dashboard', () => {
   let dir: string;
@@ -42,11 +45,17 @@ describe('rollback from the dashboard', () => {
       { env: 'dev', app: 'web', login: 'bob' },
       ROOT,
       'inventories/sandbox',
+      POLICY,
     );
     expect(result).toMatchObject({ ok: true, message: 'rollback of web in dev to r1 queued' });
     const runId = Number(result.ok && result.runId);
     const run = store.runs.get(runId)!;
-    expect(run).toMatchObject({ triggeredBy: 'bob', channel: 'dashboard', pipeline: 'web' });
+    expect(run).toMatchObject({
+      triggeredBy: 'bob',
+      triggerIdentity: 'dashboard:bob',
+      channel: 'dashboard',
+      pipeline: 'web',
+    });
     expect(store.detail(runId)!.jobs.map((j) => j.name)).toEqual(['deploy-dev']);
     expect(store.runs.outputs(runId)[DIGEST_OVERRIDE]).toBe(OLD);
   });
@@ -57,6 +66,7 @@ describe('rollback from the dashboard', () => {
       { env: 'dev', app: 'web', login: 'bob' },
       ROOT,
       'inventories/sandbox',
+      POLICY,
     );
     expect(result.ok).toBe(false);
     expect(!result.ok && result.reason).toBe('no releases of web recorded in dev');

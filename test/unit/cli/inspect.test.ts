@@ -25,7 +25,7 @@ function slipway(...args: string[]) {
 describe('slipway logs, runs, show, cancel', () => {
   it('streams NDJSON, stores masked logs, lists and shows runs, and cancels a parked run as the operator', () => {
     dir = tempOpsRepo({
-      'slipway.yml': `environments: { dev: {} }\noperators: { ${userInfo().username}: alice }\n`,
+      'slipway.yml': `environments: { dev: {} }\npeople: { alice: { os: [${userInfo().username}] } }\n`,
       'inventories/dev/hosts.yml': 'all:\n  hosts:\n    web1: { ansible_host: 127.0.0.1 }\n',
       'pipelines/app.yml': [
         'name: app',
@@ -69,21 +69,23 @@ describe('slipway logs, runs, show, cancel', () => {
 
     const cancel = slipway('cancel', '1');
     expect(cancel.status).toBe(0);
-    expect(cancel.stderr).toContain('run 1 canceled by alice');
+    // CLI records name the person with the OS account and uid the decision came from.
+    const me = `alice (os:${userInfo().username}, uid ${process.getuid!()})`;
+    expect(cancel.stderr).toContain(`run 1 canceled by ${me}`);
 
     const shown = JSON.parse(slipway('show', '1', '--json').stdout) as {
       run: { status: string; reason: string };
       jobs: { name: string; status: string }[];
       audit: { actor: string; action: string; outcome: string }[];
     };
-    expect(shown.run).toMatchObject({ status: 'canceled', reason: 'canceled by alice' });
+    expect(shown.run).toMatchObject({ status: 'canceled', reason: `canceled by ${me}` });
     expect(shown.jobs.map((j) => [j.name, j.status])).toEqual([
       ['build', 'succeeded'],
       ['deploy', 'canceled'],
     ]);
     expect(shown.audit.map((a) => [a.actor, a.action, a.outcome])).toEqual([
-      ['alice', 'approve', 'refused'],
-      ['alice', 'cancel', 'accepted'],
+      [me, 'approve', 'refused'],
+      [me, 'cancel', 'accepted'],
     ]);
     expect(JSON.parse(slipway('runs', '--json').stdout).locks).toEqual([]);
   }, 120_000);

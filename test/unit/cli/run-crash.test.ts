@@ -31,7 +31,7 @@ function slipway(...args: string[]) {
 describe('slipway run, kill -9 of the runner, resume', () => {
   it('marks the step interrupted, refuses to re-apply it silently, and re-applies only when told to', async () => {
     dir = tempOpsRepo({
-      'slipway.yml': `environments: { dev: {} }\noperators: { ${userInfo().username}: alice }\n`,
+      'slipway.yml': `environments: { dev: {} }\npeople: { alice: { os: [${userInfo().username}] } }\n`,
       'inventories/dev/hosts.yml': 'all:\n  hosts:\n    web1: { ansible_host: 127.0.0.1 }\n',
       'pipelines/app.yml': [
         'name: app',
@@ -75,7 +75,7 @@ describe('slipway run, kill -9 of the runner, resume', () => {
       expect(store.runs.steps(1)[0]).toMatchObject({ status: 'succeeded', attempt: 2 });
       expect(store.gates.auditTrail(1).map((a) => [a.actor, a.action])).toEqual([
         ['slipway', 'release-lock'],
-        ['alice', 'retry-interrupted'],
+        [`alice (os:${userInfo().username}, uid ${process.getuid!()})`, 'retry-interrupted'],
       ]);
     } finally {
       store.close();
@@ -84,12 +84,13 @@ describe('slipway run, kill -9 of the runner, resume', () => {
 
   it('exits 3 when detached at a gate, 2 on invalid config, and 0 after approval continues the run', () => {
     dir = tempOpsRepo({
-      'slipway.yml': `operators: { ${userInfo().username}: alice }\n`,
+      'slipway.yml': `people: { alice: { os: [${userInfo().username}] } }\n`,
       'pipelines/gated.yml': [
         'name: gated',
         'jobs:',
         '  ship:',
-        '    approval: { approvers: [alice] }',
+        // One operator starts and approves: the default branch allows it here (self-approval is off by default).
+        '    approval: { approvers: [alice], allow_self_approval: true }',
         '    steps:',
         '      - run: { command: [touch, shipped] }',
         '',

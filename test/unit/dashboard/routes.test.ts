@@ -6,12 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configTeams } from '../../../src/approvals/teams.ts';
 import { generateToken, hashToken } from '../../../src/dashboard/auth/tokens.ts';
 import { createDashboard, type Dashboard } from '../../../src/dashboard/routes.ts';
 import { storeData } from '../../../src/dashboard/store-data.ts';
 import { openDashboardStore } from '../../../src/store/dashboard-store.ts';
 import { Store } from '../../../src/store/store.ts';
+import { projectPolicy } from '../../support/policy.ts';
 
 let dir: string;
 let store: Store;
@@ -75,7 +75,12 @@ beforeEach(async () => {
   users.users.add('alice', hashToken(token));
   dashboard = createDashboard({
     users: users.users,
-    data: storeData({ store, facets: users.facets, teams: configTeams({}), environments: () => [] }),
+    data: storeData({
+      store,
+      facets: users.facets,
+      policy: projectPolicy({ people: { alice: { dashboard: 'alice' } } }),
+      environments: () => [],
+    }),
     pollMs: 20,
   });
   server = createServer((req, res) => void dashboard.handle(req, res));

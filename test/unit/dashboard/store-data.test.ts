@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configTeams } from '../../../src/approvals/teams.ts';
 import type { DashboardData } from '../../../src/dashboard/data.ts';
 import { storeData } from '../../../src/dashboard/store-data.ts';
 import { openDashboardStore } from '../../../src/store/dashboard-store.ts';
 import { Store } from '../../../src/store/store.ts';
+import { projectPolicy } from '../../support/policy.ts';
 
 let dir: string;
 let store: Store;
@@ -75,7 +75,14 @@ beforeEach(() => {
   data = storeData({
     store,
     facets: own.facets,
-    teams: configTeams({ '@acme/ops': ['olga'] }),
+    policy: projectPolicy({
+      teams: { '@acme/ops': ['olga'] },
+      people: {
+        alice: { dashboard: 'alice' },
+        olga: { dashboard: 'olga' },
+        mallory: { dashboard: 'mallory' },
+      },
+    }),
     environments: () => ['prod'],
     onDecision: (id) => decided.push(id),
   });
@@ -138,8 +145,8 @@ describe('dashboard data over the store', () => {
     expect(decided).toEqual([id]);
     expect(store.gates.get(gate.id)!.status).toBe('approved');
     expect(store.gates.auditTrail().map((a) => [a.actor, a.channel, a.action, a.outcome])).toEqual([
-      ['mallory', 'dashboard', 'approve', 'refused'],
-      ['alice', 'dashboard', 'approve', 'accepted'],
+      ['mallory (dashboard:mallory)', 'dashboard', 'approve', 'refused'],
+      ['alice (dashboard:alice)', 'dashboard', 'approve', 'accepted'],
     ]);
     expect((await data.decide({ runId: 'x', job: 'deploy', login: 'alice', decision: 'approve' })).ok).toBe(
       false,

@@ -3,22 +3,30 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Actor } from '../../../src/approvals/policy.ts';
 import { submitDecision } from '../../../src/approvals/service.ts';
-import { configTeams } from '../../../src/approvals/teams.ts';
 import { expireUnwatchedGates } from '../../../src/engine/recovery.ts';
 import {
   type EngineFixture,
   engineFixture,
   execute,
+  fixturePolicy,
   pipelineFile,
   startRun,
+  staticPolicy,
 } from '../../support/engine-fixture.ts';
 
-const cli = (login: string): Actor => ({ login, account: login, channel: 'cli' });
-const teams = configTeams({ '@acme/ops': ['carol', 'dave'] });
+const cli = (login: string): Actor => ({ identity: { channel: 'os', login }, channel: 'cli' });
+/** Each person signs in on the CLI with an OS account of their own name (mallory is nobody's). */
+const people = Object.fromEntries(
+  ['alice', 'bob', 'carol', 'dave'].map((p) => [p, { os: [p], dashboard: p }]),
+);
 
 let fx: EngineFixture;
 beforeEach(() => {
-  fx = engineFixture({ environments: { prod: { branches: ['main'] }, dev: {} } });
+  fx = engineFixture({
+    environments: { prod: { branches: ['main'] }, dev: {} },
+    teams: { '@acme/ops': ['carol', 'dave'] },
+    people,
+  });
 });
 afterEach(() => fx.cleanup());
 
@@ -38,7 +46,13 @@ function gated(approval: Record<string, unknown>, command = ['touch', 'deployed'
 }
 
 const decide = (runId: number, login: string, decision: 'approve' | 'reject' = 'approve', reason?: string) =>
-  submitDecision(fx.store, { runId, actor: cli(login), decision, reason, teams });
+  submitDecision(fx.store, {
+    runId,
+    actor: cli(login),
+    decision,
+    reason,
+    policy: staticPolicy(fixturePolicy(fx)),
+  });
 
 describe('approval gates', () => {
   it('parks a detached run at the gate with the plan, and an approval lets a later process finish it', async () => {
@@ -74,9 +88,9 @@ describe('approval gates', () => {
     expect(fx.store.runs.get(id)!.status).toBe('running');
     await submitDecision(fx.store, {
       runId: id,
-      actor: { login: 'carol', channel: 'dashboard' },
+      actor: { identity: { channel: 'dashboard', login: 'carol' }, channel: 'dashboard' },
       decision: 'approve',
-      teams,
+      policy: staticPolicy(fixturePolicy(fx)),
     });
     expect(await done).toBe('succeeded');
   });
@@ -95,8 +109,8 @@ describe('approval gates', () => {
     expect(detail.run.reason).toBe('prod: rejected by dave: freeze week');
     expect(existsSync(join(fx.dir, 'deployed'))).toBe(false);
     expect(fx.store.gates.auditTrail(id).map((a) => [a.actor, a.action, a.outcome, a.reason])).toEqual([
-      ['dave', 'reject', 'refused', 'a rejection needs a reason'],
-      ['dave', 'reject', 'accepted', 'freeze week'],
+      ['dave (os:dave)', 'reject', 'refused', 'a rejection needs a reason'],
+      ['dave (os:dave)', 'reject', 'accepted', 'freeze week'],
     ]);
   });
 
@@ -130,12 +144,13 @@ describe('approval gates', () => {
     expect(self.reason).toMatch(/^alice is the author of commit a{12}; self-approval is not allowed$/);
     expect(await decide(id, 'mallory')).toMatchObject({
       accepted: false,
-      reason: 'mallory is not among the approvers (alice, bob)',
+      reason:
+        'os:mallory is not mapped to a person (add it under people in slipway.yml on the default branch)',
     });
     expect(fx.store.gates.pending()).toHaveLength(1);
     expect(fx.store.gates.auditTrail(id).map((a) => [a.actor, a.outcome])).toEqual([
-      ['alice', 'refused'],
-      ['mallory', 'refused'],
+      ['alice (os:alice)', 'refused'],
+      ['os:mallory (unmapped)', 'refused'],
     ]);
   });
 
@@ -200,11 +215,18 @@ describe('approval gates', () => {
     );
   });
 
-  it('stops a run from a branch the environment does not allow before its gate', async () => {
+  it('refuses a branch the environment does not allow at queue time, and again before the job', async () => {
     const file = gated({});
+    const refusal =
+      'branch feature/x may not deploy to prod: slipway.yml on refs/heads/main (ffffffffffff) allows main';
+    expect(() => startRun(fx, file, { branch: 'feature/x' })).toThrow(refusal);
+    // The default branch let it in when it was queued, and took that back before the job started.
+    const prod = fx.repo.project.environments.prod!;
+    prod.branches = ['*'];
     const id = startRun(fx, file, { branch: 'feature/x' });
+    prod.branches = ['main'];
     expect(await execute(fx, id, file, { detach: true })).toBe('failed');
-    expect(fx.store.runs.jobs(id)[1]!.reason).toBe('branch feature/x may not deploy to prod (allowed: main)');
+    expect(fx.store.runs.jobs(id)[1]!.reason).toBe(refusal);
     expect(fx.store.gates.ofRun(id)).toEqual([]);
   });
 

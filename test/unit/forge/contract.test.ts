@@ -127,18 +127,12 @@ describe.each(['github', 'gitea'] as const)('forge contract: %s', (kind) => {
     expect(issue.comments.map((c) => c.body)).toEqual(['Approved by alice']);
   });
 
-  it('checks team membership: active members only', async () => {
-    mock.state.teams.push({
-      id: 42,
-      org: 'acme',
-      slug: 'ops',
-      name: 'ops',
-      members: { alice: 'active', carol: 'pending' },
-    });
-    expect(await f.isTeamMember('acme', 'ops', 'alice')).toBe(true);
-    expect(await f.isTeamMember('acme', 'ops', 'mallory')).toBe(false);
-    expect(await f.isTeamMember('acme', 'ops', 'carol')).toBe(false);
-    expect(await f.isTeamMember('acme', 'nope', 'alice')).toBe(false);
+  it("reads a login's permission on the repository: unknown users have none", async () => {
+    mock.state.collaborators = { alice: 'admin', bob: 'write' };
+    expect(await f.permission(repo, 'alice')).toBe('admin');
+    expect(await f.permission(repo, 'bob')).toBe('write');
+    expect(await f.permission(repo, 'mallory')).toBe('read');
+    expect(await f.permission(repo, 'ghost')).toBe('none');
   });
 
   it('fails on bad credentials at once, without retries', async () => {

@@ -21,7 +21,16 @@ afterEach(async () => {
 
 const REPO = { owner: 'acme', repo: 'ops' };
 const FILES: Record<string, string> = {
-  'slipway.yml': 'environments:\n  dev: { url: "https://dev.example.com" }\n',
+  'slipway.yml': [
+    'environments:',
+    '  dev: { url: "https://dev.example.com" }',
+    'teams: { "@acme/ops": [bob] }',
+    'people:',
+    '  alice: { github: alice, gitea: alice }',
+    '  bob: { github: bob, gitea: bob }',
+    '  mallory: { github: mallory, gitea: mallory }',
+    '',
+  ].join('\n'),
   'inventories/dev/hosts.yml': 'all:\n  hosts:\n    web1:\n      ansible_host: 127.0.0.1\n',
   'pipelines/app.yml': [
     'name: app',
@@ -38,7 +47,7 @@ const FILES: Record<string, string> = {
 };
 
 async function start(kind: ForgeKind, commentPollMs?: number): Promise<ServeFixture> {
-  mock.state.teams.push({ id: 42, org: 'acme', slug: 'ops', name: 'ops', members: { bob: 'active' } });
+  mock.state.collaborators = { alice: 'write', bob: 'write', mallory: 'write' };
   return startServeFixture(
     {
       worker: { concurrency: 2, pollMs: 50, graceMs: 5_000 },
@@ -102,18 +111,19 @@ describe.each(['github', 'gitea'] as const)('forge channel and reporting: %s', (
     const audit = fx.server.store.gates
       .auditTrail(1)
       .map((a) => [a.actor, a.channel, a.action, a.outcome, a.reason]);
+    const as = (login: string) => `${login} (${kind}:${login})`;
     expect(audit).toEqual([
-      ['mallory', 'forge', 'approve', 'refused', 'mallory is not among the approvers (alice, @acme/ops)'],
+      [as('mallory'), 'forge', 'approve', 'refused', 'mallory is not among the approvers (alice, @acme/ops)'],
       [
-        'alice',
+        as('alice'),
         'forge',
         'approve',
         'refused',
         `alice is the author of commit ${sha.slice(0, 12)}; self-approval is not allowed`,
       ],
-      ['bob', 'forge', 'approve', 'refused', 'the comment was edited; only new comments count'],
-      ['bob', 'forge', 'approve', 'refused', 'the comment was deleted; only new comments count'],
-      ['bob', 'forge', 'approve', 'accepted', 'approved by bob (1 of 1)'],
+      [`${kind}:bob`, 'forge', 'approve', 'refused', 'the comment was edited; only new comments count'],
+      [`${kind}:bob`, 'forge', 'approve', 'refused', 'the comment was deleted; only new comments count'],
+      [as('bob'), 'forge', 'approve', 'accepted', 'approved by bob (1 of 1)'],
     ]);
     const replies = mock.state.issues.get(1)!.comments.map((c) => c.body);
     expect(replies[0]).toBe('@mallory: not counted: mallory is not among the approvers (alice, @acme/ops).');
@@ -165,9 +175,9 @@ describe.each(['github', 'gitea'] as const)('forge channel and reporting: %s', (
     await waitFor('the run to finish', () => fx!.server.store.runs.get(1)?.status === 'succeeded');
     await fx.server.commentPoller!.pollOnce();
     expect(fx.server.store.gates.auditTrail(1).map((a) => [a.actor, a.outcome, a.reason])).toEqual([
-      ['mallory', 'refused', 'mallory is not among the approvers (alice, @acme/ops)'],
-      ['bob', 'refused', 'the comment was edited; only new comments count'],
-      ['bob', 'accepted', 'approved by bob (1 of 1)'],
+      [`mallory (${kind}:mallory)`, 'refused', 'mallory is not among the approvers (alice, @acme/ops)'],
+      [`${kind}:bob`, 'refused', 'the comment was edited; only new comments count'],
+      [`bob (${kind}:bob)`, 'accepted', 'approved by bob (1 of 1)'],
     ]);
     await fx.server.idle();
     await waitFor('the issue to close', () => mock.state.issues.get(1)?.state === 'closed');

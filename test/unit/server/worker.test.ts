@@ -3,17 +3,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cliActor } from '../../../src/approvals/identity.ts';
 import { submitDecision } from '../../../src/approvals/service.ts';
-import { configTeams } from '../../../src/approvals/teams.ts';
 import type { PipelineFile } from '../../../src/config/types.ts';
 import { processRef } from '../../../src/process/identity.ts';
 import { Worker } from '../../../src/server/worker.ts';
 import {
   type EngineFixture,
   engineFixture,
+  fixturePolicy,
   pipelineFile,
   startRun,
+  staticPolicy,
   until,
 } from '../../support/engine-fixture.ts';
 import { type ServeFixture, startServeFixture } from '../../support/serve-fixture.ts';
@@ -22,7 +22,7 @@ import { pushPayload } from '../../support/webhook-payloads.ts';
 let fx: EngineFixture;
 let worker: Worker | undefined;
 beforeEach(() => {
-  fx = engineFixture({ environments: { dev: {} }, operators: { root: 'bob' } });
+  fx = engineFixture({ environments: { dev: {} }, people: { bob: { os: ['bob'] } } });
 });
 afterEach(async () => {
   await worker?.stop();
@@ -33,7 +33,7 @@ afterEach(async () => {
 function startWorker(file: PipelineFile, concurrency: number): Worker {
   worker = new Worker({
     store: fx.store,
-    load: async () => ({ repo: fx.repo, pipeline: file }),
+    load: async () => ({ repo: fx.repo, pipeline: file, policy: fixturePolicy(fx, file) }),
     concurrency,
     pollMs: 50,
     graceMs: 1_000,
@@ -68,9 +68,9 @@ describe('worker slots', () => {
     );
     const outcome = await submitDecision(fx.store, {
       runId: a,
-      actor: cliActor(fx.repo.project, 'root'),
+      actor: { identity: { channel: 'os', login: 'bob' }, channel: 'cli' },
       decision: 'approve',
-      teams: configTeams({}),
+      policy: staticPolicy(fixturePolicy(fx, file)),
     });
     expect(outcome.accepted).toBe(true);
     await until(() => status(a) === 'succeeded', 10_000, 'run A to finish after its approval');
@@ -154,7 +154,7 @@ describe('worker recovery', () => {
     const logs: string[] = [];
     worker = new Worker({
       store: fx.store,
-      load: async () => ({ repo: fx.repo, pipeline: f }),
+      load: async () => ({ repo: fx.repo, pipeline: f, policy: fixturePolicy(fx, f) }),
       concurrency: 2,
       pollMs: 50,
       graceMs: 1_000,
@@ -183,7 +183,7 @@ describe('worker shutdown', () => {
     const logs: string[] = [];
     const w = new Worker({
       store: fx.store,
-      load: async () => ({ repo: fx.repo, pipeline: f }),
+      load: async () => ({ repo: fx.repo, pipeline: f, policy: fixturePolicy(fx, f) }),
       concurrency: 2,
       pollMs: 50,
       graceMs: 300,

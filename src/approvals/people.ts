@@ -1,0 +1,37 @@
+import type { IdentityChannel, People } from '../config/schema/people.ts';
+
+/** A login as one channel vouches for it (a verified forge login, a dashboard session, an OS account). */
+export interface Identity {
+  channel: IdentityChannel;
+  login: string;
+}
+
+/** The person an identity belongs to in the people table, or undefined: an unmapped identity decides nothing. */
+export function personOf(people: People, id: Identity): string | undefined {
+  // OS accounts are case-sensitive; forge and dashboard logins are not.
+  const same = (a: string) =>
+    id.channel === 'os' ? a === id.login : a.toLowerCase() === id.login.toLowerCase();
+  for (const [name, p] of Object.entries(people)) {
+    const logins = id.channel === 'os' ? p.os : p[id.channel] === undefined ? [] : [p[id.channel]!];
+    if (logins.some(same)) return name;
+  }
+  return undefined;
+}
+
+/** Every name a person goes by: the person's name and each of their logins, lower-cased. */
+export function namesOf(people: People, person: string): Set<string> {
+  const p = people[person];
+  const all = [person, p?.github, p?.gitea, p?.dashboard, ...(p?.os ?? [])];
+  return new Set(all.filter((v) => v !== undefined).map((v) => v.toLowerCase()));
+}
+
+/** How an identity is written in records: `github:alice-gh`, `os:root`. */
+export function identityText(id: Identity): string {
+  return `${id.channel}:${id.login}`;
+}
+
+/** The identity written by `identityText`, or undefined for text of another shape (runs stored before). */
+export function parseIdentity(text: string | undefined): Identity | undefined {
+  const m = text?.match(/^(github|gitea|dashboard|os):(.+)$/);
+  return m ? { channel: m[1] as IdentityChannel, login: m[2]! } : undefined;
+}

@@ -1,0 +1,13 @@
+import type { PolicySource } from '../../src/approvals/policy-ref.ts';
+import { trustedPolicyOf } from '../../src/approvals/trusted-policy.ts';
+import { project as projectSchema } from '../../src/config/schema/project.ts';
+
+/** A policy source answering slipway.yml `project` (given as its parsed input) with no pipelines. */
+export function projectPolicy(project: unknown, root = '/nonexistent'): PolicySource {
+  const policy = trustedPolicyOf(
+    { root, project: projectSchema.parse(project), pipelines: [], inventories: new Map(), keys: new Map() },
+    'refs/heads/main',
+    'f'.repeat(40),
+  );
+  return { current: async () => policy };
+}
