@@ -59,7 +59,23 @@ export class TriggerIntake {
       );
     }
     const repo: OpsRepo = loaded.repo;
-    const runIds: number[] = [];
+    // All or none: a delivery that fails queued nothing, so the forge's redelivery may take its push again.
+    const { queued, skipped } = o.store.transaction(() => this.#queueMatching(repo, push));
+    const runIds = queued.map((q) => q.id);
+    for (const q of queued)
+      o.log(
+        `${label}: ${push.ref} at ${push.after.slice(0, 12)} queued run ${q.id} of ${q.pipeline}${q.note}`,
+      );
+    for (const line of skipped) o.log(`${label}: ${push.ref}: not starting ${line}`);
+    if (runIds.length === 0) {
+      return { runIds, summary: skipped.length ? skipped.join('; ') : 'the repository has no pipelines' };
+    }
+    return { runIds, summary: `queued run ${runIds.join(', ')}` };
+  }
+
+  /** Queues a run of each pipeline whose `on.push` matches `push`; says why each other one was not. */
+  #queueMatching(repo: OpsRepo, push: PushEvent) {
+    const queued: { id: number; pipeline: string; note: string }[] = [];
     const skipped: string[] = [];
     for (const file of repo.pipelines) {
       const match = matchPush(file.pipeline.on, push);
@@ -75,16 +91,9 @@ export class TriggerIntake {
         authorEmail: push.author?.email,
         triggeredBy: push.pusher,
       });
-      runIds.push(id);
-      o.log(
-        `${label}: ${push.ref} at ${push.after.slice(0, 12)} queued run ${id} of ${file.pipeline.name}${match.note ? ` (${match.note})` : ''}`,
-      );
+      queued.push({ id, pipeline: file.pipeline.name, note: match.note ? ` (${match.note})` : '' });
     }
-    for (const line of skipped) o.log(`${label}: ${push.ref}: not starting ${line}`);
-    if (runIds.length === 0) {
-      return { runIds, summary: skipped.length ? skipped.join('; ') : 'the repository has no pipelines' };
-    }
-    return { runIds, summary: `queued run ${runIds.join(', ')}` };
+    return { queued, skipped };
   }
 
   /** Queues a run of pipeline `name` at a commit the poller found on `branch`. */
