@@ -13,6 +13,8 @@ export interface DecisionSubmission {
   decision: 'approve' | 'reject';
   reason?: string;
   teams: TeamResolver;
+  /** The plan the decider was shown; a gate holding another plan refuses the decision. */
+  expectedPlanHash?: string;
   now?: number;
 }
 
@@ -44,6 +46,15 @@ export async function submitDecision(store: Store, sub: DecisionSubmission): Pro
     const verdict: DecisionVerdict = { accepted: false, reason: found.error };
     audit(verdict);
     return verdict;
+  }
+  // A gate's plan never changes (a new plan is a new gate), so the one read above is the one decided on.
+  if (sub.expectedPlanHash !== undefined && sub.expectedPlanHash !== found.gate.planHash) {
+    const verdict: DecisionVerdict = {
+      accepted: false,
+      reason: `expected plan ${sub.expectedPlanHash}, but the gate holds plan ${found.gate.planHash}: read the plan again`,
+    };
+    audit(verdict, found.gate);
+    return { ...verdict, gate: found.gate };
   }
   const teams = await resolveTeams(found.gate.policy.approvers, sub.teams);
   return store.transaction(() => {
