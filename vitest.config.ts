@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
+      // Attacks on real components (HTTP on loopback, SQLite, git); none needs the sandbox, so in parallel.
+      { test: { name: 'security', include: ['test/security/**/*.test.ts'], testTimeout: 60_000 } },
       {
         test: {
           name: 'e2e',
