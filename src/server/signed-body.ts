@@ -38,5 +38,7 @@ export async function readSignedBody(
   } finally {
     clearTimeout(timer);
   }
-  return { body: Buffer.concat(chunks), signed: check.matches() };
+  // Joined only when signed: an unsigned body is dropped without a second copy.
+  const signed = check.matches();
+  return { body: signed ? Buffer.concat(chunks) : Buffer.alloc(0), signed };
 }
