@@ -4,7 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { MIGRATIONS } from './migrations.ts';
 
 /** How long a writer waits for another process's write transaction before failing. */
-const BUSY_TIMEOUT_MS = 10_000;
+export const BUSY_TIMEOUT_MS = 10_000;
 
 /** Opens (creating when missing) the SQLite store at `path` and brings its schema up to date. */
 export function openDatabase(path: string): DatabaseSync {

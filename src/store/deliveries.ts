@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { openDatabase, transaction } from './database.ts';
+import { BUSY_TIMEOUT_MS, openDatabase, transaction } from './database.ts';
 import { opt, type Row } from './rows.ts';
 
 /**
@@ -43,19 +43,16 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries(status, received_at);
 `;
 
-// Added after the table shipped: the column, its values for pushes stored before (as pushKey computes them;
-// a replay of the same push among them keeps the first), then the index that makes a push key taken once.
+// Added after the table shipped: the column and the index that makes a push key taken once, then the keys
+// of pushes stored before (as pushKey computes them; of a replay among them, the first keeps it).
 const PUSH_KEY = `
   ALTER TABLE deliveries ADD COLUMN push_key TEXT;
+  CREATE UNIQUE INDEX deliveries_push_key ON deliveries(push_key);
   UPDATE OR IGNORE deliveries
      SET push_key = forge || ':' || lower(json_extract(payload, '$.repository.full_name')) || ':' ||
                     json_extract(payload, '$.ref') || ':' || json_extract(payload, '$.after')
    WHERE event = 'push' AND status != 'failed' AND json_valid(payload);
-  CREATE UNIQUE INDEX deliveries_push_key ON deliveries(push_key);
 `;
-
-/** How long a webhook's write waits for another process's transaction before the sender is told to retry. */
-const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 
 /** Webhook and poll deliveries: deduplicated by id, processed at most once. */
 export class Deliveries {
@@ -68,7 +65,7 @@ export class Deliveries {
    * `busyTimeoutMs` bounds how long a write waits for another process's (the wait blocks the event loop);
    * past it, the write throws SQLITE_BUSY.
    */
-  constructor(path: string, { busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS } = {}) {
+  constructor(path: string, { busyTimeoutMs = BUSY_TIMEOUT_MS } = {}) {
     this.#db = openDatabase(path);
     transaction(this.#db, () => {
       this.#db.exec(SCHEMA);
