@@ -8,7 +8,7 @@ import { type Handler, sendJson, sendText } from './router.ts';
 import { BodyRefused, readSignedBody } from './signed-body.ts';
 
 /** GitHub refuses to send payloads over 25 MB; nothing legitimate is larger. */
-export const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
+const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
 
 /** How long a body may take to arrive once it has room: a slow sender must not hold it. */
 const BODY_DEADLINE_MS = 20_000;
