@@ -7,7 +7,7 @@ export default defineConfig({
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
       // Attacks on the trust boundaries (docs/security.md), against real components; files run in parallel.
-      { test: { name: 'security', include: ['test/security/**/*.test.ts'], testTimeout: 30_000 } },
+      { test: { name: 'security', include: ['test/security/**/*.test.ts'], testTimeout: 60_000 } },
       {
         test: {
           name: 'e2e',

@@ -16,6 +16,8 @@ export interface DecisionSubmission {
   reason?: string;
   /** The policy in force (the default branch), read at the time of the decision. */
   policy: PolicySource;
+  /** The plan the decider was shown; a gate holding another plan refuses the decision. */
+  expectedPlanHash?: string;
   now?: number;
 }
 
@@ -72,6 +74,15 @@ export async function submitDecision(store: Store, sub: DecisionSubmission): Pro
   const run = store.runs.get(sub.runId);
   const found = run ? pendingGate(store, sub.runId, sub.job) : { error: `there is no run ${sub.runId}` };
   if ('error' in found) return refuse(found.error);
+  // A gate's plan never changes (a new plan is a new gate), so the one read above is the one decided on.
+  if (sub.expectedPlanHash !== undefined && sub.expectedPlanHash !== found.gate.planHash) {
+    const verdict: DecisionVerdict = {
+      accepted: false,
+      reason: `expected plan ${sub.expectedPlanHash}, but the gate holds plan ${found.gate.planHash}: read the plan again`,
+    };
+    audit(verdict, found.gate);
+    return { ...verdict, gate: found.gate };
+  }
   const trusted = policy;
   return store.transaction(() => {
     // Read again inside the write transaction: another approver may have decided meanwhile.

@@ -55,10 +55,27 @@ export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-/** A request body the dashboard will not read. */
-export class FormError extends Error {}
+/** A request the dashboard refuses with 400; the message says what was expected. */
+export class RequestError extends Error {}
 
-/** A path a sign-in may return to: local to this site only, so `next` cannot send the user elsewhere. */
+/** A request body the dashboard will not read. */
+export class FormError extends RequestError {}
+
+/** Control characters (C0 and DEL): never in a path a browser sends, and not allowed in a Location header. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** The origin `next` is resolved against: anything that leaves it is not a local path. */
+const HERE = new URL('http://dashboard.invalid/');
+
+/**
+ * A path a sign-in may return to: `next` resolved against this site the way a browser resolves a Location
+ * (so `/\t/evil.example` or `/\\evil.example` are seen as the other site they are), kept only when it stays
+ * here; else `/`. Control characters are refused (400).
+ */
 export function safeLocalPath(next: string | null | undefined): string {
-  return next?.startsWith('/') && !next.startsWith('//') && !next.includes('\\') ? next : '/';
+  if (!next) return '/';
+  if (CONTROL.test(next)) throw new RequestError('next: expected a path without control characters');
+  if (!next.startsWith('/')) return '/';
+  const url = URL.parse(next, HERE.href);
+  return url?.origin === HERE.origin ? `${url.pathname}${url.search}${url.hash}` : '/';
 }

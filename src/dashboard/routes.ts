@@ -17,9 +17,10 @@ import {
   type SessionStore,
   startSession,
 } from './auth/sessions.ts';
+import { siteOf } from './auth/site.ts';
 import { hashToken } from './auth/tokens.ts';
 import type { DashboardData } from './data.ts';
-import { FormError, readForm, redirect, SECURITY_HEADERS, safeLocalPath, sendHtml } from './http.ts';
+import { RequestError, readForm, redirect, SECURITY_HEADERS, safeLocalPath, sendHtml } from './http.ts';
 import { RefusalThrottle } from './refusal-throttle.ts';
 import { followRun } from './sse.ts';
 import type { Viewer } from './views/layout.ts';
@@ -38,7 +39,7 @@ export interface UserDirectory extends SessionStore {
 export interface DashboardOptions {
   users: UserDirectory;
   data: DashboardData;
-  /** Origin the pages are served from when behind a proxy (e.g. `https://ci.example.com`); else taken from the request. */
+  /** Origin the pages are served from when behind a proxy (e.g. `https://ci.example.com`); else loopback only. */
   publicOrigin?: string;
   /** How often a live log stream looks for new lines and state changes. */
   pollMs?: number;
@@ -121,8 +122,8 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   // Bounds audit rows for refusals of requests without a session (60 a minute).
   const throttle = new RefusalThrottle();
 
-  const originOf = (req: IncomingMessage) =>
-    opts.publicOrigin ?? `${isTls(req) ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
+  const site = siteOf(opts.publicOrigin);
+  const fromHere = (req: IncomingMessage) => sameOrigin(req.headers, (o) => site.originAllowed(o, req));
   const secureCookies = (req: IncomingMessage) =>
     isTls(req) || (opts.publicOrigin?.startsWith('https:') ?? false);
   const viewerOf = (s: SessionRecord): Viewer => ({ login: s.login, csrf: s.csrf });
@@ -149,10 +150,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     const secure = secureCookies(req);
     const form = await readForm(req);
     const next = safeLocalPath(form.get('next'));
-    if (
-      !sameOrigin(req.headers, originOf(req)) ||
-      !signinCsrfValid(req.headers.cookie, form.get(CSRF_FIELD) ?? undefined)
-    ) {
+    if (!fromHere(req) || !signinCsrfValid(req.headers.cookie, form.get(CSRF_FIELD) ?? undefined)) {
       auditAnonymous({ action: 'signin', target: 'dashboard', detail: 'bad origin or CSRF token' });
       return refuse(
         res,
@@ -178,10 +176,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   /** Checks a POST of a signed-in session: same origin and the session's token; audits a refusal. */
   async function checkedForm(req: IncomingMessage, session: SessionRecord, action: PostAction) {
     const form = await readForm(req);
-    if (
-      !sameOrigin(req.headers, originOf(req)) ||
-      !csrfTokenValid(session.csrf, form.get(CSRF_FIELD) ?? undefined)
-    ) {
+    if (!fromHere(req) || !csrfTokenValid(session.csrf, form.get(CSRF_FIELD) ?? undefined)) {
       data.auditRefusal({ ...auditTarget(action), actor: session.login, detail: 'bad origin or CSRF token' });
       return undefined;
     }
@@ -313,6 +308,11 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
 
   return {
     async handle(req, res) {
+      if (!site.hostAllowed(req)) {
+        res.writeHead(421, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
+        res.end(`${site.misdirected}\n`);
+        return;
+      }
       const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
       const session = readSession(users, req.headers.cookie, now());
       try {
@@ -323,7 +323,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
           res.end();
         }
       } catch (err) {
-        if (!(err instanceof FormError)) throw err;
+        if (!(err instanceof RequestError)) throw err;
         refuse(res, session && viewerOf(session), 400, err.message);
       }
     },

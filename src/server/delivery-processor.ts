@@ -22,6 +22,9 @@ export interface DeliveryProcessorOptions {
   log(line: string): void;
 }
 
+/** How soon draining starts again after the store failed. */
+const RETRY_MS = 1_000;
+
 /**
  * Works through stored deliveries one at a time, oldest first, after the webhook has answered. One at a
  * time keeps the git cache and the order of runs simple; a delivery is claimed before its runs are queued,
@@ -32,6 +35,7 @@ export class DeliveryProcessor {
   #running?: Promise<void>;
   #again = false;
   #stopped = false;
+  #retry?: NodeJS.Timeout;
 
   constructor(options: DeliveryProcessorOptions) {
     this.#o = options;
@@ -44,9 +48,18 @@ export class DeliveryProcessor {
       this.#again = true;
       return;
     }
-    this.#running = this.#drain().finally(() => {
-      this.#running = undefined;
-    });
+    this.#running = this.#drain()
+      .catch((err: unknown) => {
+        // The store itself failed (e.g. another process held it past the busy timeout): the deliveries stay
+        // pending, and are looked at again shortly rather than at the next webhook.
+        this.#o.log(
+          `deliveries: ${err instanceof Error ? err.message : String(err)}; retrying in ${RETRY_MS} ms`,
+        );
+        this.#retry = setTimeout(() => this.wake(), RETRY_MS);
+      })
+      .finally(() => {
+        this.#running = undefined;
+      });
   }
 
   /** Resolves when nothing is being processed (a test's or shutdown's wait). */
@@ -57,6 +70,7 @@ export class DeliveryProcessor {
   /** Stops taking new deliveries and waits for the current one; unprocessed ones stay pending for next start. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearTimeout(this.#retry);
     await this.idle();
   }
 

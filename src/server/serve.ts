@@ -10,6 +10,7 @@ import { ForgeLinks } from '../store/forge-links.ts';
 import { Store } from '../store/store.ts';
 import { Checkouts } from '../triggers/checkout.ts';
 import { errorMessage } from '../util/errors.ts';
+import type { BodyBudgetLimits } from './body-budget.ts';
 import { DeliveryProcessor } from './delivery-processor.ts';
 import { ForgeCommentPoller } from './forge-comment-poller.ts';
 import { commentDecider, forgeCommentHandler } from './forge-comments.ts';
@@ -49,6 +50,8 @@ export interface ServeOptions {
     /** Read approval issues' comments this often too, for forges whose webhooks cannot reach the runner. */
     commentPollMs?: number;
   };
+  /** How many webhook bodies are read at once (default: WEBHOOK_BODY_LIMITS). */
+  webhookBodies?: BodyBudgetLimits;
   /** Extra routes and services. */
   mount?: (router: Router) => void;
   /** The dashboard (runs, gates, approvals, releases, audit); absent: no dashboard routes. */
@@ -68,10 +71,16 @@ export interface Serving extends RunningServer {
   idle(): Promise<void>;
 }
 
+/** How long storing a webhook delivery waits for another process's write before answering 503. */
+const WEBHOOK_STORE_WAIT_MS = 1_000;
+
 /** Starts `slipway serve`: webhooks and polling turn commits into queued runs, the worker executes them. */
 export async function serve(o: ServeOptions): Promise<Serving> {
   const store = new Store(o.statePath);
   const deliveries = new Deliveries(o.statePath);
+  // The webhook route's own connection: a request must not hold the event loop long while another process
+  // writes; past this wait the forge is told to deliver again.
+  const intakeDeliveries = new Deliveries(o.statePath, { busyTimeoutMs: WEBHOOK_STORE_WAIT_MS });
   for (const id of deliveries.failInterrupted())
     o.log(`delivery ${id}: interrupted by the last shutdown, marked failed`);
   const state = dirname(o.statePath);
@@ -161,6 +170,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
       name: 'store',
       stop: async () => {
         links?.close();
+        intakeDeliveries.close();
         deliveries.close();
         store.close();
       },
@@ -169,8 +179,9 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   const http = await startHttpServer({
     host: o.host,
     port: o.port,
-    deliveries,
+    deliveries: intakeDeliveries,
     secrets: o.secrets,
+    ...(o.webhookBodies ? { bodyLimits: o.webhookBodies } : {}),
     received: wake,
     services,
     mount: (router) => {

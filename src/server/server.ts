@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ForgeKind } from '../forge/types.ts';
 import type { Deliveries } from '../store/deliveries.ts';
 import { errorMessage } from '../util/errors.ts';
+import { BodyBudget, type BodyBudgetLimits } from './body-budget.ts';
 import { type Handler, Router, sendJson, sendText } from './router.ts';
 import { webhookRoute } from './webhook-route.ts';
 
@@ -13,16 +14,33 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/**
+ * Webhook bodies read at once: a few, and together at most about one of the largest a forge sends, so
+ * unsigned bodies (known to be unsigned only at their last byte) cannot fill memory; a burst waits its turn.
+ */
+export const WEBHOOK_BODY_LIMITS: BodyBudgetLimits = {
+  bodies: 4,
+  bytes: 32 * 1024 * 1024,
+  waiting: 128,
+  waitMs: 10_000,
+};
+
+/** How long a client may take to send a whole request (headers and body); slower ones are cut. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
 /** How `slipway serve` listens and what it mounts. */
 export interface HttpServerOptions {
   host: string;
   port: number;
+  /** Where webhook deliveries are stored (a connection whose writes wait briefly for other processes). */
   deliveries: Deliveries;
   /** Webhook secret per forge; a forge without one has no route. */
   secrets: Partial<Record<ForgeKind, string>>;
   /** Woken after each stored delivery. */
   received(): void;
   services: Service[];
+  /** Overrides WEBHOOK_BODY_LIMITS (tests). */
+  bodyLimits?: BodyBudgetLimits;
   /** Extra routes (the dashboard's fallback, for one). */
   mount?: (router: Router) => void;
   log(line: string): void;
@@ -40,13 +58,14 @@ export interface RunningServer {
 export async function startHttpServer(o: HttpServerOptions): Promise<RunningServer> {
   const router = new Router();
   let closing = false;
+  const budget = new BodyBudget(o.bodyLimits ?? WEBHOOK_BODY_LIMITS);
   for (const forge of ['github', 'gitea'] as const) {
     const secret = o.secrets[forge];
     if (!secret) continue;
     router.add(
       'POST',
       `/webhooks/${forge}`,
-      webhookRoute({ forge, secret, deliveries: o.deliveries, received: o.received, log: o.log }),
+      webhookRoute({ forge, secret, deliveries: o.deliveries, budget, received: o.received, log: o.log }),
     );
   }
   const healthz: Handler = (_req, res) =>
@@ -65,6 +84,7 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningServ
     });
   });
   server.keepAliveTimeout = 5_000;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => resolve());

@@ -8,6 +8,7 @@ import type { Store } from '../store/store.ts';
 import type { Checkouts } from '../triggers/checkout.ts';
 import { matchPush } from '../triggers/match-push.ts';
 import type { PushEvent } from '../triggers/push-event.ts';
+import { errorMessage } from '../util/errors.ts';
 
 /** What turning pushes and polled commits into runs needs. */
 export interface TriggerIntakeOptions {
@@ -67,7 +68,23 @@ export class TriggerIntake {
       );
     }
     const repo: OpsRepo = loaded.repo;
-    const runIds: number[] = [];
+    // All or none: a delivery that fails queued nothing, so the forge's redelivery may take its push again.
+    const { queued, skipped } = o.store.transaction(() => this.#queueMatching(repo, policy, push));
+    const runIds = queued.map((q) => q.id);
+    for (const q of queued)
+      o.log(
+        `${label}: ${push.ref} at ${push.after.slice(0, 12)} queued run ${q.id} of ${q.pipeline}${q.note}`,
+      );
+    for (const line of skipped) o.log(`${label}: ${push.ref}: not starting ${line}`);
+    if (runIds.length === 0) {
+      return { runIds, summary: skipped.length ? skipped.join('; ') : 'the repository has no pipelines' };
+    }
+    return { runIds, summary: `queued run ${runIds.join(', ')}` };
+  }
+
+  /** Queues a run of each pipeline whose `on.push` matches `push`; says why each other one was not. */
+  #queueMatching(repo: OpsRepo, policy: TrustedPolicy, push: PushEvent) {
+    const queued: { id: number; pipeline: string; note: string }[] = [];
     const skipped: string[] = [];
     for (const file of repo.pipelines) {
       const match = matchPush(file.pipeline.on, push);
@@ -88,16 +105,9 @@ export class TriggerIntake {
         skipped.push(`${file.pipeline.name}: ${id}`);
         continue;
       }
-      runIds.push(id);
-      o.log(
-        `${label}: ${push.ref} at ${push.after.slice(0, 12)} queued run ${id} of ${file.pipeline.name}${match.note ? ` (${match.note})` : ''}`,
-      );
+      queued.push({ id, pipeline: file.pipeline.name, note: match.note ? ` (${match.note})` : '' });
     }
-    for (const line of skipped) o.log(`${label}: ${push.ref}: not starting ${line}`);
-    if (runIds.length === 0) {
-      return { runIds, summary: skipped.length ? skipped.join('; ') : 'the repository has no pipelines' };
-    }
-    return { runIds, summary: `queued run ${runIds.join(', ')}` };
+    return { queued, skipped };
   }
 
   /** Queues a run of pipeline `name` at a commit the poller found on `branch`. */
@@ -139,7 +149,7 @@ export class TriggerIntake {
         inventoriesRoot: this.#o.inventoriesRoot,
       });
     } catch (err) {
-      return (err as Error).message;
+      return errorMessage(err);
     }
   }
 

@@ -1,11 +1,20 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ForgeKind } from '../forge/types.ts';
-import type { Deliveries } from '../store/deliveries.ts';
-import { SIGNATURE_HEADER, verifySignature } from '../triggers/verify-signature.ts';
-import { BodyTooLarge, type Handler, readBody, sendJson, sendText } from './router.ts';
+import { type Deliveries, pushKey } from '../store/deliveries.ts';
+import { PayloadError, parsePushEvent } from '../triggers/push-event.ts';
+import { claimedDigest, SIGNATURE_HEADER, signatureCheck } from '../triggers/verify-signature.ts';
+import type { BodyBudget } from './body-budget.ts';
+import { type Handler, sendJson, sendText } from './router.ts';
+import { BodyRefused, readSignedBody } from './signed-body.ts';
 
 /** GitHub refuses to send payloads over 25 MB; nothing legitimate is larger. */
 const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
+
+/** How long a body may take to arrive once it has room: a slow sender must not hold it. */
+const BODY_DEADLINE_MS = 20_000;
+
+/** What a sender told to come back later is told to wait, in seconds. */
+const RETRY_AFTER_S = '5';
 
 /** Events worth keeping: pushes start pipelines, issue comments carry approvals. */
 const KEPT_EVENTS = new Set(['push', 'issue_comment']);
@@ -15,6 +24,8 @@ export interface WebhookRouteOptions {
   forge: ForgeKind;
   secret: string;
   deliveries: Deliveries;
+  /** Shared by the webhook routes: how many bodies are read at once. */
+  budget: BodyBudget;
   /** Called after a delivery is stored, to wake whatever processes them. */
   received(): void;
   log(line: string): void;
@@ -22,46 +33,103 @@ export interface WebhookRouteOptions {
 }
 
 /**
- * `POST /webhooks/<forge>`: checks the HMAC over the raw body, stores the delivery once (a replay is
- * recognised by its delivery id) and answers 202 before any work is done.
+ * `POST /webhooks/<forge>`: refuses a delivery without a well-formed signature before reading its body,
+ * reads the body within the shared budget while its HMAC is computed, stores it once (a replay is
+ * recognised by its delivery id, a push also by its repository, ref and new head) and answers 202 before
+ * any work is done. A store busy with another process's write answers 503: the forge delivers again.
  */
 export function webhookRoute(o: WebhookRouteOptions): Handler {
   return async (req, res) => {
-    let body: Buffer;
-    try {
-      body = await readBody(req, MAX_PAYLOAD_BYTES);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) return sendText(res, 413, `${err.message}\n`);
-      throw err;
-    }
-    const signature =
+    const claimed = claimedDigest(
       header(req, SIGNATURE_HEADER[o.forge]) ??
-      (o.forge === 'gitea' ? header(req, 'x-forgejo-signature') : undefined);
-    if (!verifySignature(body, o.secret, signature, o.forge)) {
-      o.log(`webhook ${o.forge}: refused a delivery with a missing or wrong signature`);
-      return sendText(res, 401, 'signature does not match\n');
-    }
+        (o.forge === 'gitea' ? header(req, 'x-forgejo-signature') : undefined),
+      o.forge,
+    );
+    if (!claimed) return refuseSignature(o, res);
     const event = o.forge === 'github' ? header(req, 'x-github-event') : giteaHeader(req, 'event');
     const delivery = o.forge === 'github' ? header(req, 'x-github-delivery') : giteaHeader(req, 'delivery');
     if (!event || !delivery) return sendText(res, 400, 'missing event or delivery header\n');
-    if (event === 'ping') return sendJson(res, 200, { pong: true });
-    if (!KEPT_EVENTS.has(event)) return sendJson(res, 202, { ignored: `event ${event} is not used` });
+    const declared =
+      req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+    if (declared !== undefined && declared > MAX_PAYLOAD_BYTES)
+      return sendText(res, 413, `expected a body of at most ${MAX_PAYLOAD_BYTES} bytes, got ${declared}\n`);
 
-    const id = `${o.forge}:${delivery}`;
-    const fresh = o.deliveries.record({
-      id,
-      forge: o.forge,
-      event,
-      payload: body.toString('utf8'),
-      receivedAt: (o.now ?? Date.now)(),
-    });
-    if (!fresh) {
-      o.log(`webhook ${o.forge}: delivery ${delivery} was already received, ignored`);
-      return sendJson(res, 200, { duplicate: true, delivery });
+    const release = await o.budget.admit(declared ?? MAX_PAYLOAD_BYTES);
+    if (!release) {
+      o.log(`webhook ${o.forge}: delivery ${delivery} refused: too many bodies being read, asked to retry`);
+      return busy(res, 'too many deliveries at once');
     }
-    sendJson(res, 202, { accepted: true, delivery });
-    o.received();
+    try {
+      const read = await readSignedBody(req, signatureCheck(o.secret, claimed), {
+        limit: MAX_PAYLOAD_BYTES,
+        deadlineMs: BODY_DEADLINE_MS,
+      });
+      if (!read.signed) return refuseSignature(o, res);
+      if (event === 'ping') return sendJson(res, 200, { pong: true });
+      if (!KEPT_EVENTS.has(event)) return sendJson(res, 202, { ignored: `event ${event} is not used` });
+      store(o, res, { event, delivery, payload: read.body.toString('utf8') });
+    } catch (err) {
+      if (!(err instanceof BodyRefused)) throw err;
+      if (err.status !== 499 && !req.destroyed)
+        sendText(res, err.status, `${err.message}\n`, { connection: 'close' });
+    } finally {
+      release();
+    }
   };
+}
+
+/** Stores a signed delivery once and wakes the processor; answers what became of it. */
+function store(
+  o: WebhookRouteOptions,
+  res: ServerResponse,
+  d: { event: string; delivery: string; payload: string },
+) {
+  let key: string | undefined;
+  try {
+    key = d.event === 'push' ? pushKey(parsePushEvent(o.forge, JSON.parse(d.payload))) : undefined;
+  } catch (err) {
+    if (!(err instanceof PayloadError || err instanceof SyntaxError)) throw err;
+    return sendText(res, 400, `not a push this runner understands: ${err.message}\n`);
+  }
+  let fresh: boolean;
+  try {
+    fresh = o.deliveries.record({
+      id: `${o.forge}:${d.delivery}`,
+      forge: o.forge,
+      event: d.event,
+      payload: d.payload,
+      receivedAt: (o.now ?? Date.now)(),
+      ...(key ? { pushKey: key } : {}),
+    });
+  } catch (err) {
+    if (!isBusy(err)) throw err;
+    o.log(`webhook ${o.forge}: delivery ${d.delivery} not stored: the store is busy, asked to retry`);
+    return busy(res, 'the state store is busy');
+  }
+  if (!fresh) {
+    const taken = key && o.deliveries.takenBy(key);
+    o.log(
+      `webhook ${o.forge}: delivery ${d.delivery} ignored: ${taken && taken !== `${o.forge}:${d.delivery}` ? `the same push as delivery ${taken}` : 'already received'}`,
+    );
+    return sendJson(res, 200, { duplicate: true, delivery: d.delivery });
+  }
+  sendJson(res, 202, { accepted: true, delivery: d.delivery });
+  o.received();
+}
+
+function refuseSignature(o: WebhookRouteOptions, res: ServerResponse): void {
+  o.log(`webhook ${o.forge}: refused a delivery with a missing or wrong signature`);
+  sendText(res, 401, 'signature does not match\n');
+}
+
+function busy(res: ServerResponse, why: string): void {
+  sendText(res, 503, `${why}: retry later\n`, { 'retry-after': RETRY_AFTER_S });
+}
+
+/** SQLite's "database is locked": another connection holds the write lock longer than the busy timeout. */
+function isBusy(err: unknown): boolean {
+  const code = (err as { errcode?: unknown } | null)?.errcode;
+  return typeof code === 'number' && (code & 0xff) === 5;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -15,19 +15,28 @@ export function signBody(body: string | Buffer, secret: string, style: Signature
   return style === 'github' ? `sha256=${hex}` : hex;
 }
 
-/** Whether `header` is the HMAC SHA-256 of the raw `body` under `secret`, compared in constant time. */
-export function verifySignature(
-  body: Buffer,
-  secret: string,
-  header: string | undefined,
-  style: SignatureStyle,
-): boolean {
-  if (!header || !secret) return false;
+/** The digest a signature header claims; undefined when it is missing or not in the forge's style. */
+export function claimedDigest(header: string | undefined, style: SignatureStyle): Buffer | undefined {
   const hex =
     style === 'github'
-      ? header.match(/^sha256=([0-9a-fA-F]{64})$/)?.[1]
-      : header.match(/^[0-9a-fA-F]{64}$/)?.[0];
-  if (!hex) return false;
-  const expected = createHmac('sha256', secret).update(body).digest();
-  return timingSafeEqual(expected, Buffer.from(hex, 'hex'));
+      ? header?.match(/^sha256=([0-9a-fA-F]{64})$/)?.[1]
+      : header?.match(/^[0-9a-fA-F]{64}$/)?.[0];
+  return hex ? Buffer.from(hex, 'hex') : undefined;
+}
+
+/** An HMAC SHA-256 fed chunk by chunk as a body streams in, compared in constant time with `claimed` at the end. */
+export interface SignatureCheck {
+  update(chunk: Buffer): void;
+  matches(): boolean;
+}
+
+/** Starts checking a streamed body against `claimed` under `secret` (an empty secret matches nothing). */
+export function signatureCheck(secret: string, claimed: Buffer): SignatureCheck {
+  const hmac = createHmac('sha256', secret);
+  return {
+    update: (chunk) => {
+      hmac.update(chunk);
+    },
+    matches: () => secret.length > 0 && timingSafeEqual(hmac.digest(), claimed),
+  };
 }

@@ -16,9 +16,9 @@ async function main(): Promise<void> {
   const decision = core.getInput('decision') || 'approve';
   if (decision !== 'approve' && decision !== 'reject')
     throw new Error(`decision: expected approve or reject`);
-  const login = process.env.GITHUB_ACTOR;
-  if (!login) throw new Error('GITHUB_ACTOR is not set: this action runs in a workflow');
+  const login = workflowActor(process.env);
   const job = optionalInput('job');
+  const planHash = optionalInput('plan-hash');
   const reason = optionalInput('reason');
   // Gitea's act_runner sets GITEA_ACTIONS.
   const kind: ForgeKind = process.env.GITEA_ACTIONS === 'true' ? 'gitea' : 'github';
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
       decision,
       ...(reason ? { reason } : {}),
       policy: actionPolicy(root),
+      ...(planHash ? { expectedPlanHash: planHash } : {}),
     });
     core.setOutput('accepted', String(outcome.accepted));
     core.setOutput('gate-status', outcome.gate?.status ?? '');
@@ -41,6 +42,25 @@ async function main(): Promise<void> {
   } finally {
     store.close();
   }
+}
+
+/**
+ * Who decides: the workflow's actor, only when the run was triggered by that same person. A re-run keeps
+ * the original `GITHUB_ACTOR` while `GITHUB_TRIGGERING_ACTOR` names whoever re-ran it, so a re-run by
+ * someone else would otherwise decide in the original actor's name. GitHub always sets both; Gitea's
+ * act_runner may not set the triggering actor, and is then taken at its actor.
+ */
+function workflowActor(env: NodeJS.ProcessEnv): string {
+  const actor = env.GITHUB_ACTOR;
+  if (!actor) throw new Error('GITHUB_ACTOR is not set: this action runs in a workflow');
+  const triggering = env.GITHUB_TRIGGERING_ACTOR;
+  if (triggering === undefined && env.GITEA_ACTIONS !== 'true')
+    throw new Error('GITHUB_TRIGGERING_ACTOR is not set: expected the runner to name who triggered this run');
+  if (triggering !== undefined && triggering !== actor)
+    throw new Error(
+      `this run was triggered by ${triggering} on behalf of ${actor} (a re-run): expected ${actor} to trigger it, so that the decision is theirs`,
+    );
+  return actor;
 }
 
 /** With a token, the actor must have write permission on the repository, as for issue comments. */

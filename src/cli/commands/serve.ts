@@ -42,7 +42,11 @@ export const registerServe: RegisterCommand = (program) => {
     .option('--repository <owner/name>', 'only pushes of this repository count; also the forge repository')
     .option('--forge <kind>', 'report to and take approvals from this forge: github or gitea')
     .option('--forge-url <url>', 'the forge API (GitHub: https://api.github.com; Gitea: the server URL)')
-    .option('--public-url <url>', 'where the dashboard is reachable, for links on the forge')
+    .option(
+      '--public-url <url>',
+      'where the dashboard is reachable, for links on the forge; the dashboard answers only this host ' +
+        '(without it: localhost, 127.0.0.1 and [::1] only)',
+    )
     .option(
       '--poll-comments <duration>',
       'also read approval issues this often (e.g. 1m), when webhooks cannot reach us',

@@ -8,14 +8,17 @@ export const SIGNIN_CSRF_COOKIE = 'slipway_signin';
 export const CSRF_FIELD = '_csrf';
 
 /**
- * Whether a state-changing request comes from our own pages: its Origin (or, lacking one, its Referer)
- * must be `expectedOrigin`. A request with neither is refused: every browser sends Origin on a POST.
+ * Whether a state-changing request comes from our own pages: its Origin (or, lacking one, its Referer's
+ * origin) must be one `allowed` accepts. A request with neither is refused: every browser sends Origin on a POST.
  */
-export function sameOrigin(headers: { origin?: string; referer?: string }, expectedOrigin: string): boolean {
-  if (headers.origin) return headers.origin === expectedOrigin;
+export function sameOrigin(
+  headers: { origin?: string; referer?: string },
+  allowed: (origin: string) => boolean,
+): boolean {
+  if (headers.origin) return allowed(headers.origin);
   if (!headers.referer) return false;
   try {
-    return new URL(headers.referer).origin === expectedOrigin;
+    return allowed(new URL(headers.referer).origin);
   } catch {
     return false;
   }

@@ -119,20 +119,21 @@ describe('slipway serve: webhooks', () => {
 
   it('turns 100 concurrent deliveries into 100 runs, none lost, none doubled', async () => {
     fx = await startServeFixture();
-    const payload = await pushTo(fx, 'refs/heads/main', { 'app.txt': 'v2' });
-    const answers = await Promise.all(
-      Array.from({ length: 100 }, () => fx!.deliver('github', 'push', payload)),
-    );
+    // 100 branches pushed at one commit: 100 distinct pushes, each starting the docs pipeline.
+    const first = await pushTo(fx, 'refs/heads/release/0', { 'docs/index.md': '# v2' });
+    const payloads = Array.from({ length: 100 }, (_, i) => ({ ...first, ref: `refs/heads/release/${i}` }));
+    const answers = await Promise.all(payloads.map((p) => fx!.deliver('github', 'push', p)));
     expect(answers.filter((a) => a.status === 202)).toHaveLength(100);
-    // The same 100 again, concurrently: every one is a replay.
-    const replays = await Promise.all(
-      answers.map((a) => fx!.deliver('github', 'push', payload, { delivery: a.delivery })),
-    );
-    expect(replays.every((r) => r.status === 200)).toBe(true);
+    // The same 100 again, concurrently, once under their delivery ids and once under new ones: all replays.
+    const replays = await Promise.all([
+      ...answers.map((a, i) => fx!.deliver('github', 'push', payloads[i], { delivery: a.delivery })),
+      ...payloads.map((p) => fx!.deliver('github', 'push', p)),
+    ]);
+    expect(replays.map((r) => r.status)).toEqual(replays.map(() => 200));
     await fx.server.idle();
     const runs = runsOf(fx);
     expect(runs).toHaveLength(100);
-    expect(new Set(runs.map((r) => r.id)).size).toBe(100);
+    expect(new Set(runs.map((r) => r.branch)).size).toBe(100);
     for (const a of answers)
       expect(fx.server.deliveries.get(`github:${a.delivery}`)?.status).toBe('processed');
   });
