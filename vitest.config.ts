@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
+      { test: { name: 'security', include: ['test/security/**/*.test.ts'], testTimeout: 60_000 } },
       {
         test: {
           name: 'e2e',

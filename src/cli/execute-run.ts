@@ -1,6 +1,9 @@
+import type { Pipeline } from '../config/schema/pipeline.ts';
 import { cancelRun } from '../engine/cancel.ts';
 import { executeRun, InterruptedRunError, RunBusyError } from '../engine/executor.ts';
 import type { Store } from '../store/store.ts';
+import type { RunRecord } from '../store/types.ts';
+import { DirtyTreeError, requireCleanTree } from './clean-tree.ts';
 import { exitCodeFor } from './exit-codes.ts';
 import { headSha } from './git-commit.ts';
 import { chooseRenderer, followRun } from './render/follow.ts';
@@ -26,6 +29,11 @@ export interface CliExecution {
 export async function executeWithProgress(x: CliExecution): Promise<number> {
   const { store, runId } = x;
   const run = store.runs.get(runId)!;
+  const dirty = await dirtyRefusal(run);
+  if (dirty) {
+    process.stderr.write(`slipway: refused: ${dirty}\n`);
+    return exitCodeFor('failed');
+  }
   const renderer = chooseRenderer(store, runId, x.json);
   const afterId = x.fromStart ? 0 : store.events.lastId();
   const onSignal = () => {
@@ -66,5 +74,22 @@ export async function executeWithProgress(x: CliExecution): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Why the working tree may not continue the run (edits no commit holds), if it may not. */
+async function dirtyRefusal(run: RunRecord): Promise<string | undefined> {
+  let pipeline: Pipeline;
+  try {
+    pipeline = (await loadRunContext(run)).pipeline.pipeline;
+  } catch {
+    return undefined; // An invalid repository fails the run with its own message when executed.
+  }
+  try {
+    await requireCleanTree(run.repoRoot, pipeline, `continuing run ${run.id}`);
+    return undefined;
+  } catch (err) {
+    if (err instanceof DirtyTreeError) return err.message;
+    throw err;
   }
 }

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import type { Pipeline } from '../../config/schema/pipeline.ts';
 import { selectJobs } from '../../engine/dag.ts';
 import { planJobs } from '../../engine/plan.ts';
 import { resolveSecrets } from '../../engine/secrets.ts';
 import { maskText, maskValues } from '../../logs/masker.ts';
+import { dirtyTree, pathsRead } from '../clean-tree.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { headCommit } from '../git-commit.ts';
 import { planLines } from '../render/format.ts';
@@ -32,6 +34,7 @@ export const registerPlan: RegisterCommand = (program) => {
         return;
       }
       const commit = await headCommit(repo.root).catch(() => ({ sha: 'unknown', branch: 'unknown' }));
+      await warnIfDirty(repo.root, pipeline.pipeline);
       const secrets = resolveSecrets(pipeline.pipeline, repo.root);
       const masked = maskValues(secrets.values());
       const plans = await planJobs(
@@ -60,3 +63,13 @@ export const registerPlan: RegisterCommand = (program) => {
       }
     });
 };
+
+/** A plan may show uncommitted edits, but says so: no run of them would be allowed. */
+async function warnIfDirty(root: string, pipeline: Pipeline): Promise<void> {
+  const d = await dirtyTree(root, pathsRead(pipeline)).catch(() => undefined);
+  if (!d || d.changed.length + d.untracked.length === 0) return;
+  process.stderr.write(
+    `warning: this plan includes uncommitted edits (${[...d.changed, ...d.untracked].join(', ')}); ` +
+      '`slipway run` refuses a dirty working tree: commit or stash them first\n',
+  );
+}

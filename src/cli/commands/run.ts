@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createRun } from '../../engine/create-run.ts';
+import { DirtyTreeError, requireCleanTree } from '../clean-tree.ts';
 import { executeWithProgress } from '../execute-run.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { headCommit } from '../git-commit.ts';
@@ -35,6 +36,14 @@ export const registerRun: RegisterCommand = (program) => {
       } catch (err) {
         process.stderr.write(`slipway: ${(err as Error).message}\n`);
         process.exitCode = ExitCode.InvalidConfig;
+        return;
+      }
+      try {
+        await requireCleanTree(repo.root, pipeline.pipeline, 'this run');
+      } catch (err) {
+        if (!(err instanceof DirtyTreeError)) throw err;
+        process.stderr.write(`slipway: refused: ${err.message}\n`);
+        process.exitCode = ExitCode.Failed;
         return;
       }
       const commit =
