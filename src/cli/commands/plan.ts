@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Pipeline } from '../../config/schema/pipeline.ts';
 import { selectJobs } from '../../engine/dag.ts';
 import { planJobs } from '../../engine/plan.ts';
-import { resolveSecrets } from '../../engine/secrets.ts';
+import { heldSecretValues, type RunSecrets, resolveSecrets, vaultValues } from '../../engine/secrets.ts';
 import { maskText, maskValues } from '../../logs/masker.ts';
 import { dirtyTree, pathsRead } from '../clean-tree.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -35,8 +35,9 @@ export const registerPlan: RegisterCommand = (program) => {
       }
       const commit = await headCommit(repo.root).catch(() => ({ sha: 'unknown', branch: 'unknown' }));
       await warnIfDirty(repo.root, pipeline.pipeline);
-      const secrets = resolveSecrets(pipeline.pipeline, repo.root);
-      const masked = maskValues(secrets.values());
+      const secrets = resolveSecrets(pipeline.pipeline);
+      const masked = maskValues([...secrets.values(), ...heldSecretValues(), ...vaultValues(repo)]);
+      reportSecretProblems(secrets, pipeline.pipeline, jobs);
       const plans = await planJobs(
         {
           repo,
@@ -71,5 +72,14 @@ async function warnIfDirty(root: string, pipeline: Pipeline): Promise<void> {
   process.stderr.write(
     `warning: this plan includes uncommitted edits (${[...d.changed, ...d.untracked].join(', ')}); ` +
       '`slipway run` refuses a dirty working tree: commit or stash them first\n',
+  );
+}
+
+/** Names every secret the selected jobs could not read here (secret and source, never a value). */
+function reportSecretProblems(secrets: RunSecrets, pipeline: Pipeline, jobs: readonly string[]): void {
+  const problems = secrets.problems(jobs.map((j) => pipeline.jobs[j]?.environment));
+  if (problems.length === 0) return;
+  process.stderr.write(
+    `warning: secrets that cannot be resolved by this process (a run needs them where it executes):\n${problems.map((p) => `  ${p}`).join('\n')}\n`,
   );
 }
