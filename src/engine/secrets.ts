@@ -64,6 +64,15 @@ export function resolveSecrets(pipeline: Pipeline, sources: SecretSources = proc
   };
 }
 
+/** What keeps this process from reading the secrets of these jobs: one line per secret and source. */
+export function unresolvedSecrets(
+  pipeline: Pipeline,
+  jobs: readonly string[],
+  sources: SecretSources = processSources(),
+): string[] {
+  return resolveSecrets(pipeline, sources).problems(jobs.map((j) => pipeline.jobs[j]?.environment));
+}
+
 /** Whether jobs of `environment` may read the secret at all (a limit is not a problem to report). */
 export function availableIn(source: SecretSource, environment: string | undefined): boolean {
   if ('by_environment' in source) return environment !== undefined && environment in source.by_environment;

@@ -1,6 +1,8 @@
 import { formatConfigError } from '../config/errors.ts';
 import type { ConfigError, LoadResult, OpsRepo, PipelineFile } from '../config/types.ts';
 import { createRun } from '../engine/create-run.ts';
+import { selectJobs } from '../engine/dag.ts';
+import { unresolvedSecrets } from '../engine/secrets.ts';
 import type { Store } from '../store/store.ts';
 import type { Checkouts } from '../triggers/checkout.ts';
 import { matchPush } from '../triggers/match-push.ts';
@@ -110,7 +112,7 @@ export class TriggerIntake {
     file: PipelineFile,
     c: { sha: string; branch: string; authorName?: string; authorEmail?: string; triggeredBy: string },
   ): number {
-    return createRun(this.#o.store, {
+    const id = createRun(this.#o.store, {
       repo,
       pipeline: file,
       commit: { sha: c.sha, branch: c.branch, authorName: c.authorName, authorEmail: c.authorEmail },
@@ -118,6 +120,10 @@ export class TriggerIntake {
       channel: 'forge',
       inventoriesRoot: this.#o.inventoriesRoot,
     });
+    // serve resolves secrets from its own sources: say now which it lacks, not after an approval.
+    for (const p of unresolvedSecrets(file.pipeline, selectJobs(file.pipeline)))
+      this.#o.log(`run ${id}: warning: serve cannot resolve ${p}`);
+    return id;
   }
 
   async #load(ref: string, sha: string): Promise<LoadResult> {

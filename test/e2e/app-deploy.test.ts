@@ -67,6 +67,8 @@ describe('app deploy on sandbox hosts', () => {
       deploy: {
         compose: 'apps/web/compose.yml',
         hosts: 'web',
+        // The one way a secret reaches a host: mapped by the deploy step (the registry password never does).
+        secrets: { APP_TOKEN: 'APP_TOKEN' },
         batch,
         drain: '1s',
         timeout: '90s',

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Pipeline } from '../../config/schema/pipeline.ts';
 import { selectJobs } from '../../engine/dag.ts';
 import { planJobs } from '../../engine/plan.ts';
-import { heldSecretValues, type RunSecrets, resolveSecrets, vaultValues } from '../../engine/secrets.ts';
+import { heldSecretValues, resolveSecrets, vaultValues } from '../../engine/secrets.ts';
 import { maskText, maskValues } from '../../logs/masker.ts';
 import { dirtyTree, pathsRead } from '../clean-tree.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -37,7 +37,7 @@ export const registerPlan: RegisterCommand = (program) => {
       await warnIfDirty(repo.root, pipeline.pipeline);
       const secrets = resolveSecrets(pipeline.pipeline);
       const masked = maskValues([...secrets.values(), ...heldSecretValues(), ...vaultValues(repo)]);
-      reportSecretProblems(secrets, pipeline.pipeline, jobs);
+      reportSecretProblems(secrets.problems(jobs.map((j) => pipeline.pipeline.jobs[j]?.environment)));
       const plans = await planJobs(
         {
           repo,
@@ -76,10 +76,9 @@ async function warnIfDirty(root: string, pipeline: Pipeline): Promise<void> {
 }
 
 /** Names every secret the selected jobs could not read here (secret and source, never a value). */
-function reportSecretProblems(secrets: RunSecrets, pipeline: Pipeline, jobs: readonly string[]): void {
-  const problems = secrets.problems(jobs.map((j) => pipeline.jobs[j]?.environment));
+function reportSecretProblems(problems: string[]): void {
   if (problems.length === 0) return;
   process.stderr.write(
-    `warning: secrets that cannot be resolved by this process (a run needs them where it executes):\n${problems.map((p) => `  ${p}`).join('\n')}\n`,
+    `warning: secrets this process cannot resolve (the process that executes the run must):\n${problems.map((p) => `  ${p}`).join('\n')}\n`,
   );
 }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { createRun } from '../../engine/create-run.ts';
+import { selectJobs } from '../../engine/dag.ts';
+import { unresolvedSecrets } from '../../engine/secrets.ts';
 import { DirtyTreeError, requireCleanTree } from '../clean-tree.ts';
 import { executeWithProgress } from '../execute-run.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -45,6 +47,20 @@ export const registerRun: RegisterCommand = (program) => {
         process.stderr.write(`slipway: refused: ${err.message}\n`);
         process.exitCode = ExitCode.Failed;
         return;
+      }
+      const unresolved = unresolvedSecrets(pipeline.pipeline, selectJobs(pipeline.pipeline, flags.job));
+      if (unresolved.length > 0) {
+        // Detached, the run may be continued by another process (serve) with its own sources.
+        process.stderr.write(
+          `slipway: ${flags.detach ? 'warning' : 'refused'}: secrets this process cannot resolve:\n${unresolved.map((p) => `  ${p}`).join('\n')}\n` +
+            (flags.detach
+              ? 'the process that continues the run (serve, or approve/resume here) must resolve them\n'
+              : ''),
+        );
+        if (!flags.detach) {
+          process.exitCode = ExitCode.InvalidConfig;
+          return;
+        }
       }
       const commit =
         flags.sha && flags.branch ? { sha: flags.sha, branch: flags.branch } : await headCommit(repo.root);
