@@ -45,9 +45,15 @@ export function pathsRead(pipeline: Pipeline): string[] {
 
 /** How the working tree in `dir` differs from HEAD, limited for untracked files to `read` paths. */
 export async function dirtyTree(dir: string, read: readonly string[]): Promise<DirtyTree> {
-  const { stdout } = await execa('git', ['status', '--porcelain=v1', '-z', '--untracked-files=all'], {
+  const status = await execa('git', ['status', '--porcelain=v1', '-z', '--untracked-files=all'], {
     cwd: dir,
+    reject: false,
   });
+  if (status.exitCode !== 0)
+    throw new DirtyTreeError(
+      `${dir} is not a Git checkout (git status: ${status.stderr.trim()}), so nothing shows it holds the commit a run would record: run from a clone of the ops repository`,
+    );
+  const { stdout } = status;
   const entries = stdout.split('\0');
   const changed: string[] = [];
   const untracked: string[] = [];
