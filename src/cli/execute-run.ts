@@ -79,6 +79,8 @@ export async function executeWithProgress(x: CliExecution): Promise<number> {
 
 /** Why the working tree may not continue the run (edits no commit holds), if it may not. */
 async function dirtyRefusal(run: RunRecord): Promise<string | undefined> {
+  // Runs queued by serve or Actions execute in checkouts written from the commit itself, not a working tree.
+  if (run.channel !== 'cli') return undefined;
   let pipeline: Pipeline;
   try {
     pipeline = (await loadRunContext(run)).pipeline.pipeline;
