@@ -1,7 +1,11 @@
 import type { PolicySource } from '../approvals/policy-ref.ts';
+import type { Pipeline } from '../config/schema/pipeline.ts';
 import { cancelRun } from '../engine/cancel.ts';
 import { executeRun } from '../engine/executor.ts';
 import type { Store } from '../store/store.ts';
+import type { RunRecord } from '../store/types.ts';
+import { DirtyTreeError, requireCleanTree } from './clean-tree.ts';
+import { CliError } from './errors.ts';
 import { exitCodeFor } from './exit-codes.ts';
 import { headSha } from './git-commit.ts';
 import { chooseRenderer, followRun } from './render/follow.ts';
@@ -29,6 +33,8 @@ export interface CliExecution {
 export async function executeWithProgress(x: CliExecution): Promise<number> {
   const { store, runId } = x;
   const run = store.runs.get(runId)!;
+  const dirty = await dirtyRefusal(run, x.policy);
+  if (dirty) throw new CliError(`refused: ${dirty}`);
   const renderer = chooseRenderer(store, runId, x.json);
   const afterId = x.fromStart ? 0 : store.events.lastId();
   const onSignal = () => {
@@ -65,5 +71,24 @@ export async function executeWithProgress(x: CliExecution): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Why the working tree may not continue the run (edits no commit holds), if it may not. */
+async function dirtyRefusal(run: RunRecord, policy: PolicySource): Promise<string | undefined> {
+  // Runs queued by serve or Actions execute in checkouts written from the commit itself, not a working tree.
+  if (run.channel !== 'cli') return undefined;
+  let pipeline: Pipeline;
+  try {
+    pipeline = (await runContextLoader(policy)(run)).pipeline.pipeline;
+  } catch {
+    return undefined; // An invalid repository fails the run with its own message when executed.
+  }
+  try {
+    await requireCleanTree(run.repoRoot, pipeline, `continuing run ${run.id}`);
+    return undefined;
+  } catch (err) {
+    if (err instanceof DirtyTreeError) return err.message;
+    throw err;
   }
 }

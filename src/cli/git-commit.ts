@@ -8,7 +8,7 @@ export async function headCommit(dir: string): Promise<Commit> {
   try {
     sha = await git('rev-parse', 'HEAD');
   } catch {
-    throw new Error(`${dir} is not a Git checkout with a commit: pass --sha and --branch`);
+    throw new Error(`${dir} is not a Git checkout with a commit: commit the ops repository first`);
   }
   const branch = await git('rev-parse', '--abbrev-ref', 'HEAD');
   const [authorEmail, authorName] = (await git('log', '-1', '--format=%ae%n%an')).split('\n');

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { hostParallelism } from '../remote/parallelism.ts';
 import { commandsFor } from './commands/index.ts';
@@ -23,9 +24,17 @@ const program = new Command('slipway')
   .addOption(
     new Option('--parallel <n>', 'hosts a step works on at once (default 8)').env('SLIPWAY_PARALLEL'),
   )
+  .addOption(
+    new Option('--vault-password-file <file>', 'decrypts !vault values of inventories and vars files').env(
+      'ANSIBLE_VAULT_PASSWORD_FILE',
+    ),
+  )
   .showHelpAfterError()
   // Steps and ansible-playbook read the bound from the environment, so it reaches every process of the run.
   .hook('preAction', () => {
+    // The inventory loader, ansible-playbook and the masker all read the vault password file from here.
+    const vaultFile = program.opts<{ vaultPasswordFile?: string }>().vaultPasswordFile;
+    if (vaultFile) process.env.ANSIBLE_VAULT_PASSWORD_FILE = resolve(vaultFile);
     const parallel = program.opts<{ parallel?: string }>().parallel;
     if (parallel !== undefined) {
       process.env.SLIPWAY_PARALLEL = parallel;

@@ -1,6 +1,7 @@
 // Checks that span files: jobs against inventories, access against keys, sites against pipelines.
 import { existsSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
+import { availableIn } from '../engine/secrets.ts';
 import { suggestionHint } from './did-you-mean.ts';
 import { findCycle } from './job-graph.ts';
 import type { Access } from './schema/access.ts';
@@ -313,11 +314,89 @@ function siteChecks(sites: Loaded<Sites>, parts: RepoParts): ConfigError[] {
 }
 
 /** Every cross-file problem of an otherwise valid repository. */
+/** `${{ ... }}` in a value Slipway passes on verbatim: it would reach the app as that literal text. */
+const EXPRESSION = /\$\{\{/;
+
+/** A reference to a pipeline secret inside a `run.env` value. */
+const SECRET_REF = /\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+const SECRET_HINT =
+  "hand a secret to the app with the deploy step's secrets: { VARIABLE: secret_name } and " +
+  '"environment: { VARIABLE: $' +
+  '{VARIABLE} }" in the compose service (see README, Secrets)';
+
+/** Secrets: each reference names a declared secret that the job's environment may read; no expressions in env. */
+function secretChecks(p: Loaded<Pipeline>, parts: RepoParts): ConfigError[] {
+  const { src, value: pipeline } = p;
+  const errors: ConfigError[] = [];
+  const declared = Object.keys(pipeline.secrets);
+  const envNames = [...parts.inventoryPaths.keys()];
+  const refCheck = (path: KeyPath, secret: string, environment: string | undefined) => {
+    const source = pipeline.secrets[secret];
+    if (!source)
+      errors.push(
+        err(src, path, `secret "${secret}" is not declared`, suggestionHint(secret, declared, 'secrets')),
+      );
+    else if (!availableIn(source, environment))
+      errors.push(
+        err(
+          src,
+          path,
+          `secret "${secret}" is not available to ${environment ? `environment "${environment}"` : 'a job without an environment'}`,
+          "add the environment to the secret's environments (or by_environment), or use another secret",
+        ),
+      );
+  };
+  for (const [k, v] of Object.entries(pipeline.env))
+    if (EXPRESSION.test(v))
+      errors.push(err(src, ['env', k], `expressions like \${{ ... }} are not expanded in env`, SECRET_HINT));
+  for (const [name, source] of Object.entries(pipeline.secrets)) {
+    const limits =
+      'by_environment' in source ? Object.keys(source.by_environment) : (source.environments ?? []);
+    const key = 'by_environment' in source ? 'by_environment' : 'environments';
+    for (const e of limits)
+      if (envNames.length > 0 && !envNames.includes(e))
+        errors.push(
+          err(
+            src,
+            ['secrets', name, key],
+            `unknown environment "${e}"`,
+            suggestionHint(e, envNames, 'environments'),
+          ),
+        );
+  }
+  if (pipeline.registry && !pipeline.secrets[pipeline.registry.password_secret])
+    refCheck(['registry', 'password_secret'], pipeline.registry.password_secret, undefined);
+  for (const [name, job] of Object.entries(pipeline.jobs)) {
+    job.steps.forEach((step, i) => {
+      const sp = ['jobs', name, 'steps', i];
+      if ('deploy' in step) {
+        for (const [k, v] of Object.entries(step.deploy.env))
+          if (EXPRESSION.test(v))
+            errors.push(
+              err(
+                src,
+                [...sp, 'deploy', 'env', k],
+                `expressions like \${{ ... }} are not expanded in deploy env`,
+                SECRET_HINT,
+              ),
+            );
+        for (const [k, secret] of Object.entries(step.deploy.secrets))
+          refCheck([...sp, 'deploy', 'secrets', k], secret, job.environment);
+      }
+      if ('run' in step)
+        for (const [k, v] of Object.entries(step.run.env))
+          for (const m of v.matchAll(SECRET_REF)) refCheck([...sp, 'run', 'env', k], m[1]!, job.environment);
+    });
+  }
+  return errors;
+}
+
 export function crossChecks(parts: RepoParts): ConfigError[] {
   const errors: ConfigError[] = [];
   const names = new Map<string, string>();
   for (const p of parts.pipelines) {
-    errors.push(...pipelineChecks(p, parts));
+    errors.push(...pipelineChecks(p, parts), ...secretChecks(p, parts));
     const other = names.get(p.value.name);
     if (other) {
       errors.push(

@@ -41,6 +41,8 @@ export interface Inventory {
   groups: Map<string, string[]>;
   /** The same JSON `ansible-inventory --list` prints. */
   ansibleList: Record<string, unknown>;
+  /** Values decrypted from `!vault` variables: secrets, masked in every log. */
+  vaultValues?: string[];
 }
 
 /** A parsed public key from infra/ssh-keys/. */

@@ -1,6 +1,7 @@
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { fileError } from './errors.ts';
 import { readConfigText } from './file-read.ts';
+import { vaultTag } from './inventory/vault.ts';
 import { pyyamlTags } from './pyyaml-scalars.ts';
 import type { ConfigError, SourcePos } from './types.ts';
 
@@ -32,6 +33,9 @@ function tooDeepAt(text: string): number | undefined {
   }
   return undefined;
 }
+
+/** PyYAML's scalars plus Ansible's `!vault` tag, for inventories and vars files. */
+const ansibleTags = (tags: unknown[]) => [...pyyamlTags(tags), vaultTag];
 
 /** A parsed YAML file: its document (for positions) and its plain value. */
 export interface YamlSource {
@@ -68,7 +72,7 @@ export function parseYaml(
     prettyErrors: false,
     lineCounter: lines,
     ...(flavour === 'ansible'
-      ? { version: '1.1' as const, merge: true, customTags: pyyamlTags as never }
+      ? { version: '1.1' as const, merge: true, customTags: ansibleTags as never }
       : { version: '1.2' as const }),
   });
   // After the first syntax error the parser's later complaints are mostly echoes of it; duplicate

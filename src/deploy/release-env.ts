@@ -18,6 +18,19 @@ export interface GeneratedValues {
 }
 
 /**
+ * The secrets a release's `.env` carries: exactly the deploy step's `secrets` mapping (VARIABLE: secret),
+ * each read for the job's environment, so a host of environment X receives only X's values.
+ */
+export function releaseSecrets(
+  mapping: Readonly<Record<string, string>>,
+  secret: (name: string) => string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const variable of Object.keys(mapping).sort()) out[variable] = secret(mapping[variable]!);
+  return out;
+}
+
+/**
  * The variables of a release's `.env`: the pipeline's env, its secrets, then the generated
  * `SLIPWAY_*` values, which nobody may set by hand (they would silently lose).
  */

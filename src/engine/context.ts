@@ -28,7 +28,7 @@ export function stepContext(p: StepContextParts): StepContext {
     inventory: env ? p.repo.inventories.get(env) : undefined,
     run: p.run,
     workdir: p.workdir,
-    secret: (name) => p.secrets.get(name),
+    secret: (name) => p.secrets.get(name, env),
     outputs: p.outputs,
     setOutput: p.setOutput,
     log: p.log,

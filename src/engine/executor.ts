@@ -27,7 +27,7 @@ import { stepContext } from './context.ts';
 import { lockState, lockTimeoutFromEnv, lockWaitText } from './lock-wait.ts';
 import { planHash, planSteps } from './plan.ts';
 import { expireUnwatchedGates, recoverAbandonedRuns } from './recovery.ts';
-import { type RunSecrets, resolveSecrets } from './secrets.ts';
+import { heldSecretValues, processSources, type RunSecrets, resolveSecrets, vaultValues } from './secrets.ts';
 
 /** How a process executes (or continues) a stored run. */
 export interface ExecuteOptions {
@@ -50,7 +50,7 @@ export interface ExecuteOptions {
   backoffMs?: number;
   /** The commit checked out in the workdir now; when it differs from an approval's, the approval is void. */
   checkoutSha?(): Promise<string | undefined>;
-  /** Where `{env}` secrets are read from. */
+  /** Where secrets are read from (`{env}` and SLIPWAY_SECRETS_DIR for `{file}`); default: this process's. */
   env?: NodeJS.ProcessEnv;
   /**
    * Aborted when the runner shuts down past its grace period: running steps are stopped and recorded
@@ -167,8 +167,13 @@ class Execution {
     this.#repo = repo;
     this.#pipeline = pipeline;
     this.#policy = policy;
-    this.#secrets = resolveSecrets(pipeline.pipeline, run.repoRoot, opts.env);
-    this.#maskValues = maskValues(this.#secrets.values());
+    const env = opts.env ?? process.env;
+    this.#secrets = resolveSecrets(pipeline.pipeline, processSources(env));
+    this.#maskValues = maskValues([
+      ...this.#secrets.values(),
+      ...heldSecretValues(env),
+      ...vaultValues(repo),
+    ]);
     this.#writer = new LogWriter(this.#store.events, run.id, this.#maskValues);
     this.#outputs = this.#store.runs.outputs(run.id);
     this.#pollMs = opts.pollMs ?? 250;

@@ -1,9 +1,14 @@
 /** What a masked secret is replaced with. */
 export const MASK = '***';
 
+/** Encoded forms shorter than this are too likely to occur in ordinary output to mask. */
+const MIN_ENCODED = 6;
+
 /**
- * The values to mask for a set of secrets: each value, and each line of a multi-line value (a PEM key is
- * printed line by line), longest first so the longest match wins.
+ * The values to mask for a set of secrets: each value, each line of a multi-line value (a PEM key is
+ * printed line by line), and the forms a value takes when a tool encodes it (base64 at any byte
+ * alignment, as inside a basic-auth header or a docker config; URL-encoding), longest first so the
+ * longest match wins.
  */
 export function maskValues(secrets: Iterable<string>): string[] {
   const values = new Set<string>();
@@ -11,8 +16,27 @@ export function maskValues(secrets: Iterable<string>): string[] {
     if (s.length === 0) continue;
     values.add(s);
     for (const line of s.split(/\r?\n/)) if (line.trim().length >= 4) values.add(line);
+    for (const form of encodedForms(s)) if (form.length >= MIN_ENCODED) values.add(form);
   }
   return [...values].sort((a, b) => b.length - a.length);
+}
+
+/** URL-encoded and base64 (standard and URL-safe) forms of a value, wherever it sits in the encoded bytes. */
+export function encodedForms(value: string): string[] {
+  const forms = [encodeURIComponent(value)];
+  const bytes = Buffer.from(value, 'utf8');
+  // Base64 packs 3 bytes into 4 characters: the value's characters depend on its offset modulo 3.
+  // Characters that mix in bits of the bytes before or after it are dropped.
+  for (const offset of [0, 1, 2]) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
+    const lead = [0, 2, 3][offset]!;
+    const trail = (offset + bytes.length) % 3 === 0 ? 0 : 1;
+    const form = encoded.slice(lead, encoded.length - trail);
+    forms.push(form, form.replaceAll('+', '-').replaceAll('/', '_'));
+  }
+  return [...new Set(forms)].filter((f) => f !== value);
 }
 
 /** Masks secrets in complete text (no carry). */

@@ -4,6 +4,8 @@ import type { TrustedPolicy } from '../approvals/trusted-policy.ts';
 import { formatConfigError } from '../config/errors.ts';
 import type { ConfigError, LoadResult, OpsRepo, PipelineFile } from '../config/types.ts';
 import { type Commit, createRun } from '../engine/create-run.ts';
+import { selectJobs } from '../engine/dag.ts';
+import { unresolvedSecrets } from '../engine/secrets.ts';
 import type { Store } from '../store/store.ts';
 import type { Checkouts } from '../triggers/checkout.ts';
 import { matchPush } from '../triggers/match-push.ts';
@@ -137,8 +139,9 @@ export class TriggerIntake {
     file: PipelineFile,
     c: Commit & { triggeredBy: string; triggerIdentity?: Identity },
   ): number | string {
+    let id: number;
     try {
-      return createRun(this.#o.store, {
+      id = createRun(this.#o.store, {
         repo,
         pipeline: file,
         commit: { sha: c.sha, branch: c.branch, authorName: c.authorName, authorEmail: c.authorEmail },
@@ -151,6 +154,10 @@ export class TriggerIntake {
     } catch (err) {
       return errorMessage(err);
     }
+    // serve resolves secrets from its own sources: say now which it lacks, not after an approval.
+    for (const p of unresolvedSecrets(file.pipeline, selectJobs(file.pipeline)))
+      this.#o.log(`run ${id}: warning: serve cannot resolve ${p}`);
+    return id;
   }
 
   /** The commit's tree loaded under the trusted slipway.yml; a burst of deliveries for one commit loads it once. */

@@ -12,6 +12,7 @@ import {
   readCurrentRelease,
 } from '../deploy/host-deploy.ts';
 import { configHash, type ReleaseRecord, releaseChange } from '../deploy/release.ts';
+import { releaseSecrets } from '../deploy/release-env.ts';
 import { type AppRoute, appRoutes } from '../deploy/routes.ts';
 import { digestReference, isDigest, parseRepository } from '../docker/image-ref.ts';
 import { RegistryClient, registryEndpoint } from '../docker/registry-client.ts';
@@ -86,16 +87,6 @@ function targetHosts(ctx: StepContext, step: DeployStep): InventoryHost[] {
   return names.map((n) => inv.hosts.get(n)!);
 }
 
-// The app's secrets: every pipeline secret except the registry password, which only the runner and login need.
-function appSecrets(ctx: StepContext): Record<string, string> {
-  const registrySecret = ctx.pipeline.pipeline.registry?.password_secret;
-  const out: Record<string, string> = {};
-  for (const name of Object.keys(ctx.pipeline.pipeline.secrets).sort()) {
-    if (name !== registrySecret) out[name] = ctx.secret(name);
-  }
-  return out;
-}
-
 interface Desired {
   app: string;
   repository: string;
@@ -110,7 +101,7 @@ async function desiredState(ctx: StepContext, step: DeployStep, hosts: Inventory
   const app = appName(ctx, step);
   const composeSource = await readFile(resolve(ctx.workdir, step.deploy.compose), 'utf8');
   const env = { ...ctx.pipeline.pipeline.env, ...step.deploy.env };
-  const secrets = appSecrets(ctx);
+  const secrets = releaseSecrets(step.deploy.secrets, ctx.secret);
   const environment = ctx.inventory!.environment;
   const routes = new Map<string, AppRoute[]>();
   const hashes = new Map<string, string>();

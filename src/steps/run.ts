@@ -31,7 +31,7 @@ export const runHandler: StepHandler<RunStep> = {
     const [file, ...args] = step.run.command as [string, ...string[]];
     const child = execa(file, args, {
       cwd: resolve(ctx.workdir, step.run.cwd ?? '.'),
-      env: childEnv(ctx, step.run.env),
+      env: childEnv(step.run.env, ctx.secret),
       extendEnv: false,
       detached: true,
       stdin: 'ignore',
@@ -67,15 +67,22 @@ export const runHandler: StepHandler<RunStep> = {
   },
 };
 
-/** The runner's environment without the variables secrets are read from, plus the step's env. */
-function childEnv(ctx: StepContext, stepEnv: Record<string, string>): Record<string, string> {
+/**
+ * What a command inherits from the runner: only these. Everything else (Slipway's own SLIPWAY_* settings,
+ * its webhook secret and forge token, CI's ACTIONS_* and GITHUB_TOKEN, secrets' source variables) stays out.
+ */
+const INHERITED = ['PATH', 'HOME', 'LANG'] as const;
+
+/** The minimal inherited environment plus the step's env, its `${{ secrets.NAME }}` references resolved. */
+export function childEnv(
+  stepEnv: Readonly<Record<string, string>>,
+  secret: (name: string) => string,
+  runner: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const env: Record<string, string> = {};
-  const secretVars = new Set(
-    Object.values(ctx.pipeline.pipeline.secrets).flatMap((src) => ('env' in src ? [src.env] : [])),
-  );
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !secretVars.has(k)) env[k] = v;
+  for (const k of INHERITED) if (runner[k] !== undefined) env[k] = runner[k];
   for (const [k, v] of Object.entries(stepEnv))
-    env[k] = v.replace(SECRET_REF, (_m, name: string) => ctx.secret(name));
+    env[k] = v.replace(SECRET_REF, (_m, name: string) => secret(name));
   return env;
 }
 

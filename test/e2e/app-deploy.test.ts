@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pipeline as pipelineSchema } from '../../src/config/schema/pipeline.ts';
 import { sites as sitesSchema } from '../../src/config/schema/sites.ts';
 import { buildStep, deployStep, pushStep } from '../../src/config/schema/steps.ts';
 import type { Inventory } from '../../src/config/types.ts';
+import { resolveSecrets } from '../../src/engine/secrets.ts';
 import { buildHandler } from '../../src/steps/build.ts';
 import { DIGEST_OVERRIDE, deployHandler } from '../../src/steps/deploy.ts';
 import { pushHandler } from '../../src/steps/push.ts';
@@ -27,6 +29,8 @@ const docker = new Docker();
 const HOSTS = ['dev1', 'prod1', 'prod2', 'prod3'];
 const PROD = ['prod1', 'prod2', 'prod3'];
 const APP_TOKEN = `tok-${randomBytes(9).toString('hex')}`;
+/** The same secret's prod value: it must never reach a dev host (nor dev's a prod host). */
+const PROD_TOKEN = `prod-${randomBytes(9).toString('hex')}`;
 const sites = sitesSchema.parse({
   tls: { issuer: 'internal' },
   sites: { 'web.test': { routes: [{ path: '/', proxy: { app: 'web' } }] } },
@@ -47,15 +51,27 @@ describe('app deploy on sandbox hosts', () => {
     image,
     registry: { username: sb.registry.username, password_secret: 'REGISTRY_PASSWORD' },
     env: { GREETING: 'hello world' },
-    secrets: { REGISTRY_PASSWORD: { env: 'REGISTRY_PASSWORD' }, APP_TOKEN: { env: 'APP_TOKEN' } },
+    secrets: {
+      REGISTRY_PASSWORD: { env: 'REGISTRY_PASSWORD' },
+      APP_TOKEN: { by_environment: { dev: { env: 'APP_TOKEN_DEV' }, prod: { env: 'APP_TOKEN_PROD' } } },
+    },
     jobs: { deploy: { steps: [{ deploy: { compose: 'apps/web/compose.yml' } }] } },
   });
-  const secrets = () => ({ REGISTRY_PASSWORD: sb.registry.password, APP_TOKEN });
+  /** The secrets a job of `environment` reads, through the real resolver (per-environment sources). */
+  const secrets = (environment?: string) => {
+    const resolved = resolveSecrets(pipelineSchema.parse(pipeline()), {
+      env: { REGISTRY_PASSWORD: sb.registry.password, APP_TOKEN_DEV: APP_TOKEN, APP_TOKEN_PROD: PROD_TOKEN },
+    });
+    return {
+      REGISTRY_PASSWORD: resolved.get('REGISTRY_PASSWORD', environment),
+      ...(environment ? { APP_TOKEN: resolved.get('APP_TOKEN', environment) } : {}),
+    };
+  };
   const ctxFor = (inventory: Inventory, version: keyof typeof shas, extra: Record<string, string> = {}) =>
     stepContext({
       workdir: repoRoot,
       sha: shas[version],
-      secrets: secrets(),
+      secrets: secrets(inventory.environment),
       pipeline: pipeline(),
       inventory,
       outputs: { 'image.digest': digests[version]!, ...extra },
@@ -67,6 +83,8 @@ describe('app deploy on sandbox hosts', () => {
       deploy: {
         compose: 'apps/web/compose.yml',
         hosts: 'web',
+        // The one way a secret reaches a host: mapped by the deploy step (the registry password never does).
+        secrets: { APP_TOKEN: 'APP_TOKEN' },
         batch,
         drain: '1s',
         timeout: '90s',
@@ -148,7 +166,10 @@ describe('app deploy on sandbox hosts', () => {
     const [release] = await releasesOn('dev1');
     const dir = `${RELEASES}/${release}`;
     expect((await sb.exec('dev1', ['stat', '-c', '%a', `${dir}/.env`])).trim()).toBe('600');
-    expect(await sb.exec('dev1', ['cat', `${dir}/.env`])).toContain(`APP_TOKEN=${APP_TOKEN}`);
+    const envFile = await sb.exec('dev1', ['cat', `${dir}/.env`]);
+    expect(envFile).toContain(`APP_TOKEN=${APP_TOKEN}`);
+    expect(envFile).not.toContain(PROD_TOKEN);
+    expect(envFile).not.toContain(sb.registry.password);
     const composeFile = await sb.exec('dev1', ['cat', `${dir}/compose.yml`]);
     expect(composeFile).toContain(`image: ${image}@${digests.v1}`);
     expect(composeFile).not.toContain(APP_TOKEN);
@@ -212,6 +233,9 @@ describe('app deploy on sandbox hosts', () => {
       // Only the new release's containers still run.
       const marker = JSON.parse(await sb.exec(h, ['cat', '/srv/slipway/apps/web/current/release.json']));
       expect(marker.digest).toBe(digests.v2);
+      const envFile = await sb.exec(h, ['cat', '/srv/slipway/apps/web/current/.env']);
+      expect(envFile).toContain(`APP_TOKEN=${PROD_TOKEN}`);
+      expect(envFile).not.toContain(APP_TOKEN);
       const projects = await sb.exec(h, [
         'docker',
         'ps',

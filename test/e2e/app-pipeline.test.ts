@@ -49,6 +49,8 @@ describe('pipelines/app.yml from a push to prod, then rollback', () => {
     dir = await mkdtemp(join(tmpdir(), 'slipway-app-pipeline-'));
     clone = join(dir, 'repo');
     await execa('git', ['clone', '--quiet', repoRoot, clone]);
+    // Pushes to main, whichever branch this checkout is on: prod admits main only.
+    await execa('git', ['-C', clone, 'checkout', '--quiet', '-B', 'main']);
     env = {
       ...process.env,
       SLIPWAY_STATE: join(dir, 'state.db'),

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const repo = loaded.repo;
   const pipeline = findPipeline(repo, core.getInput('pipeline', { required: true }));
   // Mask before anything could print them: every value the pipeline's secrets resolve to.
-  for (const value of resolveSecrets(pipeline.pipeline, repo.root).values()) core.setSecret(value);
+  for (const value of resolveSecrets(pipeline.pipeline).values()) core.setSecret(value);
 
   const commit = await headCommit(repo.root);
   // actions/checkout leaves a detached HEAD: the workflow knows the branch.

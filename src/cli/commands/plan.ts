@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import type { Pipeline } from '../../config/schema/pipeline.ts';
 import { selectJobs } from '../../engine/dag.ts';
 import { planJobs } from '../../engine/plan.ts';
-import { resolveSecrets } from '../../engine/secrets.ts';
+import { heldSecretValues, resolveSecrets, vaultValues } from '../../engine/secrets.ts';
 import { maskText, maskValues } from '../../logs/masker.ts';
+import { dirtyTree, pathsRead } from '../clean-tree.ts';
 import { asInvalidConfig } from '../errors.ts';
 import { headCommit } from '../git-commit.ts';
 import { planLines } from '../render/format.ts';
@@ -23,8 +25,10 @@ export const registerPlan: RegisterCommand = (program) => {
       const pipeline = findPipeline(repo, pipelineArg);
       const jobs = asInvalidConfig(() => selectJobs(pipeline.pipeline, flags.job));
       const commit = await headCommit(repo.root).catch(() => ({ sha: 'unknown', branch: 'unknown' }));
-      const secrets = resolveSecrets(pipeline.pipeline, repo.root);
-      const masked = maskValues(secrets.values());
+      await warnIfDirty(repo.root, pipeline.pipeline);
+      const secrets = resolveSecrets(pipeline.pipeline);
+      const masked = maskValues([...secrets.values(), ...heldSecretValues(), ...vaultValues(repo)]);
+      reportSecretProblems(secrets.problems(jobs.map((j) => pipeline.pipeline.jobs[j]?.environment)));
       const plans = await planJobs(
         {
           repo,
@@ -56,3 +60,21 @@ export const registerPlan: RegisterCommand = (program) => {
       }
     });
 };
+
+/** A plan may show uncommitted edits, but says so: no run of them would be allowed. */
+async function warnIfDirty(root: string, pipeline: Pipeline): Promise<void> {
+  const d = await dirtyTree(root, pathsRead(pipeline)).catch(() => undefined);
+  if (!d || d.changed.length + d.untracked.length === 0) return;
+  process.stderr.write(
+    `warning: this plan includes uncommitted edits (${[...d.changed, ...d.untracked].join(', ')}); ` +
+      '`slipway run` refuses a dirty working tree: commit or stash them first\n',
+  );
+}
+
+/** Names every secret the selected jobs could not read here (secret and source, never a value). */
+function reportSecretProblems(problems: string[]): void {
+  if (problems.length === 0) return;
+  process.stderr.write(
+    `warning: secrets this process cannot resolve (the process that executes the run must):\n${problems.map((p) => `  ${p}`).join('\n')}\n`,
+  );
+}

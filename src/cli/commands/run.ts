@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import { createRun } from '../../engine/create-run.ts';
-import { asInvalidConfig } from '../errors.ts';
+import { selectJobs } from '../../engine/dag.ts';
+import { unresolvedSecrets } from '../../engine/secrets.ts';
+import { DirtyTreeError, requireCleanTree } from '../clean-tree.ts';
+import { asInvalidConfig, CliError } from '../errors.ts';
 import { executeWithProgress } from '../execute-run.ts';
+import { ExitCode } from '../exit-codes.ts';
 import { headCommit } from '../git-commit.ts';
 import { loadTrustedForCommand, repoFlags } from '../repo-config.ts';
 import { findPipeline, openRunStore, operator } from '../run-session.ts';
@@ -11,8 +15,6 @@ interface RunFlags {
   job?: string[];
   detach?: boolean;
   json?: boolean;
-  sha?: string;
-  branch?: string;
 }
 
 /** `slipway run PIPELINE`: starts a run of the checked-out commit and executes it with live progress. */
@@ -24,14 +26,26 @@ export const registerRun: RegisterCommand = (program) => {
     .option('--job <name...>', 'run only these jobs (and the jobs they need)')
     .option('--detach', 'leave the run stored at its first approval gate and exit 3 instead of waiting')
     .option('--json', 'stream NDJSON events on stdout')
-    .option('--sha <sha>', 'commit to record instead of HEAD (with --branch; for servers)')
-    .option('--branch <branch>', 'branch to record instead of the checked-out one')
     .action(async (pipelineArg: string, flags: RunFlags, cmd: Command) => {
       const { repo, policy, source } = await loadTrustedForCommand(cmd);
       const pipeline = findPipeline(repo, pipelineArg);
-      const commit =
-        flags.sha && flags.branch ? { sha: flags.sha, branch: flags.branch } : await headCommit(repo.root);
-      if (flags.branch) commit.branch = flags.branch;
+      try {
+        await requireCleanTree(repo.root, pipeline.pipeline, 'this run');
+      } catch (err) {
+        if (!(err instanceof DirtyTreeError)) throw err;
+        throw new CliError(`refused: ${err.message}`);
+      }
+      const unresolved = unresolvedSecrets(pipeline.pipeline, selectJobs(pipeline.pipeline, flags.job));
+      if (unresolved.length > 0) {
+        const list = `secrets this process cannot resolve:\n${unresolved.map((p) => `  ${p}`).join('\n')}`;
+        // Detached, the run may be continued by another process (serve) with its own sources.
+        if (!flags.detach) throw new CliError(`refused: ${list}`, ExitCode.InvalidConfig);
+        process.stderr.write(
+          `slipway: warning: ${list}\nthe process that continues the run (serve, or approve/resume here) must resolve them\n`,
+        );
+      }
+      // What is approved is the commit checked out here, on the branch it is: no flag records another.
+      const commit = await headCommit(repo.root);
       const { actor, name } = operator(policy);
       const store = await openRunStore(cmd);
       try {

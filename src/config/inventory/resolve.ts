@@ -8,6 +8,7 @@ import { parseYaml, readYaml } from '../yaml-source.ts';
 import { parseIniInventory } from './ini-inventory.ts';
 import { depthOf, type Group, type Host, hostGroups, InventoryData } from './model.ts';
 import { byCodePoint, VarsFileReader } from './vars-files.ts';
+import { VaultDecrypter, VaultText } from './vault.ts';
 import { parseYamlInventory } from './yaml-inventory.ts';
 
 // Names ansible-inventory skips in a directory source (IGNORED_ALWAYS + INVENTORY_IGNORE_EXTS defaults).
@@ -40,6 +41,8 @@ const INTERNAL_VARS = [
 /** Where messages say files are; defaults to the current directory. */
 export interface ResolveOptions {
   displayRoot?: string;
+  /** Decrypts `!vault` values; default: ANSIBLE_VAULT_PASSWORD_FILE. */
+  vaultPasswordFile?: string;
 }
 
 function sourceFiles(path: string, errors: ConfigError[], shown: (p: string) => string): string[] {
@@ -155,6 +158,7 @@ function listDocument(inv: InventoryData, hostvars: Map<Host, Vars>): Record<str
 
 /** Object keys sorted recursively, as `ansible-inventory` prints them (json sort_keys). */
 export function sortKeys(v: unknown): unknown {
+  if (v instanceof VaultText) return v.toJSON();
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v !== null && typeof v === 'object') {
     const o: Record<string, unknown> = {};
@@ -214,6 +218,9 @@ export function resolveInventorySync(path: string, envName: string, opts: Resolv
   const depth = new Map<Group, number>();
   const hostvars = new Map<Host, Vars>();
   const hosts = new Map<string, InventoryHost>();
+  const vault = new VaultDecrypter(
+    opts.vaultPasswordFile ?? (process.env.ANSIBLE_VAULT_PASSWORD_FILE || undefined),
+  );
   for (const h of inv.hosts.values()) {
     const mine = hostGroups(h);
     const groups = sortGroups(
@@ -226,7 +233,20 @@ export function resolveInventorySync(path: string, envName: string, opts: Resolv
     for (const g of groups) Object.assign(vars, fileVarsOfGroup(g.name));
     Object.assign(vars, h.vars, reader.varsFor(join(base, 'host_vars'), h.name));
     vars = Object.fromEntries(Object.entries(vars).filter(([k]) => !INTERNAL_VARS.includes(k)));
+    // The list document keeps vault values encrypted, as ansible-inventory prints them; hosts get plaintext.
     hostvars.set(h, vars);
+    try {
+      vars = vault.decryptVars(vars);
+    } catch (err) {
+      errors.push({
+        file: shown(abs),
+        line: 1,
+        col: 1,
+        key: h.name,
+        message: `host ${h.name}: ${(err as Error).message}`,
+        hint: 'give Slipway the vault password file the values were encrypted with',
+      });
+    }
     // Ansible still honours the older ansible_ssh_* names, and prefers them when both are set.
     const port = Number(vars.ansible_ssh_port ?? vars.ansible_port ?? 22);
     const user = vars.ansible_ssh_user ?? vars.ansible_user;
@@ -244,5 +264,12 @@ export function resolveInventorySync(path: string, envName: string, opts: Resolv
 
   const groups = new Map<string, string[]>();
   for (const g of inv.groups.values()) groups.set(g.name, groupHosts(g));
-  return { environment: envName, dir: abs, hosts, groups, ansibleList: listDocument(inv, hostvars) };
+  return {
+    environment: envName,
+    dir: abs,
+    hosts,
+    groups,
+    ansibleList: listDocument(inv, hostvars),
+    vaultValues: vault.values(),
+  };
 }

@@ -38,9 +38,41 @@ export const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
   message: 'expected a name of letters, digits, "_", "-" or "."',
 });
 
-/** Where a secret's value comes from at run time; the value itself never lives in Git. */
+const secretVar = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a variable name' });
+
+/** A file inside the operator's secrets directory (SLIPWAY_SECRETS_DIR), never elsewhere. */
+const secretFile = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..') && !p.includes('\0'), {
+    message: 'expected a path inside the secrets directory (SLIPWAY_SECRETS_DIR): relative, without ".."',
+  });
+
+/** One place a value is read from: a variable of the runner's environment or a file in its secrets directory. */
+export const secretOrigin = z.union([
+  z.strictObject({ env: secretVar }),
+  z.strictObject({ file: secretFile }),
+]);
+export type SecretOrigin = z.infer<typeof secretOrigin>;
+
+const limitedTo = z
+  .array(name)
+  .min(1)
+  .optional()
+  .describe('Environments whose jobs may read the secret; without it, every job may');
+
+/**
+ * Where a secret's value comes from at run time; the value itself never lives in Git. Either one origin
+ * (optionally limited to some environments) or one origin per environment.
+ */
 export const secretSource = z.union([
-  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) }),
-  z.strictObject({ file: z.string().min(1) }),
+  z.strictObject({ env: secretVar, environments: limitedTo }),
+  z.strictObject({ file: secretFile, environments: limitedTo }),
+  z.strictObject({
+    by_environment: z
+      .record(name, secretOrigin)
+      .refine((m) => Object.keys(m).length > 0, { message: 'expected at least one environment' })
+      .describe("A source per environment: a job of environment X reads only X's value"),
+  }),
 ]);
 export type SecretSource = z.infer<typeof secretSource>;

@@ -101,7 +101,22 @@ export const deployStep = z.strictObject({
     drain: duration.prefault('2s'),
     keep: z.number().int().min(1).max(50).default(3),
     timeout: duration.prefault('5m'),
-    env: z.record(z.string(), z.string()).default({}),
+    env: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe("Plain values for the release's .env (compose interpolation); never secrets"),
+    secrets: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a variable name like SHOP_API_KEY' }),
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected the name of a pipeline secret' }),
+      )
+      .default({})
+      .describe(
+        "Variables of the release's .env set from pipeline secrets (VARIABLE: secret_name), this job's environment's values; " +
+          `a compose service reads one with "environment: { VARIABLE: \${VARIABLE} }". No other secret reaches the host`,
+      ),
   }),
   ...base,
 });

@@ -189,6 +189,8 @@ describe('logs', () => {
     });
     const id = startRun(fx, file);
     expect(await execute(fx, id, file)).toBe('failed');
-    expect(fx.store.runs.steps(id)[0]!.reason).toBe('secret TOKEN: cannot read secrets/token: ENOENT');
+    expect(fx.store.runs.steps(id)[0]!.reason).toBe(
+      'secret TOKEN (file secrets/token): file secrets are read from SLIPWAY_SECRETS_DIR, which is not set for this process',
+    );
   });
 });

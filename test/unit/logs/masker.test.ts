@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MASK, maskText, maskValues, StreamMasker } from '../../../src/logs/masker.ts';
+import { encodedForms, MASK, maskText, maskValues, StreamMasker } from '../../../src/logs/masker.ts';
 
 /** Feeds `chunks` through a masker and returns everything it emitted. */
 function stream(values: string[], chunks: string[]): string {
@@ -57,12 +57,24 @@ describe('StreamMasker', () => {
 
 describe('maskValues', () => {
   it('adds each line of a multi-line secret, longest first, and drops empty values', () => {
-    expect(maskValues(['', 'line-one\nline-two-longer', 'x'])).toEqual([
-      'line-one\nline-two-longer',
-      'line-two-longer',
-      'line-one',
-      'x',
-    ]);
+    const raw = ['line-one\nline-two-longer', 'line-two-longer', 'line-one', 'x'];
+    const values = maskValues(['', 'line-one\nline-two-longer', 'x']);
+    expect(values.filter((v) => raw.includes(v))).toEqual(raw);
+    expect(values).not.toContain('');
+    expect(values.map((v) => v.length)).toEqual(values.map((v) => v.length).sort((a, b) => b - a));
+  });
+
+  it('adds base64 (any alignment, standard and URL-safe) and URL-encoded forms, not for short values', () => {
+    const secret = 'p@ss/w0rd+with=chars';
+    const values = maskValues([secret, 'abc']);
+    for (const prefix of ['', 'u', 'us', 'use']) {
+      const b64 = Buffer.from(`${prefix}${secret}!`).toString('base64');
+      expect(maskText(b64, values)).toContain(MASK);
+      expect(maskText(Buffer.from(`${prefix}${secret}!`).toString('base64url'), values)).toContain(MASK);
+    }
+    expect(maskText(`q=${encodeURIComponent(secret)}`, values)).toBe(`q=${MASK}`);
+    expect(encodedForms('abc').every((f) => !values.includes(f) || f.length >= 6)).toBe(true);
+    expect(values.filter((v) => v.length < 6)).toEqual(['abc']);
   });
 
   it('maskText masks every occurrence, regex characters included', () => {
