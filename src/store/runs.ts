@@ -285,6 +285,13 @@ export class Runs {
     now = Date.now(),
   ): void {
     transaction(this.#db, () => {
+      const had = this.#db
+        .prepare(
+          'SELECT status, detail FROM step_hosts WHERE run_id = ? AND job = ? AND idx = ? AND host = ?',
+        )
+        .get(runId, job, idx, host) as { status: string; detail: string | null } | undefined;
+      // A step and the engine both report a host's outcome: one event per change, so logs show it once.
+      if (had && had.status === status && had.detail === (detail ?? null)) return;
       this.#db
         .prepare(
           `INSERT INTO step_hosts (run_id, job, idx, host, status, detail, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
