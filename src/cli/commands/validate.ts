@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadRepo } from '../../config/load-repo.ts';
-import type { OpsRepo } from '../../config/types.ts';
+import { loadRepo, REPO_LAYOUT } from '../../config/load-repo.ts';
+import type { ConfigError, OpsRepo } from '../../config/types.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { printConfigErrors, repoFlags } from '../repo-config.ts';
 import type { RegisterCommand } from './index.ts';
@@ -13,7 +15,9 @@ export const registerValidate: RegisterCommand = (program) => {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const { root, load } = repoFlags(cmd);
-      const result = await loadRepo(root, load);
+      const result = existsSync(join(root, REPO_LAYOUT.project))
+        ? await loadRepo(root, load)
+        : { ok: false as const, errors: [notAnOpsRepo(root)] };
       if (opts.json) {
         const body = result.ok
           ? { ok: true, errors: [], summary: summary(result.repo) }
@@ -36,5 +40,17 @@ function summary(repo: OpsRepo) {
     hosts: [...repo.inventories.values()].reduce((n, inv) => n + inv.hosts.size, 0),
     keys: repo.keys.size,
     sites: Object.keys(repo.sites?.sites ?? {}).length,
+  };
+}
+
+/** A directory without slipway.yml: validating it would say "ok" about nothing. */
+function notAnOpsRepo(root: string): ConfigError {
+  return {
+    file: REPO_LAYOUT.project,
+    line: 1,
+    col: 1,
+    key: '',
+    message: `expected an ops repository, got ${root} with no ${REPO_LAYOUT.project}`,
+    hint: `run in the ops repository, pass --repo DIR, or create ${REPO_LAYOUT.project} (environments:, teams:)`,
   };
 }

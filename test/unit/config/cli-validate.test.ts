@@ -62,6 +62,21 @@ describe('slipway validate', () => {
     }
   });
 
+  it('exits 2 in a directory with no slipway.yml instead of "ok: 0 pipelines"', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'slipway-not-ops-'));
+    try {
+      const r = await slipway(['--repo', empty, 'validate']);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(
+        `slipway.yml:1:1: expected an ops repository, got ${empty} with no slipway.yml`,
+      );
+      expect(r.stderr).toContain('pass --repo DIR');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a private key without printing its material', async () => {
     const { root, cleanup } = materializeCase('private-key-in-keys');
     try {
