@@ -283,8 +283,7 @@ class Execution {
         const allowed = this.#repo.project.environments[job.environment]?.branches ?? ['*'];
         if (!branchAllowed(this.#run.branch, allowed)) {
           const reason = `branch ${this.#run.branch} may not deploy to ${job.environment} (allowed: ${allowed.join(', ')})`;
-          store.runs.setJobStatus(runId, name, 'failed', reason);
-          return 'failed';
+          return this.#failJob(name, reason);
         }
         if (!(await this.#waitForLock(name, job.environment))) return this.#cancelJob(name);
       }
@@ -321,9 +320,17 @@ class Execution {
       return 'succeeded';
     } catch (err) {
       // A plan that cannot be computed, a store error: the job fails with the reason, the run goes on.
-      store.runs.setJobStatus(runId, name, 'failed', this.#mask(errorMessage(err)));
-      return 'failed';
+      return this.#failJob(name, this.#mask(errorMessage(err)));
     }
+  }
+
+  /** Fails a job that stopped outside its steps; steps it never reached say so instead of staying pending. */
+  #failJob(name: string, reason: string): 'failed' {
+    const runId = this.#run.id;
+    for (const s of this.#store.runs.steps(runId, name).filter((x) => x.status === 'pending'))
+      this.#store.runs.setStepStatus(runId, name, s.idx, 'skipped', { reason: `job failed: ${reason}` });
+    this.#store.runs.setJobStatus(runId, name, 'failed', reason);
+    return 'failed';
   }
 
   #cancelJob(name: string): JobStatus {
