@@ -80,6 +80,9 @@ async function runRole(
   const result = await runSshKeysRole({
     inventory: ctx.inventory!,
     accounts: new Map(setups.map((s) => [s.host, s.guarded.accounts])),
+    // The account Slipway logs in as is never offboarded, even when the access file stops listing it.
+    keep: new Map(setups.map((s) => [s.host, s.runner ? [s.runner.user] : []])),
+    offboard: ctx.repo.access?.offboard ?? 'lock',
     phase,
     check,
     root: ctx.repo.root,
@@ -132,7 +135,7 @@ export const sshKeysHandler: StepHandler<SshKeysStep> = {
     const setups = await setupsOf(ctx, step);
     if (setups.length === 0) return [];
     const result = await runRole(ctx, setups, 'exact', true);
-    return planFromCheckRun(result, setups);
+    return planFromCheckRun(result, setups, ctx.repo.access?.offboard);
   },
 
   async apply(ctx, step): Promise<StepResult> {

@@ -179,6 +179,43 @@ describe('plan from a check run', () => {
     ]);
   });
 
+  it('plans an account its host record names but access.yml no longer lists: removed with each key it loses', () => {
+    const guarded = guardRunnerKey(accounts(), { user: 'root', key: key('runner') }, false, 'web02');
+    const events: AnsibleEvent[] = [
+      hostOk('Read the accounts', { ansible_facts: { getent_passwd: { root: [], deploy: [], carol: [] } } }),
+      hostOk('Find the offboarded accounts', { ansible_facts: { ssh_keys_offboarded: ['carol'] } }),
+      hostOk('Remove every key of offboarded accounts', {
+        results: [
+          {
+            item: 'carol',
+            changed: true,
+            diff: { before: `${MANAGED_HEADER}\n${LINES.bob}\n`, after: `${MANAGED_HEADER}\n` },
+          },
+        ],
+      }),
+    ];
+    const removed = (offboard: 'lock' | 'remove', effect: string) =>
+      expect(planFromCheckRun({ events }, [{ host: 'web02', guarded }], offboard)).toEqual([
+        {
+          host: 'web02',
+          action: 'remove',
+          subject: 'user carol',
+          detail: `not in infra/access.yml any more: every key removed, then ${effect}`,
+        },
+        { host: 'web02', action: 'remove', subject: `authorized_keys carol: ${keyLabel(key('bob'))}` },
+      ]);
+    removed('lock', 'the account locked (expired; offboard: lock)');
+    removed('remove', 'the account removed, its home directory kept (offboard: remove)');
+  });
+
+  it('accepts keys: [] (an account with no key) and offboard: lock|remove, defaulting to lock', () => {
+    const parsed = accessSchema.parse({ users: { ci: { keys: [] } } });
+    expect(parsed.offboard).toBe('lock');
+    expect(accountsFor(parsed, KEYS, { name: 'h', groups: ['all'] })[0]!.keys).toEqual([]);
+    expect(authorizedKeysText([])).toBe(`${MANAGED_HEADER}\n`);
+    expect(accessSchema.safeParse({ offboard: 'delete', users: {} }).success).toBe(false);
+  });
+
   it('is empty when nothing changed, and names a rewrite with the same keys', () => {
     const guarded = guardRunnerKey(accounts(), { user: 'root', key: key('runner') }, false, 'web02');
     const passwd = hostOk('Read the accounts', {
