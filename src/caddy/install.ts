@@ -6,6 +6,7 @@ import { requireEveryHost } from '../ansible/host-failures.ts';
 import { type PlaybookResult, runPlaybook } from '../ansible/runner.ts';
 import type { Inventory, InventoryHost } from '../config/types.ts';
 import { knownHostsFilesOf } from '../remote/from-inventory.ts';
+import { requireSshFiles } from '../remote/ssh-files.ts';
 
 /** Slipway's own roles/caddy: the role whose contract (socket, bootstrap, --resume) the caddy client relies on. */
 export const CADDY_ROLE = fileURLToPath(new URL('../../roles/caddy', import.meta.url));
@@ -22,6 +23,7 @@ export interface InstallInput {
 
 /** Runs roles/caddy on `hosts` through the Ansible wrapper; throws naming each host it could not install. */
 export async function installCaddy(input: InstallInput): Promise<PlaybookResult> {
+  requireSshFiles(input.hosts, input.root, input.inventory.dir);
   const dir = await mkdtemp(join(tmpdir(), 'slipway-caddy-role-'));
   try {
     const playbook = join(dir, 'caddy.yml');

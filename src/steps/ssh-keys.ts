@@ -5,6 +5,7 @@ import type { Access } from '../config/schema/access.ts';
 import type { sshKeysStep } from '../config/schema/steps.ts';
 import type { InventoryHost } from '../config/types.ts';
 import { sshTargetOf } from '../remote/from-inventory.ts';
+import { requireSshFiles } from '../remote/ssh-files.ts';
 import { keyLabel } from '../ssh-keys/authorized-keys.ts';
 import { type Account, accountsFor } from '../ssh-keys/desired.ts';
 import { freshLogin } from '../ssh-keys/fresh-login.ts';
@@ -67,6 +68,7 @@ async function setupOf(
 async function setupsOf(ctx: StepContext, step: SshKeysStep): Promise<HostSetup[]> {
   const access = accessOf(ctx, step);
   const hosts = targetHosts('ssh-keys', ctx.inventory, step['ssh-keys'].hosts);
+  if (hosts.length > 0) requireSshFiles(hosts, ctx.repo.root, ctx.inventory!.dir);
   return Promise.all(hosts.map((h) => setupOf(ctx, step, access, h)));
 }
 
