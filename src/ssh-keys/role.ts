@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { failureReason } from '../ansible/host-failures.ts';
 import { type PlaybookResult, runPlaybook } from '../ansible/runner.ts';
 import type { Offboard } from '../config/schema/access.ts';
 import type { Inventory, InventoryHost } from '../config/types.ts';
@@ -92,13 +93,10 @@ export async function runSshKeysRole(run: RoleRun): Promise<PlaybookResult> {
       timeoutMs: 5 * 60_000,
       ...(run.signal ? { signal: run.signal } : {}),
       onEvent: (e) => {
-        if (e.event === 'host_failed' && !e.ignore_errors) {
-          const msg =
-            typeof e.result.msg === 'string' ? e.result.msg : JSON.stringify(e.result).slice(0, 500);
-          run.log?.(`roles/ssh_keys: ${e.task}: ${msg}`, e.host);
-        } else if (e.event === 'host_unreachable') {
-          run.log?.(`roles/ssh_keys: unreachable: ${String(e.result.msg ?? '')}`, e.host);
-        }
+        if (e.event === 'host_failed' && !e.ignore_errors)
+          run.log?.(`roles/ssh_keys: ${e.task}: ${failureReason(e)}`, e.host);
+        else if (e.event === 'host_unreachable')
+          run.log?.(`roles/ssh_keys: unreachable: ${failureReason(e)}`, e.host);
       },
     });
     return result;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { requireEveryHost } from '../ansible/host-failures.ts';
+import { badHosts, describeBadHost, requireEveryHost } from '../ansible/host-failures.ts';
 import type { PlaybookResult } from '../ansible/runner.ts';
 import type { Access } from '../config/schema/access.ts';
 import type { sshKeysStep } from '../config/schema/steps.ts';
@@ -14,7 +14,7 @@ import { type HostPlanInput, planFromCheckRun } from '../ssh-keys/plan.ts';
 import { type RolePhase, runSshKeysRole } from '../ssh-keys/role.ts';
 import { nextKeyFileOf, runnerLoginOf } from '../ssh-keys/runner-key.ts';
 import { targetHosts } from './target-hosts.ts';
-import type { HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
+import type { Change, HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
 
 /** The `ssh-keys` step as written in a pipeline. */
 export type SshKeysStep = z.infer<typeof sshKeysStep>;
@@ -78,6 +78,7 @@ async function runRole(
   setups: readonly HostSetup[],
   phase: RolePhase,
   check: boolean,
+  someHostsSuffice = false,
 ): Promise<PlaybookResult> {
   const result = await runSshKeysRole({
     inventory: ctx.inventory!,
@@ -99,11 +100,11 @@ async function runRole(
         ctx.hostStatus(s.host, 'failed', `roles/ssh_keys (${phase})`);
     }
   }
-  requireEveryHost(
-    'roles/ssh_keys',
-    result,
-    setups.map((s) => s.host),
-  );
+  const hosts = setups.map((s) => s.host);
+  // A plan goes on when some hosts answered (as long as the run itself worked); apply needs every one.
+  const finished = result.status === 'successful' || (result.status === 'failed' && result.rc !== -1);
+  const answered = finished && badHosts(result, hosts).length < hosts.length;
+  if (!(someHostsSuffice && answered)) requireEveryHost('roles/ssh_keys', result, hosts);
   return result;
 }
 
@@ -136,8 +137,24 @@ export const sshKeysHandler: StepHandler<SshKeysStep> = {
   async plan(ctx, step) {
     const setups = await setupsOf(ctx, step);
     if (setups.length === 0) return [];
-    const result = await runRole(ctx, setups, 'exact', true);
-    return planFromCheckRun(result, setups, ctx.repo.access?.offboard);
+    const result = await runRole(ctx, setups, 'exact', true, true);
+    // Hosts the check could not reach are shown as such, with why; the others are planned.
+    const bad = badHosts(
+      result,
+      setups.map((s) => s.host),
+    );
+    const good = setups.filter((s) => !bad.includes(s.host));
+    return [
+      ...planFromCheckRun(result, good, ctx.repo.access?.offboard),
+      ...bad.map(
+        (h): Change => ({
+          host: h,
+          action: 'change',
+          subject: `not planned: ${describeBadHost(result, h)}`,
+          detail: 'the run fails on this host unless it is fixed first; re-plan once it answers',
+        }),
+      ),
+    ];
   },
 
   async apply(ctx, step): Promise<StepResult> {
