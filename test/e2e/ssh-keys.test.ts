@@ -252,7 +252,7 @@ describe('ssh-keys on sandbox hosts: roles/ssh_keys, exact keys, lock-out guard,
     });
     expect(await login('dev1', 'bob', 'bob')).toBeUndefined();
     expect(await login('dev1', 'deploy', 'bob')).toBeUndefined();
-    expect(await sb.exec('dev1', ['sh', '-c', 'getent shadow bob | cut -d: -f8'])).toBe('0');
+    expect(await sb.exec('dev1', ['sh', '-c', 'getent shadow bob | cut -d: -f8'])).toBe('1');
     expect(await login('dev1', 'root', 'runner')).toBe('root');
     expect(await login('dev1', 'root', 'alice')).toBe('root');
     expect(await login('dev1', 'manual', 'eve')).toBe('manual');
