@@ -24,12 +24,12 @@ export function hostDeclaration(inventory: string, host: string, root: string): 
 }
 
 /** What is missing for each host: its known_hosts file, its private key; empty when all is there. */
-export function sshFileProblems(hosts: Iterable<InventoryHost>, root: string, inventory: string): string[] {
+export function sshFileProblems(hosts: Iterable<InventoryHost>, root: string, inventory?: string): string[] {
   const problems: string[] = [];
   for (const h of hosts) {
     if (h.vars['ansible_connection'] === 'local') continue;
     const target = sshTargetOf(h, root);
-    const where = `${h.name} (${hostDeclaration(inventory, h.name, root)})`;
+    const where = inventory ? `${h.name} (${hostDeclaration(inventory, h.name, root)})` : h.name;
     for (const file of target.knownHostsFiles.filter((f) => !existsSync(f))) {
       const set = h.vars['slipway_known_hosts'] === undefined ? 'slipway_known_hosts is not set, so ' : '';
       const port = h.port === 22 ? '' : `-p ${h.port} `;
@@ -49,8 +49,8 @@ export function sshFileProblems(hosts: Iterable<InventoryHost>, root: string, in
   return problems;
 }
 
-/** Throws naming every host whose known_hosts file or private key is missing. */
-export function requireSshFiles(hosts: Iterable<InventoryHost>, root: string, inventory: string): void {
+/** Throws naming every host whose known_hosts file or private key is missing (and where it is declared, given the inventory). */
+export function requireSshFiles(hosts: Iterable<InventoryHost>, root: string, inventory?: string): void {
   const problems = sshFileProblems(hosts, root, inventory);
   if (problems.length > 0) throw new Error(problems.join('\n'));
 }

@@ -6,6 +6,7 @@ import { resolveInventorySync } from '../../../src/config/inventory/resolve.ts';
 import { access as accessSchema } from '../../../src/config/schema/access.ts';
 import { step as stepSchema } from '../../../src/config/schema/steps.ts';
 import type { Inventory } from '../../../src/config/types.ts';
+import { TransportPool } from '../../../src/remote/pool.ts';
 import { hostDeclaration, sshFileProblems } from '../../../src/remote/ssh-files.ts';
 import { type SshKeysStep, sshKeysHandler } from '../../../src/steps/ssh-keys.ts';
 import { stepContext } from '../../support/step-context.ts';
@@ -52,6 +53,13 @@ describe('SSH files of inventory hosts, checked before connecting', () => {
         `db1 (inventories/prod/more:2): slipway_known_hosts is ${join(root, 'known_hosts')}`,
       ),
     ]);
+  });
+
+  it('the transports of the deploy and caddy steps refuse such a host before ssh runs', () => {
+    const pool = new TransportPool({ root });
+    expect(() => pool.get(inv.hosts.get('db1')!)).toThrow(
+      /^db1: slipway_known_hosts is .*known_hosts, which does not exist; .*ssh-keyscan -H 10\.0\.0\.9 >> /,
+    );
   });
 
   it('the ssh-keys plan fails with those messages before reading any key or starting Ansible', async () => {

@@ -42,11 +42,15 @@ describe('store', () => {
   it('records a host status once per change: a repeated report adds no event', () => {
     const store = new Store(path);
     const id = store.runs.create(newRun());
-    store.runs.setHostStatus(id, 'build', 0, 'web1', 'changed');
+    // As the deploy step reports a host and then the engine does, without the step's detail.
+    store.runs.setHostStatus(id, 'build', 0, 'web1', 'changed', 'release r1');
     store.runs.setHostStatus(id, 'build', 0, 'web1', 'changed');
     store.runs.setHostStatus(id, 'build', 0, 'web1', 'failed', 'exit 1');
     const hostEvents = store.events.after(id).filter((e) => e.kind === 'host');
     expect(hostEvents.map((e) => `${e.host} ${e.status}`)).toEqual(['web1 changed', 'web1 failed']);
+    store.runs.setHostStatus(id, 'build', 0, 'web2', 'changed', 'release r2');
+    store.runs.setHostStatus(id, 'build', 0, 'web2', 'changed');
+    expect(store.runs.hosts(id).find((h) => h.host === 'web2')!.detail).toBe('release r2');
     store.close();
   });
 
