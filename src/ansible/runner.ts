@@ -41,8 +41,8 @@ export interface PlaybookOptions {
   /** Wait between the signals of a stop (default 5 s). */
   killGraceMs?: number;
   /**
-   * Private data dir to create; its artifacts/ stay. Default: a temp dir, removed after a successful
-   * run and kept (artifacts only) after any other, so error messages can point at it.
+   * Private data dir to create; its artifacts/ stay. Default: a temp dir, removed after the run
+   * (the result carries what went wrong).
    */
   dataDir?: string;
   onEvent?: (event: AnsibleEvent) => void;
@@ -67,6 +67,9 @@ export interface PlaybookResult {
   /** Why the run failed to start, or lines of unparsable events. */
   errors: string[];
 }
+
+/** stderr lines a failed run's errors end with. */
+const STDERR_TAIL = 5;
 
 /** The ansible-playbook argv for these options (the extravars file lives in the data dir). */
 export function playbookArgs(opts: PlaybookOptions, extraVarsFile?: string): string[] {
@@ -118,6 +121,7 @@ export async function runPlaybook(opts: PlaybookOptions): Promise<PlaybookResult
   const art = data.artifacts;
   const events: AnsibleEvent[] = [];
   const errors: string[] = [];
+  const stderrTail: string[] = [];
   let stopped: 'timeout' | 'canceled' | undefined;
   let rc = -1;
   try {
@@ -156,6 +160,8 @@ export async function runPlaybook(opts: PlaybookOptions): Promise<PlaybookResult
         }),
         lines(child.stderr, (l) => {
           stderrFile.write(`${l}\n`);
+          if (l.trim()) stderrTail.push(l.trim());
+          if (stderrTail.length > STDERR_TAIL) stderrTail.shift();
           opts.onOutput?.(l, 'stderr');
         }),
         lines(child.stdio[EVENTS_FD] as Readable, (l) => {
@@ -188,7 +194,9 @@ export async function runPlaybook(opts: PlaybookOptions): Promise<PlaybookResult
   // rc, then status, always last: a reader that sees `status` knows the run is over.
   await writeFile(join(art, 'rc'), `${rc}\n`);
   await writeFile(join(art, 'status'), `${status}\n`);
-  if (!opts.dataDir && status === 'successful') await rm(data.root, { recursive: true, force: true });
+  // The causes travel in the result (per-host reasons, stderr's last lines): nothing is left behind.
+  if (!opts.dataDir) await rm(data.root, { recursive: true, force: true });
+  if (status !== 'successful' && stderrTail.length > 0) errors.push(`stderr: ${stderrTail.join(' | ')}`);
   const stats = events.findLast((e): e is PlaybookStats => e.event === 'stats');
   return {
     status,

@@ -26,19 +26,70 @@ export function diffCaddyConfig(live: unknown, desired: unknown, host?: string):
     const b = after.get(id);
     const subject = describeId(id);
     if (a && b) {
-      // Against an empty Caddy (null config) a one-line leaf diff would be the whole config: show it as JSON.
-      const detail =
-        a.value === null ? JSON.stringify(b.value, null, 2) : jsonDiff(a.value, b.value).join('\n');
+      // Against an empty Caddy (null config) every setting is new: one line per leaf, not one huge line.
+      const detail = jsonDiff(a.value ?? {}, b.value).join('\n');
       if (a.json !== b.json) changes.push({ host, action: 'change', subject, detail });
     } else if (b) {
       if (!gone(id, after, before))
-        changes.push({ host, action: 'add', subject, detail: JSON.stringify(b.whole, null, 2) });
+        changes.push({ host, action: 'add', subject, detail: routesSummary(b.whole).join('\n') });
     } else if (a) {
       if (!gone(id, before, after))
-        changes.push({ host, action: 'remove', subject, detail: JSON.stringify(a.whole, null, 2) });
+        changes.push({ host, action: 'remove', subject, detail: routesSummary(a.whole).join('\n') });
     }
   }
   return changes;
+}
+
+type Json = Record<string, unknown>;
+const asList = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
+
+/** What a site, route or handler does, one line per route (`/api: proxy -> 127.0.0.1:8080`): plans show this, not JSON. */
+export function routesSummary(unit: unknown): string[] {
+  const u = (unit ?? {}) as Json;
+  if (u['handler'] !== undefined) return [handlerSummary([u])];
+  const handlers = asList(u['handle']);
+  const sub = handlers.length === 1 && handlers[0]!['handler'] === 'subroute' && u['match'] !== undefined;
+  // A site is a host match around one subroute of routes; a route matches paths (or nothing: the root).
+  if (sub && asList(u['match']).some((m) => m['host'] !== undefined))
+    return asList(handlers[0]!['routes']).map(
+      (r) => `${routePath(r)}: ${handlerSummary(asList(r['handle']))}`,
+    );
+  return [`${routePath(u)}: ${handlerSummary(handlers)}`];
+}
+
+function routePath(route: Json): string {
+  const paths = asList(route['match']).flatMap((m) =>
+    Array.isArray(m['path']) ? (m['path'] as string[]) : [],
+  );
+  return paths[0] ?? '/';
+}
+
+function handlerSummary(handlers: readonly Json[]): string {
+  const parts = handlers.flatMap((h): string[] => {
+    switch (h['handler']) {
+      case 'reverse_proxy': {
+        const dials = asList(h['upstreams']).map((x) => String(x['dial']));
+        return [
+          dials.length ? `proxy -> ${dials.join(', ')}` : 'proxy (no upstream yet: 503 until a deploy)',
+        ];
+      }
+      case 'file_server':
+        return [`files from ${String(h['root'])}`];
+      case 'static_response': {
+        const to = (h['headers'] as { Location?: string[] } | undefined)?.Location?.[0];
+        return [
+          to ? `redirect ${String(h['status_code'])} -> ${to}` : `respond ${String(h['status_code'] ?? 200)}`,
+        ];
+      }
+      case 'subroute':
+        return [handlerSummary(asList(h['routes']).flatMap((r) => asList(r['handle'])))];
+      case 'rewrite':
+        return []; // path plumbing of static routes, not what the route does
+      default:
+        return [`handler ${String(h['handler'])}`];
+    }
+  });
+  return [...new Set(parts)].join(', ') || 'nothing';
 }
 
 /** A readable name for an `@id` Slipway renders (`site:<domain>:<path>`, `upstream:<domain>:<path>`). */
@@ -88,6 +139,10 @@ function units(config: unknown): Map<string, Unit> {
 /** Lines `path: old -> new` for every leaf that differs, paths dotted (`handle.0.upstreams.0.dial`). */
 export function jsonDiff(a: unknown, b: unknown, path = ''): string[] {
   const isObj = (v: unknown) => v !== null && typeof v === 'object';
+  // An object that appears or vanishes as a whole is listed leaf by leaf, like any other.
+  const empty = (v: unknown) => (Array.isArray(v) ? [] : {});
+  if (a === undefined && isObj(b)) return jsonDiff(empty(b), b, path);
+  if (b === undefined && isObj(a)) return jsonDiff(a, empty(a), path);
   if (isObj(a) && isObj(b) && Array.isArray(a) === Array.isArray(b)) {
     const ao = a as Record<string, unknown>;
     const bo = b as Record<string, unknown>;

@@ -2,10 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requireEveryHost } from '../ansible/host-failures.ts';
+import { failureReason, requireEveryHost } from '../ansible/host-failures.ts';
 import { type PlaybookResult, runPlaybook } from '../ansible/runner.ts';
 import type { Inventory, InventoryHost } from '../config/types.ts';
 import { knownHostsFilesOf } from '../remote/from-inventory.ts';
+import { requireSshFiles } from '../remote/ssh-files.ts';
 
 /** Slipway's own roles/caddy: the role whose contract (socket, bootstrap, --resume) the caddy client relies on. */
 export const CADDY_ROLE = fileURLToPath(new URL('../../roles/caddy', import.meta.url));
@@ -22,6 +23,7 @@ export interface InstallInput {
 
 /** Runs roles/caddy on `hosts` through the Ansible wrapper; throws naming each host it could not install. */
 export async function installCaddy(input: InstallInput): Promise<PlaybookResult> {
+  requireSshFiles(input.hosts, input.root, input.inventory.dir);
   const dir = await mkdtemp(join(tmpdir(), 'slipway-caddy-role-'));
   try {
     const playbook = join(dir, 'caddy.yml');
@@ -39,13 +41,11 @@ export async function installCaddy(input: InstallInput): Promise<PlaybookResult>
       timeoutMs: 10 * 60_000,
       ...(input.signal ? { signal: input.signal } : {}),
       onEvent: (e) => {
-        if (e.event === 'host_failed' && !e.ignore_errors) {
-          const msg =
-            typeof e.result.msg === 'string' ? e.result.msg : JSON.stringify(e.result).slice(0, 500);
-          input.log?.(`roles/caddy: ${e.task}: ${msg}`, e.host);
-        } else if (e.event === 'host_unreachable') {
-          input.log?.(`roles/caddy: unreachable: ${String(e.result.msg ?? '')}`, e.host);
-        } else if (e.event === 'host_ok' && e.changed) {
+        if (e.event === 'host_failed' && !e.ignore_errors)
+          input.log?.(`roles/caddy: ${e.task}: ${failureReason(e)}`, e.host);
+        else if (e.event === 'host_unreachable')
+          input.log?.(`roles/caddy: unreachable: ${failureReason(e)}`, e.host);
+        else if (e.event === 'host_ok' && e.changed) {
           input.log?.(`roles/caddy: ${e.task}: changed`, e.host);
         }
       },

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
+import { composeServiceChecks } from './compose-services.ts';
 import { crossChecks, type Loaded, type RepoParts } from './cross-checks.ts';
 import { ConfigErrorList, sortConfigErrors } from './errors.ts';
 import { statOrUndefined } from './file-read.ts';
@@ -136,7 +137,7 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
     inventoryPaths,
     brokenInventories,
   };
-  errors.push(...crossChecks(parts));
+  errors.push(...crossChecks(parts), ...composeServiceChecks(absRoot, pipelines));
   if (errors.length > 0) return { ok: false, errors: sortConfigErrors(errors) };
   const repo: OpsRepo = {
     root: absRoot,

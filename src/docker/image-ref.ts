@@ -39,16 +39,17 @@ export function parseDigestReference(ref: string): { repository: string; digest:
   return { repository: ref.slice(0, at), digest };
 }
 
-/** OCI annotation labels for a build: where the source is, which commit, when. */
+/**
+ * OCI annotation labels for a build: where the source is, which commit, and when that commit was made
+ * (never the build's own time: two builds of one commit must not differ by a label).
+ */
 export function ociLabels(opts: {
   revision: string;
   source?: string;
   created?: Date;
 }): Record<string, string> {
-  const labels: Record<string, string> = {
-    'org.opencontainers.image.revision': opts.revision,
-    'org.opencontainers.image.created': (opts.created ?? new Date()).toISOString(),
-  };
+  const labels: Record<string, string> = { 'org.opencontainers.image.revision': opts.revision };
+  if (opts.created) labels['org.opencontainers.image.created'] = opts.created.toISOString();
   if (opts.source) labels['org.opencontainers.image.source'] = opts.source;
   return labels;
 }

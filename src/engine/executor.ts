@@ -342,10 +342,7 @@ class Execution {
     try {
       if (job.environment) {
         const refusal = branchRefusal(this.#policy, this.#run.branch, job.environment);
-        if (refusal) {
-          store.runs.setJobStatus(runId, name, 'failed', refusal);
-          return 'failed';
-        }
+        if (refusal) return this.#failJob(name, refusal);
         const lock = await this.#waitForLock(name, job.environment);
         if (lock !== 'held') return lock === 'canceled' ? this.#cancelJob(name) : lock;
       }
@@ -389,9 +386,17 @@ class Execution {
       return 'succeeded';
     } catch (err) {
       // A plan that cannot be computed, a store error: the job fails with the reason, the run goes on.
-      store.runs.setJobStatus(runId, name, 'failed', this.#mask(errorMessage(err)));
-      return 'failed';
+      return this.#failJob(name, this.#mask(errorMessage(err)));
     }
+  }
+
+  /** Fails a job that stopped outside its steps; steps it never reached say so instead of staying pending. */
+  #failJob(name: string, reason: string): 'failed' {
+    const runId = this.#run.id;
+    for (const s of this.#store.runs.steps(runId, name).filter((x) => x.status === 'pending'))
+      this.#store.runs.setStepStatus(runId, name, s.idx, 'skipped', { reason: `job failed: ${reason}` });
+    this.#store.runs.setJobStatus(runId, name, 'failed', reason);
+    return 'failed';
   }
 
   #cancelJob(name: string): JobStatus {

@@ -47,9 +47,10 @@ export function sshTargetOf(host: InventoryHost, root: string): SshTarget {
   return target;
 }
 
-/** The distinct known_hosts files of these hosts (e.g. for the Ansible wrapper's `knownHosts`). */
+/** The distinct known_hosts files of these hosts (e.g. for the Ansible wrapper's `knownHosts`); local hosts need none. */
 export function knownHostsFilesOf(hosts: Iterable<InventoryHost>, root: string): string[] {
-  return [...new Set([...hosts].flatMap((h) => sshTargetOf(h, root).knownHostsFiles))];
+  const ssh = [...hosts].filter((h) => h.vars['ansible_connection'] !== 'local');
+  return [...new Set(ssh.flatMap((h) => sshTargetOf(h, root).knownHostsFiles))];
 }
 
 /** A transport for an inventory host: local for `ansible_connection: local`, else SSH. */

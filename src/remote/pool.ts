@@ -1,5 +1,6 @@
 import type { InventoryHost } from '../config/types.ts';
 import { type TransportContext, transportFor } from './from-inventory.ts';
+import { requireSshFiles } from './ssh-files.ts';
 import type { Transport } from './transport.ts';
 
 /** The transports of one run: one per host, created on first use, all closed by `closeAll()`. */
@@ -17,6 +18,8 @@ export class TransportPool {
   get(host: InventoryHost): Transport {
     let t = this.#transports.get(host.name);
     if (!t) {
+      // ssh would only say "Host key verification failed": name the file, the variable and the fix.
+      requireSshFiles([host], this.#ctx.root);
       t = this.#make(host, this.#ctx);
       this.#transports.set(host.name, t);
     }

@@ -18,7 +18,7 @@ const HOST_RE = /^[a-z][a-z0-9-]{0,29}$/;
 /** One sandbox host as planned: its names in the kernel and its address. */
 export interface HostPlan {
   name: string;
-  /** Environment (inventory) the host belongs to: dev*, prod*, otherwise "test". */
+  /** Environment (inventory) the host belongs to: as its entry says (`env:name`), else dev*, prod*, otherwise "test". */
   env: string;
   address: string;
   /** Network namespace name (under /run/netns). */
@@ -47,13 +47,31 @@ export function checkInstanceName(name: string): void {
   }
 }
 
-/** Throws unless every host name is valid and unique. */
+/** A `--hosts` entry: `name` (its environment from the name, see envOf) or `env:name`. */
+export function parseHostEntry(entry: string): { name: string; env: string } {
+  const at = entry.indexOf(':');
+  if (at < 0) return { name: entry, env: envOf(entry) };
+  return { name: entry.slice(at + 1), env: entry.slice(0, at) };
+}
+
+/** The host names of `--hosts` entries, in order. */
+export function hostNames(entries: readonly string[]): string[] {
+  return entries.map((e) => parseHostEntry(e).name);
+}
+
+/** Throws unless every host entry has a valid name (and environment) and names are unique. */
 export function checkHostNames(hosts: readonly string[]): void {
   if (hosts.length === 0) throw new Error('a sandbox needs at least one host');
   const seen = new Set<string>();
-  for (const h of hosts) {
+  for (const entry of hosts) {
+    const { name: h, env } = parseHostEntry(entry);
     if (!HOST_RE.test(h)) {
       throw new Error(`invalid host name "${h}": use 1-30 of a-z, 0-9 and "-", starting with a letter`);
+    }
+    if (!HOST_RE.test(env)) {
+      throw new Error(
+        `invalid environment "${env}" in "${entry}": expected env:host, the env 1-30 of a-z, 0-9 and "-", starting with a letter`,
+      );
     }
     if (seen.has(h)) throw new Error(`host "${h}" is listed twice`);
     seen.add(h);
@@ -82,14 +100,14 @@ export function lastOctets(hosts: readonly string[]): Map<string, number> {
   return out;
 }
 
-/** The full plan of instance `name` with index `index` (third octet) and the given hosts. */
+/** The full plan of instance `name` with index `index` (third octet) and the given host entries (`name` or `env:name`). */
 export function planSandbox(name: string, index: number, hosts: readonly string[]): SandboxPlan {
   checkInstanceName(name);
   checkHostNames(hosts);
   if (!Number.isInteger(index) || index < 0 || index > MAX_INDEX) {
     throw new Error(`sandbox index ${index} is out of range 0..${MAX_INDEX}`);
   }
-  const octets = lastOctets(hosts);
+  const octets = lastOctets(hostNames(hosts));
   const prefix = `10.207.${index}`;
   return {
     name,
@@ -99,11 +117,12 @@ export function planSandbox(name: string, index: number, hosts: readonly string[
     // Interface names must fit IFNAMSIZ (15 chars): "slipway254" and "slw254h254" do.
     bridge: `slipway${index}`,
     registry: `${prefix}.1:${REGISTRY_PORT}`,
-    hosts: hosts.map((h) => {
+    hosts: hosts.map((entry) => {
+      const { name: h, env } = parseHostEntry(entry);
       const octet = octets.get(h)!;
       return {
         name: h,
-        env: envOf(h),
+        env,
         address: `${prefix}.${octet}`,
         netns: `slipway-${name}-${h}`,
         veth: `slw${index}h${octet}`,

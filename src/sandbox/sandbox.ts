@@ -52,6 +52,7 @@ import {
   checkInstanceName,
   DEFAULT_HOSTS,
   DEFAULT_INSTANCE,
+  hostNames,
   pickIndex,
   planSandbox,
   type SandboxPlan,
@@ -165,7 +166,8 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
 
   // Hosts dropped from the list go first, with the plan they were made with.
   if (existing) {
-    const dropped = existing.hosts.filter((h) => !hosts.includes(h));
+    // By name: a host moved to another environment keeps its namespaces, only the inventories change.
+    const dropped = hostNames(existing.hosts).filter((h) => !hostNames(hosts).includes(h));
     if (dropped.length > 0) {
       const old = planSandbox(name, existing.index, existing.hosts);
       await Promise.all(
@@ -175,7 +177,7 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
     }
   }
   const state: SandboxState = { version: 1, name, index, hosts, registry: existing?.registry, procs: {} };
-  for (const h of hosts) state.procs[h] = existing?.procs[h] ?? {};
+  for (const h of hostNames(hosts)) state.procs[h] = existing?.procs[h] ?? {};
   const save = () => writeState(layout.stateFile, state);
   save();
 
@@ -200,7 +202,8 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
       const procs = state.procs[host.name]!;
       const files = { hostname: host.name, authorizedKey, registryCa };
       if (!(await hostNetworkHealthy(host)) || !namespacesAlive(paths) || !isAlive(procs.init)) {
-        if (existing?.hosts.includes(host.name)) repaired.push(`${host.name}: namespaces`);
+        if (existing && hostNames(existing.hosts).includes(host.name))
+          repaired.push(`${host.name}: namespaces`);
         await killHostProcesses(host, layout, procs);
         await removeNamespaces(paths);
         await createHostNetwork(plan, host);

@@ -1,5 +1,6 @@
 import type { HostEvent } from '../ansible/events.ts';
 import type { PlaybookResult } from '../ansible/runner.ts';
+import type { Offboard } from '../config/schema/access.ts';
 import type { Change } from '../steps/types.ts';
 import { type AuthorizedKey, keyDelta, keyLabel, parseAuthorizedKeys } from './authorized-keys.ts';
 import type { Account } from './desired.ts';
@@ -48,11 +49,13 @@ const keyChange = (host: string, user: string, action: 'add' | 'remove', k: Auth
 
 /**
  * The changes a `--check --diff` run of roles/ssh_keys found, per host and user: groups and users
- * created, shell or groups changed, keys added and removed (by comment and SHA256 fingerprint).
+ * created, shell or groups changed, keys added and removed (by comment and SHA256 fingerprint),
+ * accounts offboarded.
  */
 export function planFromCheckRun(
   result: Pick<PlaybookResult, 'events'>,
   hosts: readonly HostPlanInput[],
+  offboard: Offboard = 'lock',
 ): Change[] {
   const events = result.events.filter((e): e is HostEvent => 'host' in e);
   const changes: Change[] = [];
@@ -97,9 +100,36 @@ export function planFromCheckRun(
       }
       changes.push(...perUser);
     }
+    changes.push(...offboardChanges(events, host, offboard));
   }
   return changes;
 }
+
+/** Accounts the host's record names that access.yml no longer lists: the account, then each key it loses. */
+function offboardChanges(events: readonly HostEvent[], host: string, offboard: Offboard): Change[] {
+  const facts = events.find((e) => e.host === host && isTask(e, ROLE_TASKS.offboarded))?.result[
+    'ansible_facts'
+  ] as { ssh_keys_offboarded?: unknown } | undefined;
+  const names = Array.isArray(facts?.ssh_keys_offboarded) ? (facts.ssh_keys_offboarded as string[]) : [];
+  const written = itemsOf(events, host, ROLE_TASKS.offboardKeys);
+  return names.flatMap((name): Change[] => {
+    const { before } = diffTexts(written.find((i) => itemName(i) === name)?.diff);
+    return [
+      {
+        host,
+        action: 'remove',
+        subject: `user ${name}`,
+        detail: `not in infra/access.yml any more: every key removed, then ${OFFBOARD_EFFECT[offboard]}`,
+      },
+      ...parseAuthorizedKeys(before).map((k) => keyChange(host, name, 'remove', k)),
+    ];
+  });
+}
+
+const OFFBOARD_EFFECT: Record<Offboard, string> = {
+  lock: 'the account locked (expired; offboard: lock)',
+  remove: 'the account removed, its home directory kept (offboard: remove)',
+};
 
 function fileChanges(host: string, account: Account, written: LoopItem): Change[] {
   const { before, after } = diffTexts(written.diff);

@@ -2,7 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { failureReason } from '../ansible/host-failures.ts';
 import { type PlaybookResult, runPlaybook } from '../ansible/runner.ts';
+import type { Offboard } from '../config/schema/access.ts';
 import type { Inventory, InventoryHost } from '../config/types.ts';
 import { knownHostsFilesOf } from '../remote/from-inventory.ts';
 import { type Account, authorizedKeysText } from './desired.ts';
@@ -16,6 +18,8 @@ export const ROLE_TASKS = {
   users: 'Create users, set their shell and groups',
   accounts: 'Read the accounts',
   write: 'Write authorized_keys',
+  offboarded: 'Find the offboarded accounts',
+  offboardKeys: 'Remove every key of offboarded accounts',
 } as const;
 
 /** `add`: put listed keys in place, keeping the others; `exact`: write each exact file. */
@@ -39,6 +43,10 @@ export interface RoleRun {
   inventory: Inventory;
   /** Host -> its accounts (after the lock-out guard). */
   accounts: ReadonlyMap<string, readonly Account[]>;
+  /** Host -> the accounts never offboarded there (the one Slipway logs in as). */
+  keep: ReadonlyMap<string, readonly string[]>;
+  /** What happens to a managed account no longer listed, once its keys are gone. */
+  offboard: Offboard;
   phase: RolePhase;
   /** `--check --diff`: the plan. */
   check: boolean;
@@ -59,7 +67,13 @@ export async function runSshKeysRole(run: RoleRun): Promise<PlaybookResult> {
       roles: [
         {
           role: SSH_KEYS_ROLE,
-          vars: { ssh_keys_users: '{{ slipway_ssh_keys[inventory_hostname] }}', ssh_keys_phase: run.phase },
+          vars: {
+            ssh_keys_users: '{{ slipway_ssh_keys[inventory_hostname] }}',
+            ssh_keys_keep: '{{ slipway_ssh_keys_keep[inventory_hostname] | default([]) }}',
+            ssh_keys_phase: run.phase,
+            ssh_keys_offboard: run.offboard,
+            ssh_keys_offboarded_content_b64: b64(authorizedKeysText([])),
+          },
         },
       ],
     };
@@ -72,20 +86,17 @@ export async function runSshKeysRole(run: RoleRun): Promise<PlaybookResult> {
       inventory: [run.inventory.dir],
       cwd: run.root,
       limit: hosts.map((h) => h.name),
-      extraVars: { slipway_ssh_keys: byHost },
+      extraVars: { slipway_ssh_keys: byHost, slipway_ssh_keys_keep: Object.fromEntries(run.keep) },
       check: run.check,
       diff: true,
       knownHosts: knownHostsFilesOf(hosts, run.root),
       timeoutMs: 5 * 60_000,
       ...(run.signal ? { signal: run.signal } : {}),
       onEvent: (e) => {
-        if (e.event === 'host_failed' && !e.ignore_errors) {
-          const msg =
-            typeof e.result.msg === 'string' ? e.result.msg : JSON.stringify(e.result).slice(0, 500);
-          run.log?.(`roles/ssh_keys: ${e.task}: ${msg}`, e.host);
-        } else if (e.event === 'host_unreachable') {
-          run.log?.(`roles/ssh_keys: unreachable: ${String(e.result.msg ?? '')}`, e.host);
-        }
+        if (e.event === 'host_failed' && !e.ignore_errors)
+          run.log?.(`roles/ssh_keys: ${e.task}: ${failureReason(e)}`, e.host);
+        else if (e.event === 'host_unreachable')
+          run.log?.(`roles/ssh_keys: unreachable: ${failureReason(e)}`, e.host);
       },
     });
     return result;

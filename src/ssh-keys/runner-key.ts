@@ -16,7 +16,11 @@ export async function publicKeyOf(privateKeyFile: string): Promise<PublicKey> {
   const pub = `${privateKeyFile}.pub`;
   let line: string;
   if (existsSync(pub)) line = (await readFile(pub, 'utf8')).trim();
-  else {
+  else if (!existsSync(privateKeyFile)) {
+    throw new Error(
+      `the private key ${privateKeyFile} does not exist (nor ${pub}): fix the inventory's path`,
+    );
+  } else {
     const r = await execa('ssh-keygen', ['-y', '-f', privateKeyFile], { reject: false, stdin: 'ignore' });
     if (r.exitCode !== 0)
       throw new Error(`cannot read the public key of ${privateKeyFile}: ${r.stderr.trim() || r.exitCode}`);

@@ -25,6 +25,15 @@ async function sourceUrl(workdir: string): Promise<string | undefined> {
   }
 }
 
+/** When the commit was made (committer time), or undefined when the checkout does not hold it. */
+export async function commitTime(workdir: string, sha: string): Promise<Date | undefined> {
+  const r = await execa('git', ['-C', workdir, 'show', '-s', '--format=%ct', `${sha}^{commit}`], {
+    reject: false,
+  });
+  const seconds = Number(r.stdout.trim());
+  return r.exitCode === 0 && Number.isInteger(seconds) && seconds > 0 ? new Date(seconds * 1000) : undefined;
+}
+
 function describe(step: BuildStep, tag: string): Change {
   const b = step.build;
   const details = [
@@ -47,7 +56,10 @@ export const buildHandler: StepHandler<BuildStep> = {
   async apply(ctx: StepContext, step: BuildStep): Promise<StepResult> {
     const tag = `${pipelineImage(ctx)}:${commitTag(ctx)}`;
     const context = resolve(ctx.workdir, step.build.context);
-    const source = await sourceUrl(ctx.workdir);
+    const [source, created] = await Promise.all([
+      sourceUrl(ctx.workdir),
+      commitTime(ctx.workdir, ctx.run.sha),
+    ]);
     const auth = registryCredentials(ctx);
     ctx.log(`building ${tag} from ${step.build.context}`);
     const built = await buildImage(new Docker(), {
@@ -55,9 +67,18 @@ export const buildHandler: StepHandler<BuildStep> = {
       ...(step.build.dockerfile ? { dockerfile: resolve(ctx.workdir, step.build.dockerfile) } : {}),
       tag,
       // The commit is always offered as SLIPWAY_REVISION; a Dockerfile that declares it can bake it in.
-      args: { SLIPWAY_REVISION: ctx.run.sha, ...step.build.args },
+      // SOURCE_DATE_EPOCH: BuildKit (and Dockerfiles that read it) date the image by the commit, not the clock.
+      args: {
+        SLIPWAY_REVISION: ctx.run.sha,
+        ...(created ? { SOURCE_DATE_EPOCH: String(created.getTime() / 1000) } : {}),
+        ...step.build.args,
+      },
       ...(step.build.target ? { target: step.build.target } : {}),
-      labels: ociLabels({ revision: ctx.run.sha, ...(source ? { source } : {}) }),
+      labels: ociLabels({
+        revision: ctx.run.sha,
+        ...(source ? { source } : {}),
+        ...(created ? { created } : {}),
+      }),
       ...(auth ? { registryAuth: [auth] } : {}),
       onLine: (line) => ctx.log(line),
       signal: ctx.signal,

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import Docker from 'dockerode';
 import { adminSocketOf } from '../caddy/host-admin.ts';
+import { composeServiceNames, unknownServices } from '../config/compose-services.ts';
 import type { DeployStep } from '../config/schema/steps.ts';
 import type { InventoryHost } from '../config/types.ts';
 import { type BatchSize, batches } from '../deploy/batches.ts';
@@ -97,9 +98,23 @@ interface Desired {
   hashes: Map<string, string>;
 }
 
+/** Refuses a `services:` entry the compose file does not define: its real service would go unchecked. */
+function requireListedServices(step: DeployStep, composeSource: string): void {
+  const unknown = unknownServices(
+    Object.keys(step.deploy.services),
+    composeServiceNames(composeSource) ?? [],
+  );
+  if (unknown.length === 0) return;
+  const list = unknown.map((u) => `"${u.name}" (${u.hint})`).join(', ');
+  throw new Error(
+    `deploy: services: ${step.deploy.compose} has no service ${list}; fix the step's services:`,
+  );
+}
+
 async function desiredState(ctx: StepContext, step: DeployStep, hosts: InventoryHost[]): Promise<Desired> {
   const app = appName(ctx, step);
   const composeSource = await readFile(resolve(ctx.workdir, step.deploy.compose), 'utf8');
+  requireListedServices(step, composeSource);
   const env = { ...ctx.pipeline.pipeline.env, ...step.deploy.env };
   const secrets = releaseSecrets(step.deploy.secrets, ctx.secret);
   const environment = ctx.inventory!.environment;

@@ -1,10 +1,11 @@
 import type { z } from 'zod';
-import { requireEveryHost } from '../ansible/host-failures.ts';
+import { badHosts, describeBadHost, requireEveryHost } from '../ansible/host-failures.ts';
 import type { PlaybookResult } from '../ansible/runner.ts';
 import type { Access } from '../config/schema/access.ts';
 import type { sshKeysStep } from '../config/schema/steps.ts';
 import type { InventoryHost } from '../config/types.ts';
 import { sshTargetOf } from '../remote/from-inventory.ts';
+import { requireSshFiles } from '../remote/ssh-files.ts';
 import { keyLabel } from '../ssh-keys/authorized-keys.ts';
 import { type Account, accountsFor } from '../ssh-keys/desired.ts';
 import { freshLogin } from '../ssh-keys/fresh-login.ts';
@@ -14,7 +15,7 @@ import { type RolePhase, runSshKeysRole } from '../ssh-keys/role.ts';
 import { nextKeyFileOf, runnerLoginOf } from '../ssh-keys/runner-key.ts';
 import { errorMessage } from '../util/errors.ts';
 import { targetHosts } from './target-hosts.ts';
-import type { HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
+import type { Change, HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
 
 /** The `ssh-keys` step as written in a pipeline. */
 export type SshKeysStep = z.infer<typeof sshKeysStep>;
@@ -68,6 +69,7 @@ async function setupOf(
 async function setupsOf(ctx: StepContext, step: SshKeysStep): Promise<HostSetup[]> {
   const access = accessOf(ctx, step);
   const hosts = targetHosts('ssh-keys', ctx.inventory, step['ssh-keys'].hosts);
+  if (hosts.length > 0) requireSshFiles(hosts, ctx.repo.root, ctx.inventory!.dir);
   return Promise.all(hosts.map((h) => setupOf(ctx, step, access, h)));
 }
 
@@ -77,10 +79,14 @@ async function runRole(
   setups: readonly HostSetup[],
   phase: RolePhase,
   check: boolean,
+  someHostsSuffice = false,
 ): Promise<PlaybookResult> {
   const result = await runSshKeysRole({
     inventory: ctx.inventory!,
     accounts: new Map(setups.map((s) => [s.host, s.guarded.accounts])),
+    // The account Slipway logs in as is never offboarded, even when the access file stops listing it.
+    keep: new Map(setups.map((s) => [s.host, s.runner ? [s.runner.user] : []])),
+    offboard: ctx.repo.access?.offboard ?? 'lock',
     phase,
     check,
     root: ctx.repo.root,
@@ -95,11 +101,11 @@ async function runRole(
         ctx.hostStatus(s.host, 'failed', `roles/ssh_keys (${phase})`);
     }
   }
-  requireEveryHost(
-    'roles/ssh_keys',
-    result,
-    setups.map((s) => s.host),
-  );
+  const hosts = setups.map((s) => s.host);
+  // A plan goes on when some hosts answered (as long as the run itself worked); apply needs every one.
+  const finished = result.status === 'successful' || (result.status === 'failed' && result.rc !== -1);
+  const answered = finished && badHosts(result, hosts).length < hosts.length;
+  if (!(someHostsSuffice && answered)) requireEveryHost('roles/ssh_keys', result, hosts);
   return result;
 }
 
@@ -132,8 +138,24 @@ export const sshKeysHandler: StepHandler<SshKeysStep> = {
   async plan(ctx, step) {
     const setups = await setupsOf(ctx, step);
     if (setups.length === 0) return [];
-    const result = await runRole(ctx, setups, 'exact', true);
-    return planFromCheckRun(result, setups);
+    const result = await runRole(ctx, setups, 'exact', true, true);
+    // Hosts the check could not reach are shown as such, with why; the others are planned.
+    const bad = badHosts(
+      result,
+      setups.map((s) => s.host),
+    );
+    const good = setups.filter((s) => !bad.includes(s.host));
+    return [
+      ...planFromCheckRun(result, good, ctx.repo.access?.offboard),
+      ...bad.map(
+        (h): Change => ({
+          host: h,
+          action: 'change',
+          subject: `not planned: ${describeBadHost(result, h)}`,
+          detail: 'the run fails on this host unless it is fixed first; re-plan once it answers',
+        }),
+      ),
+    ];
   },
 
   async apply(ctx, step): Promise<StepResult> {

@@ -290,6 +290,14 @@ export class Runs {
     now = Date.now(),
   ): void {
     transaction(this.#db, () => {
+      const had = this.#db
+        .prepare(
+          'SELECT status, detail FROM step_hosts WHERE run_id = ? AND job = ? AND idx = ? AND host = ?',
+        )
+        .get(runId, job, idx, host) as { status: string; detail: string | null } | undefined;
+      // A step and then the engine report a host's outcome, the engine without the step's detail: one
+      // event per change, so logs show it once, and the step's detail stays.
+      if (had && had.status === status && (detail === undefined || had.detail === detail)) return;
       this.#db
         .prepare(
           `INSERT INTO step_hosts (run_id, job, idx, host, status, detail, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)

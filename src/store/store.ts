@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { openDatabase, transaction } from './database.ts';
 import { EventLog } from './events.ts';
@@ -57,7 +58,22 @@ export function storePath(repoRoot: string, env: NodeJS.ProcessEnv = process.env
   return env.SLIPWAY_STATE ? resolve(env.SLIPWAY_STATE) : resolve(repoRoot, '.slipway', 'state.db');
 }
 
-/** Opens the store of a repository. */
+/** Opens the store of a repository; the default `.slipway/` directory is kept out of Git. */
 export function openStore(repoRoot: string, env: NodeJS.ProcessEnv = process.env): Store {
-  return new Store(storePath(repoRoot, env));
+  const path = storePath(repoRoot, env);
+  if (!env.SLIPWAY_STATE) ignoreInGit(dirname(path));
+  return new Store(path);
+}
+
+/** Gives a state directory inside the ops repository its own `.gitignore` of `*`, unless it has one. */
+function ignoreInGit(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  try {
+    // 'wx': a .gitignore the user edited is theirs.
+    writeFileSync(join(dir, '.gitignore'), '# Slipway state (runs, approvals, logs): never committed.\n*\n', {
+      flag: 'wx',
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
 }

@@ -58,8 +58,9 @@ describe('ssh-keys on sandbox hosts: roles/ssh_keys, exact keys, lock-out guard,
   const resetHosts = async () => {
     const runnerKey = readFileSync(`${sb.sshKey}.pub`, 'utf8');
     for (const h of HOSTS) {
-      for (const u of ['deploy', 'bob'])
-        await sb.exec(h, ['sh', '-c', 'userdel -r "$1" 2>/dev/null || true', 'x', u]);
+      for (const u of ['deploy', 'bob', 'manual'])
+        await sb.exec(h, ['sh', '-c', 'userdel -r "$1" 2>/dev/null; rm -rf "/home/$1"', 'x', u]);
+      await sb.exec(h, ['rm', '-f', '/var/lib/slipway/ssh-keys/accounts.json']);
       await sb.exec(h, ['tee', '/root/.ssh/authorized_keys'], { input: runnerKey });
       await sb.exec(h, ['chmod', '0600', '/root/.ssh/authorized_keys']);
     }
@@ -180,7 +181,10 @@ describe('ssh-keys on sandbox hosts: roles/ssh_keys, exact keys, lock-out guard,
     await sb.stopSshd('dev1');
     try {
       const { ctx, statuses } = ctxFor();
-      await expect(sshKeysHandler.apply(ctx, stepOf())).rejects.toThrow(/dev1 \(unreachable\)/);
+      // The cause inline (ssh's own words), not "All items completed" and a path to artifacts.
+      await expect(sshKeysHandler.apply(ctx, stepOf())).rejects.toThrow(
+        /dev1 \(unreachable: .*(Connection refused|No route to host|timed out)/,
+      );
       expect(statuses).toContainEqual(expect.objectContaining({ host: 'dev1', status: 'unreachable' }));
     } finally {
       await sb.startSshd('dev1');
@@ -213,5 +217,59 @@ describe('ssh-keys on sandbox hosts: roles/ssh_keys, exact keys, lock-out guard,
     ).toBe(true);
     expect(await login('prod1', 'root', 'next')).toBe('root');
     expect(await login('prod1', 'root', 'runner')).toBeUndefined();
+  });
+
+  it('offboards a person removed from access.yml: keys gone, account locked (or removed), never a foreign or the runner account', async () => {
+    // An account Slipway never wrote, with a key of its own: not in the record, so never touched.
+    await sb.exec('dev1', ['useradd', '-m', 'manual']);
+    await sb.exec(
+      'dev1',
+      [
+        'sh',
+        '-c',
+        'mkdir -m 700 ~manual/.ssh && cat > ~manual/.ssh/authorized_keys && chown -R manual: ~manual/.ssh && chmod 600 ~manual/.ssh/authorized_keys',
+      ],
+      { input: `${pub('eve')}\n` },
+    );
+    await sshKeysHandler.apply(ctxFor().ctx, stepOf());
+    expect(await login('dev1', 'bob', 'bob')).toBe('bob');
+    // bob leaves, and so does root's entry: root is who Slipway logs in as, so it is kept as it is.
+    const without = (extra = '') =>
+      load(`${extra}users:\n  deploy:\n    keys: [alice]\n    groups: [docker]\n`);
+    const gone = await without();
+    const inv = gone.inventories.get('dev')!;
+    const plan = await sshKeysHandler.plan(ctxFor(inv, gone).ctx, stepOf());
+    expect(plan.map((c) => `${c.action} ${c.subject.replace(/ \(SHA256:.*/, '')}`)).toEqual([
+      'remove authorized_keys deploy: bob@e2e.test',
+      'remove user bob',
+      'remove authorized_keys bob: bob@e2e.test',
+    ]);
+    expect(plan.find((c) => c.subject === 'user bob')!.detail).toMatch(/account locked/);
+    expect(await login('dev1', 'bob', 'bob')).toBe('bob'); // the plan changed nothing
+    expect(await sshKeysHandler.apply(ctxFor(inv, gone).ctx, stepOf())).toEqual({
+      changed: true,
+      hosts: { dev1: 'changed' },
+    });
+    expect(await login('dev1', 'bob', 'bob')).toBeUndefined();
+    expect(await login('dev1', 'deploy', 'bob')).toBeUndefined();
+    expect(await sb.exec('dev1', ['sh', '-c', 'getent shadow bob | cut -d: -f8'])).toBe('1');
+    expect(await login('dev1', 'root', 'runner')).toBe('root');
+    expect(await login('dev1', 'root', 'alice')).toBe('root');
+    expect(await login('dev1', 'manual', 'eve')).toBe('manual');
+    expect(await sshKeysHandler.plan(ctxFor(inv, gone).ctx, stepOf())).toEqual([]);
+
+    // Listed again, bob logs in again; removed with offboard: remove, the account goes and its home stays.
+    await sshKeysHandler.apply(ctxFor().ctx, stepOf());
+    expect(await login('dev1', 'bob', 'bob')).toBe('bob');
+    const removing = await without('offboard: remove\n');
+    const removingInv = removing.inventories.get('dev')!;
+    const removal = await sshKeysHandler.plan(ctxFor(removingInv, removing).ctx, stepOf());
+    expect(removal.find((c) => c.subject === 'user bob')!.detail).toMatch(
+      /account removed, its home directory kept/,
+    );
+    await sshKeysHandler.apply(ctxFor(removingInv, removing).ctx, stepOf());
+    expect(await sb.exec('dev1', ['sh', '-c', 'getent passwd bob || echo missing'])).toBe('missing');
+    expect(await sb.exec('dev1', ['sh', '-c', 'test -d /home/bob && echo kept'])).toBe('kept');
+    expect(await login('dev1', 'manual', 'eve')).toBe('manual');
   });
 });

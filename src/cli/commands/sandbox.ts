@@ -77,7 +77,10 @@ export const registerSandbox: RegisterCommand = (program) => {
 
   withName(sandbox.command('up'))
     .description('create the sandbox, or repair what is missing')
-    .option('--hosts <list>', 'comma-separated host names (devN, prodN, others)')
+    .option(
+      '--hosts <list>',
+      'comma-separated hosts, each env:name (e.g. staging:web1,prod:web2) or a name: devN and prodN go to dev and prod, others to test',
+    )
     .option('--debian', 'also build a Debian image with mmdebstrap (slow: downloads from the Debian mirror)')
     .option('--json', 'print the result as JSON')
     .action(async (_o, cmd: Command) =>

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigErrorList } from '../../config/errors.ts';
-import { loadRepo } from '../../config/load-repo.ts';
-import type { OpsRepo } from '../../config/types.ts';
+import { loadRepo, REPO_LAYOUT } from '../../config/load-repo.ts';
+import type { ConfigError, OpsRepo } from '../../config/types.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { repoFlags } from '../repo-config.ts';
 import type { RegisterCommand } from './index.ts';
@@ -14,7 +16,9 @@ export const registerValidate: RegisterCommand = (program) => {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const { root, load } = repoFlags(cmd);
-      const result = await loadRepo(root, load);
+      const result = existsSync(join(root, REPO_LAYOUT.project))
+        ? await loadRepo(root, load)
+        : { ok: false as const, errors: [notAnOpsRepo(root)] };
       if (opts.json) {
         // The JSON is the answer either way; only the exit code says it is invalid.
         const body = result.ok
@@ -39,5 +43,17 @@ function summary(repo: OpsRepo) {
     hosts: [...repo.inventories.values()].reduce((n, inv) => n + inv.hosts.size, 0),
     keys: repo.keys.size,
     sites: Object.keys(repo.sites?.sites ?? {}).length,
+  };
+}
+
+/** A directory without slipway.yml: validating it would say "ok" about nothing. */
+function notAnOpsRepo(root: string): ConfigError {
+  return {
+    file: REPO_LAYOUT.project,
+    line: 1,
+    col: 1,
+    key: '',
+    message: `expected an ops repository, got ${root} with no ${REPO_LAYOUT.project}`,
+    hint: `run in the ops repository, pass --repo DIR, or create ${REPO_LAYOUT.project} (environments:, teams:)`,
   };
 }

@@ -26,11 +26,9 @@ describe('diffCaddyConfig', () => {
       'change caddy settings (admin, servers, TLS)',
       'add site new.example.com',
     ]);
+    // What the site does, one line per route, not its Caddy JSON.
     const added = diffCaddyConfig(live, render(s)).find((c) => c.action === 'add')!;
-    expect(JSON.parse(added.detail!).handle[0].routes[0].handle[0]).toMatchObject({
-      handler: 'reverse_proxy',
-      upstreams: [{ dial: '127.0.0.1:1' }],
-    });
+    expect(added.detail).toBe('/: proxy -> 127.0.0.1:1');
   });
 
   it('reports added, removed and changed routes of a site by @id', () => {
@@ -70,13 +68,21 @@ describe('diffCaddyConfig', () => {
     ]);
   });
 
-  it('shows the settings as JSON against an empty Caddy', () => {
-    const [settings] = diffCaddyConfig(null, render());
-    expect(JSON.parse(settings!.detail!).admin).toEqual({
-      config: { persist: true },
-      listen: 'unix//run/caddy/admin.sock',
-      origins: ['', 'localhost'],
-    });
+  it('shows the settings against an empty Caddy one leaf per line, and each new site by what its routes do', () => {
+    const [settings, status, www] = diffCaddyConfig(null, render());
+    expect(settings!.detail!.split('\n')).toContain('admin.listen: (none) -> "unix//run/caddy/admin.sock"');
+    expect(settings!.detail).not.toMatch(/^\s*[{}\]]/m); // no pretty-printed JSON
+    expect(status!.detail).toBe('/: proxy -> 127.0.0.1:9000');
+    expect(www!.detail!.split('\n')).toEqual([
+      '/docs: files from /srv/docs',
+      '/ping: respond 200',
+      '/api: proxy -> 127.0.0.1:20001',
+      '/old: redirect 301 -> https://new.example.com/',
+      '/: files from /srv/www',
+    ]);
+    // The whole plan of a host stays short: no Caddy JSON.
+    const lines = diffCaddyConfig(null, render()).flatMap((c) => c.detail?.split('\n') ?? []);
+    expect(lines.length).toBeLessThan(40);
   });
 
   it('reports everything as new against an empty Caddy (null config)', () => {

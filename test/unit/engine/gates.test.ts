@@ -228,6 +228,12 @@ describe('approval gates', () => {
     expect(await execute(fx, id, file, { detach: true })).toBe('failed');
     expect(fx.store.runs.jobs(id)[1]!.reason).toBe(refusal);
     expect(fx.store.gates.ofRun(id)).toEqual([]);
+    // `show` lists the steps the job never reached as skipped, with why, not as pending.
+    const prodSteps = fx.store.runs.steps(id, fx.store.runs.jobs(id)[1]!.name);
+    expect(prodSteps.map((s) => `${s.status} ${s.reason}`)).toEqual(
+      prodSteps.map(() => 'skipped job failed: branch feature/x may not deploy to prod (allowed: main)'),
+    );
+    expect(prodSteps.length).toBeGreaterThan(0);
   });
 
   it('holds a job at a mid-job approval step, showing the plan of the steps after it', async () => {

@@ -18,6 +18,20 @@ afterEach(() => {
 });
 
 describe('sandbox inventory writer', () => {
+  it('puts each host in the environment its --hosts entry names (env:name), not all in "test"', () => {
+    const root = mkdtempSync(join(tmpdir(), 'inv-'));
+    dirs.push(root);
+    writeInventories(root, planSandbox('demo', 0, ['staging:web1', 'live:web2', 'live:web3', 'dev1']), refs);
+    const hostsOf = (env: string) =>
+      Object.keys(parse(readFileSync(join(root, env, 'hosts.yml'), 'utf8')).all.children.web.hosts);
+    expect([hostsOf('staging'), hostsOf('live'), hostsOf('dev')]).toEqual([
+      ['web1'],
+      ['web2', 'web3'],
+      ['dev1'],
+    ]);
+    expect(existsSync(join(root, 'test'))).toBe(false);
+  });
+
   it('writes one inventory per environment, hosts in group web, with key and known_hosts vars', () => {
     const root = mkdtempSync(join(tmpdir(), 'inv-'));
     dirs.push(root);

@@ -27,6 +27,19 @@ describe('sandbox address plan', () => {
     ]);
   });
 
+  it('takes the environment from env:name entries, addresses from the name alone, and refuses a bad env', () => {
+    const plan = planSandbox('demo', 0, ['staging:web1', 'prod:dev1', 'h1']);
+    expect(plan.hosts.map((h) => [h.name, h.env, h.address])).toEqual([
+      ['web1', 'staging', '10.207.0.31'],
+      ['dev1', 'prod', '10.207.0.11'],
+      ['h1', 'test', '10.207.0.32'],
+    ]);
+    expect(() => planSandbox('demo', 0, ['Bad Env:web1'])).toThrow(
+      /invalid environment "Bad Env" in "Bad Env:web1"/,
+    );
+    expect(() => planSandbox('demo', 0, ['dev:web1', 'prod:web1'])).toThrow('host "web1" is listed twice');
+  });
+
   it('plans the demo instance on 10.207.0.0/24 with the registry on the gateway', () => {
     const plan = planSandbox('demo', 0, ['dev1', 'dev2', 'prod1', 'prod2']);
     expect(plan).toMatchObject({

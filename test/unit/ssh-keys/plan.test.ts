@@ -4,7 +4,7 @@ import { access as accessSchema } from '../../../src/config/schema/access.ts';
 import { parsePublicKey } from '../../../src/config/ssh-public-key.ts';
 import type { PublicKey } from '../../../src/config/types.ts';
 import { keyLabel } from '../../../src/ssh-keys/authorized-keys.ts';
-import { accountsFor } from '../../../src/ssh-keys/desired.ts';
+import { accountsFor, authorizedKeysText, MANAGED_HEADER } from '../../../src/ssh-keys/desired.ts';
 import { guardRunnerKey } from '../../../src/ssh-keys/guard.ts';
 import { planFromCheckRun } from '../../../src/ssh-keys/plan.ts';
 
@@ -84,6 +84,43 @@ describe('plan from a check run', () => {
       { host: 'web02', action: 'add', subject: `authorized_keys deploy: ${keyLabel(key('alice'))}` },
       { host: 'web02', action: 'add', subject: `authorized_keys deploy: ${keyLabel(key('bob'))}` },
     ]);
+  });
+
+  it('plans an account its host record names but access.yml no longer lists: removed with each key it loses', () => {
+    const guarded = guardRunnerKey(accounts(), { user: 'root', key: key('runner') }, false, 'web02');
+    const events: AnsibleEvent[] = [
+      hostOk('Read the accounts', { ansible_facts: { getent_passwd: { root: [], deploy: [], carol: [] } } }),
+      hostOk('Find the offboarded accounts', { ansible_facts: { ssh_keys_offboarded: ['carol'] } }),
+      hostOk('Remove every key of offboarded accounts', {
+        results: [
+          {
+            item: 'carol',
+            changed: true,
+            diff: { before: `${MANAGED_HEADER}\n${LINES.bob}\n`, after: `${MANAGED_HEADER}\n` },
+          },
+        ],
+      }),
+    ];
+    const removed = (offboard: 'lock' | 'remove', effect: string) =>
+      expect(planFromCheckRun({ events }, [{ host: 'web02', guarded }], offboard)).toEqual([
+        {
+          host: 'web02',
+          action: 'remove',
+          subject: 'user carol',
+          detail: `not in infra/access.yml any more: every key removed, then ${effect}`,
+        },
+        { host: 'web02', action: 'remove', subject: `authorized_keys carol: ${keyLabel(key('bob'))}` },
+      ]);
+    removed('lock', 'the account locked (expired; offboard: lock)');
+    removed('remove', 'the account removed, its home directory kept (offboard: remove)');
+  });
+
+  it('accepts keys: [] (an account with no key) and offboard: lock|remove, defaulting to lock', () => {
+    const parsed = accessSchema.parse({ users: { ci: { keys: [] } } });
+    expect(parsed.offboard).toBe('lock');
+    expect(accountsFor(parsed, KEYS, { name: 'h', groups: ['all'] })[0]!.keys).toEqual([]);
+    expect(authorizedKeysText([])).toBe(`${MANAGED_HEADER}\n`);
+    expect(accessSchema.safeParse({ offboard: 'delete', users: {} }).success).toBe(false);
   });
 
   it('is empty when nothing changed, and names a rewrite with the same keys', () => {

@@ -31,7 +31,9 @@ describe('the key Slipway logs in with', () => {
     const derived = await publicKeyOf(join(dir, 'next'));
     const fp = (await execa('ssh-keygen', ['-lf', join(dir, 'next')])).stdout.split(' ')[1];
     expect(derived.fingerprint).toBe(fp);
-    await expect(publicKeyOf(join(dir, 'missing'))).rejects.toThrow(/cannot read the public key/);
+    await expect(publicKeyOf(join(dir, 'missing'))).rejects.toThrow(
+      `the private key ${join(dir, 'missing')} does not exist (nor ${join(dir, 'missing')}.pub): fix the inventory's path`,
+    );
   });
 
   it('takes the user and key from the inventory, relative paths from the repo root, and the next key', async () => {

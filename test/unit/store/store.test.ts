@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../../src/store/migrations.ts';
-import { Store } from '../../../src/store/store.ts';
+import { openStore, Store } from '../../../src/store/store.ts';
 
 let dir: string;
 let path: string;
@@ -26,6 +27,33 @@ const newRun = (pipeline = 'web') => ({
 });
 
 describe('store', () => {
+  it('keeps its default directory out of Git with its own .gitignore, and leaves an edited one alone', () => {
+    openStore(dir, {}).close();
+    expect(readFileSync(join(dir, '.slipway', '.gitignore'), 'utf8')).toMatch(/^\*$/m);
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    expect(
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: dir }).toString(),
+    ).toBe('');
+    const elsewhere = join(dir, 'elsewhere', 'state.db');
+    openStore(dir, { SLIPWAY_STATE: elsewhere }).close();
+    expect(existsSync(join(dir, 'elsewhere', '.gitignore'))).toBe(false);
+  });
+
+  it('records a host status once per change: a repeated report adds no event', () => {
+    const store = new Store(path);
+    const id = store.runs.create(newRun());
+    // As the deploy step reports a host and then the engine does, without the step's detail.
+    store.runs.setHostStatus(id, 'build', 0, 'web1', 'changed', 'release r1');
+    store.runs.setHostStatus(id, 'build', 0, 'web1', 'changed');
+    store.runs.setHostStatus(id, 'build', 0, 'web1', 'failed', 'exit 1');
+    const hostEvents = store.events.after(id).filter((e) => e.kind === 'host');
+    expect(hostEvents.map((e) => `${e.host} ${e.status}`)).toEqual(['web1 changed', 'web1 failed']);
+    store.runs.setHostStatus(id, 'build', 0, 'web2', 'changed', 'release r2');
+    store.runs.setHostStatus(id, 'build', 0, 'web2', 'changed');
+    expect(store.runs.hosts(id).find((h) => h.host === 'web2')!.detail).toBe('release r2');
+    store.close();
+  });
+
   it('migrates once, in WAL mode, and a second opener finds the schema current', () => {
     const a = new Store(path);
     const b = new Store(path);

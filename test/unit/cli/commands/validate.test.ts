@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { materializeCase } from '../../../support/config-fixture.ts';
 import { ON_SANDBOX_INVENTORIES, REPO, slipway } from '../../../support/slipway-cli.ts';
@@ -39,6 +42,21 @@ describe('slipway validate', () => {
       });
     } finally {
       cleanup();
+    }
+  });
+
+  it('exits 2 in a directory with no slipway.yml instead of "ok: 0 pipelines"', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'slipway-not-ops-'));
+    try {
+      const r = await slipway(['--repo', empty, 'validate']);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(
+        `slipway.yml:1:1: expected an ops repository, got ${empty} with no slipway.yml`,
+      );
+      expect(r.stderr).toContain('pass --repo DIR');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
     }
   });
 

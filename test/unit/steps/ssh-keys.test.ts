@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveInventorySync } from '../../../src/config/inventory/resolve.ts';
+import { access as accessSchema } from '../../../src/config/schema/access.ts';
+import { step as stepSchema } from '../../../src/config/schema/steps.ts';
+import { type SshKeysStep, sshKeysHandler } from '../../../src/steps/ssh-keys.ts';
+import { stepContext } from '../../support/step-context.ts';
+
+// roles/ssh_keys in check mode (it changes nothing) on the runner itself, beside a host that refuses SSH.
+describe('ssh-keys plan with an unreachable host', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'slipway-ssh-keys-step-'));
+    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(root, 'runner')]);
+    writeFileSync(join(root, 'known_hosts'), '');
+    writeFileSync(
+      join(root, 'hosts'),
+      '[web]\nhere ansible_connection=local\n' +
+        'gone ansible_host=127.0.0.1 ansible_port=1 ansible_user=deploy ansible_ssh_private_key_file=runner slipway_known_hosts=known_hosts\n',
+    );
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("plans the hosts that answered and marks the other unreachable, with ssh's reason", async () => {
+    const inventory = resolveInventorySync(join(root, 'hosts'), 'dev', { displayRoot: root });
+    const { ctx } = stepContext({
+      workdir: root,
+      sha: 'a'.repeat(40),
+      pipeline: { name: 'infra', jobs: { k: { environment: 'dev', steps: [{ 'ssh-keys': {} }] } } },
+      inventory,
+      repo: { root, access: accessSchema.parse({ users: { 'slipway-plan-only': { keys: [] } } }) },
+    });
+    const plan = await sshKeysHandler.plan(ctx, stepSchema.parse({ 'ssh-keys': {} }) as SshKeysStep);
+    expect(plan.filter((c) => c.host === 'here').map((c) => `${c.action} ${c.subject}`)).toEqual([
+      'add user slipway-plan-only',
+    ]);
+    const gone = plan.filter((c) => c.host === 'gone');
+    expect(gone).toHaveLength(1);
+    expect(gone[0]!.subject).toMatch(/^not planned: gone \(unreachable: .*Connection refused/);
+  }, 120_000);
+});
