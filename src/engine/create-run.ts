@@ -2,7 +2,7 @@ import { relative, resolve } from 'node:path';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
 import { stepKind, stepName } from '../steps/registry.ts';
 import type { Store } from '../store/store.ts';
-import type { Channel } from '../store/types.ts';
+import type { Channel, RollbackOf } from '../store/types.ts';
 import { selectJobs } from './dag.ts';
 
 /** The commit a run deploys. */
@@ -20,13 +20,19 @@ export interface RunRequest {
   commit: Commit;
   triggeredBy: string;
   channel: Channel;
-  /** Run only these jobs (and what they need). */
+  /** Run only these jobs (and what they need; for a rollback, these jobs alone). */
   jobs?: readonly string[];
   inventoriesRoot?: string;
+  /**
+   * Makes the run a rollback to this recorded release: its deploy restores the release's digest
+   * instead of one a push records, so `jobs` run alone (their needs already ran for that digest).
+   */
+  rollback?: RollbackOf;
 }
 
 /** A new run's record of what it runs and who started it from which checkout. */
-export function runOrigin(req: Omit<RunRequest, 'pipeline' | 'jobs'>, pipeline: PipelineFile) {
+function runOrigin(req: RunRequest) {
+  const { pipeline } = req;
   return {
     pipeline: pipeline.pipeline.name,
     pipelineFile: relative(req.repo.root, resolve(req.repo.root, pipeline.file)),
@@ -38,6 +44,7 @@ export function runOrigin(req: Omit<RunRequest, 'pipeline' | 'jobs'>, pipeline: 
     authorEmail: req.commit.authorEmail,
     triggeredBy: req.triggeredBy,
     channel: req.channel,
+    ...(req.rollback ? { rollback: req.rollback } : {}),
   };
 }
 
@@ -47,15 +54,18 @@ export function runOrigin(req: Omit<RunRequest, 'pipeline' | 'jobs'>, pipeline: 
  */
 export function createRun(store: Store, req: RunRequest): number {
   const { pipeline } = req.pipeline;
-  const names = selectJobs(pipeline, req.jobs);
+  const names = req.rollback ? [...(req.jobs ?? [])] : selectJobs(pipeline, req.jobs);
+  for (const name of names) {
+    if (!pipeline.jobs[name]) throw new Error(`${req.pipeline.file}: no job ${name}`);
+  }
   return store.transaction(() => {
     const runId = store.runs.create({
-      ...runOrigin(req, req.pipeline),
+      ...runOrigin(req),
       jobs: names.map((name) => {
         const job = pipeline.jobs[name]!;
         return {
           name,
-          needs: job.needs,
+          needs: req.rollback ? [] : job.needs,
           environment: job.environment,
           steps: job.steps.map((s) => ({ kind: stepKind(s), name: stepName(s) })),
         };

@@ -1,146 +1,131 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import Docker from 'dockerode';
 import { adminSocketOf } from '../caddy/host-admin.ts';
 import type { DeployStep } from '../config/schema/steps.ts';
 import type { InventoryHost } from '../config/types.ts';
-import { type BatchSize, batches } from '../deploy/batches.ts';
-import {
-  deployToHost,
-  type HealthCheck,
-  HostDeployError,
-  readCurrentRelease,
-} from '../deploy/host-deploy.ts';
-import { configHash, type ReleaseRecord, releaseChange } from '../deploy/release.ts';
+import { deployToHost, type ReleasePolicy, type ReleaseSpec } from '../deploy/host-deploy.ts';
+import { type ReleaseLedger, storeLedger } from '../deploy/ledger.ts';
+import { liveReleases } from '../deploy/live-releases.ts';
+import { requireManifest } from '../deploy/registry-check.ts';
+import { configHash, releaseChange } from '../deploy/release.ts';
+import { rollOut } from '../deploy/rollout.ts';
 import { type AppRoute, appRoutes } from '../deploy/routes.ts';
-import { digestReference, isDigest, parseRepository } from '../docker/image-ref.ts';
-import { RegistryClient, registryEndpoint } from '../docker/registry-client.ts';
-import { forEachHost } from '../remote/fanout.ts';
+import { digestReference, isDigest } from '../docker/image-ref.ts';
 import { hostParallelism } from '../remote/parallelism.ts';
 import { TransportPool } from '../remote/pool.ts';
-import { TransportError } from '../remote/transport.ts';
-import { openStore } from '../store/store.ts';
+import type { RecordedConfig } from '../store/types.ts';
 import { pipelineImage, registryCredentials } from './pipeline-image.ts';
-import type { Change, HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
+import { targetHosts } from './target-hosts.ts';
+import type { Change, StepContext, StepHandler, StepResult } from './types.ts';
 
-/** Where a deploy records its releases: the store's ledger, or a test's own. */
-export interface ReleaseLedger {
-  record(r: ReleaseRecord): void;
-  /** Logins that approved the gate in front of the running job. */
-  approvers(runId: string, job: string): string[];
-  close(): void;
-}
-
-/** The store's release ledger (the same file every Slipway process reads). */
-export function storeLedger(repoRoot: string): ReleaseLedger {
-  const store = openStore(repoRoot);
-  const runNumber = (id: string) => (/^\d+$/.test(id) ? Number(id) : undefined);
-  return {
-    record(r) {
-      const runId = runNumber(r.runId);
-      store.releases.record({
-        environment: r.environment,
-        host: r.host,
-        app: r.app,
-        releaseId: r.release,
-        digest: r.digest,
-        configHash: r.configHash,
-        ...(runId !== undefined ? { runId } : {}),
-        ...(r.approvedBy?.length ? { approver: r.approvedBy.join(',') } : {}),
-        createdAt: Date.parse(r.deployedAt),
-      });
-    },
-    approvers(runId, job) {
-      const n = runNumber(runId);
-      const gate = n === undefined ? undefined : store.gates.latest(n, job);
-      return (gate?.approvals ?? []).filter((a) => a.decision === 'approve').map((a) => a.login);
-    },
-    close: () => store.close(),
-  };
-}
-
-/** Output key a rollback sets to redeploy a recorded digest instead of the one the run pushed. */
-export const DIGEST_OVERRIDE = 'deploy.digest';
-
-/** The digest a deploy ships: a rollback's recorded one, else what the push step recorded. */
-export function deployDigest(ctx: StepContext): string | undefined {
-  const d = ctx.outputs[DIGEST_OVERRIDE] ?? ctx.outputs['image.digest'];
-  if (d !== undefined && !isDigest(d)) throw new Error(`deploy: ${d} is not an image digest`);
-  return d;
-}
-
-function appName(ctx: StepContext, step: DeployStep): string {
-  return step.deploy.app ?? ctx.pipeline.pipeline.name;
-}
-
-function targetHosts(ctx: StepContext, step: DeployStep): InventoryHost[] {
-  const inv = ctx.inventory;
-  if (!inv) throw new Error(`deploy: job ${ctx.job} has no environment, so there are no hosts to deploy to`);
-  const pattern = step.deploy.hosts;
-  const names =
-    pattern === 'all'
-      ? [...inv.hosts.keys()]
-      : (inv.groups.get(pattern) ?? (inv.hosts.has(pattern) ? [pattern] : []));
-  if (names.length === 0)
-    throw new Error(`deploy: no host or group "${pattern}" in the ${inv.environment} inventory`);
-  return names.map((n) => inv.hosts.get(n)!);
-}
-
-// The app's secrets: every pipeline secret except the registry password, which only the runner and login need.
-function appSecrets(ctx: StepContext): Record<string, string> {
-  const registrySecret = ctx.pipeline.pipeline.registry?.password_secret;
-  const out: Record<string, string> = {};
-  for (const name of Object.keys(ctx.pipeline.pipeline.secrets).sort()) {
-    if (name !== registrySecret) out[name] = ctx.secret(name);
-  }
-  return out;
-}
-
+/** What one deploy releases on every target host, and the per-host routes and config hashes. */
 interface Desired {
-  app: string;
-  repository: string;
-  composeSource: string;
-  env: Record<string, string>;
-  secrets: Record<string, string>;
+  spec: Omit<ReleaseSpec, 'registry'>;
+  /** What the ledger keeps so that a rollback restores this release exactly. */
+  config: RecordedConfig;
   routes: Map<string, AppRoute[]>;
   hashes: Map<string, string>;
 }
 
-async function desiredState(ctx: StepContext, step: DeployStep, hosts: InventoryHost[]): Promise<Desired> {
-  const app = appName(ctx, step);
-  const composeSource = await readFile(resolve(ctx.workdir, step.deploy.compose), 'utf8');
-  const env = { ...ctx.pipeline.pipeline.env, ...step.deploy.env };
-  const secrets = appSecrets(ctx);
+/** A recorded release by its ledger id. */
+type Recorded = ReleaseLedger['recorded'];
+
+// The app's secrets: every pipeline secret except the registry password, which only the runner and pull need.
+function appSecretNames(ctx: StepContext): string[] {
+  const registrySecret = ctx.pipeline.pipeline.registry?.password_secret;
+  return Object.keys(ctx.pipeline.pipeline.secrets)
+    .filter((name) => name !== registrySecret)
+    .sort();
+}
+
+// Today's release (the pushed digest, the checkout's compose file and env), or for a rollback run the
+// recorded release it restores: its digest, compose file and env, its secrets by name resolved again.
+async function releaseSource(ctx: StepContext, step: DeployStep, ledger: Recorded) {
+  const back = ctx.run.rollback;
+  if (!back) {
+    const digest = ctx.outputs['image.digest'];
+    const config: RecordedConfig = {
+      composeFile: step.deploy.compose,
+      compose: await readFile(resolve(ctx.workdir, step.deploy.compose), 'utf8'),
+      env: { ...ctx.pipeline.pipeline.env, ...step.deploy.env },
+      secretNames: appSecretNames(ctx),
+    };
+    return { digest, config, sha: ctx.run.sha };
+  }
+  const row = ledger(back.ledgerId);
+  if (!row?.config) {
+    throw new Error(
+      `deploy: release ${back.releaseId} has no recorded compose file and configuration, so it cannot be restored exactly`,
+    );
+  }
+  return { digest: back.digest, config: row.config, sha: row.sha ?? ctx.run.sha, restores: back.releaseId };
+}
+
+async function desiredState(
+  ctx: StepContext,
+  step: DeployStep,
+  hosts: readonly InventoryHost[],
+  ledger: Recorded,
+): Promise<Desired | undefined> {
+  const { digest, config, sha, restores } = await releaseSource(ctx, step, ledger);
+  if (digest === undefined) return undefined;
+  if (!isDigest(digest)) throw new Error(`deploy: ${digest} is not an image digest`);
+  const app = step.deploy.app ?? ctx.pipeline.pipeline.name;
   const environment = ctx.inventory!.environment;
+  const secrets = Object.fromEntries(config.secretNames.map((name) => [name, ctx.secret(name)]));
   const routes = new Map<string, AppRoute[]>();
   const hashes = new Map<string, string>();
   for (const h of hosts) {
     const r = appRoutes(ctx.repo.sites, app, environment, { name: h.name, groups: h.groups });
     routes.set(h.name, r);
-    hashes.set(h.name, configHash({ compose: composeSource, env, secrets, routes: r }));
+    hashes.set(h.name, configHash({ compose: config.compose, env: config.env, secrets, routes: r }));
   }
-  return { app, repository: pipelineImage(ctx), composeSource, env, secrets, routes, hashes };
+  const spec = {
+    app,
+    environment,
+    repository: pipelineImage(ctx),
+    digest,
+    composeSource: config.compose,
+    composeFile: config.composeFile,
+    env: config.env,
+    secrets,
+    sha,
+    ...(restores ? { restores } : {}),
+  };
+  return { spec, config, routes, hashes };
 }
 
-async function currentReleases(
-  pool: TransportPool,
-  hosts: InventoryHost[],
-  app: string,
-  signal: AbortSignal,
-): Promise<Map<string, ReleaseRecord | undefined>> {
-  const outcomes = await forEachHost(hosts, hostParallelism(), (h) => readCurrentRelease(pool.get(h), app), {
-    signal,
+// The change on one host; a rollback says which release it restores.
+function hostChange(
+  want: Desired,
+  host: string,
+  current: Parameters<typeof releaseChange>[2],
+): Change | undefined {
+  const { spec } = want;
+  const change = releaseChange(host, spec.app, current, {
+    image: spec.repository,
+    digest: spec.digest,
+    configHash: want.hashes.get(host)!,
   });
-  const failed = outcomes.filter((o) => !o.ok);
-  if (failed.length > 0) {
-    throw new Error(
-      `deploy: cannot read the live release on ${failed.map((f) => `${f.host} (${f.error.message})`).join(', ')}`,
-    );
-  }
-  return new Map(outcomes.map((o) => [o.host, o.ok ? o.value : undefined]));
+  if (!change || !spec.restores) return change;
+  const restores = `rollback to release ${spec.restores} (commit ${spec.sha.slice(0, 7)}): its image, ${spec.composeFile} and env`;
+  return { ...change, detail: [restores, change.detail].filter(Boolean).join('\n') };
 }
 
-/** `deploy`: rolls the pushed digest out to an environment's hosts in batches, with rollback per host. */
+function policyOf(step: DeployStep): ReleasePolicy {
+  const { health } = step.deploy;
+  return {
+    services: step.deploy.services,
+    ...(health
+      ? { health: { path: health.path, expectStatus: health.expect_status, timeoutMs: health.timeout } }
+      : {}),
+    timeoutMs: step.deploy.timeout,
+    drainMs: step.deploy.drain,
+    keep: step.deploy.keep,
+  };
+}
+
+/** `deploy`: rolls the pushed digest (or a rollback's recorded release) out to an environment's hosts in batches. */
 export function createDeployHandler(
   opts: { ledger?: (ctx: StepContext) => ReleaseLedger } = {},
 ): StepHandler<DeployStep> {
@@ -149,171 +134,87 @@ export function createDeployHandler(
     kind: 'deploy',
 
     async plan(ctx, step): Promise<Change[]> {
-      const hosts = targetHosts(ctx, step);
-      const digest = deployDigest(ctx);
-      const repository = pipelineImage(ctx);
-      if (!digest) {
-        return hosts.map((h) => ({
-          host: h.name,
-          action: 'change',
-          subject: `app ${appName(ctx, step)}: the image the push step records`,
-        }));
-      }
-      const want = await desiredState(ctx, step, hosts);
+      const hosts = targetHosts('deploy', ctx.inventory, step.deploy.hosts);
+      // Only a rollback's plan reads the ledger: a plain plan leaves the store alone.
+      const recorded: Recorded = (id) => {
+        const ledger = openLedger(ctx);
+        try {
+          return ledger.recorded(id);
+        } finally {
+          ledger.close();
+        }
+      };
       const pool = new TransportPool({ root: ctx.repo.root });
       try {
-        const current = await currentReleases(pool, hosts, want.app, ctx.signal);
-        return hosts.flatMap((h) => {
-          const c = releaseChange(h.name, want.app, current.get(h.name), {
-            image: repository,
-            digest,
-            configHash: want.hashes.get(h.name)!,
-          });
-          return c ? [c] : [];
-        });
+        const want = await desiredState(ctx, step, hosts, recorded);
+        if (!want) {
+          const subject = `app ${step.deploy.app ?? ctx.pipeline.pipeline.name}: the image the push step records`;
+          return hosts.map((h) => ({ host: h.name, action: 'change', subject }));
+        }
+        const current = await liveReleases(pool, hosts, want.spec.app, ctx.signal);
+        return hosts.flatMap((h) => hostChange(want, h.name, current.get(h.name)) ?? []);
       } finally {
         await pool.closeAll();
       }
     },
 
     async apply(ctx, step): Promise<StepResult> {
-      const hosts = targetHosts(ctx, step);
-      const digest = deployDigest(ctx);
-      if (!digest)
-        throw new Error(
-          'deploy: no image digest: a push step must run before deploy (or give a release to roll back to)',
-        );
-      const want = await desiredState(ctx, step, hosts);
-      const digestRef = digestReference(want.repository, digest);
-      const auth = registryCredentials(ctx);
-
-      // Before any host is touched: the registry must answer, accept the credentials and hold the digest.
-      const registryCheck = async () => {
-        const { registry, path } = parseRepository(want.repository);
-        const client = new RegistryClient({
-          ...(await registryEndpoint(new Docker(), registry)),
-          ...(auth ? { auth } : {}),
-          signal: ctx.signal,
-        });
-        try {
-          if ((await client.manifestDigest(path, digest)) === undefined) {
-            throw new Error(`deploy: the registry has no ${digestRef}`);
-          }
-        } finally {
-          await client.close();
-        }
-      };
-
-      const statuses: Record<string, HostStatus> = {};
-      const pool = new TransportPool({ root: ctx.repo.root });
+      const hosts = targetHosts('deploy', ctx.inventory, step.deploy.hosts);
       const ledger = openLedger(ctx);
+      const pool = new TransportPool({ root: ctx.repo.root });
       try {
+        const want = await desiredState(ctx, step, hosts, (id) => ledger.recorded(id));
+        if (!want) throw new Error('deploy: no image digest: a push step must run before deploy');
+        const auth = registryCredentials(ctx);
+        const spec: ReleaseSpec = { ...want.spec, ...(auth ? { registry: auth } : {}) };
         // Reading the live releases changes nothing, so it overlaps the registry check.
         const [current] = await Promise.all([
-          currentReleases(pool, hosts, want.app, ctx.signal),
-          registryCheck(),
+          liveReleases(pool, hosts, spec.app, ctx.signal),
+          requireManifest(spec.repository, spec.digest, auth, ctx.signal),
         ]);
-        const todo = hosts.filter((h) => {
-          const change = releaseChange(h.name, want.app, current.get(h.name), {
-            image: want.repository,
-            digest,
-            configHash: want.hashes.get(h.name)!,
-          });
-          if (!change) {
-            statuses[h.name] = 'ok';
-            ctx.hostStatus(h.name, 'ok', `already runs ${digestRef}`);
-          }
-          return change !== undefined;
-        });
-        for (const h of todo) {
-          statuses[h.name] = 'pending';
-          ctx.hostStatus(h.name, 'pending');
-        }
         const approvedBy = ledger.approvers(ctx.run.id, ctx.job);
-        const failures: HostDeployError[] = [];
-        const plan = batches(todo, step.deploy.batch as BatchSize);
-        for (const [i, batch] of plan.entries()) {
-          if (failures.length > 0) break;
-          ctx.log(`batch ${i + 1}/${plan.length}: ${batch.map((h) => h.name).join(', ')}`);
-          const outcomes = await forEachHost(
-            batch,
-            Math.min(batch.length, hostParallelism()),
-            async (h) => {
-              statuses[h.name] = 'running';
-              ctx.hostStatus(h.name, 'running');
-              const record = await deployToHost(
-                {
-                  app: want.app,
-                  environment: ctx.inventory!.environment,
-                  host: h.name,
+        return await rollOut({
+          hosts,
+          upToDate: (h) =>
+            hostChange(want, h.name, current.get(h.name))
+              ? undefined
+              : `already runs ${digestReference(spec.repository, spec.digest)}`,
+          batch: step.deploy.batch,
+          parallel: hostParallelism(),
+          release: async (h) => {
+            const record = await deployToHost(
+              {
+                spec,
+                policy: policyOf(step),
+                host: {
+                  name: h.name,
                   transport: pool.get(h),
+                  routes: want.routes.get(h.name)!,
+                  configHash: want.hashes.get(h.name)!,
                   caddySocket: adminSocketOf(h),
                   ...(typeof h.vars['docker_socket'] === 'string'
                     ? { dockerSocket: h.vars['docker_socket'] }
                     : {}),
-                  repository: want.repository,
-                  digest,
-                  digestRef,
-                  ...(auth ? { registry: auth } : {}),
-                  composeSource: want.composeSource,
-                  composeFile: step.deploy.compose,
-                  env: want.env,
-                  secrets: want.secrets,
-                  routes: want.routes.get(h.name)!,
-                  services: step.deploy.services,
-                  ...(step.deploy.health ? { health: healthOf(step) } : {}),
-                  timeoutMs: step.deploy.timeout,
-                  drainMs: step.deploy.drain,
-                  keep: step.deploy.keep,
-                  configHash: want.hashes.get(h.name)!,
-                  run: { id: ctx.run.id, sha: ctx.run.sha, triggeredBy: ctx.run.triggeredBy, approvedBy },
-                  log: (line, stream) => ctx.log(line, { host: h.name, ...(stream ? { stream } : {}) }),
-                  signal: ctx.signal,
                 },
-                current.get(h.name),
-              );
-              ledger.record(record);
-              return record;
-            },
-            { signal: ctx.signal },
-          );
-          for (const o of outcomes) {
-            if (o.ok) {
-              statuses[o.host] = 'changed';
-              ctx.hostStatus(o.host, 'changed', `release ${o.value.release}`);
-              continue;
-            }
-            const err =
-              o.error instanceof HostDeployError
-                ? o.error
-                : new HostDeployError(o.host, o.error.message, false, { cause: o.error });
-            failures.push(err);
-            const unreachable = err.cause instanceof TransportError || o.error instanceof TransportError;
-            statuses[o.host] = unreachable ? 'unreachable' : err.rolledBack ? 'rolled-back' : 'failed';
-            ctx.hostStatus(o.host, statuses[o.host]!, err.message);
-          }
-        }
-        for (const h of todo) {
-          if (statuses[h.name] === 'pending') {
-            statuses[h.name] = 'skipped';
-            ctx.hostStatus(h.name, 'skipped', 'rollout stopped');
-          }
-        }
-        if (failures.length > 0) {
-          throw new Error(`deploy stopped: ${failures.map((f) => f.message).join('; ')}`);
-        }
-        return { changed: todo.length > 0, hosts: statuses };
+                run: { id: ctx.run.id, triggeredBy: ctx.run.triggeredBy, approvedBy },
+                log: (line, stream) => ctx.log(line, { host: h.name, ...(stream ? { stream } : {}) }),
+                signal: ctx.signal,
+              },
+              current.get(h.name),
+            );
+            ledger.record(record, want.config);
+            return record.release;
+          },
+          status: (host, status, detail) => ctx.hostStatus(host, status, detail),
+          log: (line) => ctx.log(line),
+          signal: ctx.signal,
+        });
       } finally {
         ledger.close();
         await pool.closeAll();
       }
     },
   };
-}
-
-function healthOf(step: DeployStep): Omit<HealthCheck, 'service'> {
-  const h = step.deploy.health!;
-  return { path: h.path, expectStatus: h.expect_status, timeoutMs: h.timeout };
 }
 
 /** The deploy step kind, recording releases in the store. */

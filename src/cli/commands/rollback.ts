@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createRollbackRun } from '../../deploy/rollback-run.ts';
+import { NothingToRollBack } from '../../deploy/rollback-target.ts';
 import { executeWithProgress } from '../execute-run.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { headCommit } from '../git-commit.ts';
@@ -8,14 +9,15 @@ import { openRunStore, operator } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
 /**
- * `slipway rollback ENV [RELEASE]`: redeploys a recorded digest (default: the one before the live one)
- * through the environment's own deploy job, gates included; nothing is rebuilt.
+ * `slipway rollback ENV [RELEASE]`: restores a recorded release (default: the one before the live
+ * image) through the environment's own deploy job, gates included: its digest, compose file and
+ * configuration, secrets resolved again; nothing is rebuilt.
  */
 export const registerRollback: RegisterCommand = (program) => {
   program
     .command('rollback')
     .description(
-      'redeploy a recorded release (default: the previous one) through the same gates, without rebuilding',
+      'restore a recorded release (default: the previous one): its image, compose file and configuration, through the same gates, without rebuilding',
     )
     .argument('<env>', 'environment')
     .argument('[release]', 'release id or digest from `slipway releases ENV`')
@@ -47,15 +49,17 @@ export const registerRollback: RegisterCommand = (program) => {
               inventoriesRoot: repoFlags(cmd).load.inventoriesRoot,
             });
           } catch (err) {
-            process.stderr.write(`slipway: ${(err as Error).message}\n`);
-            process.exitCode = ExitCode.InvalidConfig;
+            process.stderr.write(`slipway: rollback: ${(err as Error).message}\n`);
+            // Nothing to go back to is a request that failed; a wrong app, release or job is a usage error.
+            process.exitCode = err instanceof NothingToRollBack ? ExitCode.Failed : ExitCode.InvalidConfig;
             return;
           }
           const { runId, target } = created;
           if (!flags.json) {
             process.stderr.write(
               `run ${runId}: rollback of ${target.app} in ${env} to release ${target.release.releaseId} ` +
-                `(${target.release.digest.slice(0, 19)}, live: ${target.currentDigest.slice(0, 19)})\n`,
+                `(${target.release.digest.slice(0, 19)}, live: ${target.currentDigest.slice(0, 19)}): ` +
+                'its image, compose file and configuration, secrets resolved again\n',
             );
           }
           process.exitCode = await executeWithProgress({
