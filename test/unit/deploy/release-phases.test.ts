@@ -63,6 +63,7 @@ describe('release phases: verify, switch and commit, and their undos', () => {
         environment: 'dev',
         repository: 'registry.test/acme/web',
         digest: DIGEST,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: compose names the image as ${SLIPWAY_IMAGE}
         composeSource: 'services: { web: { image: "${SLIPWAY_IMAGE}" } }\n',
         composeFile: 'compose.yml',
         env: {},
