@@ -49,6 +49,8 @@ describe('pipelines/app.yml from a push to prod, then rollback', () => {
     dir = await mkdtemp(join(tmpdir(), 'slipway-app-pipeline-'));
     clone = join(dir, 'repo');
     await execa('git', ['clone', '--quiet', repoRoot, clone]);
+    // Prod takes main only: the clone of a feature branch's worktree pushes to main, as the pipeline expects.
+    await execa('git', ['-C', clone, 'checkout', '--quiet', '-B', 'main']);
     env = {
       ...process.env,
       SLIPWAY_STATE: join(dir, 'state.db'),
