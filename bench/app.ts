@@ -18,8 +18,9 @@ import { execa } from 'execa';
 import { sites as sitesSchema } from '../src/config/schema/sites.ts';
 import { buildStep, deployStep, pushStep } from '../src/config/schema/steps.ts';
 import type { Inventory } from '../src/config/types.ts';
+import type { ReleaseLedger } from '../src/deploy/ledger.ts';
 import { buildHandler } from '../src/steps/build.ts';
-import { createDeployHandler, type ReleaseLedger } from '../src/steps/deploy.ts';
+import { createDeployHandler } from '../src/steps/deploy.ts';
 import { pushHandler } from '../src/steps/push.ts';
 import { cleanHost, sandboxInventory, startHostCaddy, stopHostCaddy } from '../test/support/app-deploy.ts';
 import { REPO_ROOT, type SandboxFixture, useSandbox } from '../test/support/sandbox.ts';
@@ -33,7 +34,7 @@ const partArg = process.argv.indexOf('--part');
 const PARTS = partArg > 0 ? [Number(process.argv[partArg + 1])] : [1, 2, 3];
 const NAMES = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8'];
 // The bench measures deploys, not the store: releases go nowhere.
-const ledger: ReleaseLedger = { record() {}, approvers: () => [], close() {} };
+const ledger: ReleaseLedger = { record() {}, recorded: () => undefined, approvers: () => [], close() {} };
 const deployHandler = createDeployHandler({ ledger: () => ledger });
 
 const ratio = (x: number, base: number) => `${(x / base).toFixed(2)}x`;

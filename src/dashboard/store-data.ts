@@ -36,6 +36,7 @@ function toRow(r: RunRecord): RunRow {
     sha: r.sha,
     branch: r.branch,
     triggeredBy: r.triggeredBy,
+    ...(r.rollback ? { rollbackTo: r.rollback.releaseId } : {}),
     status: r.status,
     createdAt: r.createdAt,
     startedAt: r.startedAt,

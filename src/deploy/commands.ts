@@ -56,3 +56,8 @@ export function httpStatus(url: string, timeoutSec: number): string[] {
     url,
   ];
 }
+
+/** Prints the status line, headers and body of a GET to `url` from the host itself (why a health check failed). */
+export function httpAnswer(url: string, timeoutSec: number): string[] {
+  return ['curl', '--silent', '--show-error', '--include', '--max-time', String(timeoutSec), '--', url];
+}

@@ -19,6 +19,8 @@ export interface ReleaseRecord {
   sha: string;
   triggeredBy: string;
   approvedBy?: string[];
+  /** The release a rollback restored (this one runs its image, compose file and configuration). */
+  restores?: string;
   /** ISO time the release went live. */
   deployedAt: string;
 }

@@ -1,9 +1,7 @@
 import type { Identity } from '../approvals/people.ts';
 import type { TrustedPolicy } from '../approvals/trusted-policy.ts';
 import type { OpsRepo } from '../config/types.ts';
-import { refuseBranch, runOrigin } from '../engine/create-run.ts';
-import { DIGEST_OVERRIDE } from '../steps/deploy.ts';
-import { stepKind, stepName } from '../steps/registry.ts';
+import { createRun } from '../engine/create-run.ts';
 import type { Store } from '../store/store.ts';
 import type { Channel } from '../store/types.ts';
 import { chooseRelease, findDeployJob, type RollbackTarget } from './rollback-target.ts';
@@ -25,9 +23,10 @@ export interface RollbackRequest {
 }
 
 /**
- * Stores a queued run of the environment's deploy job alone, with the recorded digest as its image: its
- * needs (build, push, earlier environments) already ran for that digest, and its gate still applies.
- * Throws with a message for people when there is nothing to roll back to.
+ * Stores a queued rollback run of the environment's deploy job alone, restoring the recorded release
+ * (its digest, compose file and configuration): the job's needs (build, push, earlier environments)
+ * already ran for that digest, and its gate still applies. Throws with a message for people when there
+ * is nothing to roll back to.
  */
 export function createRollbackRun(
   store: Store,
@@ -40,23 +39,18 @@ export function createRollbackRun(
     req.release,
   );
   const target: RollbackTarget = { ...chosen, ...findDeployJob(req.repo.pipelines, req.env, chosen.app) };
-  const { pipeline, job } = target;
-  refuseBranch(req.policy, req.commit.branch, [req.env]);
-  const runId = store.transaction(() => {
-    const id = store.runs.create({
-      ...runOrigin(req, pipeline),
-      jobs: [
-        {
-          name: job,
-          needs: [],
-          environment: req.env,
-          steps: pipeline.pipeline.jobs[job]!.steps.map((s) => ({ kind: stepKind(s), name: stepName(s) })),
-        },
-      ],
-    });
-    store.runs.setOutput(id, DIGEST_OVERRIDE, target.release.digest);
-    store.locks.enqueue(id, [req.env]);
-    return id;
+  const { release } = target;
+  const runId = createRun(store, {
+    repo: req.repo,
+    commit: req.commit,
+    triggeredBy: req.triggeredBy,
+    ...(req.triggerIdentity ? { triggerIdentity: req.triggerIdentity } : {}),
+    policy: req.policy,
+    channel: req.channel,
+    ...(req.inventoriesRoot ? { inventoriesRoot: req.inventoriesRoot } : {}),
+    pipeline: target.pipeline,
+    jobs: [target.job],
+    rollback: { ledgerId: release.id, releaseId: release.releaseId, digest: release.digest },
   });
   return { runId, target };
 }

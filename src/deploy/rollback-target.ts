@@ -11,9 +11,15 @@ export interface RollbackTarget {
   job: string;
 }
 
+/** Thrown when there is nothing a rollback could restore: a failed request, not a configuration error. */
+export class NothingToRollBack extends Error {
+  override name = 'NothingToRollBack';
+}
+
 /**
  * Picks the release to go back to from an environment's ledger (newest first): the one named by
- * `wanted` (release id or digest, also abbreviated), else the newest whose digest differs from the live one.
+ * `wanted` (release id or digest, also abbreviated), else the newest whose digest differs from the live
+ * one. It must have its compose file and configuration recorded, to be restored exactly.
  */
 export function chooseRelease(
   ledger: readonly ReleaseRecord[],
@@ -24,14 +30,15 @@ export function chooseRelease(
   const apps = [...new Set(ledger.map((r) => r.app))];
   const chosenApp = app ?? (apps.length === 1 ? apps[0] : undefined);
   if (!chosenApp) {
-    throw new Error(
-      apps.length === 0
-        ? `no releases recorded in ${env}`
-        : `${env} has several apps (${apps.join(', ')}): pass --app`,
-    );
+    if (apps.length === 0)
+      throw new NothingToRollBack(`nothing to roll back: no release was ever recorded in ${env}`);
+    throw new Error(`${env} has several apps (${apps.join(', ')}): pass --app`);
   }
   const mine = ledger.filter((r) => r.app === chosenApp);
-  if (mine.length === 0) throw new Error(`no releases of ${chosenApp} recorded in ${env}`);
+  if (mine.length === 0)
+    throw new NothingToRollBack(
+      `nothing to roll back: no release of ${chosenApp} was ever recorded in ${env}`,
+    );
   const currentDigest = mine[0]!.digest;
   let release: ReleaseRecord | undefined;
   if (wanted) {
@@ -41,7 +48,19 @@ export function chooseRelease(
       throw new Error(`no release ${wanted} of ${chosenApp} in ${env} (see: slipway releases ${env})`);
   } else {
     release = mine.find((r) => r.digest !== currentDigest);
-    if (!release) throw new Error(`${chosenApp} has no earlier release in ${env} to roll back to`);
+    if (!release) {
+      throw new NothingToRollBack(
+        `nothing to roll back: ${chosenApp} has no earlier release in ${env} than the live image ` +
+          `${currentDigest.slice(0, 19)} (see: slipway releases ${env})`,
+      );
+    }
+  }
+  if (!release.config) {
+    throw new NothingToRollBack(
+      `release ${release.releaseId} of ${chosenApp} was recorded before Slipway kept each release's compose file ` +
+        `and configuration, so it cannot be restored exactly: name a later release (slipway releases ${env}) ` +
+        'or deploy its commit again',
+    );
   }
   return { app: chosenApp, release, currentDigest };
 }

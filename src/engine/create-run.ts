@@ -4,7 +4,7 @@ import { branchRefusal, type TrustedPolicy } from '../approvals/trusted-policy.t
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
 import { stepKind, stepName } from '../steps/registry.ts';
 import type { Store } from '../store/store.ts';
-import type { Channel } from '../store/types.ts';
+import type { Channel, RollbackOf } from '../store/types.ts';
 import { selectJobs } from './dag.ts';
 
 /** The commit a run deploys. */
@@ -26,13 +26,19 @@ export interface RunRequest {
   channel: Channel;
   /** The policy in force: the run's branch must be allowed into every environment it deploys to. */
   policy: TrustedPolicy;
-  /** Run only these jobs (and what they need). */
+  /** Run only these jobs (and what they need; for a rollback, these jobs alone). */
   jobs?: readonly string[];
   inventoriesRoot?: string;
+  /**
+   * Makes the run a rollback to this recorded release: its deploy restores the release's digest
+   * instead of one a push records, so `jobs` run alone (their needs already ran for that digest).
+   */
+  rollback?: RollbackOf;
 }
 
 /** A new run's record of what it runs and who started it from which checkout. */
-export function runOrigin(req: Omit<RunRequest, 'pipeline' | 'jobs' | 'policy'>, pipeline: PipelineFile) {
+function runOrigin(req: RunRequest) {
+  const { pipeline } = req;
   return {
     pipeline: pipeline.pipeline.name,
     pipelineFile: relative(req.repo.root, resolve(req.repo.root, pipeline.file)),
@@ -45,6 +51,7 @@ export function runOrigin(req: Omit<RunRequest, 'pipeline' | 'jobs' | 'policy'>,
     triggeredBy: req.triggeredBy,
     triggerIdentity: req.triggerIdentity && identityText(req.triggerIdentity),
     channel: req.channel,
+    ...(req.rollback ? { rollback: req.rollback } : {}),
   };
 }
 
@@ -54,7 +61,10 @@ export function runOrigin(req: Omit<RunRequest, 'pipeline' | 'jobs' | 'policy'>,
  */
 export function createRun(store: Store, req: RunRequest): number {
   const { pipeline } = req.pipeline;
-  const names = selectJobs(pipeline, req.jobs);
+  const names = req.rollback ? [...(req.jobs ?? [])] : selectJobs(pipeline, req.jobs);
+  for (const name of names) {
+    if (!pipeline.jobs[name]) throw new Error(`${req.pipeline.file}: no job ${name}`);
+  }
   refuseBranch(
     req.policy,
     req.commit.branch,
@@ -62,12 +72,12 @@ export function createRun(store: Store, req: RunRequest): number {
   );
   return store.transaction(() => {
     const runId = store.runs.create({
-      ...runOrigin(req, req.pipeline),
+      ...runOrigin(req),
       jobs: names.map((name) => {
         const job = pipeline.jobs[name]!;
         return {
           name,
-          needs: job.needs,
+          needs: req.rollback ? [] : job.needs,
           environment: job.environment,
           steps: job.steps.map((s) => ({ kind: stepKind(s), name: stepName(s) })),
         };

@@ -610,6 +610,7 @@ class Execution {
         branch: run.branch,
         author: run.authorEmail ?? run.authorName,
         triggeredBy: run.triggeredBy,
+        ...(run.rollback ? { rollback: run.rollback } : {}),
       },
       workdir: run.repoRoot,
       secrets: this.#secrets,

@@ -1,325 +1,146 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import Docker from 'dockerode';
 import { adminSocketOf } from '../caddy/host-admin.ts';
-import { composeServiceNames, unknownServices } from '../config/compose-services.ts';
 import type { DeployStep } from '../config/schema/steps.ts';
 import type { InventoryHost } from '../config/types.ts';
-import { type BatchSize, batches } from '../deploy/batches.ts';
+import { type Desired, desiredState, hostChange, type Recorded } from '../deploy/desired.ts';
 import {
+  type DeployHost,
   deployToHost,
-  type HealthCheck,
-  HostDeployError,
-  readCurrentRelease,
+  type ReleasePolicy,
+  type ReleaseSpec,
 } from '../deploy/host-deploy.ts';
-import { configHash, type ReleaseRecord, releaseChange } from '../deploy/release.ts';
-import { releaseSecrets } from '../deploy/release-env.ts';
-import { type AppRoute, appRoutes } from '../deploy/routes.ts';
-import { digestReference, isDigest, parseRepository } from '../docker/image-ref.ts';
-import { RegistryClient, registryEndpoint } from '../docker/registry-client.ts';
-import { forEachHost } from '../remote/fanout.ts';
+import { type ReleaseLedger, storeLedger } from '../deploy/ledger.ts';
+import { liveReleases } from '../deploy/live-releases.ts';
+import { requireManifest } from '../deploy/registry-check.ts';
+import { rollOut } from '../deploy/rollout.ts';
+import { digestReference } from '../docker/image-ref.ts';
 import { hostParallelism } from '../remote/parallelism.ts';
 import { TransportPool } from '../remote/pool.ts';
-import { TransportError } from '../remote/transport.ts';
-import { openStore } from '../store/store.ts';
-import { pipelineImage, registryCredentials } from './pipeline-image.ts';
-import type { Change, HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
+import { registryCredentials } from './pipeline-image.ts';
+import { targetHosts } from './target-hosts.ts';
+import type { Change, StepContext, StepHandler, StepResult } from './types.ts';
 
-/** Where a deploy records its releases: the store's ledger, or a test's own. */
-export interface ReleaseLedger {
-  record(r: ReleaseRecord): void;
-  /** Logins that approved the gate in front of the running job. */
-  approvers(runId: string, job: string): string[];
-  close(): void;
-}
-
-/** The store's release ledger (the same file every Slipway process reads). */
-export function storeLedger(repoRoot: string): ReleaseLedger {
-  const store = openStore(repoRoot);
-  const runNumber = (id: string) => (/^\d+$/.test(id) ? Number(id) : undefined);
+// The step's rules for a release to go live, in the deploy's own terms.
+function policyOf(step: DeployStep): ReleasePolicy {
+  const { health } = step.deploy;
   return {
-    record(r) {
-      const runId = runNumber(r.runId);
-      store.releases.record({
-        environment: r.environment,
-        host: r.host,
-        app: r.app,
-        releaseId: r.release,
-        digest: r.digest,
-        configHash: r.configHash,
-        ...(runId !== undefined ? { runId } : {}),
-        ...(r.approvedBy?.length ? { approver: r.approvedBy.join(',') } : {}),
-        createdAt: Date.parse(r.deployedAt),
-      });
-    },
-    approvers(runId, job) {
-      const n = runNumber(runId);
-      const gate = n === undefined ? undefined : store.gates.latest(n, job);
-      return (gate?.approvals ?? []).filter((a) => a.decision === 'approve').map((a) => a.login);
-    },
-    close: () => store.close(),
+    services: step.deploy.services,
+    ...(health
+      ? { health: { path: health.path, expectStatus: health.expect_status, timeoutMs: health.timeout } }
+      : {}),
+    timeoutMs: step.deploy.timeout,
+    drainMs: step.deploy.drain,
+    keep: step.deploy.keep,
   };
 }
 
-/** Output key a rollback sets to redeploy a recorded digest instead of the one the run pushed. */
-export const DIGEST_OVERRIDE = 'deploy.digest';
-
-/** The digest a deploy ships: a rollback's recorded one, else what the push step recorded. */
-export function deployDigest(ctx: StepContext): string | undefined {
-  const d = ctx.outputs[DIGEST_OVERRIDE] ?? ctx.outputs['image.digest'];
-  if (d !== undefined && !isDigest(d)) throw new Error(`deploy: ${d} is not an image digest`);
-  return d;
+// One target host as the release attempt reaches it: transport, routes, config hash, sockets.
+function deployHostOf(h: InventoryHost, pool: TransportPool, want: Desired): DeployHost {
+  const docker = h.vars['docker_socket'];
+  return {
+    name: h.name,
+    transport: pool.get(h),
+    routes: want.routes.get(h.name)!,
+    configHash: want.hashes.get(h.name)!,
+    caddySocket: adminSocketOf(h),
+    ...(typeof docker === 'string' ? { dockerSocket: docker } : {}),
+  };
 }
 
-function appName(ctx: StepContext, step: DeployStep): string {
-  return step.deploy.app ?? ctx.pipeline.pipeline.name;
+// Only a rollback's plan reads the ledger, once: a plain plan leaves the store alone.
+function recordedOnce(open: () => ReleaseLedger): Recorded {
+  return (id) => {
+    const ledger = open();
+    try {
+      return ledger.recorded(id);
+    } finally {
+      ledger.close();
+    }
+  };
 }
 
-function targetHosts(ctx: StepContext, step: DeployStep): InventoryHost[] {
-  const inv = ctx.inventory;
-  if (!inv) throw new Error(`deploy: job ${ctx.job} has no environment, so there are no hosts to deploy to`);
-  const pattern = step.deploy.hosts;
-  const names =
-    pattern === 'all'
-      ? [...inv.hosts.keys()]
-      : (inv.groups.get(pattern) ?? (inv.hosts.has(pattern) ? [pattern] : []));
-  if (names.length === 0)
-    throw new Error(`deploy: no host or group "${pattern}" in the ${inv.environment} inventory`);
-  return names.map((n) => inv.hosts.get(n)!);
-}
+type OpenLedger = (ctx: StepContext) => ReleaseLedger;
 
-interface Desired {
-  app: string;
-  repository: string;
-  composeSource: string;
-  env: Record<string, string>;
-  secrets: Record<string, string>;
-  routes: Map<string, AppRoute[]>;
-  hashes: Map<string, string>;
-}
-
-/** Refuses a `services:` entry the compose file does not define: its real service would go unchecked. */
-function requireListedServices(step: DeployStep, composeSource: string): void {
-  const unknown = unknownServices(
-    Object.keys(step.deploy.services),
-    composeServiceNames(composeSource) ?? [],
+// Per host, the release it would get (none where it runs it already); before the push, the promise of one.
+async function planDeploy(ctx: StepContext, step: DeployStep, openLedger: OpenLedger): Promise<Change[]> {
+  const hosts = targetHosts('deploy', ctx.inventory, step.deploy.hosts);
+  const want = await desiredState(
+    ctx,
+    step,
+    hosts,
+    recordedOnce(() => openLedger(ctx)),
   );
-  if (unknown.length === 0) return;
-  const list = unknown.map((u) => `"${u.name}" (${u.hint})`).join(', ');
-  throw new Error(
-    `deploy: services: ${step.deploy.compose} has no service ${list}; fix the step's services:`,
-  );
-}
-
-async function desiredState(ctx: StepContext, step: DeployStep, hosts: InventoryHost[]): Promise<Desired> {
-  const app = appName(ctx, step);
-  const composeSource = await readFile(resolve(ctx.workdir, step.deploy.compose), 'utf8');
-  requireListedServices(step, composeSource);
-  const env = { ...ctx.pipeline.pipeline.env, ...step.deploy.env };
-  const secrets = releaseSecrets(step.deploy.secrets, ctx.secret);
-  const environment = ctx.inventory!.environment;
-  const routes = new Map<string, AppRoute[]>();
-  const hashes = new Map<string, string>();
-  for (const h of hosts) {
-    const r = appRoutes(ctx.repo.sites, app, environment, { name: h.name, groups: h.groups });
-    routes.set(h.name, r);
-    hashes.set(h.name, configHash({ compose: composeSource, env, secrets, routes: r }));
+  if (!want) {
+    const subject = `app ${step.deploy.app ?? ctx.pipeline.pipeline.name}: the image the push step records`;
+    return hosts.map((h) => ({ host: h.name, action: 'change', subject }));
   }
-  return { app, repository: pipelineImage(ctx), composeSource, env, secrets, routes, hashes };
-}
-
-async function currentReleases(
-  pool: TransportPool,
-  hosts: InventoryHost[],
-  app: string,
-  signal: AbortSignal,
-): Promise<Map<string, ReleaseRecord | undefined>> {
-  const outcomes = await forEachHost(hosts, hostParallelism(), (h) => readCurrentRelease(pool.get(h), app), {
-    signal,
-  });
-  const failed = outcomes.filter((o) => !o.ok);
-  if (failed.length > 0) {
-    throw new Error(
-      `deploy: cannot read the live release on ${failed.map((f) => `${f.host} (${f.error.message})`).join(', ')}`,
-    );
+  const pool = new TransportPool({ root: ctx.repo.root });
+  try {
+    const current = await liveReleases(pool, hosts, want.spec.app, ctx.signal);
+    return hosts.flatMap((h) => hostChange(want, h.name, current.get(h.name)) ?? []);
+  } finally {
+    await pool.closeAll();
   }
-  return new Map(outcomes.map((o) => [o.host, o.ok ? o.value : undefined]));
 }
 
-/** `deploy`: rolls the pushed digest out to an environment's hosts in batches, with rollback per host. */
-export function createDeployHandler(
-  opts: { ledger?: (ctx: StepContext) => ReleaseLedger } = {},
-): StepHandler<DeployStep> {
+// Checks the registry holds the digest, then rolls the release out and records each host's in the ledger.
+async function applyDeploy(ctx: StepContext, step: DeployStep, openLedger: OpenLedger): Promise<StepResult> {
+  const hosts = targetHosts('deploy', ctx.inventory, step.deploy.hosts);
+  const ledger = openLedger(ctx);
+  const pool = new TransportPool({ root: ctx.repo.root });
+  try {
+    const want = await desiredState(ctx, step, hosts, (id) => ledger.recorded(id));
+    if (!want) throw new Error('deploy: no image digest: a push step must run before deploy');
+    const auth = registryCredentials(ctx);
+    const spec: ReleaseSpec = { ...want.spec, ...(auth ? { registry: auth } : {}) };
+    // Reading the live releases changes nothing, so it overlaps the registry check.
+    const [current] = await Promise.all([
+      liveReleases(pool, hosts, spec.app, ctx.signal),
+      requireManifest(spec.repository, spec.digest, auth, ctx.signal),
+    ]);
+    const run = {
+      id: ctx.run.id,
+      triggeredBy: ctx.run.triggeredBy,
+      approvedBy: ledger.approvers(ctx.run.id, ctx.job),
+    };
+    const live = `already runs ${digestReference(spec.repository, spec.digest)}`;
+    return await rollOut({
+      hosts,
+      upToDate: (h) => (hostChange(want, h.name, current.get(h.name)) ? undefined : live),
+      batch: step.deploy.batch,
+      parallel: hostParallelism(),
+      release: async (h) => {
+        const record = await deployToHost(
+          {
+            spec,
+            policy: policyOf(step),
+            host: deployHostOf(h, pool, want),
+            run,
+            log: (line, stream) => ctx.log(line, { host: h.name, ...(stream ? { stream } : {}) }),
+            signal: ctx.signal,
+          },
+          current.get(h.name),
+        );
+        ledger.record(record, want.config);
+        return record.release;
+      },
+      status: (host, status, detail) => ctx.hostStatus(host, status, detail),
+      log: (line) => ctx.log(line),
+      signal: ctx.signal,
+    });
+  } finally {
+    ledger.close();
+    await pool.closeAll();
+  }
+}
+
+/** `deploy`: rolls the pushed digest (or a rollback's recorded release) out to an environment's hosts in batches. */
+export function createDeployHandler(opts: { ledger?: OpenLedger } = {}): StepHandler<DeployStep> {
   const openLedger = opts.ledger ?? ((ctx: StepContext) => storeLedger(ctx.repo.root));
   return {
     kind: 'deploy',
-
-    async plan(ctx, step): Promise<Change[]> {
-      const hosts = targetHosts(ctx, step);
-      const digest = deployDigest(ctx);
-      const repository = pipelineImage(ctx);
-      if (!digest) {
-        return hosts.map((h) => ({
-          host: h.name,
-          action: 'change',
-          subject: `app ${appName(ctx, step)}: the image the push step records`,
-        }));
-      }
-      const want = await desiredState(ctx, step, hosts);
-      const pool = new TransportPool({ root: ctx.repo.root });
-      try {
-        const current = await currentReleases(pool, hosts, want.app, ctx.signal);
-        return hosts.flatMap((h) => {
-          const c = releaseChange(h.name, want.app, current.get(h.name), {
-            image: repository,
-            digest,
-            configHash: want.hashes.get(h.name)!,
-          });
-          return c ? [c] : [];
-        });
-      } finally {
-        await pool.closeAll();
-      }
-    },
-
-    async apply(ctx, step): Promise<StepResult> {
-      const hosts = targetHosts(ctx, step);
-      const digest = deployDigest(ctx);
-      if (!digest)
-        throw new Error(
-          'deploy: no image digest: a push step must run before deploy (or give a release to roll back to)',
-        );
-      const want = await desiredState(ctx, step, hosts);
-      const digestRef = digestReference(want.repository, digest);
-      const auth = registryCredentials(ctx);
-
-      // Before any host is touched: the registry must answer, accept the credentials and hold the digest.
-      const registryCheck = async () => {
-        const { registry, path } = parseRepository(want.repository);
-        const client = new RegistryClient({
-          ...(await registryEndpoint(new Docker(), registry)),
-          ...(auth ? { auth } : {}),
-          signal: ctx.signal,
-        });
-        try {
-          if ((await client.manifestDigest(path, digest)) === undefined) {
-            throw new Error(`deploy: the registry has no ${digestRef}`);
-          }
-        } finally {
-          await client.close();
-        }
-      };
-
-      const statuses: Record<string, HostStatus> = {};
-      const pool = new TransportPool({ root: ctx.repo.root });
-      const ledger = openLedger(ctx);
-      try {
-        // Reading the live releases changes nothing, so it overlaps the registry check.
-        const [current] = await Promise.all([
-          currentReleases(pool, hosts, want.app, ctx.signal),
-          registryCheck(),
-        ]);
-        const todo = hosts.filter((h) => {
-          const change = releaseChange(h.name, want.app, current.get(h.name), {
-            image: want.repository,
-            digest,
-            configHash: want.hashes.get(h.name)!,
-          });
-          if (!change) {
-            statuses[h.name] = 'ok';
-            ctx.hostStatus(h.name, 'ok', `already runs ${digestRef}`);
-          }
-          return change !== undefined;
-        });
-        for (const h of todo) {
-          statuses[h.name] = 'pending';
-          ctx.hostStatus(h.name, 'pending');
-        }
-        const approvedBy = ledger.approvers(ctx.run.id, ctx.job);
-        const failures: HostDeployError[] = [];
-        const plan = batches(todo, step.deploy.batch as BatchSize);
-        for (const [i, batch] of plan.entries()) {
-          if (failures.length > 0) break;
-          ctx.log(`batch ${i + 1}/${plan.length}: ${batch.map((h) => h.name).join(', ')}`);
-          const outcomes = await forEachHost(
-            batch,
-            Math.min(batch.length, hostParallelism()),
-            async (h) => {
-              statuses[h.name] = 'running';
-              ctx.hostStatus(h.name, 'running');
-              const record = await deployToHost(
-                {
-                  app: want.app,
-                  environment: ctx.inventory!.environment,
-                  host: h.name,
-                  transport: pool.get(h),
-                  caddySocket: adminSocketOf(h),
-                  ...(typeof h.vars['docker_socket'] === 'string'
-                    ? { dockerSocket: h.vars['docker_socket'] }
-                    : {}),
-                  repository: want.repository,
-                  digest,
-                  digestRef,
-                  ...(auth ? { registry: auth } : {}),
-                  composeSource: want.composeSource,
-                  composeFile: step.deploy.compose,
-                  env: want.env,
-                  secrets: want.secrets,
-                  routes: want.routes.get(h.name)!,
-                  services: step.deploy.services,
-                  ...(step.deploy.health ? { health: healthOf(step) } : {}),
-                  timeoutMs: step.deploy.timeout,
-                  drainMs: step.deploy.drain,
-                  keep: step.deploy.keep,
-                  configHash: want.hashes.get(h.name)!,
-                  run: { id: ctx.run.id, sha: ctx.run.sha, triggeredBy: ctx.run.triggeredBy, approvedBy },
-                  log: (line, stream) => ctx.log(line, { host: h.name, ...(stream ? { stream } : {}) }),
-                  signal: ctx.signal,
-                },
-                current.get(h.name),
-              );
-              ledger.record(record);
-              return record;
-            },
-            { signal: ctx.signal },
-          );
-          for (const o of outcomes) {
-            if (o.ok) {
-              statuses[o.host] = 'changed';
-              ctx.hostStatus(o.host, 'changed', `release ${o.value.release}`);
-              continue;
-            }
-            const err =
-              o.error instanceof HostDeployError
-                ? o.error
-                : new HostDeployError(o.host, o.error.message, false, { cause: o.error });
-            failures.push(err);
-            const unreachable = err.cause instanceof TransportError || o.error instanceof TransportError;
-            statuses[o.host] = unreachable ? 'unreachable' : err.rolledBack ? 'rolled-back' : 'failed';
-            ctx.hostStatus(o.host, statuses[o.host]!, err.message);
-          }
-        }
-        for (const h of todo) {
-          if (statuses[h.name] === 'pending') {
-            statuses[h.name] = 'skipped';
-            ctx.hostStatus(h.name, 'skipped', 'rollout stopped');
-          }
-        }
-        if (failures.length > 0) {
-          throw new Error(`deploy stopped: ${failures.map((f) => f.message).join('; ')}`);
-        }
-        return { changed: todo.length > 0, hosts: statuses };
-      } finally {
-        ledger.close();
-        await pool.closeAll();
-      }
-    },
+    plan: (ctx, step) => planDeploy(ctx, step, openLedger),
+    apply: (ctx, step) => applyDeploy(ctx, step, openLedger),
   };
-}
-
-function healthOf(step: DeployStep): Omit<HealthCheck, 'service'> {
-  const h = step.deploy.health!;
-  return { path: h.path, expectStatus: h.expect_status, timeoutMs: h.timeout };
 }
 
 /** The deploy step kind, recording releases in the store. */

@@ -30,7 +30,15 @@ export interface StepContext {
   job: string;
   /** The job's environment, resolved from its inventory; undefined for runner-only jobs. */
   inventory?: Inventory;
-  run: { id: string; sha: string; branch: string; author?: string; triggeredBy: string };
+  run: {
+    id: string;
+    sha: string;
+    branch: string;
+    author?: string;
+    triggeredBy: string;
+    /** Set on a rollback run: the recorded release (ledger row, id, digest) its deploy restores. */
+    rollback?: { ledgerId: number; releaseId: string; digest: string };
+  };
   /** The checkout of the repository at `run.sha`. */
   workdir: string;
   /** Value of a pipeline secret; throws naming the secret (never its value) when it cannot be read. */

@@ -172,4 +172,18 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE runs ADD COLUMN trigger_identity TEXT;
   `,
+  // 4: honest rollbacks. A release keeps what it ran (commit, compose file, non-secret env, the names
+  // of its secrets, the release it restored) so a rollback restores it; a run records the release it
+  // rolls back to and that release's digest.
+  `
+  ALTER TABLE releases ADD COLUMN sha TEXT;
+  ALTER TABLE releases ADD COLUMN compose_file TEXT;
+  ALTER TABLE releases ADD COLUMN compose TEXT;
+  ALTER TABLE releases ADD COLUMN env TEXT;
+  ALTER TABLE releases ADD COLUMN secret_names TEXT;
+  ALTER TABLE releases ADD COLUMN restores TEXT;
+  ALTER TABLE runs ADD COLUMN rollback_ledger_id INTEGER;
+  ALTER TABLE runs ADD COLUMN rollback_release TEXT;
+  ALTER TABLE runs ADD COLUMN rollback_digest TEXT;
+  `,
 ];

@@ -51,8 +51,9 @@ export class Runs {
       const { lastInsertRowid } = this.#db
         .prepare(
           `INSERT INTO runs (pipeline, pipeline_file, repo_root, inventories_root, sha, branch, author_name, author_email,
-             triggered_by, trigger_identity, channel, status, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
+             triggered_by, trigger_identity, channel, status, created_at, rollback_ledger_id, rollback_release,
+             rollback_digest)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
         )
         .run(
           input.pipeline,
@@ -67,6 +68,9 @@ export class Runs {
           input.triggerIdentity ?? null,
           input.channel,
           now,
+          input.rollback?.ledgerId ?? null,
+          input.rollback?.releaseId ?? null,
+          input.rollback?.digest ?? null,
         );
       const runId = Number(lastInsertRowid);
       const job = this.#db.prepare(
@@ -82,7 +86,14 @@ export class Runs {
         });
       });
       this.#events.append([
-        { runId, kind: 'run', status: 'queued', text: `run of ${input.pipeline} at ${input.sha}` },
+        {
+          runId,
+          kind: 'run',
+          status: 'queued',
+          text: input.rollback
+            ? `rollback of ${input.pipeline} to release ${input.rollback.releaseId}`
+            : `run of ${input.pipeline} at ${input.sha}`,
+        },
       ]);
       return runId;
     });
@@ -366,6 +377,14 @@ function toRun(r: Row): RunRecord {
     heartbeatAt: opt(r.heartbeat_at),
     cancelRequestedBy: opt(r.cancel_requested_by),
     cancelRequestedAt: opt(r.cancel_requested_at),
+    rollback:
+      r.rollback_ledger_id === null
+        ? undefined
+        : {
+            ledgerId: r.rollback_ledger_id as number,
+            releaseId: r.rollback_release as string,
+            digest: r.rollback_digest as string,
+          },
   };
 }
 

@@ -83,6 +83,16 @@ export interface RunOrigin {
   /** Who started the run as its channel saw them (`github:alice-gh`, `os:root`); absent for polls. */
   triggerIdentity?: string;
   channel: Channel;
+  /** Set on a rollback run: the release it restores (ledger row, id, digest) instead of what a push recorded. */
+  rollback?: RollbackOf;
+}
+
+/** The recorded release a rollback run restores. */
+export interface RollbackOf {
+  /** The release's row in the ledger (its compose file and configuration). */
+  ledgerId: number;
+  releaseId: string;
+  digest: string;
 }
 
 /** A run as stored. */
@@ -250,6 +260,21 @@ export interface ReleaseRecord {
   runId?: number;
   approver?: string;
   createdAt: number;
+  /** The commit the release was built from (absent on releases recorded before Slipway kept it). */
+  sha?: string;
+  /** What a rollback needs to restore the release exactly; absent on releases recorded before. */
+  config?: RecordedConfig;
+  /** The release id this one restored, when it was a rollback. */
+  restores?: string;
+}
+
+/** A release's configuration as recorded: secrets by name only, their values are resolved again. */
+export interface RecordedConfig {
+  composeFile: string;
+  compose: string;
+  env: Record<string, string>;
+  /** The deploy step's secrets mapping (VARIABLE: secret name): names only, values are resolved again. */
+  secrets: Record<string, string>;
 }
 
 /** One place in an environment's lock queue; the lowest seq holds the lock. */

@@ -10,7 +10,7 @@ import { buildStep, deployStep, pushStep } from '../../src/config/schema/steps.t
 import type { Inventory } from '../../src/config/types.ts';
 import { resolveSecrets } from '../../src/engine/secrets.ts';
 import { buildHandler } from '../../src/steps/build.ts';
-import { DIGEST_OVERRIDE, deployHandler } from '../../src/steps/deploy.ts';
+import { deployHandler } from '../../src/steps/deploy.ts';
 import { pushHandler } from '../../src/steps/push.ts';
 import { openStore } from '../../src/store/store.ts';
 import {
@@ -67,14 +67,19 @@ describe('app deploy on sandbox hosts', () => {
       ...(environment ? { APP_TOKEN: resolved.get('APP_TOKEN', environment) } : {}),
     };
   };
-  const ctxFor = (inventory: Inventory, version: keyof typeof shas, extra: Record<string, string> = {}) =>
+  const ctxFor = (
+    inventory: Inventory,
+    version: keyof typeof shas,
+    rollback?: Parameters<typeof stepContext>[0]['rollback'],
+  ) =>
     stepContext({
       workdir: repoRoot,
       sha: shas[version],
       secrets: secrets(inventory.environment),
       pipeline: pipeline(),
       inventory,
-      outputs: { 'image.digest': digests[version]!, ...extra },
+      outputs: { 'image.digest': digests[version]! },
+      ...(rollback ? { rollback } : {}),
       repo: { sites },
       job: `deploy-${inventory.environment}`,
     });
@@ -322,9 +327,33 @@ describe('app deploy on sandbox hosts', () => {
     }
   });
 
-  it('rolls back to a recorded digest without rebuilding', async () => {
-    const { ctx } = ctxFor(prod, 'v3', { [DIGEST_OVERRIDE]: digests.v1! });
+  it("restores a recorded release without rebuilding: its digest and env, not today's, named for its commit", async () => {
+    const store = openStore(repoRoot);
+    const v1 = store.releases.list('prod', { host: 'prod1' }).find((r) => r.digest === digests.v1)!;
+    store.close();
+    const rollback = { ledgerId: v1.id, releaseId: v1.releaseId, digest: v1.digest };
+    const { ctx } = ctxFor(prod, 'v3', rollback);
+    // Today's configuration differs from the recorded one: the rollback must not take it.
+    ctx.pipeline.pipeline.env = { GREETING: 'changed since' };
+    const plan = await deployHandler.plan(ctx, deploy('100%'));
+    expect(plan.map((c) => c.detail).join('\n')).toContain(`rollback to release ${v1.releaseId}`);
     await deployHandler.apply(ctx, deploy('100%'));
-    for (const h of PROD) expect(await throughCaddy(sb, h, 'web.test', '/version.txt')).toBe('web 1.0.0 200');
+    for (const h of PROD) {
+      expect(await throughCaddy(sb, h, 'web.test', '/version.txt')).toBe('web 1.0.0 200');
+      const marker = JSON.parse(await sb.exec(h, ['cat', '/srv/slipway/apps/web/current/release.json']));
+      expect(marker).toMatchObject({ digest: digests.v1, sha: shas.v1, restores: v1.releaseId });
+      expect(marker.release).toMatch(new RegExp(`-${shas.v1.slice(0, 7)}(-\\d+)?$`));
+      const env = await sb.exec(h, ['cat', `${RELEASES}/${marker.release}/.env`]);
+      expect(env).toContain("GREETING='hello world'");
+      expect(env).toContain(`APP_TOKEN=${APP_TOKEN}`);
+    }
+    const after = openStore(repoRoot);
+    try {
+      const restored = after.releases.list('prod').filter((r) => r.restores === v1.releaseId);
+      expect(restored.map((r) => r.host).sort()).toEqual(PROD);
+      expect(restored[0]!.config?.env).toEqual({ GREETING: 'hello world' });
+    } finally {
+      after.close();
+    }
   });
 });

@@ -21,6 +21,8 @@ export function stepContext(opts: {
   repo?: Partial<OpsRepo>;
   job?: string;
   runId?: string;
+  /** Makes the context a rollback run's, restoring this recorded release. */
+  rollback?: StepContext['run']['rollback'];
   signal?: AbortSignal;
 }): RecordedContext {
   const parsed: Pipeline = pipelineSchema.parse(opts.pipeline);
@@ -41,7 +43,13 @@ export function stepContext(opts: {
     pipeline: file,
     job: opts.job ?? 'test',
     ...(opts.inventory ? { inventory: opts.inventory } : {}),
-    run: { id: opts.runId ?? 'run-1', sha: opts.sha, branch: 'main', triggeredBy: 'test' },
+    run: {
+      id: opts.runId ?? 'run-1',
+      sha: opts.sha,
+      branch: 'main',
+      triggeredBy: 'test',
+      ...(opts.rollback ? { rollback: opts.rollback } : {}),
+    },
     workdir: opts.workdir,
     secret(name) {
       const v = opts.secrets?.[name];

@@ -42,7 +42,7 @@ export const registerReleases: RegisterCommand = (program) => {
           for (const r of releases) {
             process.stdout.write(
               `${r.releaseId.padEnd(26)} ${r.app.padEnd(12)} ${r.host.padEnd(12)} ${short(r.digest)} ${short(r.configHash)} ` +
-                `${String(r.runId ?? '-').padEnd(5)} ${(r.approver ?? '-').padEnd(14)} ${formatTime(r.createdAt)}\n`,
+                `${String(r.runId ?? '-').padEnd(5)} ${(r.approver ?? '-').padEnd(14)} ${formatTime(r.createdAt)}${r.restores ? `  rollback to ${r.restores}` : ''}\n`,
             );
           }
         } finally {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createRollbackRun } from '../../deploy/rollback-run.ts';
-import { asInvalidConfig } from '../errors.ts';
+import { NothingToRollBack } from '../../deploy/rollback-target.ts';
+import { asInvalidConfig, CliError } from '../errors.ts';
 import { executeWithProgress } from '../execute-run.ts';
 import { headCommit } from '../git-commit.ts';
 import { loadTrustedForCommand, repoFlags } from '../repo-config.ts';
@@ -8,14 +9,15 @@ import { openRunStore, operator } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
 /**
- * `slipway rollback ENV [RELEASE]`: redeploys a recorded digest (default: the one before the live one)
- * through the environment's own deploy job, gates included; nothing is rebuilt.
+ * `slipway rollback ENV [RELEASE]`: restores a recorded release (default: the one before the live
+ * image) through the environment's own deploy job, gates included: its digest, compose file and
+ * configuration, secrets resolved again; nothing is rebuilt.
  */
 export const registerRollback: RegisterCommand = (program) => {
   program
     .command('rollback')
     .description(
-      'redeploy a recorded release (default: the previous one) through the same gates, without rebuilding',
+      'restore a recorded release (default: the previous one): its image, compose file and configuration, through the same gates, without rebuilding',
     )
     .argument('<env>', 'environment')
     .argument('[release]', 'release id or digest from `slipway releases ENV`')
@@ -34,24 +36,28 @@ export const registerRollback: RegisterCommand = (program) => {
         try {
           const { actor, name } = operator(policy);
           const commit = await headCommit(repo.root);
+          // Nothing to go back to is a request that failed; a wrong app, release or job is a usage error.
           const { runId, target } = asInvalidConfig(() =>
-            createRollbackRun(store, {
-              repo,
-              env,
-              ...(flags.app ? { app: flags.app } : {}),
-              ...(wanted ? { release: wanted } : {}),
-              commit,
-              triggeredBy: name,
-              triggerIdentity: actor.identity,
-              channel: 'cli',
-              policy,
-              inventoriesRoot: repoFlags(cmd).load.inventoriesRoot,
-            }),
+            nothingIsAFailure(() =>
+              createRollbackRun(store, {
+                repo,
+                env,
+                ...(flags.app ? { app: flags.app } : {}),
+                ...(wanted ? { release: wanted } : {}),
+                commit,
+                triggeredBy: name,
+                triggerIdentity: actor.identity,
+                channel: 'cli',
+                policy,
+                inventoriesRoot: repoFlags(cmd).load.inventoriesRoot,
+              }),
+            ),
           );
           if (!flags.json) {
             process.stderr.write(
               `run ${runId}: rollback of ${target.app} in ${env} to release ${target.release.releaseId} ` +
-                `(${target.release.digest.slice(0, 19)}, live: ${target.currentDigest.slice(0, 19)})\n`,
+                `(${target.release.digest.slice(0, 19)}, live: ${target.currentDigest.slice(0, 19)}): ` +
+                'its image, compose file and configuration, secrets resolved again\n',
             );
           }
           process.exitCode = await executeWithProgress({
@@ -69,3 +75,11 @@ export const registerRollback: RegisterCommand = (program) => {
       },
     );
 };
+
+function nothingIsAFailure<T>(create: () => T): T {
+  try {
+    return create();
+  } catch (err) {
+    throw err instanceof NothingToRollBack ? new CliError(`rollback: ${err.message}`) : err;
+  }
+}

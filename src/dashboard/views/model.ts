@@ -7,6 +7,8 @@ export interface RunRow {
   sha: string;
   branch: string;
   triggeredBy: string;
+  /** Set on a rollback run: the release id it restores. */
+  rollbackTo?: string;
   status: string;
   createdAt: number;
   startedAt?: number;

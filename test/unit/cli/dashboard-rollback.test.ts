@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dashboardRollback } from '../../../src/cli/dashboard-rollback.ts';
-import { DIGEST_OVERRIDE } from '../../../src/steps/deploy.ts';
 import { Store } from '../../../src/store/store.ts';
 import { projectPolicy } from '../../support/policy.ts';
 
@@ -13,6 +12,7 @@ const OLD = `sha256:${'a'.repeat(64)}`;
 const LIVE = `sha256:${'b'.repeat(64)}`;
 // The checkout's own slipway.yml stands for the default branch's.
 const POLICY = projectPolicy({ people: { bob: { dashboard: 'bob' } } }, ROOT);
+const CONFIG = { composeFile: 'apps/web/compose.yml', compose: 'services: {}\n', env: {}, secrets: {} };
 
 describe('rollback from the dashboard', () => {
   let dir: string;
@@ -26,20 +26,20 @@ describe('rollback from the dashboard', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('queues the deploy job alone with the previous digest, triggered by the signed-in login', async () => {
-    for (const [releaseId, digest] of [
-      ['r1', OLD],
-      ['r2', LIVE],
-    ] as const) {
-      store.releases.record({
-        environment: 'dev',
-        host: 'dev1',
-        app: 'web',
-        releaseId,
-        digest,
-        configHash: 'h',
-      });
-    }
+  const record = (releaseId: string, digest: string, config: typeof CONFIG | null = CONFIG) =>
+    store.releases.record({
+      environment: 'dev',
+      host: 'dev1',
+      app: 'web',
+      releaseId,
+      digest,
+      configHash: 'h',
+      ...(config ? { config } : {}),
+    });
+
+  it('queues the deploy job alone as a rollback to the previous release, triggered by the signed-in login', async () => {
+    const r1 = record('r1', OLD);
+    record('r2', LIVE);
     const result = await dashboardRollback(
       store,
       { env: 'dev', app: 'web', login: 'bob' },
@@ -57,7 +57,10 @@ describe('rollback from the dashboard', () => {
       pipeline: 'web',
     });
     expect(store.detail(runId)!.jobs.map((j) => j.name)).toEqual(['deploy-dev']);
-    expect(store.runs.outputs(runId)[DIGEST_OVERRIDE]).toBe(OLD);
+    expect(run.rollback).toEqual({ ledgerId: r1, releaseId: 'r1', digest: OLD });
+    expect(store.runs.outputs(runId)).toEqual({});
+    expect(store.detail(runId)!.jobs[0]!.needs).toEqual([]);
+    expect(store.locks.all().map((l) => [l.environment, l.runId])).toEqual([['dev', runId]]);
   });
 
   it('refuses with the reason, and queues nothing, when there is no earlier release', async () => {
@@ -69,7 +72,25 @@ describe('rollback from the dashboard', () => {
       POLICY,
     );
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.reason).toBe('no releases of web recorded in dev');
+    expect(!result.ok && result.reason).toBe(
+      'nothing to roll back: no release of web was ever recorded in dev',
+    );
+    expect(store.runs.list({}).length).toBe(0);
+  });
+
+  it('refuses a release recorded without its compose file and configuration: it cannot be restored exactly', async () => {
+    record('r1', OLD, null);
+    record('r2', LIVE);
+    const result = await dashboardRollback(
+      store,
+      { env: 'dev', app: 'web', login: 'bob' },
+      ROOT,
+      'inventories/sandbox',
+      POLICY,
+    );
+    expect(!result.ok && result.reason).toMatch(
+      /release r1 of web was recorded before .* cannot be restored exactly/,
+    );
     expect(store.runs.list({}).length).toBe(0);
   });
 });

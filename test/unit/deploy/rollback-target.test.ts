@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pipeline as pipelineSchema } from '../../../src/config/schema/pipeline.ts';
 import type { PipelineFile } from '../../../src/config/types.ts';
-import { chooseRelease, findDeployJob } from '../../../src/deploy/rollback-target.ts';
+import { chooseRelease, findDeployJob, NothingToRollBack } from '../../../src/deploy/rollback-target.ts';
 import type { ReleaseRecord } from '../../../src/store/types.ts';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
@@ -15,6 +15,7 @@ const rel = (app: string, releaseId: string, digest: string, host = 'p1'): Relea
   digest,
   configHash: d('0'),
   createdAt: id,
+  config: { composeFile: 'compose.yml', compose: 'services: {}\n', env: {}, secrets: {} },
 });
 // Newest first, as the store lists them: c is live (on both hosts), b before it, a first.
 const ledger = [
@@ -42,7 +43,24 @@ describe('chooseRelease', () => {
     expect(() => chooseRelease([rel('web', 'r9', d('f'))], 'prod', undefined, undefined)).toThrow(
       /no earlier release/,
     );
-    expect(() => chooseRelease([], 'prod', undefined, undefined)).toThrow(/no releases recorded/);
+    expect(() => chooseRelease([], 'prod', undefined, undefined)).toThrow(
+      /no release was ever recorded in prod/,
+    );
+  });
+  it('says nothing is there to roll back as a failed request, not a configuration error', () => {
+    expect(() => chooseRelease([rel('web', 'r9', d('f'))], 'prod', undefined, undefined)).toThrow(
+      NothingToRollBack,
+    );
+    expect(() => chooseRelease([], 'prod', 'web', undefined)).toThrow(NothingToRollBack);
+    expect(() =>
+      chooseRelease([...ledger, rel('api', 'x', d('e'))], 'prod', undefined, undefined),
+    ).not.toThrow(NothingToRollBack);
+  });
+  it('refuses a release recorded without its compose file and configuration', () => {
+    const { config: _, ...bare } = rel('web', 'r0', d('9'));
+    expect(() => chooseRelease([ledger[0]!, bare], 'prod', 'web', 'r0')).toThrow(
+      /r0 .* cannot be restored exactly/,
+    );
   });
 });
 

@@ -14,6 +14,7 @@ describe('runs page', () => {
           sha: '1234567890',
           branch: 'main',
           triggeredBy: 'alice',
+          rollbackTo: '20261201-100000-aaaaaaa',
           status: 'running',
           createdAt: 0,
           startedAt: 0,
@@ -36,6 +37,8 @@ describe('runs page', () => {
       now: 30_000,
     }).text;
     expect(out).toContain('<a href="/runs/2">2</a>');
+    expect(out).toContain('<span class="rollback">rollback to 20261201-100000-aaaaaaa</span>');
+    expect(out.match(/class="rollback"/g)).toHaveLength(1);
     expect(out).toContain('<code>1234567</code>');
     expect(out).toContain('&lt;x&gt;');
     expect(out).toContain('<option value="failed" selected>');
