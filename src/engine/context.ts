@@ -1,5 +1,6 @@
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
-import type { HostStatus, StepContext } from '../steps/types.ts';
+import type { HostStatus } from '../core/changes.ts';
+import type { StepContext } from '../steps/types.ts';
 import type { RunSecrets } from './secrets.ts';
 
 /** What a step context is made of; the executor backs it with the store, `plan` with memory. */

@@ -3,10 +3,11 @@ import Docker from 'dockerode';
 import { execa } from 'execa';
 import type { z } from 'zod';
 import type { buildStep } from '../config/schema/steps.ts';
+import type { Change } from '../core/changes.ts';
 import { buildImage } from '../docker/build.ts';
 import { ociLabels } from '../docker/image-ref.ts';
 import { commitTag, pipelineImage, registryCredentials } from './pipeline-image.ts';
-import type { Change, StepContext, StepHandler, StepResult } from './types.ts';
+import type { StepContext, StepHandler, StepResult } from './types.ts';
 
 type BuildStep = z.infer<typeof buildStep>;
 

@@ -8,12 +8,13 @@ import { type CaddyJson, renderCaddyConfig } from '../caddy/render.ts';
 import type { Sites } from '../config/schema/sites.ts';
 import type { caddyStep } from '../config/schema/steps.ts';
 import type { InventoryHost } from '../config/types.ts';
+import type { Change, HostStatus } from '../core/changes.ts';
 import { allOk, forEachHost } from '../remote/fanout.ts';
 import { hostParallelism } from '../remote/parallelism.ts';
 import { TransportPool } from '../remote/pool.ts';
 import { TransportError } from '../remote/transport.ts';
 import { targetHosts } from './target-hosts.ts';
-import type { Change, HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
+import type { StepContext, StepHandler, StepResult } from './types.ts';
 
 /** The `caddy` step as written in a pipeline. */
 export type CaddyStep = z.infer<typeof caddyStep>;

@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import { adminSocketOf } from '../caddy/host-admin.ts';
 import type { DeployStep } from '../config/schema/steps.ts';
 import type { InventoryHost } from '../config/types.ts';
+import type { Change, HostStatus } from '../core/changes.ts';
 import { type BatchSize, batches } from '../deploy/batches.ts';
 import {
   deployToHost,
@@ -21,7 +22,7 @@ import { TransportPool } from '../remote/pool.ts';
 import { TransportError } from '../remote/transport.ts';
 import { openStore } from '../store/store.ts';
 import { pipelineImage, registryCredentials } from './pipeline-image.ts';
-import type { Change, HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
+import type { StepContext, StepHandler, StepResult } from './types.ts';
 
 /** Where a deploy records its releases: the store's ledger, or a test's own. */
 export interface ReleaseLedger {

@@ -1,11 +1,12 @@
 import Docker from 'dockerode';
 import type { z } from 'zod';
 import type { pushStep } from '../config/schema/steps.ts';
+import type { Change } from '../core/changes.ts';
 import { digestReference, parseRepository } from '../docker/image-ref.ts';
 import { pushImage } from '../docker/push.ts';
 import { RegistryClient, registryEndpoint } from '../docker/registry-client.ts';
 import { commitTag, pipelineImage, registryCredentials } from './pipeline-image.ts';
-import type { Change, StepContext, StepHandler, StepResult } from './types.ts';
+import type { StepContext, StepHandler, StepResult } from './types.ts';
 
 type PushStep = z.infer<typeof pushStep>;
 

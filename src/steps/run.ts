@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { execa } from 'execa';
 import type { RunStep } from '../config/schema/steps.ts';
+import type { Change } from '../core/changes.ts';
 import { LineSplitter } from '../logs/lines.ts';
 import { stopGroup } from '../process/group.ts';
-import type { Change, StepContext, StepHandler, StepResult } from './types.ts';
+import type { StepContext, StepHandler, StepResult } from './types.ts';
 
 /** How long a canceled or timed-out command gets between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 3_000;

@@ -4,6 +4,7 @@ import type { PlaybookResult } from '../ansible/runner.ts';
 import type { Access } from '../config/schema/access.ts';
 import type { sshKeysStep } from '../config/schema/steps.ts';
 import type { InventoryHost } from '../config/types.ts';
+import type { HostStatus } from '../core/changes.ts';
 import { sshTargetOf } from '../remote/from-inventory.ts';
 import { keyLabel } from '../ssh-keys/authorized-keys.ts';
 import { type Account, accountsFor } from '../ssh-keys/desired.ts';
@@ -13,7 +14,7 @@ import { type HostPlanInput, planFromCheckRun } from '../ssh-keys/plan.ts';
 import { type RolePhase, runSshKeysRole } from '../ssh-keys/role.ts';
 import { nextKeyFileOf, runnerLoginOf } from '../ssh-keys/runner-key.ts';
 import { targetHosts } from './target-hosts.ts';
-import type { HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
+import type { StepContext, StepHandler, StepResult } from './types.ts';
 
 /** The `ssh-keys` step as written in a pipeline. */
 export type SshKeysStep = z.infer<typeof sshKeysStep>;

@@ -1,27 +1,6 @@
 import type { Step, StepKind } from '../config/schema/steps.ts';
 import type { Inventory, OpsRepo, PipelineFile } from '../config/types.ts';
-
-/** One thing a step would change, shown at the approval gate and hashed into the approval. */
-export interface Change {
-  /** Inventory host name, or undefined for work on the runner itself. */
-  host?: string;
-  action: 'add' | 'remove' | 'change' | 'run';
-  /** What changes, e.g. `authorized_keys root: alice@laptop (SHA256:...)` or `route www.example.com/api`. */
-  subject: string;
-  /** Optional longer text: a diff, a command line. Never a secret. */
-  detail?: string;
-}
-
-/** Per-host progress a step reports while it applies. */
-export type HostStatus =
-  | 'pending'
-  | 'running'
-  | 'ok'
-  | 'changed'
-  | 'failed'
-  | 'unreachable'
-  | 'skipped'
-  | 'rolled-back';
+import type { Change, HostStatus } from '../core/changes.ts';
 
 /** What a step kind gets to work with; the engine builds it, steps never read YAML or the store directly. */
 export interface StepContext {

@@ -1,4 +1,4 @@
-import type { Change, HostStatus } from '../steps/types.ts';
+import type { Change, HostStatus } from '../core/changes.ts';
 
 /** Where a run stands. `waiting`: held at an approval gate; `interrupted`: its process died mid-step. */
 export type RunStatus =

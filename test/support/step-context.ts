@@ -1,6 +1,7 @@
 import { type Pipeline, pipeline as pipelineSchema } from '../../src/config/schema/pipeline.ts';
 import type { Inventory, OpsRepo, PipelineFile } from '../../src/config/types.ts';
-import type { HostStatus, StepContext } from '../../src/steps/types.ts';
+import type { HostStatus } from '../../src/core/changes.ts';
+import type { StepContext } from '../../src/steps/types.ts';
 
 /** What a test step context recorded: log lines, outputs and per-host statuses. */
 export interface RecordedContext {
