@@ -2,13 +2,14 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
+import { kindOf, stepOptions } from '../steps/kinds/index.ts';
 import { crossChecks, type Loaded, type RepoParts } from './cross-checks.ts';
 import { ConfigErrorList, sortConfigErrors } from './errors.ts';
 import { statOrUndefined } from './file-read.ts';
 import { resolveInventorySync } from './inventory/resolve.ts';
 import { loadKeyFiles } from './key-files.ts';
 import { access as accessSchema } from './schema/access.ts';
-import { pipeline as pipelineSchema } from './schema/pipeline.ts';
+import { type Pipeline, pipeline as pipelineSchema } from './schema/pipeline.ts';
 import { type Project, project as projectSchema } from './schema/project.ts';
 import { sites as sitesSchema } from './schema/sites.ts';
 import type { ConfigError, Inventory, LoadResult, OpsRepo } from './types.ts';
@@ -79,12 +80,9 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
     : undefined;
   const pipelineLoads = pipelineFiles(absRoot).map((f) => loadFile(absRoot, f, pipelineSchema, errors));
   const pipelines = pipelineLoads.filter((p) => p !== undefined);
-  const access = existsSync(join(absRoot, REPO_LAYOUT.access))
-    ? loadFile(absRoot, REPO_LAYOUT.access, accessSchema, errors)
-    : undefined;
-  const sites = existsSync(join(absRoot, REPO_LAYOUT.sites))
-    ? loadFile(absRoot, REPO_LAYOUT.sites, sitesSchema, errors)
-    : undefined;
+  const docs = stepDocuments(pipelines);
+  const accessFiles = loadDocuments(absRoot, REPO_LAYOUT.access, docs.access, accessSchema, errors);
+  const sitesFiles = loadDocuments(absRoot, REPO_LAYOUT.sites, docs.sites, sitesSchema, errors);
   const keys = loadKeyFiles(join(absRoot, REPO_LAYOUT.keys), REPO_LAYOUT.keys, errors);
 
   const declared = Object.keys(project?.value.environments ?? {});
@@ -123,8 +121,8 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
     project,
     pipelines,
     pipelinesComplete: pipelines.length === pipelineLoads.length,
-    access,
-    sites,
+    accessFiles,
+    sitesFiles,
     keys,
     inventories,
     inventoryPaths,
@@ -142,10 +140,45 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
     })),
     inventories,
     keys,
-    ...(access ? { access: access.value } : {}),
-    ...(sites ? { sites: sites.value } : {}),
+    accessFiles: values(accessFiles),
+    sitesFiles: values(sitesFiles),
   };
   return { ok: true, repo };
+}
+
+/** Paths of the documents (sites, access files) the pipelines' steps name. */
+function stepDocuments(pipelines: Loaded<Pipeline>[]): Record<'sites' | 'access', Set<string>> {
+  const docs = { sites: new Set<string>(), access: new Set<string>() };
+  for (const p of pipelines)
+    for (const job of Object.values(p.value.jobs))
+      for (const step of job.steps)
+        for (const file of Object.values(kindOf(step).files(stepOptions(step))))
+          if (typeof file === 'object') docs[file.document].add(file.path);
+  return docs;
+}
+
+/**
+ * The default document when present and every one a step names (a missing one is reported by the
+ * cross-checks, at the step that names it), each validated with `schema`.
+ */
+function loadDocuments<S extends z.core.$ZodType>(
+  root: string,
+  defaultPath: string,
+  named: Set<string>,
+  schema: S,
+  errors: ConfigError[],
+): Map<string, Loaded<z.core.output<S>>> {
+  const out = new Map<string, Loaded<z.core.output<S>>>();
+  for (const rel of new Set([defaultPath, ...named])) {
+    if (!existsSync(join(root, rel)) || statOrUndefined(join(root, rel))?.isDirectory()) continue;
+    const loaded = loadFile(root, rel, schema, errors);
+    if (loaded) out.set(rel, loaded);
+  }
+  return out;
+}
+
+function values<T>(loaded: Map<string, Loaded<T>>): Map<string, T> {
+  return new Map([...loaded].map(([path, l]) => [path, l.value]));
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { OpsRepo } from '../config/types.ts';
 import { runOrigin } from '../engine/create-run.ts';
 import { DIGEST_OVERRIDE } from '../steps/deploy.ts';
-import { stepKind, stepName } from '../steps/registry.ts';
+import { stepKind, stepName } from '../steps/kinds/index.ts';
 import type { Store } from '../store/store.ts';
 import type { Channel } from '../store/types.ts';
 import { chooseRelease, findDeployJob, type RollbackTarget } from './rollback-target.ts';

@@ -15,6 +15,9 @@ export interface StepContextParts {
   setOutput(key: string, value: string): void;
   log(line: string, opts?: { host?: string; stream?: 'stdout' | 'stderr' }): void;
   hostStatus(host: string, status: HostStatus, detail?: string): void;
+  transports: StepContext['transports'];
+  recordRelease: StepContext['recordRelease'];
+  approvers: StepContext['approvers'];
   signal: AbortSignal;
   trackProcessGroup?(pgid: number | undefined): void;
 }
@@ -34,6 +37,9 @@ export function stepContext(p: StepContextParts): StepContext {
     setOutput: p.setOutput,
     log: p.log,
     hostStatus: p.hostStatus,
+    transports: p.transports,
+    recordRelease: p.recordRelease,
+    approvers: p.approvers,
     signal: p.signal,
     trackProcessGroup: p.trackProcessGroup,
   };

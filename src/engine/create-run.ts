@@ -1,6 +1,6 @@
 import { relative, resolve } from 'node:path';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
-import { stepKind, stepName } from '../steps/registry.ts';
+import { stepKind, stepName } from '../steps/kinds/index.ts';
 import type { Store } from '../store/store.ts';
 import type { Channel } from '../store/types.ts';
 import { selectJobs } from './dag.ts';

@@ -1,11 +1,11 @@
 import type { ApprovalPolicy } from '../config/schema/approval.ts';
 import type { Job } from '../config/schema/pipeline.ts';
-import type { Step } from '../config/schema/steps.ts';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
 import { maskText, maskValues } from '../logs/masker.ts';
 import { LogWriter } from '../logs/writer.ts';
 import { currentOwner, processRef } from '../process/identity.ts';
-import { stepHandler, stepKind } from '../steps/registry.ts';
+import { TransportPool } from '../remote/pool.ts';
+import { type Step, stepHandler } from '../steps/kinds/index.ts';
 import type { StepContext } from '../steps/types.ts';
 import type { Store } from '../store/store.ts';
 import {
@@ -20,6 +20,7 @@ import { branchAllowed } from './branches.ts';
 import { stepContext } from './context.ts';
 import { planHash, planSteps } from './plan.ts';
 import { expireUnwatchedGates, recoverAbandonedRuns } from './recovery.ts';
+import { gateApprovers, recordRelease } from './run-ledger.ts';
 import { type RunSecrets, resolveSecrets } from './secrets.ts';
 
 /** How a process executes (or continues) a stored run. */
@@ -130,6 +131,8 @@ class Execution {
   readonly #abort = new AbortController();
   readonly #outputs: Record<string, string>;
   readonly #pollMs: number;
+  /** One transport per host for the whole run (steps and gate re-plans), closed when it ends or parks. */
+  readonly #transports: TransportPool;
   /** Why the whole run stops early: a cancel request (by whom) or the pipeline's timeout. */
   #stop: { canceled: boolean; reason: string } | undefined;
 
@@ -144,6 +147,7 @@ class Execution {
     this.#writer = new LogWriter(this.#store.events, run.id, this.#maskValues);
     this.#outputs = this.#store.runs.outputs(run.id);
     this.#pollMs = opts.pollMs ?? 250;
+    this.#transports = new TransportPool({ root: repo.root });
   }
 
   async execute(): Promise<RunStatus> {
@@ -168,6 +172,7 @@ class Execution {
     } finally {
       clearInterval(watch);
       this.#writer.close();
+      await this.#transports.closeAll();
     }
   }
 
@@ -461,14 +466,7 @@ class Execution {
   ): Promise<StepOutcome> {
     const store = this.#store;
     const runId = this.#run.id;
-    const kind = stepKind(step);
-    const handler = stepHandler(kind);
-    if (!handler) {
-      store.runs.setStepStatus(runId, job, idx, 'failed', {
-        reason: `step kind ${kind} is not implemented yet`,
-      });
-      return 'failed';
-    }
+    const handler = await stepHandler(step);
     const retries = step.retries ?? def.retries;
     for (let attempt = 0; ; attempt++) {
       if (jobSignal.aborted && this.#stop) {
@@ -545,6 +543,9 @@ class Execution {
         this.#writer.flush();
         store.runs.setHostStatus(run.id, job, idx, host, status, detail && this.#mask(detail));
       },
+      transports: this.#transports,
+      recordRelease: (r) => recordRelease(store, run.id, r),
+      approvers: () => gateApprovers(store, run.id, job),
       signal,
       trackProcessGroup: planning
         ? undefined

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import Docker from 'dockerode';
 import { adminSocketOf } from '../caddy/host-admin.ts';
-import type { DeployStep } from '../config/schema/steps.ts';
+import { sitesOf } from '../config/environment-sites.ts';
+import { targetHosts } from '../config/inventory/targets.ts';
 import type { InventoryHost } from '../config/types.ts';
 import type { Change, HostStatus } from '../core/changes.ts';
 import { type BatchSize, batches } from '../deploy/batches.ts';
@@ -18,47 +19,11 @@ import { digestReference, isDigest, parseRepository } from '../docker/image-ref.
 import { RegistryClient, registryEndpoint } from '../docker/registry-client.ts';
 import { forEachHost } from '../remote/fanout.ts';
 import { hostParallelism } from '../remote/parallelism.ts';
-import { TransportPool } from '../remote/pool.ts';
+import type { TransportPool } from '../remote/pool.ts';
 import { TransportError } from '../remote/transport.ts';
-import { openStore } from '../store/store.ts';
+import type { DeployStep } from './kinds/deploy.ts';
 import { pipelineImage, registryCredentials } from './pipeline-image.ts';
 import type { StepContext, StepHandler, StepResult } from './types.ts';
-
-/** Where a deploy records its releases: the store's ledger, or a test's own. */
-export interface ReleaseLedger {
-  record(r: ReleaseRecord): void;
-  /** Logins that approved the gate in front of the running job. */
-  approvers(runId: string, job: string): string[];
-  close(): void;
-}
-
-/** The store's release ledger (the same file every Slipway process reads). */
-export function storeLedger(repoRoot: string): ReleaseLedger {
-  const store = openStore(repoRoot);
-  const runNumber = (id: string) => (/^\d+$/.test(id) ? Number(id) : undefined);
-  return {
-    record(r) {
-      const runId = runNumber(r.runId);
-      store.releases.record({
-        environment: r.environment,
-        host: r.host,
-        app: r.app,
-        releaseId: r.release,
-        digest: r.digest,
-        configHash: r.configHash,
-        ...(runId !== undefined ? { runId } : {}),
-        ...(r.approvedBy?.length ? { approver: r.approvedBy.join(',') } : {}),
-        createdAt: Date.parse(r.deployedAt),
-      });
-    },
-    approvers(runId, job) {
-      const n = runNumber(runId);
-      const gate = n === undefined ? undefined : store.gates.latest(n, job);
-      return (gate?.approvals ?? []).filter((a) => a.decision === 'approve').map((a) => a.login);
-    },
-    close: () => store.close(),
-  };
-}
 
 /** Output key a rollback sets to redeploy a recorded digest instead of the one the run pushed. */
 export const DIGEST_OVERRIDE = 'deploy.digest';
@@ -72,19 +37,6 @@ export function deployDigest(ctx: StepContext): string | undefined {
 
 function appName(ctx: StepContext, step: DeployStep): string {
   return step.deploy.app ?? ctx.pipeline.pipeline.name;
-}
-
-function targetHosts(ctx: StepContext, step: DeployStep): InventoryHost[] {
-  const inv = ctx.inventory;
-  if (!inv) throw new Error(`deploy: job ${ctx.job} has no environment, so there are no hosts to deploy to`);
-  const pattern = step.deploy.hosts;
-  const names =
-    pattern === 'all'
-      ? [...inv.hosts.keys()]
-      : (inv.groups.get(pattern) ?? (inv.hosts.has(pattern) ? [pattern] : []));
-  if (names.length === 0)
-    throw new Error(`deploy: no host or group "${pattern}" in the ${inv.environment} inventory`);
-  return names.map((n) => inv.hosts.get(n)!);
 }
 
 // The app's secrets: every pipeline secret except the registry password, which only the runner and login need.
@@ -116,7 +68,7 @@ async function desiredState(ctx: StepContext, step: DeployStep, hosts: Inventory
   const routes = new Map<string, AppRoute[]>();
   const hashes = new Map<string, string>();
   for (const h of hosts) {
-    const r = appRoutes(ctx.repo.sites, app, environment, { name: h.name, groups: h.groups });
+    const r = appRoutes(sitesOf(ctx.repo, environment), app, environment, { name: h.name, groups: h.groups });
     routes.set(h.name, r);
     hashes.set(h.name, configHash({ compose: composeSource, env, secrets, routes: r }));
   }
@@ -142,180 +94,159 @@ async function currentReleases(
 }
 
 /** `deploy`: rolls the pushed digest out to an environment's hosts in batches, with rollback per host. */
-export function createDeployHandler(
-  opts: { ledger?: (ctx: StepContext) => ReleaseLedger } = {},
-): StepHandler<DeployStep> {
-  const openLedger = opts.ledger ?? ((ctx: StepContext) => storeLedger(ctx.repo.root));
-  return {
-    kind: 'deploy',
+export const deployHandler: StepHandler<DeployStep> = {
+  async plan(ctx, step): Promise<Change[]> {
+    const hosts = targetHosts('deploy', ctx.inventory, step.deploy.hosts);
+    const digest = deployDigest(ctx);
+    const repository = pipelineImage(ctx);
+    if (!digest) {
+      return hosts.map((h) => ({
+        host: h.name,
+        action: 'change',
+        subject: `app ${appName(ctx, step)}: the image the push step records`,
+      }));
+    }
+    const want = await desiredState(ctx, step, hosts);
+    const current = await currentReleases(ctx.transports, hosts, want.app, ctx.signal);
+    return hosts.flatMap((h) => {
+      const c = releaseChange(h.name, want.app, current.get(h.name), {
+        image: repository,
+        digest,
+        configHash: want.hashes.get(h.name)!,
+      });
+      return c ? [c] : [];
+    });
+  },
 
-    async plan(ctx, step): Promise<Change[]> {
-      const hosts = targetHosts(ctx, step);
-      const digest = deployDigest(ctx);
-      const repository = pipelineImage(ctx);
-      if (!digest) {
-        return hosts.map((h) => ({
-          host: h.name,
-          action: 'change',
-          subject: `app ${appName(ctx, step)}: the image the push step records`,
-        }));
-      }
-      const want = await desiredState(ctx, step, hosts);
-      const pool = new TransportPool({ root: ctx.repo.root });
+  async apply(ctx, step): Promise<StepResult> {
+    const hosts = targetHosts('deploy', ctx.inventory, step.deploy.hosts);
+    const digest = deployDigest(ctx);
+    if (!digest)
+      throw new Error(
+        'deploy: no image digest: a push step must run before deploy (or give a release to roll back to)',
+      );
+    const want = await desiredState(ctx, step, hosts);
+    const digestRef = digestReference(want.repository, digest);
+    const auth = registryCredentials(ctx);
+
+    // Before any host is touched: the registry must answer, accept the credentials and hold the digest.
+    const registryCheck = async () => {
+      const { registry, path } = parseRepository(want.repository);
+      const client = new RegistryClient({
+        ...(await registryEndpoint(new Docker(), registry)),
+        ...(auth ? { auth } : {}),
+        signal: ctx.signal,
+      });
       try {
-        const current = await currentReleases(pool, hosts, want.app, ctx.signal);
-        return hosts.flatMap((h) => {
-          const c = releaseChange(h.name, want.app, current.get(h.name), {
-            image: repository,
-            digest,
-            configHash: want.hashes.get(h.name)!,
-          });
-          return c ? [c] : [];
-        });
+        if ((await client.manifestDigest(path, digest)) === undefined) {
+          throw new Error(`deploy: the registry has no ${digestRef}`);
+        }
       } finally {
-        await pool.closeAll();
+        await client.close();
       }
-    },
+    };
 
-    async apply(ctx, step): Promise<StepResult> {
-      const hosts = targetHosts(ctx, step);
-      const digest = deployDigest(ctx);
-      if (!digest)
-        throw new Error(
-          'deploy: no image digest: a push step must run before deploy (or give a release to roll back to)',
-        );
-      const want = await desiredState(ctx, step, hosts);
-      const digestRef = digestReference(want.repository, digest);
-      const auth = registryCredentials(ctx);
-
-      // Before any host is touched: the registry must answer, accept the credentials and hold the digest.
-      const registryCheck = async () => {
-        const { registry, path } = parseRepository(want.repository);
-        const client = new RegistryClient({
-          ...(await registryEndpoint(new Docker(), registry)),
-          ...(auth ? { auth } : {}),
-          signal: ctx.signal,
-        });
-        try {
-          if ((await client.manifestDigest(path, digest)) === undefined) {
-            throw new Error(`deploy: the registry has no ${digestRef}`);
-          }
-        } finally {
-          await client.close();
-        }
-      };
-
-      const statuses: Record<string, HostStatus> = {};
-      const pool = new TransportPool({ root: ctx.repo.root });
-      const ledger = openLedger(ctx);
-      try {
-        // Reading the live releases changes nothing, so it overlaps the registry check.
-        const [current] = await Promise.all([
-          currentReleases(pool, hosts, want.app, ctx.signal),
-          registryCheck(),
-        ]);
-        const todo = hosts.filter((h) => {
-          const change = releaseChange(h.name, want.app, current.get(h.name), {
-            image: want.repository,
-            digest,
-            configHash: want.hashes.get(h.name)!,
-          });
-          if (!change) {
-            statuses[h.name] = 'ok';
-            ctx.hostStatus(h.name, 'ok', `already runs ${digestRef}`);
-          }
-          return change !== undefined;
-        });
-        for (const h of todo) {
-          statuses[h.name] = 'pending';
-          ctx.hostStatus(h.name, 'pending');
-        }
-        const approvedBy = ledger.approvers(ctx.run.id, ctx.job);
-        const failures: HostDeployError[] = [];
-        const plan = batches(todo, step.deploy.batch as BatchSize);
-        for (const [i, batch] of plan.entries()) {
-          if (failures.length > 0) break;
-          ctx.log(`batch ${i + 1}/${plan.length}: ${batch.map((h) => h.name).join(', ')}`);
-          const outcomes = await forEachHost(
-            batch,
-            Math.min(batch.length, hostParallelism()),
-            async (h) => {
-              statuses[h.name] = 'running';
-              ctx.hostStatus(h.name, 'running');
-              const record = await deployToHost(
-                {
-                  app: want.app,
-                  environment: ctx.inventory!.environment,
-                  host: h.name,
-                  transport: pool.get(h),
-                  caddySocket: adminSocketOf(h),
-                  ...(typeof h.vars['docker_socket'] === 'string'
-                    ? { dockerSocket: h.vars['docker_socket'] }
-                    : {}),
-                  repository: want.repository,
-                  digest,
-                  digestRef,
-                  ...(auth ? { registry: auth } : {}),
-                  composeSource: want.composeSource,
-                  composeFile: step.deploy.compose,
-                  env: want.env,
-                  secrets: want.secrets,
-                  routes: want.routes.get(h.name)!,
-                  services: step.deploy.services,
-                  ...(step.deploy.health ? { health: healthOf(step) } : {}),
-                  timeoutMs: step.deploy.timeout,
-                  drainMs: step.deploy.drain,
-                  keep: step.deploy.keep,
-                  configHash: want.hashes.get(h.name)!,
-                  run: { id: ctx.run.id, sha: ctx.run.sha, triggeredBy: ctx.run.triggeredBy, approvedBy },
-                  log: (line, stream) => ctx.log(line, { host: h.name, ...(stream ? { stream } : {}) }),
-                  signal: ctx.signal,
-                },
-                current.get(h.name),
-              );
-              ledger.record(record);
-              return record;
+    const statuses: Record<string, HostStatus> = {};
+    const pool = ctx.transports;
+    // Reading the live releases changes nothing, so it overlaps the registry check.
+    const [current] = await Promise.all([
+      currentReleases(pool, hosts, want.app, ctx.signal),
+      registryCheck(),
+    ]);
+    const todo = hosts.filter((h) => {
+      const change = releaseChange(h.name, want.app, current.get(h.name), {
+        image: want.repository,
+        digest,
+        configHash: want.hashes.get(h.name)!,
+      });
+      if (!change) {
+        statuses[h.name] = 'ok';
+        ctx.hostStatus(h.name, 'ok', `already runs ${digestRef}`);
+      }
+      return change !== undefined;
+    });
+    for (const h of todo) {
+      statuses[h.name] = 'pending';
+      ctx.hostStatus(h.name, 'pending');
+    }
+    const approvedBy = ctx.approvers();
+    const failures: HostDeployError[] = [];
+    const plan = batches(todo, step.deploy.batch as BatchSize);
+    for (const [i, batch] of plan.entries()) {
+      if (failures.length > 0) break;
+      ctx.log(`batch ${i + 1}/${plan.length}: ${batch.map((h) => h.name).join(', ')}`);
+      const outcomes = await forEachHost(
+        batch,
+        Math.min(batch.length, hostParallelism()),
+        async (h) => {
+          statuses[h.name] = 'running';
+          ctx.hostStatus(h.name, 'running');
+          const record = await deployToHost(
+            {
+              app: want.app,
+              environment: ctx.inventory!.environment,
+              host: h.name,
+              transport: pool.get(h),
+              caddySocket: adminSocketOf(h),
+              ...(typeof h.vars['docker_socket'] === 'string'
+                ? { dockerSocket: h.vars['docker_socket'] }
+                : {}),
+              repository: want.repository,
+              digest,
+              digestRef,
+              ...(auth ? { registry: auth } : {}),
+              composeSource: want.composeSource,
+              composeFile: step.deploy.compose,
+              env: want.env,
+              secrets: want.secrets,
+              routes: want.routes.get(h.name)!,
+              services: step.deploy.services,
+              ...(step.deploy.health ? { health: healthOf(step) } : {}),
+              timeoutMs: step.deploy.timeout,
+              drainMs: step.deploy.drain,
+              keep: step.deploy.keep,
+              configHash: want.hashes.get(h.name)!,
+              run: { id: ctx.run.id, sha: ctx.run.sha, triggeredBy: ctx.run.triggeredBy, approvedBy },
+              log: (line, stream) => ctx.log(line, { host: h.name, ...(stream ? { stream } : {}) }),
+              signal: ctx.signal,
             },
-            { signal: ctx.signal },
+            current.get(h.name),
           );
-          for (const o of outcomes) {
-            if (o.ok) {
-              statuses[o.host] = 'changed';
-              ctx.hostStatus(o.host, 'changed', `release ${o.value.release}`);
-              continue;
-            }
-            const err =
-              o.error instanceof HostDeployError
-                ? o.error
-                : new HostDeployError(o.host, o.error.message, false, { cause: o.error });
-            failures.push(err);
-            const unreachable = err.cause instanceof TransportError || o.error instanceof TransportError;
-            statuses[o.host] = unreachable ? 'unreachable' : err.rolledBack ? 'rolled-back' : 'failed';
-            ctx.hostStatus(o.host, statuses[o.host]!, err.message);
-          }
+          ctx.recordRelease(record);
+          return record;
+        },
+        { signal: ctx.signal },
+      );
+      for (const o of outcomes) {
+        if (o.ok) {
+          statuses[o.host] = 'changed';
+          ctx.hostStatus(o.host, 'changed', `release ${o.value.release}`);
+          continue;
         }
-        for (const h of todo) {
-          if (statuses[h.name] === 'pending') {
-            statuses[h.name] = 'skipped';
-            ctx.hostStatus(h.name, 'skipped', 'rollout stopped');
-          }
-        }
-        if (failures.length > 0) {
-          throw new Error(`deploy stopped: ${failures.map((f) => f.message).join('; ')}`);
-        }
-        return { changed: todo.length > 0, hosts: statuses };
-      } finally {
-        ledger.close();
-        await pool.closeAll();
+        const err =
+          o.error instanceof HostDeployError
+            ? o.error
+            : new HostDeployError(o.host, o.error.message, false, { cause: o.error });
+        failures.push(err);
+        const unreachable = err.cause instanceof TransportError || o.error instanceof TransportError;
+        statuses[o.host] = unreachable ? 'unreachable' : err.rolledBack ? 'rolled-back' : 'failed';
+        ctx.hostStatus(o.host, statuses[o.host]!, err.message);
       }
-    },
-  };
-}
+    }
+    for (const h of todo) {
+      if (statuses[h.name] === 'pending') {
+        statuses[h.name] = 'skipped';
+        ctx.hostStatus(h.name, 'skipped', 'rollout stopped');
+      }
+    }
+    if (failures.length > 0) {
+      throw new Error(`deploy stopped: ${failures.map((f) => f.message).join('; ')}`);
+    }
+    return { changed: todo.length > 0, hosts: statuses };
+  },
+};
 
 function healthOf(step: DeployStep): Omit<HealthCheck, 'service'> {
   const h = step.deploy.health!;
   return { path: h.path, expectStatus: h.expect_status, timeoutMs: h.timeout };
 }
-
-/** The deploy step kind, recording releases in the store. */
-export const deployHandler = createDeployHandler();

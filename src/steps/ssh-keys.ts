@@ -1,8 +1,7 @@
-import type { z } from 'zod';
 import { requireEveryHost } from '../ansible/host-failures.ts';
 import type { PlaybookResult } from '../ansible/runner.ts';
+import { targetHosts } from '../config/inventory/targets.ts';
 import type { Access } from '../config/schema/access.ts';
-import type { sshKeysStep } from '../config/schema/steps.ts';
 import type { InventoryHost } from '../config/types.ts';
 import type { HostStatus } from '../core/changes.ts';
 import { sshTargetOf } from '../remote/from-inventory.ts';
@@ -13,13 +12,8 @@ import { type Guarded, guardRunnerKey, type RunnerLogin } from '../ssh-keys/guar
 import { type HostPlanInput, planFromCheckRun } from '../ssh-keys/plan.ts';
 import { type RolePhase, runSshKeysRole } from '../ssh-keys/role.ts';
 import { nextKeyFileOf, runnerLoginOf } from '../ssh-keys/runner-key.ts';
-import { targetHosts } from './target-hosts.ts';
+import type { SshKeysStep } from './kinds/ssh-keys.ts';
 import type { StepContext, StepHandler, StepResult } from './types.ts';
-
-/** The `ssh-keys` step as written in a pipeline. */
-export type SshKeysStep = z.infer<typeof sshKeysStep>;
-
-const ACCESS_FILE = 'infra/access.yml';
 
 /** One target host: its accounts after the lock-out guard, and how Slipway logs in to it. */
 interface HostSetup extends HostPlanInput {
@@ -28,16 +22,12 @@ interface HostSetup extends HostPlanInput {
   proofKey?: string;
 }
 
+// The config layer loaded and validated every access file an ssh-keys step names.
 function accessOf(ctx: StepContext, step: SshKeysStep): Access {
-  // The config layer loads (and validates) infra/access.yml only: another file would go unchecked.
-  if (step['ssh-keys'].access !== ACCESS_FILE) {
-    throw new Error(
-      `ssh-keys: access: ${step['ssh-keys'].access} is not supported, the access file is ${ACCESS_FILE}`,
-    );
-  }
-  if (!ctx.repo.access)
-    throw new Error(`${ACCESS_FILE} is missing: the ssh-keys step reads who may log in from it`);
-  return ctx.repo.access;
+  const access = ctx.repo.accessFiles.get(step['ssh-keys'].access);
+  if (!access)
+    throw new Error(`${step['ssh-keys'].access} is missing: the ssh-keys step reads who may log in from it`);
+  return access;
 }
 
 async function setupOf(
@@ -55,7 +45,7 @@ async function setupOf(
   const guarded = guardRunnerKey(accounts, runner, step['ssh-keys'].rotate_runner_key, host.name);
   if (guarded.kept) {
     ctx.log(
-      `keeping Slipway's own key ${keyLabel(runner.key)} for ${runner.user}: infra/access.yml does not list it (rotate_runner_key is false)`,
+      `keeping Slipway's own key ${keyLabel(runner.key)} for ${runner.user}: ${step['ssh-keys'].access} does not list it (rotate_runner_key is false)`,
       { host: host.name },
     );
   }
@@ -127,8 +117,6 @@ async function proveLogins(ctx: StepContext, setups: readonly HostSetup[], when:
 
 /** The `ssh-keys` step kind: authorized_keys per host and user exactly as infra/access.yml says, never locking Slipway out. */
 export const sshKeysHandler: StepHandler<SshKeysStep> = {
-  kind: 'ssh-keys',
-
   async plan(ctx, step) {
     const setups = await setupsOf(ctx, step);
     if (setups.length === 0) return [];

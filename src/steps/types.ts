@@ -1,6 +1,7 @@
-import type { Step, StepKind } from '../config/schema/steps.ts';
 import type { Inventory, OpsRepo, PipelineFile } from '../config/types.ts';
 import type { Change, HostStatus } from '../core/changes.ts';
+import type { ReleaseRecord } from '../deploy/release.ts';
+import type { TransportPool } from '../remote/pool.ts';
 
 /** What a step kind gets to work with; the engine builds it, steps never read YAML or the store directly. */
 export interface StepContext {
@@ -20,6 +21,15 @@ export interface StepContext {
   /** A line of output for the run log; the engine masks secrets before storing it. */
   log(line: string, opts?: { host?: string; stream?: 'stdout' | 'stderr' }): void;
   hostStatus(host: string, status: HostStatus, detail?: string): void;
+  /**
+   * The run's connections: one transport (one SSH master) per host, shared by every step and gate re-plan of
+   * the run. The engine closes them when the run ends or parks; steps never close them.
+   */
+  transports: TransportPool;
+  /** Records a release a deploy made in the store's ledger (steps never open the store). */
+  recordRelease(release: ReleaseRecord): void;
+  /** Logins that approved the gate in front of this job; empty when it had none. */
+  approvers(): string[];
   /** Aborted on cancel or timeout: pass it to every child process and request. */
   signal: AbortSignal;
   /**
@@ -36,9 +46,8 @@ export interface StepResult {
   hosts?: Record<string, HostStatus>;
 }
 
-/** A step kind: `plan` says what would change, `apply` makes it so. Both must be safe to call again. */
-export interface StepHandler<S extends Step = Step> {
-  kind: StepKind;
+/** What a step kind does: `plan` says what would change, `apply` makes it so. Both must be safe to call again. */
+export interface StepHandler<S> {
   plan(ctx: StepContext, step: S): Promise<Change[]>;
   apply(ctx: StepContext, step: S): Promise<StepResult>;
 }

@@ -5,10 +5,12 @@ import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sites as sitesSchema } from '../../src/config/schema/sites.ts';
-import { buildStep, deployStep, pushStep } from '../../src/config/schema/steps.ts';
 import type { Inventory } from '../../src/config/types.ts';
 import { buildHandler } from '../../src/steps/build.ts';
 import { DIGEST_OVERRIDE, deployHandler } from '../../src/steps/deploy.ts';
+import { buildKind } from '../../src/steps/kinds/build.ts';
+import { deployKind } from '../../src/steps/kinds/deploy.ts';
+import { pushKind } from '../../src/steps/kinds/push.ts';
 import { pushHandler } from '../../src/steps/push.ts';
 import { openStore } from '../../src/store/store.ts';
 import {
@@ -59,11 +61,11 @@ describe('app deploy on sandbox hosts', () => {
       pipeline: pipeline(),
       inventory,
       outputs: { 'image.digest': digests[version]!, ...extra },
-      repo: { sites },
+      repo: { sitesFiles: new Map([['infra/sites.yml', sites]]) },
       job: `deploy-${inventory.environment}`,
     });
   const deploy = (batch: number | string = 1) =>
-    deployStep.parse({
+    deployKind.schema.parse({
       deploy: {
         compose: 'apps/web/compose.yml',
         hosts: 'web',
@@ -99,11 +101,11 @@ describe('app deploy on sandbox hosts', () => {
       });
       await buildHandler.apply(
         ctx,
-        buildStep.parse({
+        buildKind.schema.parse({
           build: { context: 'apps/web', args: { BASE_IMAGE: sb.registry.baseImage, ...args[v] } },
         }),
       );
-      await pushHandler.apply(ctx, pushStep.parse({ push: {} }));
+      await pushHandler.apply(ctx, pushKind.schema.parse({ push: {} }));
       digests[v] = outputs['image.digest']!;
     }
     for (const h of HOSTS) await startHostCaddy(sb, h, sites, h.startsWith('dev') ? 'dev' : 'prod');

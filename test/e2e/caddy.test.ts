@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { switchHostUpstreams } from '../../src/caddy/host-upstreams.ts';
 import { installCaddy } from '../../src/caddy/install.ts';
 import { type Sites, sites as sitesSchema } from '../../src/config/schema/sites.ts';
-import { step as stepSchema } from '../../src/config/schema/steps.ts';
 import type { Inventory, InventoryHost } from '../../src/config/types.ts';
 import { TransportPool } from '../../src/remote/pool.ts';
-import { type CaddyStep, caddyStepHandler } from '../../src/steps/caddy.ts';
+import { caddyStepHandler } from '../../src/steps/caddy.ts';
+import { caddyKind } from '../../src/steps/kinds/caddy.ts';
 import { resetRoleCaddy, stopRoleCaddy } from '../support/role-caddy.ts';
 import { REPO_ROOT, type SandboxFixture, useSandbox } from '../support/sandbox.ts';
 import { stepContext } from '../support/step-context.ts';
@@ -47,9 +47,9 @@ describe('Caddy on sandbox hosts: role, step, every route type, restart, drift',
       sha: 'c'.repeat(40),
       pipeline: { name: 'infra', jobs: { caddy: { environment: 'test', steps: [{ caddy: {} }] } } },
       inventory,
-      repo: { root: REPO_ROOT, sites: s },
+      repo: { root: REPO_ROOT, sitesFiles: new Map([['infra/sites.yml', s]]) },
     });
-  const step = stepSchema.parse({ caddy: { hosts: 'web' } }) as CaddyStep;
+  const step = caddyKind.schema.parse({ caddy: { hosts: 'web' } });
   const addressOf = (name: string) => sb.hosts.find((h) => h.name === name)!.address;
   const get = async (host: string, path: string) => {
     const res = await request(`http://${addressOf(host)}${path}`, { headers: { host: 'shop.test' } });

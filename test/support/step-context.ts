@@ -1,6 +1,8 @@
 import { type Pipeline, pipeline as pipelineSchema } from '../../src/config/schema/pipeline.ts';
 import type { Inventory, OpsRepo, PipelineFile } from '../../src/config/types.ts';
 import type { HostStatus } from '../../src/core/changes.ts';
+import type { ReleaseRecord } from '../../src/deploy/release.ts';
+import { TransportPool } from '../../src/remote/pool.ts';
 import type { StepContext } from '../../src/steps/types.ts';
 
 /** What a test step context recorded: log lines, outputs and per-host statuses. */
@@ -9,6 +11,8 @@ export interface RecordedContext {
   lines: { line: string; host?: string }[];
   outputs: Record<string, string>;
   statuses: { host: string; status: HostStatus; detail?: string }[];
+  /** Releases the step recorded, in order. */
+  releases: ReleaseRecord[];
 }
 
 /** A StepContext for driving a step handler directly, without the engine; secrets come from `secrets`. */
@@ -23,18 +27,23 @@ export function stepContext(opts: {
   job?: string;
   runId?: string;
   signal?: AbortSignal;
+  /** The connections to use (a run's pool); default: a pool of this context's own. */
+  transports?: TransportPool;
 }): RecordedContext {
   const parsed: Pipeline = pipelineSchema.parse(opts.pipeline);
   const file: PipelineFile = { file: 'pipelines/test.yml', pipeline: parsed, positions: new Map() };
   const outputs: Record<string, string> = { ...(opts.outputs ?? {}) };
   const lines: RecordedContext['lines'] = [];
   const statuses: RecordedContext['statuses'] = [];
+  const releases: ReleaseRecord[] = [];
   const repo: OpsRepo = {
     root: opts.workdir,
     project: { environments: {}, teams: {}, operators: {} },
     pipelines: [file],
     inventories: new Map(),
     keys: new Map(),
+    accessFiles: new Map(),
+    sitesFiles: new Map(),
     ...opts.repo,
   };
   const ctx: StepContext = {
@@ -59,7 +68,10 @@ export function stepContext(opts: {
     hostStatus(host, status, detail) {
       statuses.push({ host, status, ...(detail ? { detail } : {}) });
     },
+    transports: opts.transports ?? new TransportPool({ root: opts.workdir }),
+    recordRelease: (r) => releases.push(r),
+    approvers: () => [],
     signal: opts.signal ?? new AbortController().signal,
   };
-  return { ctx, lines, outputs, statuses };
+  return { ctx, lines, outputs, statuses, releases };
 }

@@ -35,6 +35,6 @@ function summary(repo: OpsRepo) {
     environments: repo.inventories.size,
     hosts: [...repo.inventories.values()].reduce((n, inv) => n + inv.hosts.size, 0),
     keys: repo.keys.size,
-    sites: Object.keys(repo.sites?.sites ?? {}).length,
+    sites: [...repo.sitesFiles.values()].reduce((n, f) => n + Object.keys(f.sites).length, 0),
   };
 }
