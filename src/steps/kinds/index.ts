@@ -66,6 +66,18 @@ export function describeStep(s: Step, ctx: DescribeContext): string {
   return `${text} -> ${pattern}: ${hosts.join(', ') || 'no hosts'}`;
 }
 
+/** The README's table of step kinds (kept current by a unit test). */
+export function stepKindsTable(): string {
+  const rows = STEP_KINDS.map((k) => {
+    const options = Object.keys((k.options as unknown as z.ZodObject).shape)
+      .map((o) => `\`${o}\``)
+      .join(', ');
+    const where = k.hosts === 'runner' ? 'runner' : "environment's hosts";
+    return `| \`${k.key}\` | ${k.summary} | ${where} | ${options} |`;
+  });
+  return ['| Kind | What it does | Runs on | Options |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
 /** The `plan` and `apply` of a step's kind, loaded on first use. */
 export async function stepHandler(s: Step): Promise<StepHandler<Step>> {
   return (await kindOf(s).handler()) as StepHandler<Step>;
