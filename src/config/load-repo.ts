@@ -2,14 +2,15 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
-import { kindOf, stepOptions } from '../steps/kinds/index.ts';
 import { crossChecks, type Loaded, type RepoParts } from './cross-checks.ts';
+import { stepDocuments } from './environment-sites.ts';
 import { ConfigErrorList, sortConfigErrors } from './errors.ts';
 import { statOrUndefined } from './file-read.ts';
 import { resolveInventorySync } from './inventory/resolve.ts';
 import { loadKeyFiles } from './key-files.ts';
+import { REPO_LAYOUT } from './layout.ts';
 import { access as accessSchema } from './schema/access.ts';
-import { type Pipeline, pipeline as pipelineSchema } from './schema/pipeline.ts';
+import { pipeline as pipelineSchema } from './schema/pipeline.ts';
 import { type Project, project as projectSchema } from './schema/project.ts';
 import { sites as sitesSchema } from './schema/sites.ts';
 import type { ConfigError, Inventory, LoadResult, OpsRepo } from './types.ts';
@@ -17,16 +18,6 @@ import { allPositions, positionOf, readYaml } from './yaml-source.ts';
 import { validateSource } from './zod-errors.ts';
 
 export { formatConfigError } from './errors.ts';
-
-/** Where the ops-repo files live, relative to its root. */
-export const REPO_LAYOUT = {
-  project: 'slipway.yml',
-  pipelines: 'pipelines',
-  inventories: 'inventories',
-  access: 'infra/access.yml',
-  keys: 'infra/ssh-keys',
-  sites: 'infra/sites.yml',
-} as const;
 
 /** Options of `loadRepo`. */
 export interface LoadOptions {
@@ -80,9 +71,10 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
     : undefined;
   const pipelineLoads = pipelineFiles(absRoot).map((f) => loadFile(absRoot, f, pipelineSchema, errors));
   const pipelines = pipelineLoads.filter((p) => p !== undefined);
-  const docs = stepDocuments(pipelines);
-  const accessFiles = loadDocuments(absRoot, REPO_LAYOUT.access, docs.access, accessSchema, errors);
-  const sitesFiles = loadDocuments(absRoot, REPO_LAYOUT.sites, docs.sites, sitesSchema, errors);
+  const docs = stepDocuments(pipelines.map((p) => p.value));
+  const named = (kind: 'sites' | 'access') => docs.filter((d) => d.document === kind).map((d) => d.path);
+  const accessFiles = loadDocuments(absRoot, REPO_LAYOUT.access, named('access'), accessSchema, errors);
+  const sitesFiles = loadDocuments(absRoot, REPO_LAYOUT.sites, named('sites'), sitesSchema, errors);
   const keys = loadKeyFiles(join(absRoot, REPO_LAYOUT.keys), REPO_LAYOUT.keys, errors);
 
   const declared = Object.keys(project?.value.environments ?? {});
@@ -146,17 +138,6 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
   return { ok: true, repo };
 }
 
-/** Paths of the documents (sites, access files) the pipelines' steps name. */
-function stepDocuments(pipelines: Loaded<Pipeline>[]): Record<'sites' | 'access', Set<string>> {
-  const docs = { sites: new Set<string>(), access: new Set<string>() };
-  for (const p of pipelines)
-    for (const job of Object.values(p.value.jobs))
-      for (const step of job.steps)
-        for (const file of Object.values(kindOf(step).files(stepOptions(step))))
-          if (typeof file === 'object') docs[file.document].add(file.path);
-  return docs;
-}
-
 /**
  * The default document when present and every one a step names (a missing one is reported by the
  * cross-checks, at the step that names it), each validated with `schema`.
@@ -164,7 +145,7 @@ function stepDocuments(pipelines: Loaded<Pipeline>[]): Record<'sites' | 'access'
 function loadDocuments<S extends z.core.$ZodType>(
   root: string,
   defaultPath: string,
-  named: Set<string>,
+  named: readonly string[],
   schema: S,
   errors: ConfigError[],
 ): Map<string, Loaded<z.core.output<S>>> {

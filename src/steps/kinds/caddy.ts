@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { REPO_LAYOUT } from '../../config/layout.ts';
 import { name, repoPath } from '../../config/schema/common.ts';
 import { defineStepKind, type StepOf } from '../kind.ts';
 
 const options = z.strictObject({
   hosts: name.default('all'),
-  sites: repoPath.default('infra/sites.yml'),
+  sites: repoPath.default(REPO_LAYOUT.sites),
   install: z.boolean().default(true),
 });
 

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { REPO_LAYOUT } from '../../config/layout.ts';
 import { name, repoPath } from '../../config/schema/common.ts';
 import { defineStepKind, type StepOf } from '../kind.ts';
 
 const options = z.strictObject({
   hosts: name.default('all'),
-  access: repoPath.default('infra/access.yml'),
+  access: repoPath.default(REPO_LAYOUT.access),
   /** Allow the key Slipway itself connects with to be removed (a deliberate rotation). */
   rotate_runner_key: z.boolean().default(false),
 });

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { STEP_KINDS, step, stepKind, stepKindsTable } from '../../../../src/steps/kinds/index.ts';
+import {
+  describeStep,
+  STEP_KINDS,
+  step,
+  stepKind,
+  stepKindsTable,
+} from '../../../../src/steps/kinds/index.ts';
 
 const README = resolve(import.meta.dirname, '..', '..', '..', '..', 'README.md');
 
@@ -34,5 +40,27 @@ describe('the registry of step kinds', () => {
     ]);
     expect(stepKind(step.parse({ caddy: {} }))).toBe('caddy');
     expect(step.safeParse({ ansible: { playbook: 'site.yml' } }).success).toBe(false);
+  });
+});
+
+describe('describeStep', () => {
+  const web1 = { name: 'web1', address: '10.0.0.1', port: 22, vars: {}, groups: ['all', 'web'] };
+  const inventory = {
+    environment: 'dev',
+    dir: '/nonexistent',
+    hosts: new Map([['web1', web1]]),
+    groups: new Map([['all', ['web1']]]),
+    ansibleList: {},
+  };
+  const ctx = { pipeline: { name: 'web' }, inventory, accessFiles: new Map(), sitesFiles: new Map() };
+
+  it('labels the step, says what it does from its kind, and lists the hosts it targets', () => {
+    expect(describeStep(step.parse({ name: 'ship', deploy: { compose: 'c.yml' } }), ctx)).toBe(
+      'deploy "ship": app web (c.yml, batch 1) -> all: web1 (10.0.0.1)',
+    );
+    expect(describeStep(step.parse({ caddy: { sites: 'infra/edge.yml' } }), ctx)).toBe(
+      'caddy: no sites (infra/edge.yml) -> all: web1 (10.0.0.1)',
+    );
+    expect(describeStep(step.parse({ run: { command: ['echo', 'a b'] } }), ctx)).toBe("run: echo 'a b'");
   });
 });
