@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { renderCaddyConfig, upstreamId } from '../../../src/caddy/render.ts';
+import { renderCaddyConfig } from '../../../src/caddy/render.ts';
 import { sites } from '../../../src/config/schema/sites.ts';
 import { exampleSites } from './fixtures.ts';
 
