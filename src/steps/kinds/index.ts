@@ -34,7 +34,10 @@ export type StepKind = (typeof STEP_KINDS)[number]['key'];
 /** The declaration of a step's kind: the one key of the step object that names a kind. */
 export function kindOf(s: Step): StepKindDef {
   const kind = STEP_KINDS.find((k) => k.key in s);
-  if (!kind) throw new Error(`step has no known kind: ${Object.keys(s).join(', ')}`);
+  if (!kind) {
+    const known = STEP_KINDS.map((k) => k.key).join(', ');
+    throw new Error(`expected a step of kind ${known}; got one with keys ${Object.keys(s).join(', ')}`);
+  }
   return kind as unknown as StepKindDef;
 }
 
