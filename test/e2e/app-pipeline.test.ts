@@ -49,6 +49,8 @@ describe('pipelines/app.yml from a push to prod, then rollback', () => {
     dir = await mkdtemp(join(tmpdir(), 'slipway-app-pipeline-'));
     clone = join(dir, 'repo');
     await execa('git', ['clone', '--quiet', repoRoot, clone]);
+    // The pushes land on main (prod allows only main), whichever branch the checkout under test is on.
+    await execa('git', ['-C', clone, 'checkout', '--quiet', '-B', 'main']);
     env = {
       ...process.env,
       SLIPWAY_STATE: join(dir, 'state.db'),
