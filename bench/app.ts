@@ -16,11 +16,13 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { sites as sitesSchema } from '../src/config/schema/sites.ts';
-import { buildStep, deployStep, pushStep } from '../src/config/schema/steps.ts';
 import type { Inventory } from '../src/config/types.ts';
 import type { ReleaseLedger } from '../src/deploy/ledger.ts';
 import { buildHandler } from '../src/steps/build.ts';
-import { createDeployHandler } from '../src/steps/deploy.ts';
+import { deployHandler } from '../src/steps/deploy.ts';
+import { buildKind } from '../src/steps/kinds/build.ts';
+import { deployKind } from '../src/steps/kinds/deploy.ts';
+import { pushKind } from '../src/steps/kinds/push.ts';
 import { pushHandler } from '../src/steps/push.ts';
 import { cleanHost, sandboxInventory, startHostCaddy, stopHostCaddy } from '../test/support/app-deploy.ts';
 import { REPO_ROOT, type SandboxFixture, useSandbox } from '../test/support/sandbox.ts';
@@ -33,9 +35,6 @@ const REPS = numberArg('--reps', 3);
 const partArg = process.argv.indexOf('--part');
 const PARTS = partArg > 0 ? [Number(process.argv[partArg + 1])] : [1, 2, 3];
 const NAMES = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8'];
-// The bench measures deploys, not the store: releases go nowhere.
-const ledger: ReleaseLedger = { record() {}, recorded: () => undefined, approvers: () => [], close() {} };
-const deployHandler = createDeployHandler({ ledger: () => ledger });
 
 const ratio = (x: number, base: number) => `${(x / base).toFixed(2)}x`;
 
@@ -70,11 +69,11 @@ async function buildAndPush(version: string): Promise<{ sha: string; digest: str
   const { ctx, outputs } = stepContext({ workdir: REPO_ROOT, sha: s, secrets, pipeline });
   await buildHandler.apply(
     ctx,
-    buildStep.parse({
+    buildKind.schema.parse({
       build: { context: 'apps/web', args: { BASE_IMAGE: sb.registry.baseImage, VERSION: version } },
     }),
   );
-  await pushHandler.apply(ctx, pushStep.parse({ push: {} }));
+  await pushHandler.apply(ctx, pushKind.schema.parse({ push: {} }));
   return { sha: s, digest: outputs['image.digest']! };
 }
 
@@ -90,9 +89,9 @@ async function deploy(
     pipeline,
     inventory,
     outputs: { 'image.digest': build.digest },
-    repo: { sites },
+    repo: { sitesFiles: new Map([['infra/sites.yml', sites]]) },
   });
-  const step = deployStep.parse({
+  const step = deployKind.schema.parse({
     deploy: {
       compose: 'apps/web/compose.yml',
       hosts: 'web',

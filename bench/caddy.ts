@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CaddyAdmin } from '../src/caddy/admin-client.ts';
 import { convergeConfig, switchUpstreams } from '../src/caddy/apply.ts';
-import { appUpstreamIds, type CaddyJson, renderCaddyConfig } from '../src/caddy/render.ts';
+import { type CaddyJson, renderCaddyConfig } from '../src/caddy/render.ts';
 import { type Sites, sites as sitesSchema } from '../src/config/schema/sites.ts';
+import { appRoutes } from '../src/deploy/routes.ts';
 import { sshTargetOf } from '../src/remote/from-inventory.ts';
 import { SshTransport } from '../src/remote/ssh-transport.ts';
 import { type LocalCaddy, startLocalCaddy } from '../test/support/caddy.ts';
@@ -101,14 +102,14 @@ async function main(): Promise<void> {
       const swapCurl: number[] = [];
       const applySlipway: number[] = [];
       const applyLoad: number[] = [];
-      const id = encodeURIComponent(appUpstreamIds({ sites, environment: 'bench', host }, 'app0')[0]!);
+      const appIds = () => appRoutes(sites, 'app0', 'bench', host).map((r) => r.upstreamId);
+      const id = encodeURIComponent(appIds()[0]!);
       // Each timed operation is a real change: it points app0 at backend `to` (the other one than now).
       const ops = {
         swapSlipway: async (to: number) => {
-          const ids = appUpstreamIds({ sites, environment: 'bench', host }, 'app0');
           const written = await switchUpstreams(
             admin,
-            ids.map((id) => ({ id, dials: [backends[to]!.dial] })),
+            appIds().map((id) => ({ id, dials: [backends[to]!.dial] })),
           );
           if (written.length !== 1) throw new Error('swap wrote nothing');
         },

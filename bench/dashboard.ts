@@ -172,6 +172,8 @@ try {
               pipelines: [],
               inventories: new Map(),
               keys: new Map(),
+              accessFiles: new Map(),
+              sitesFiles: new Map(),
             },
             'refs/heads/main',
             'b'.repeat(40),

@@ -62,6 +62,8 @@ async function engine200(dir: string): Promise<string> {
     root: dir,
     project: projectSchema.parse({}),
     pipelines: [],
+    accessFiles: new Map(),
+    sitesFiles: new Map(),
     inventories: new Map(),
     keys: new Map(),
   };

@@ -1,4 +1,4 @@
-import type { Change } from '../steps/types.ts';
+import type { Change } from '../core/changes.ts';
 import { type CaddyAdmin, CaddyConflictError } from './admin-client.ts';
 import { diffCaddyConfig } from './diff.ts';
 import type { CaddyJson } from './render.ts';

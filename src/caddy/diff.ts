@@ -1,4 +1,4 @@
-import type { Change } from '../steps/types.ts';
+import type { Change } from '../core/changes.ts';
 
 /** A piece of config that carries an `@id`, with `@id` children replaced by references. */
 interface Unit {

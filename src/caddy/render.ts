@@ -68,26 +68,6 @@ export function adminBlock(socket: string = ADMIN_SOCKET): CaddyJson {
   return { listen: `unix/${socket}`, origins: ['', 'localhost'], config: { persist: true } };
 }
 
-/** `@id`s of the proxy handlers serving `app`/`service` on a host: what a deploy's upstream switch writes. */
-export function appUpstreamIds(
-  input: Omit<RenderInput, 'upstreams' | 'adminSocket' | 'ports'>,
-  app: string,
-  service?: string,
-): string[] {
-  const key = upstreamKey(app, service);
-  const ids: string[] = [];
-  for (const domain of Object.keys(input.sites.sites).sort()) {
-    const site = input.sites.sites[domain]!;
-    if (!servesSite(site, input.environment, input.host)) continue;
-    for (const r of site.routes) {
-      if ('proxy' in r && 'app' in r.proxy && upstreamKey(r.proxy.app, r.proxy.service) === key) {
-        ids.push(upstreamId(domain, r.path));
-      }
-    }
-  }
-  return ids;
-}
-
 /** Renders the full Caddy config of one host: deterministic, `@id` on every site route and proxy handler. */
 export function renderCaddyConfig(input: RenderInput): CaddyJson {
   const ports = input.ports ?? { http: 80, https: 443 };

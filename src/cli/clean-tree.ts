@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { execa } from 'execa';
 import type { Pipeline } from '../config/schema/pipeline.ts';
+import { kindOf, stepOptions } from '../steps/kinds/index.ts';
 
 /** Folders and files every run reads besides the paths its steps name. */
 const OPS_PATHS = [
@@ -28,16 +29,12 @@ export interface DirtyTree {
 /** The paths a pipeline's steps read, relative to the repository root (`.` when a step reads all of it). */
 export function pathsRead(pipeline: Pipeline): string[] {
   const paths = new Set(OPS_PATHS);
+  // Every kind declares the repository files it reads: the same list validation checks.
   for (const job of Object.values(pipeline.jobs)) {
     for (const step of job.steps) {
-      if ('build' in step) {
-        paths.add(step.build.context);
-        if (step.build.dockerfile) paths.add(step.build.dockerfile);
-      } else if ('deploy' in step) paths.add(step.deploy.compose);
-      else if ('ansible' in step) paths.add(posix.dirname(step.ansible.playbook));
-      else if ('ssh-keys' in step) paths.add(step['ssh-keys'].access);
-      else if ('caddy' in step) paths.add(step.caddy.sites);
-      else if ('run' in step && step.run.cwd) paths.add(step.run.cwd);
+      for (const file of Object.values(kindOf(step).files(stepOptions(step)))) {
+        if (file !== undefined) paths.add(typeof file === 'string' ? file : file.path);
+      }
     }
   }
   return [...paths].map((p) => posix.normalize(p).replace(/\/$/, ''));

@@ -2,13 +2,15 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { availableIn } from '../engine/secrets.ts';
+import { kindOf, type Step, stepOptions } from '../steps/kinds/index.ts';
 import { suggestionHint } from './did-you-mean.ts';
+import { sitesPathsByEnvironment } from './environment-sites.ts';
+import { matchHosts } from './inventory/targets.ts';
 import { findCycle } from './job-graph.ts';
 import type { Access } from './schema/access.ts';
 import type { Pipeline } from './schema/pipeline.ts';
 import type { Project } from './schema/project.ts';
 import type { Sites } from './schema/sites.ts';
-import type { Step } from './schema/steps.ts';
 import type { ConfigError, Inventory, PublicKey } from './types.ts';
 import { type KeyPath, positionOf, type YamlSource } from './yaml-source.ts';
 import { dotted } from './zod-errors.ts';
@@ -24,8 +26,8 @@ export interface RepoParts {
   root: string;
   project?: Loaded<Project>;
   pipelines: Loaded<Pipeline>[];
-  access?: Loaded<Access>;
-  sites?: Loaded<Sites>;
+  accessFiles: Map<string, Loaded<Access>>;
+  sitesFiles: Map<string, Loaded<Sites>>;
   keys: Map<string, PublicKey>;
   inventories: Map<string, Inventory>;
   /** Environment -> inventory path shown in messages, for every environment looked up. */
@@ -46,28 +48,13 @@ function err(
   return { ...positionOf(src, path, at), key: dotted(path), message, hint };
 }
 
-/** Host-targeting options of a step: [kind, hosts] when the step runs on an environment's hosts. */
-export function stepHosts(step: Step): [string, string | undefined] | undefined {
-  if ('deploy' in step) return ['deploy', step.deploy.hosts];
-  if ('ssh-keys' in step) return ['ssh-keys', step['ssh-keys'].hosts];
-  if ('caddy' in step) return ['caddy', step.caddy.hosts];
-  if ('ansible' in step) return ['ansible', step.ansible.hosts];
-  return undefined;
-}
-
-/** Repository paths a step reads, with the option key naming each. */
+/** A step's file options as [option key, path], documents included. */
 function stepFiles(step: Step): [string, string][] {
-  if ('deploy' in step) return [['deploy.compose', step.deploy.compose]];
-  if ('build' in step) {
-    const files: [string, string][] = [['build.context', step.build.context]];
-    if (step.build.dockerfile) files.push(['build.dockerfile', step.build.dockerfile]);
-    return files;
-  }
-  if ('ansible' in step) return [['ansible.playbook', step.ansible.playbook]];
-  if ('ssh-keys' in step) return [['ssh-keys.access', step['ssh-keys'].access]];
-  if ('caddy' in step) return [['caddy.sites', step.caddy.sites]];
-  if ('run' in step && step.run.cwd) return [['run.cwd', step.run.cwd]];
-  return [];
+  const kind = kindOf(step);
+  return Object.entries(kind.files(stepOptions(step))).flatMap(([key, file]) => {
+    const path = typeof file === 'string' ? file : file?.path;
+    return path === undefined ? [] : [[`${kind.key}.${key}`, path] as [string, string]];
+  });
 }
 
 function principalsCheck(
@@ -141,30 +128,24 @@ function pipelineChecks(p: Loaded<Pipeline>, parts: RepoParts): ConfigError[] {
       const sp = [...jp, 'steps', i];
       if ('approval' in step)
         errors.push(...principalsCheck(src, [...sp, 'approval'], step.approval, parts.project?.value));
-      const targets = stepHosts(step);
-      if (targets) {
-        const [kind, hosts] = targets;
+      const kind = kindOf(step);
+      if (kind.hosts !== 'runner') {
+        const hosts = kind.hosts(stepOptions(step));
         if (!env) {
           errors.push(
             err(
               src,
-              [...sp, kind],
-              `a ${kind} step runs on hosts, but job "${name}" has no environment`,
+              [...sp, kind.key],
+              `a ${kind.key} step runs on hosts, but job "${name}" has no environment`,
               'add "environment:" to the job',
             ),
           );
-        } else if (
-          inventory &&
-          hosts !== undefined &&
-          hosts !== 'all' &&
-          !inventory.groups.has(hosts) &&
-          !inventory.hosts.has(hosts)
-        ) {
+        } else if (inventory && !matchHosts(inventory, hosts)) {
           const groups = [...inventory.groups.keys()].filter((g) => g !== 'ungrouped');
           errors.push(
             err(
               src,
-              [...sp, kind, 'hosts'],
+              [...sp, kind.key, 'hosts'],
               `host group "${hosts}" is not in the inventory of environment "${env}"`,
               suggestionHint(hosts, groups, 'groups'),
             ),
@@ -313,6 +294,32 @@ function siteChecks(sites: Loaded<Sites>, parts: RepoParts): ConfigError[] {
   return errors;
 }
 
+/** An environment's caddy steps must render one sites file: with two, each run would undo the other. */
+function sitesPerEnvironment(parts: RepoParts): ConfigError[] {
+  const byEnv = sitesPathsByEnvironment(parts.pipelines.map((p) => p.value));
+  const errors: ConfigError[] = [];
+  for (const p of parts.pipelines)
+    for (const [name, job] of Object.entries(p.value.jobs))
+      job.steps.forEach((step, i) => {
+        const paths = [...(byEnv.get(job.environment ?? '') ?? [])];
+        const kind = kindOf(step);
+        const [key, file] =
+          Object.entries(kind.files(stepOptions(step))).find(
+            ([, f]) => typeof f === 'object' && f.document === 'sites',
+          ) ?? [];
+        if (paths.length > 1 && key && typeof file === 'object' && file.path !== paths[0])
+          errors.push(
+            err(
+              p.src,
+              ['jobs', name, 'steps', i, kind.key, key],
+              `environment "${job.environment}" is already routed by ${paths[0]}, not ${file.path}`,
+              'give every caddy step of an environment the same sites file',
+            ),
+          );
+      });
+  return errors;
+}
+
 /** Every cross-file problem of an otherwise valid repository. */
 /** `${{ ... }}` in a value Slipway passes on verbatim: it would reach the app as that literal text. */
 const EXPRESSION = /\$\{\{/;
@@ -409,7 +416,8 @@ export function crossChecks(parts: RepoParts): ConfigError[] {
       );
     } else names.set(p.value.name, p.src.file);
   }
-  if (parts.access) errors.push(...accessChecks(parts.access, parts));
-  if (parts.sites) errors.push(...siteChecks(parts.sites, parts));
+  errors.push(...sitesPerEnvironment(parts));
+  for (const access of parts.accessFiles.values()) errors.push(...accessChecks(access, parts));
+  for (const sites of parts.sitesFiles.values()) errors.push(...siteChecks(sites, parts));
   return errors;
 }

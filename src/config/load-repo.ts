@@ -4,10 +4,12 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { composeServiceChecks } from './compose-services.ts';
 import { crossChecks, type Loaded, type RepoParts } from './cross-checks.ts';
+import { stepDocuments } from './environment-sites.ts';
 import { ConfigErrorList, sortConfigErrors } from './errors.ts';
 import { statOrUndefined } from './file-read.ts';
 import { resolveInventorySync } from './inventory/resolve.ts';
 import { loadKeyFiles } from './key-files.ts';
+import { REPO_LAYOUT } from './layout.ts';
 import { access as accessSchema } from './schema/access.ts';
 import { pipeline as pipelineSchema } from './schema/pipeline.ts';
 import { type Project, project as projectSchema } from './schema/project.ts';
@@ -17,16 +19,6 @@ import { allPositions, positionOf, readYaml } from './yaml-source.ts';
 import { validateSource } from './zod-errors.ts';
 
 export { formatConfigError } from './errors.ts';
-
-/** Where the ops-repo files live, relative to its root. */
-export const REPO_LAYOUT = {
-  project: 'slipway.yml',
-  pipelines: 'pipelines',
-  inventories: 'inventories',
-  access: 'infra/access.yml',
-  keys: 'infra/ssh-keys',
-  sites: 'infra/sites.yml',
-} as const;
 
 /** Options of `loadRepo`. */
 export interface LoadOptions {
@@ -86,12 +78,10 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
     : undefined;
   const pipelineLoads = pipelineFiles(absRoot).map((f) => loadFile(absRoot, f, pipelineSchema, errors));
   const pipelines = pipelineLoads.filter((p) => p !== undefined);
-  const access = existsSync(join(absRoot, REPO_LAYOUT.access))
-    ? loadFile(absRoot, REPO_LAYOUT.access, accessSchema, errors)
-    : undefined;
-  const sites = existsSync(join(absRoot, REPO_LAYOUT.sites))
-    ? loadFile(absRoot, REPO_LAYOUT.sites, sitesSchema, errors)
-    : undefined;
+  const docs = stepDocuments(pipelines.map((p) => p.value));
+  const named = (kind: 'sites' | 'access') => docs.filter((d) => d.document === kind).map((d) => d.path);
+  const accessFiles = loadDocuments(absRoot, REPO_LAYOUT.access, named('access'), accessSchema, errors);
+  const sitesFiles = loadDocuments(absRoot, REPO_LAYOUT.sites, named('sites'), sitesSchema, errors);
   const keys = loadKeyFiles(join(absRoot, REPO_LAYOUT.keys), REPO_LAYOUT.keys, errors);
 
   const declared = Object.keys(project?.value.environments ?? {});
@@ -130,8 +120,8 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
     project,
     pipelines,
     pipelinesComplete: pipelines.length === pipelineLoads.length,
-    access,
-    sites,
+    accessFiles,
+    sitesFiles,
     keys,
     inventories,
     inventoryPaths,
@@ -149,10 +139,34 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
     })),
     inventories,
     keys,
-    ...(access ? { access: access.value } : {}),
-    ...(sites ? { sites: sites.value } : {}),
+    accessFiles: values(accessFiles),
+    sitesFiles: values(sitesFiles),
   };
   return { ok: true, repo };
+}
+
+/**
+ * The default document when present and every one a step names (a missing one is reported by the
+ * cross-checks, at the step that names it), each validated with `schema`.
+ */
+function loadDocuments<S extends z.core.$ZodType>(
+  root: string,
+  defaultPath: string,
+  named: readonly string[],
+  schema: S,
+  errors: ConfigError[],
+): Map<string, Loaded<z.core.output<S>>> {
+  const out = new Map<string, Loaded<z.core.output<S>>>();
+  for (const rel of new Set([defaultPath, ...named])) {
+    if (!existsSync(join(root, rel)) || statOrUndefined(join(root, rel))?.isDirectory()) continue;
+    const loaded = loadFile(root, rel, schema, errors);
+    if (loaded) out.set(rel, loaded);
+  }
+  return out;
+}
+
+function values<T>(loaded: Map<string, Loaded<T>>): Map<string, T> {
+  return new Map([...loaded].map(([path, l]) => [path, l.value]));
 }
 
 /**

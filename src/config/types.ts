@@ -70,9 +70,11 @@ export interface OpsRepo {
   project: Project;
   pipelines: PipelineFile[];
   inventories: Map<string, Inventory>;
-  access?: Access;
+  /** Access files (infra/access.yml and any other an ssh-keys step names), by repository path. */
+  accessFiles: Map<string, Access>;
   keys: Map<string, PublicKey>;
-  sites?: Sites;
+  /** Sites files (infra/sites.yml and any other a caddy step names), by repository path. */
+  sitesFiles: Map<string, Sites>;
 }
 
 /** What `loadRepo` returns: the typed repository, or every problem found in it. */

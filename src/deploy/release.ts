@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Change } from '../steps/types.ts';
+import type { Change } from '../core/changes.ts';
 
 /** One release of an app on one host: the marker file on the host and the ledger row in the store. */
 export interface ReleaseRecord {

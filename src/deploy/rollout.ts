@@ -1,6 +1,6 @@
+import type { HostStatus } from '../core/changes.ts';
 import { forEachHost } from '../remote/fanout.ts';
 import { TransportError } from '../remote/transport.ts';
-import type { HostStatus } from '../steps/types.ts';
 import { type BatchSize, batches } from './batches.ts';
 import { HostDeployError } from './host-deploy.ts';
 

@@ -1,5 +1,6 @@
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
-import type { HostStatus, StepContext } from '../steps/types.ts';
+import type { HostStatus } from '../core/changes.ts';
+import type { StepContext } from '../steps/types.ts';
 import type { RunSecrets } from './secrets.ts';
 
 /** What a step context is made of; the executor backs it with the store, `plan` with memory. */
@@ -14,6 +15,9 @@ export interface StepContextParts {
   setOutput(key: string, value: string): void;
   log(line: string, opts?: { host?: string; stream?: 'stdout' | 'stderr' }): void;
   hostStatus(host: string, status: HostStatus, detail?: string): void;
+  transports: StepContext['transports'];
+  releases: StepContext['releases'];
+  approvers: StepContext['approvers'];
   signal: AbortSignal;
   trackProcessGroup?(pgid: number | undefined): void;
 }
@@ -33,6 +37,9 @@ export function stepContext(p: StepContextParts): StepContext {
     setOutput: p.setOutput,
     log: p.log,
     hostStatus: p.hostStatus,
+    transports: p.transports,
+    releases: p.releases,
+    approvers: p.approvers,
     signal: p.signal,
     trackProcessGroup: p.trackProcessGroup,
   };

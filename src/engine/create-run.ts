@@ -2,7 +2,7 @@ import { relative, resolve } from 'node:path';
 import { type Identity, identityText } from '../approvals/people.ts';
 import { branchRefusal, type TrustedPolicy } from '../approvals/trusted-policy.ts';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
-import { stepKind, stepName } from '../steps/registry.ts';
+import { stepKind, stepName } from '../steps/kinds/index.ts';
 import type { Store } from '../store/store.ts';
 import type { Channel, RollbackOf } from '../store/types.ts';
 import { selectJobs } from './dag.ts';

@@ -6,12 +6,12 @@ import {
   type TrustedPolicy,
 } from '../approvals/trusted-policy.ts';
 import type { Job } from '../config/schema/pipeline.ts';
-import type { Step } from '../config/schema/steps.ts';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
 import { maskText, maskValues } from '../logs/masker.ts';
 import { LogWriter } from '../logs/writer.ts';
 import { currentOwner, processRef } from '../process/identity.ts';
-import { stepHandler, stepKind } from '../steps/registry.ts';
+import { TransportPool } from '../remote/pool.ts';
+import { type Step, stepHandler } from '../steps/kinds/index.ts';
 import type { StepContext } from '../steps/types.ts';
 import type { Store } from '../store/store.ts';
 import {
@@ -27,6 +27,7 @@ import { stepContext } from './context.ts';
 import { lockState, lockTimeoutFromEnv, lockWaitText } from './lock-wait.ts';
 import { planHash, planSteps } from './plan.ts';
 import { expireUnwatchedGates, recoverAbandonedRuns } from './recovery.ts';
+import { gateApprovers, runLedger } from './run-ledger.ts';
 import { heldSecretValues, processSources, type RunSecrets, resolveSecrets, vaultValues } from './secrets.ts';
 
 /** How a process executes (or continues) a stored run. */
@@ -153,6 +154,8 @@ class Execution {
   readonly #outputs: Record<string, string>;
   readonly #pollMs: number;
   readonly #lockTimeoutMs: number;
+  /** One transport per host for the whole run (steps and gate re-plans), closed when it ends or parks. */
+  readonly #transports: TransportPool;
   /** Why the whole run stops early: a cancel request (by whom) or the pipeline's timeout. */
   #stop: { status: StopStatus; reason: string } | undefined;
 
@@ -178,6 +181,7 @@ class Execution {
     this.#outputs = this.#store.runs.outputs(run.id);
     this.#pollMs = opts.pollMs ?? 250;
     this.#lockTimeoutMs = opts.lockTimeoutMs ?? lockTimeoutFromEnv(opts.env);
+    this.#transports = new TransportPool({ root: repo.root });
   }
 
   async execute(): Promise<RunStatus> {
@@ -209,6 +213,7 @@ class Execution {
       clearInterval(watch);
       shutdown?.removeEventListener('abort', onShutdown);
       this.#writer.close();
+      await this.#transports.closeAll();
     }
   }
 
@@ -543,14 +548,7 @@ class Execution {
   ): Promise<StepOutcome> {
     const store = this.#store;
     const runId = this.#run.id;
-    const kind = stepKind(step);
-    const handler = stepHandler(kind);
-    if (!handler) {
-      store.runs.setStepStatus(runId, job, idx, 'failed', {
-        reason: `step kind ${kind} is not implemented yet`,
-      });
-      return 'failed';
-    }
+    const handler = await stepHandler(step);
     const retries = step.retries ?? def.retries;
     for (let attempt = 0; ; attempt++) {
       if (jobSignal.aborted && this.#stop) {
@@ -625,6 +623,9 @@ class Execution {
         this.#writer.flush();
         store.runs.setHostStatus(run.id, job, idx, host, status, detail && this.#mask(detail));
       },
+      transports: this.#transports,
+      releases: runLedger(store, run.id),
+      approvers: () => gateApprovers(store, run.id, job),
       signal,
       trackProcessGroup: planning
         ? undefined

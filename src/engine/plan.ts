@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Step } from '../config/schema/steps.ts';
-import { stepHandler, stepKind, stepName } from '../steps/registry.ts';
+import { TransportPool } from '../remote/pool.ts';
+import { type Step, stepHandler, stepKind, stepName } from '../steps/kinds/index.ts';
 import type { StepContext } from '../steps/types.ts';
 import type { PlannedStep } from '../store/types.ts';
 import { type StepContextParts, stepContext } from './context.ts';
 
-/** What steps `from..end` of a job would change; kinds without a handler yet are listed with a note. */
+/** What steps `from..end` of a job would change. */
 export async function planSteps(
   steps: readonly Step[],
   from: number,
@@ -14,11 +14,13 @@ export async function planSteps(
   const planned: PlannedStep[] = [];
   for (let idx = from; idx < steps.length; idx++) {
     const step = steps[idx]!;
-    const kind = stepKind(step);
-    const handler = stepHandler(kind);
-    const base = { step: idx, kind, name: stepName(step) };
-    if (!handler) planned.push({ ...base, changes: [], note: `step kind ${kind} is not implemented yet` });
-    else planned.push({ ...base, changes: await handler.plan(context(idx), step) });
+    const handler = await stepHandler(step);
+    planned.push({
+      step: idx,
+      kind: stepKind(step),
+      name: stepName(step),
+      changes: await handler.plan(context(idx), step),
+    });
   }
   return planned;
 }
@@ -32,26 +34,48 @@ export function planHash(sha: string, plan: readonly PlannedStep[]): string {
 export async function planJobs(
   parts: Omit<
     StepContextParts,
-    'job' | 'signal' | 'outputs' | 'setOutput' | 'hostStatus' | 'trackProcessGroup'
+    | 'job'
+    | 'signal'
+    | 'outputs'
+    | 'setOutput'
+    | 'hostStatus'
+    | 'trackProcessGroup'
+    | 'transports'
+    | 'releases'
+    | 'approvers'
   >,
   jobs: readonly string[],
 ): Promise<Map<string, PlannedStep[]>> {
   const plans = new Map<string, PlannedStep[]>();
   const outputs: Record<string, string> = {};
-  for (const job of jobs) {
-    const steps = parts.pipeline.pipeline.jobs[job]!.steps;
-    const context = () =>
-      stepContext({
-        ...parts,
-        job,
-        outputs,
-        setOutput: (k, v) => {
-          outputs[k] = v;
-        },
-        hostStatus: () => {},
-        signal: new AbortController().signal,
-      });
-    plans.set(job, await planSteps(steps, 0, context));
+  const transports = new TransportPool({ root: parts.repo.root });
+  try {
+    for (const job of jobs) {
+      const steps = parts.pipeline.pipeline.jobs[job]!.steps;
+      const context = () =>
+        stepContext({
+          ...parts,
+          job,
+          outputs,
+          setOutput: (k, v) => {
+            outputs[k] = v;
+          },
+          hostStatus: () => {},
+          transports,
+          // A plan of the repository is no run: it records nothing, and restores no release.
+          releases: {
+            record: () => {
+              throw new Error('a plan records no release');
+            },
+            recorded: () => undefined,
+          },
+          approvers: () => [],
+          signal: new AbortController().signal,
+        });
+      plans.set(job, await planSteps(steps, 0, context));
+    }
+    return plans;
+  } finally {
+    await transports.closeAll();
   }
-  return plans;
 }

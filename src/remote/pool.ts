@@ -16,12 +16,15 @@ export class TransportPool {
 
   /** The run's transport for `host` (the same connection every time). */
   get(host: InventoryHost): Transport {
-    let t = this.#transports.get(host.name);
+    // Jobs of one run may target different environments whose inventories reuse a host name for another
+    // machine: a connection is shared only by hosts that connect the same way.
+    const key = JSON.stringify([host.name, host.address, host.port, host.user, host.vars]);
+    let t = this.#transports.get(key);
     if (!t) {
       // ssh would only say "Host key verification failed": name the file, the variable and the fix.
       requireSshFiles([host], this.#ctx.root);
       t = this.#make(host, this.#ctx);
-      this.#transports.set(host.name, t);
+      this.#transports.set(key, t);
     }
     return t;
   }

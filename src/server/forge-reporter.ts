@@ -207,7 +207,7 @@ export function approvalIssueBody(run: RunRecord, gate: GateRecord, runUrl?: str
     '',
   ];
   for (const step of gate.plan) {
-    lines.push(`**${step.name}** (${step.kind})${step.note ? `: ${step.note}` : ''}`);
+    lines.push(`**${step.name}** (${step.kind})`);
     if (step.changes.length === 0) lines.push('- no changes');
     for (const c of step.changes) lines.push(`- ${c.host ? `${c.host}: ` : ''}${c.action} ${c.subject}`);
     lines.push('');

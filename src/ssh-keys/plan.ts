@@ -1,7 +1,7 @@
 import type { HostEvent } from '../ansible/events.ts';
 import type { PlaybookResult } from '../ansible/runner.ts';
 import type { Offboard } from '../config/schema/access.ts';
-import type { Change } from '../steps/types.ts';
+import type { Change } from '../core/changes.ts';
 import { type AuthorizedKey, keyDelta, keyLabel, parseAuthorizedKeys } from './authorized-keys.ts';
 import type { Account } from './desired.ts';
 import type { Guarded, RunnerLogin } from './guard.ts';

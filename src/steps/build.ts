@@ -1,14 +1,12 @@
 import { resolve } from 'node:path';
 import Docker from 'dockerode';
 import { execa } from 'execa';
-import type { z } from 'zod';
-import type { buildStep } from '../config/schema/steps.ts';
+import type { Change } from '../core/changes.ts';
 import { buildImage } from '../docker/build.ts';
 import { ociLabels } from '../docker/image-ref.ts';
+import type { BuildStep } from './kinds/build.ts';
 import { commitTag, pipelineImage, registryCredentials } from './pipeline-image.ts';
-import type { Change, StepContext, StepHandler, StepResult } from './types.ts';
-
-type BuildStep = z.infer<typeof buildStep>;
+import type { StepContext, StepHandler, StepResult } from './types.ts';
 
 // Where the source lives, for the OCI source label: the checkout's origin without any credentials.
 async function sourceUrl(workdir: string): Promise<string | undefined> {
@@ -49,7 +47,6 @@ function describe(step: BuildStep, tag: string): Change {
 
 /** `build`: builds the pipeline's image once, on the runner, tagged with the commit SHA. */
 export const buildHandler: StepHandler<BuildStep> = {
-  kind: 'build',
   async plan(ctx: StepContext, step: BuildStep): Promise<Change[]> {
     return [describe(step, `${pipelineImage(ctx)}:${commitTag(ctx)}`)];
   },

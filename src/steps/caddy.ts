@@ -1,37 +1,30 @@
-import type { z } from 'zod';
 import { convergeConfig } from '../caddy/apply.ts';
 import { diffCaddyConfig } from '../caddy/diff.ts';
 import { adminSocketOf, type HostAdmin, openHostAdmin } from '../caddy/host-admin.ts';
 import { installCaddy } from '../caddy/install.ts';
 import { liveAppUpstreams } from '../caddy/live-upstreams.ts';
 import { type CaddyJson, renderCaddyConfig } from '../caddy/render.ts';
+import { targetHosts } from '../config/inventory/targets.ts';
 import type { Sites } from '../config/schema/sites.ts';
-import type { caddyStep } from '../config/schema/steps.ts';
 import type { InventoryHost } from '../config/types.ts';
+import type { Change, HostStatus } from '../core/changes.ts';
 import { allOk, forEachHost } from '../remote/fanout.ts';
 import { hostParallelism } from '../remote/parallelism.ts';
-import { TransportPool } from '../remote/pool.ts';
+import type { TransportPool } from '../remote/pool.ts';
 import { TransportError } from '../remote/transport.ts';
 import { errorMessage } from '../util/errors.ts';
-import { targetHosts } from './target-hosts.ts';
-import type { Change, HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
-
-/** The `caddy` step as written in a pipeline. */
-export type CaddyStep = z.infer<typeof caddyStep>;
+import type { CaddyStep } from './kinds/caddy.ts';
+import type { StepContext, StepHandler, StepResult } from './types.ts';
 
 /** Installs and starts Caddy on hosts where it does not answer (roles/caddy through the Ansible wrapper). */
 export type CaddyInstaller = (ctx: StepContext, hosts: readonly InventoryHost[]) => Promise<void>;
 
-const SITES_FILE = 'infra/sites.yml';
-
+// The config layer loaded and validated every sites file a caddy step names.
 function sitesOf(ctx: StepContext, step: CaddyStep): Sites {
-  // The config layer loads (and validates) infra/sites.yml only: another file would go unchecked.
-  if (step.caddy.sites !== SITES_FILE) {
-    throw new Error(`caddy: sites: ${step.caddy.sites} is not supported, the sites file is ${SITES_FILE}`);
-  }
-  if (!ctx.repo.sites)
-    throw new Error(`${SITES_FILE} is missing: the caddy step renders Caddy's config from it`);
-  return ctx.repo.sites;
+  const sites = ctx.repo.sitesFiles.get(step.caddy.sites);
+  if (!sites)
+    throw new Error(`${step.caddy.sites} is missing: the caddy step renders Caddy's config from it`);
+  return sites;
 }
 
 function portsOf(host: InventoryHost): { http: number; https: number } {
@@ -89,16 +82,6 @@ export function caddyHandler(install: CaddyInstaller): StepHandler<CaddyStep> {
     );
     return allOk(outcomes);
   };
-  // One SSH connection per host for the whole step.
-  const withPool = async <T>(ctx: StepContext, fn: (pool: TransportPool) => Promise<T>): Promise<T> => {
-    const pool = new TransportPool({ root: ctx.repo.root });
-    try {
-      return await fn(pool);
-    } finally {
-      await pool.closeAll();
-    }
-  };
-
   const applyWith = async (ctx: StepContext, step: CaddyStep, pool: TransportPool): Promise<StepResult> => {
     // Probe first, install where Caddy does not answer, then converge every host.
     const down = await perHost(
@@ -143,19 +126,16 @@ export function caddyHandler(install: CaddyInstaller): StepHandler<CaddyStep> {
   };
 
   return {
-    kind: 'caddy',
+    async plan(ctx, step) {
+      const byHost = await perHost(ctx, step, ctx.transports, async (h, host, desired) => {
+        if (h.live !== undefined) return diffCaddyConfig(h.live, desired(h.live), host.name);
+        if (!step.caddy.install) throw notAnswering(host, h);
+        return [{ ...INSTALL, host: host.name }, ...diffCaddyConfig(null, desired(null), host.name)];
+      });
+      return [...byHost.values()].flat();
+    },
 
-    plan: (ctx, step) =>
-      withPool(ctx, async (pool) => {
-        const byHost = await perHost(ctx, step, pool, async (h, host, desired) => {
-          if (h.live !== undefined) return diffCaddyConfig(h.live, desired(h.live), host.name);
-          if (!step.caddy.install) throw notAnswering(host, h);
-          return [{ ...INSTALL, host: host.name }, ...diffCaddyConfig(null, desired(null), host.name)];
-        });
-        return [...byHost.values()].flat();
-      }),
-
-    apply: (ctx, step) => withPool(ctx, (pool) => applyWith(ctx, step, pool)),
+    apply: (ctx, step) => applyWith(ctx, step, ctx.transports),
   };
 }
 

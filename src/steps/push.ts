@@ -1,13 +1,11 @@
 import Docker from 'dockerode';
-import type { z } from 'zod';
-import type { pushStep } from '../config/schema/steps.ts';
+import type { Change } from '../core/changes.ts';
 import { digestReference, parseRepository } from '../docker/image-ref.ts';
 import { pushImage } from '../docker/push.ts';
 import { RegistryClient, registryEndpoint } from '../docker/registry-client.ts';
+import type { PushStep } from './kinds/push.ts';
 import { commitTag, pipelineImage, registryCredentials } from './pipeline-image.ts';
-import type { Change, StepContext, StepHandler, StepResult } from './types.ts';
-
-type PushStep = z.infer<typeof pushStep>;
+import type { StepContext, StepHandler, StepResult } from './types.ts';
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
@@ -18,7 +16,6 @@ function extraTags(step: PushStep): string[] {
 
 /** `push`: pushes the built image with the pipeline's registry credentials and records its digest. */
 export const pushHandler: StepHandler<PushStep> = {
-  kind: 'push',
   async plan(ctx: StepContext, step: PushStep): Promise<Change[]> {
     const image = pipelineImage(ctx);
     return [commitTag(ctx), ...extraTags(step)].map((tag) => ({

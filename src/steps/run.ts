@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { execa } from 'execa';
-import type { RunStep } from '../config/schema/steps.ts';
+import type { Change } from '../core/changes.ts';
 import { LineSplitter } from '../logs/lines.ts';
 import { stopGroup } from '../process/group.ts';
-import type { Change, StepContext, StepHandler, StepResult } from './types.ts';
+import { shellQuote } from '../remote/shell-quote.ts';
+import type { RunStep } from './kinds/run.ts';
+import type { StepContext, StepHandler, StepResult } from './types.ts';
 
 /** How long a canceled or timed-out command gets between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 3_000;
@@ -13,8 +15,6 @@ const SECRET_REF = /\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 /** The `run` step kind: a local command on the runner, argv only (no shell), in its own process group. */
 export const runHandler: StepHandler<RunStep> = {
-  kind: 'run',
-
   async plan(_ctx: StepContext, step: RunStep): Promise<Change[]> {
     const env = Object.keys(step.run.env);
     const detail = [
@@ -23,7 +23,7 @@ export const runHandler: StepHandler<RunStep> = {
       // The env values are part of what runs, so they are part of what is approved; secrets stay references.
       ...Object.entries(step.run.env).map(([k, v]) => `  ${k}=${v}`),
     ].join('\n');
-    return [{ action: 'run', subject: displayArgv(step.run.command), detail }];
+    return [{ action: 'run', subject: shellQuote(step.run.command), detail }];
   },
 
   async apply(ctx: StepContext, step: RunStep): Promise<StepResult> {
@@ -96,11 +96,4 @@ function pipeLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) 
   stream.on('end', () => {
     for (const l of lines.end()) onLine(l);
   });
-}
-
-/** An argv as a person would type it, for plans and logs (never executed). */
-export function displayArgv(argv: readonly string[]): string {
-  return argv
-    .map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`))
-    .join(' ');
 }

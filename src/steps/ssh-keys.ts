@@ -1,9 +1,9 @@
-import type { z } from 'zod';
 import { badHosts, describeBadHost, requireEveryHost } from '../ansible/host-failures.ts';
 import type { PlaybookResult } from '../ansible/runner.ts';
-import type { Access } from '../config/schema/access.ts';
-import type { sshKeysStep } from '../config/schema/steps.ts';
+import { targetHosts } from '../config/inventory/targets.ts';
+import type { Access, Offboard } from '../config/schema/access.ts';
 import type { InventoryHost } from '../config/types.ts';
+import type { Change, HostStatus } from '../core/changes.ts';
 import { sshTargetOf } from '../remote/from-inventory.ts';
 import { requireSshFiles } from '../remote/ssh-files.ts';
 import { keyLabel } from '../ssh-keys/authorized-keys.ts';
@@ -14,13 +14,8 @@ import { type HostPlanInput, planFromCheckRun } from '../ssh-keys/plan.ts';
 import { type RolePhase, runSshKeysRole } from '../ssh-keys/role.ts';
 import { nextKeyFileOf, runnerLoginOf } from '../ssh-keys/runner-key.ts';
 import { errorMessage } from '../util/errors.ts';
-import { targetHosts } from './target-hosts.ts';
-import type { Change, HostStatus, StepContext, StepHandler, StepResult } from './types.ts';
-
-/** The `ssh-keys` step as written in a pipeline. */
-export type SshKeysStep = z.infer<typeof sshKeysStep>;
-
-const ACCESS_FILE = 'infra/access.yml';
+import type { SshKeysStep } from './kinds/ssh-keys.ts';
+import type { StepContext, StepHandler, StepResult } from './types.ts';
 
 /** One target host: its accounts after the lock-out guard, and how Slipway logs in to it. */
 interface HostSetup extends HostPlanInput {
@@ -29,16 +24,12 @@ interface HostSetup extends HostPlanInput {
   proofKey?: string;
 }
 
+// The config layer loaded and validated every access file an ssh-keys step names.
 function accessOf(ctx: StepContext, step: SshKeysStep): Access {
-  // The config layer loads (and validates) infra/access.yml only: another file would go unchecked.
-  if (step['ssh-keys'].access !== ACCESS_FILE) {
-    throw new Error(
-      `ssh-keys: access: ${step['ssh-keys'].access} is not supported, the access file is ${ACCESS_FILE}`,
-    );
-  }
-  if (!ctx.repo.access)
-    throw new Error(`${ACCESS_FILE} is missing: the ssh-keys step reads who may log in from it`);
-  return ctx.repo.access;
+  const access = ctx.repo.accessFiles.get(step['ssh-keys'].access);
+  if (!access)
+    throw new Error(`${step['ssh-keys'].access} is missing: the ssh-keys step reads who may log in from it`);
+  return access;
 }
 
 async function setupOf(
@@ -56,7 +47,7 @@ async function setupOf(
   const guarded = guardRunnerKey(accounts, runner, step['ssh-keys'].rotate_runner_key, host.name);
   if (guarded.kept) {
     ctx.log(
-      `keeping Slipway's own key ${keyLabel(runner.key)} for ${runner.user}: infra/access.yml does not list it (rotate_runner_key is false)`,
+      `keeping Slipway's own key ${keyLabel(runner.key)} for ${runner.user}: ${step['ssh-keys'].access} does not list it (rotate_runner_key is false)`,
       { host: host.name },
     );
   }
@@ -76,6 +67,7 @@ async function setupsOf(ctx: StepContext, step: SshKeysStep): Promise<HostSetup[
 // One run of the role on every target host; hosts it failed on are reported, then the step fails.
 async function runRole(
   ctx: StepContext,
+  offboard: Offboard,
   setups: readonly HostSetup[],
   phase: RolePhase,
   check: boolean,
@@ -86,7 +78,7 @@ async function runRole(
     accounts: new Map(setups.map((s) => [s.host, s.guarded.accounts])),
     // The account Slipway logs in as is never offboarded, even when the access file stops listing it.
     keep: new Map(setups.map((s) => [s.host, s.runner ? [s.runner.user] : []])),
-    offboard: ctx.repo.access?.offboard ?? 'lock',
+    offboard,
     phase,
     check,
     root: ctx.repo.root,
@@ -133,12 +125,10 @@ async function proveLogins(ctx: StepContext, setups: readonly HostSetup[], when:
 
 /** The `ssh-keys` step kind: authorized_keys per host and user exactly as infra/access.yml says, never locking Slipway out. */
 export const sshKeysHandler: StepHandler<SshKeysStep> = {
-  kind: 'ssh-keys',
-
   async plan(ctx, step) {
     const setups = await setupsOf(ctx, step);
     if (setups.length === 0) return [];
-    const result = await runRole(ctx, setups, 'exact', true, true);
+    const result = await runRole(ctx, accessOf(ctx, step).offboard, setups, 'exact', true, true);
     // Hosts the check could not reach are shown as such, with why; the others are planned.
     const bad = badHosts(
       result,
@@ -146,7 +136,7 @@ export const sshKeysHandler: StepHandler<SshKeysStep> = {
     );
     const good = setups.filter((s) => !bad.includes(s.host));
     return [
-      ...planFromCheckRun(result, good, ctx.repo.access?.offboard),
+      ...planFromCheckRun(result, good, accessOf(ctx, step).offboard),
       ...bad.map(
         (h): Change => ({
           host: h,
@@ -164,9 +154,9 @@ export const sshKeysHandler: StepHandler<SshKeysStep> = {
     for (const s of setups) ctx.hostStatus(s.host, 'running');
     // Two phases: listed keys are added next to the old ones, a fresh login proves access, and only
     // then each file becomes the exact set. A failure in between leaves a superset, never a lock-out.
-    const added = await runRole(ctx, setups, 'add', false);
+    const added = await runRole(ctx, accessOf(ctx, step).offboard, setups, 'add', false);
     await proveLogins(ctx, setups, 'after adding the listed keys (old keys still in place)');
-    const exact = await runRole(ctx, setups, 'exact', false);
+    const exact = await runRole(ctx, accessOf(ctx, step).offboard, setups, 'exact', false);
     await proveLogins(ctx, setups, 'after removing unlisted keys');
     const hosts: Record<string, HostStatus> = {};
     for (const s of setups) {

@@ -1,27 +1,7 @@
-import type { Step, StepKind } from '../config/schema/steps.ts';
 import type { Inventory, OpsRepo, PipelineFile } from '../config/types.ts';
-
-/** One thing a step would change, shown at the approval gate and hashed into the approval. */
-export interface Change {
-  /** Inventory host name, or undefined for work on the runner itself. */
-  host?: string;
-  action: 'add' | 'remove' | 'change' | 'run';
-  /** What changes, e.g. `authorized_keys root: alice@laptop (SHA256:...)` or `route www.example.com/api`. */
-  subject: string;
-  /** Optional longer text: a diff, a command line. Never a secret. */
-  detail?: string;
-}
-
-/** Per-host progress a step reports while it applies. */
-export type HostStatus =
-  | 'pending'
-  | 'running'
-  | 'ok'
-  | 'changed'
-  | 'failed'
-  | 'unreachable'
-  | 'skipped'
-  | 'rolled-back';
+import type { Change, HostStatus } from '../core/changes.ts';
+import type { ReleaseLedger } from '../deploy/ledger.ts';
+import type { TransportPool } from '../remote/pool.ts';
 
 /** What a step kind gets to work with; the engine builds it, steps never read YAML or the store directly. */
 export interface StepContext {
@@ -49,6 +29,15 @@ export interface StepContext {
   /** A line of output for the run log; the engine masks secrets before storing it. */
   log(line: string, opts?: { host?: string; stream?: 'stdout' | 'stderr' }): void;
   hostStatus(host: string, status: HostStatus, detail?: string): void;
+  /**
+   * The run's connections: one transport (one SSH master) per host, shared by every step and gate re-plan of
+   * the run. The engine closes them when the run ends or parks; steps never close them.
+   */
+  transports: TransportPool;
+  /** The store's release ledger for this run: what a deploy records, what a rollback restores. */
+  releases: ReleaseLedger;
+  /** Logins that approved the gate in front of this job; empty when it had none. */
+  approvers(): string[];
   /** Aborted on cancel or timeout: pass it to every child process and request. */
   signal: AbortSignal;
   /**
@@ -65,9 +54,8 @@ export interface StepResult {
   hosts?: Record<string, HostStatus>;
 }
 
-/** A step kind: `plan` says what would change, `apply` makes it so. Both must be safe to call again. */
-export interface StepHandler<S extends Step = Step> {
-  kind: StepKind;
+/** What a step kind does: `plan` says what would change, `apply` makes it so. Both must be safe to call again. */
+export interface StepHandler<S> {
   plan(ctx: StepContext, step: S): Promise<Change[]>;
   apply(ctx: StepContext, step: S): Promise<StepResult>;
 }

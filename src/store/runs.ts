@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { HostStatus } from '../steps/types.ts';
+import type { HostStatus } from '../core/changes.ts';
 import { transaction } from './database.ts';
 import type { EventLog } from './events.ts';
 import { opt, type Row } from './rows.ts';

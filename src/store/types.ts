@@ -1,4 +1,4 @@
-import type { Change, HostStatus } from '../steps/types.ts';
+import type { Change, HostStatus } from '../core/changes.ts';
 
 /** Where a run stands. `waiting`: held at an approval gate; `interrupted`: its process died mid-step. */
 export type RunStatus =
@@ -212,13 +212,12 @@ export interface GateRecord {
   approvals: ApprovalRecord[];
 }
 
-/** The changes one step would make, as shown at a gate. `error` when the plan could not be computed. */
+/** The changes one step would make, as shown at a gate. */
 export interface PlannedStep {
   step: number;
   kind: string;
   name: string;
   changes: Change[];
-  note?: string;
 }
 
 /** An accepted decision on a gate, bound to the commit and plan it was given for. */

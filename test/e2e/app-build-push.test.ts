@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildStep, pushStep } from '../../src/config/schema/steps.ts';
 import { RegistryClient } from '../../src/docker/registry-client.ts';
 import { buildHandler } from '../../src/steps/build.ts';
+import { buildKind } from '../../src/steps/kinds/build.ts';
+import { pushKind } from '../../src/steps/kinds/push.ts';
 import { pushHandler } from '../../src/steps/push.ts';
 import { ensureBaseImage } from '../support/base-image.ts';
 import { startRegistry, type TestRegistry } from '../support/registry-server.ts';
@@ -43,10 +44,10 @@ describe('build and push steps on the sample app', () => {
         jobs: { publish: { steps: [{ build: { context: 'apps/web' } }, { push: {} }] } },
       },
     });
-    const build = buildStep.parse({
+    const build = buildKind.schema.parse({
       build: { context: 'apps/web', args: { BASE_IMAGE: base, VERSION: '1.0.0' } },
     });
-    const push = pushStep.parse({ push: { tags: ['latest'] } });
+    const push = pushKind.schema.parse({ push: { tags: ['latest'] } });
 
     expect(await buildHandler.plan(ctx, build)).toEqual([
       expect.objectContaining({ action: 'run', subject: `build ${image}:${SHA}` }),
@@ -89,6 +90,8 @@ describe('build and push steps on the sample app', () => {
         jobs: { publish: { steps: [{ push: {} }] } },
       },
     });
-    await expect(pushHandler.apply(ctx, pushStep.parse({ push: {} }))).rejects.toThrow(/REGISTRY_PASSWORD/);
+    await expect(pushHandler.apply(ctx, pushKind.schema.parse({ push: {} }))).rejects.toThrow(
+      /REGISTRY_PASSWORD/,
+    );
   });
 });

@@ -6,13 +6,16 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline as pipelineSchema } from '../../src/config/schema/pipeline.ts';
 import { sites as sitesSchema } from '../../src/config/schema/sites.ts';
-import { buildStep, deployStep, pushStep } from '../../src/config/schema/steps.ts';
 import type { Inventory } from '../../src/config/types.ts';
+import { runLedger } from '../../src/engine/run-ledger.ts';
 import { resolveSecrets } from '../../src/engine/secrets.ts';
 import { buildHandler } from '../../src/steps/build.ts';
 import { deployHandler } from '../../src/steps/deploy.ts';
+import { buildKind } from '../../src/steps/kinds/build.ts';
+import { deployKind } from '../../src/steps/kinds/deploy.ts';
+import { pushKind } from '../../src/steps/kinds/push.ts';
 import { pushHandler } from '../../src/steps/push.ts';
-import { openStore } from '../../src/store/store.ts';
+import { openStore, type Store } from '../../src/store/store.ts';
 import {
   cleanHost,
   killHostSsh,
@@ -40,6 +43,7 @@ const RELEASES = '/srv/slipway/apps/web/releases';
 describe('app deploy on sandbox hosts', () => {
   let sb: SandboxFixture;
   let stateDir: string;
+  let ledgerStore: Store;
   let image: string;
   const digests: Record<string, string> = {};
   const shas = { v1: 'a1'.repeat(20), v2: 'b2'.repeat(20), broken: 'c3'.repeat(20), v3: 'd4'.repeat(20) };
@@ -80,11 +84,13 @@ describe('app deploy on sandbox hosts', () => {
       inventory,
       outputs: { 'image.digest': digests[version]! },
       ...(rollback ? { rollback } : {}),
-      repo: { sites },
+      // The store's ledger, as the engine hands a run's steps.
+      releases: runLedger(ledgerStore, 1),
+      repo: { sitesFiles: new Map([['infra/sites.yml', sites]]) },
       job: `deploy-${inventory.environment}`,
     });
   const deploy = (batch: number | string = 1) =>
-    deployStep.parse({
+    deployKind.schema.parse({
       deploy: {
         compose: 'apps/web/compose.yml',
         hosts: 'web',
@@ -104,6 +110,7 @@ describe('app deploy on sandbox hosts', () => {
     for (const h of HOSTS) await cleanHost(sb, h);
     stateDir = await mkdtemp(join(tmpdir(), 'slipway-state-'));
     process.env.SLIPWAY_STATE = join(stateDir, 'state.db');
+    ledgerStore = openStore(repoRoot);
     image = `${sb.registry.address}/acme/web`;
     dev = sandboxInventory(sb, 'dev', ['dev1']);
     prod = sandboxInventory(sb, 'prod', PROD);
@@ -122,11 +129,11 @@ describe('app deploy on sandbox hosts', () => {
       });
       await buildHandler.apply(
         ctx,
-        buildStep.parse({
+        buildKind.schema.parse({
           build: { context: 'apps/web', args: { BASE_IMAGE: sb.registry.baseImage, ...args[v] } },
         }),
       );
-      await pushHandler.apply(ctx, pushStep.parse({ push: {} }));
+      await pushHandler.apply(ctx, pushKind.schema.parse({ push: {} }));
       digests[v] = outputs['image.digest']!;
     }
     for (const h of HOSTS) await startHostCaddy(sb, h, sites, h.startsWith('dev') ? 'dev' : 'prod');
@@ -143,6 +150,7 @@ describe('app deploy on sandbox hosts', () => {
         .getImage(`${image}:${sha}`)
         .remove({ force: true })
         .catch(() => {});
+    ledgerStore?.close();
     delete process.env.SLIPWAY_STATE;
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });

@@ -59,7 +59,12 @@ describe('pipelines/app.yml from a push to prod, then rollback', () => {
     const loaded = await loadRepo(clone, { inventoriesRoot: sb.inventoriesRoot });
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
     for (const h of HOSTS)
-      await startHostCaddy(sb, h, loaded.repo.sites!, h.startsWith('dev') ? 'dev' : 'prod');
+      await startHostCaddy(
+        sb,
+        h,
+        loaded.repo.sitesFiles.get('infra/sites.yml')!,
+        h.startsWith('dev') ? 'dev' : 'prod',
+      );
   });
 
   afterAll(async () => {

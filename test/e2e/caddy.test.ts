@@ -1,13 +1,15 @@
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { switchHostUpstreams } from '../../src/caddy/host-upstreams.ts';
+import { switchUpstreams } from '../../src/caddy/apply.ts';
+import { adminSocketOf, openHostAdmin } from '../../src/caddy/host-admin.ts';
 import { installCaddy } from '../../src/caddy/install.ts';
 import { type Sites, sites as sitesSchema } from '../../src/config/schema/sites.ts';
-import { step as stepSchema } from '../../src/config/schema/steps.ts';
 import type { Inventory, InventoryHost } from '../../src/config/types.ts';
+import { appRoutes } from '../../src/deploy/routes.ts';
 import { TransportPool } from '../../src/remote/pool.ts';
-import { type CaddyStep, caddyStepHandler } from '../../src/steps/caddy.ts';
+import { caddyStepHandler } from '../../src/steps/caddy.ts';
+import { caddyKind } from '../../src/steps/kinds/caddy.ts';
 import { resetRoleCaddy, stopRoleCaddy } from '../support/role-caddy.ts';
 import { REPO_ROOT, type SandboxFixture, useSandbox } from '../support/sandbox.ts';
 import { stepContext } from '../support/step-context.ts';
@@ -47,9 +49,9 @@ describe('Caddy on sandbox hosts: role, step, every route type, restart, drift',
       sha: 'c'.repeat(40),
       pipeline: { name: 'infra', jobs: { caddy: { environment: 'test', steps: [{ caddy: {} }] } } },
       inventory,
-      repo: { root: REPO_ROOT, sites: s },
+      repo: { root: REPO_ROOT, sitesFiles: new Map([['infra/sites.yml', s]]) },
     });
-  const step = stepSchema.parse({ caddy: { hosts: 'web' } }) as CaddyStep;
+  const step = caddyKind.schema.parse({ caddy: { hosts: 'web' } });
   const addressOf = (name: string) => sb.hosts.find((h) => h.name === name)!.address;
   const get = async (host: string, path: string) => {
     const res = await request(`http://${addressOf(host)}${path}`, { headers: { host: 'shop.test' } });
@@ -180,14 +182,19 @@ describe('Caddy on sandbox hosts: role, step, every route type, restart, drift',
     const pool = new TransportPool({ root: REPO_ROOT });
     try {
       for (const h of HOSTS) {
-        const written = await switchHostUpstreams(pool.get(inventory.hosts.get(h)!), {
-          sites: sites(),
-          environment: 'test',
-          host: inventory.hosts.get(h)!,
-          app: 'shop',
-          dials: [`127.0.0.1:${BACKEND_PORT}`],
-        });
-        expect(written).toEqual(['upstream:app.test:%2F']);
+        // What a deploy's switch does: every proxy handler of the app, through the forwarded admin socket.
+        const host = inventory.hosts.get(h)!;
+        const ids = appRoutes(sites(), 'shop', 'test', host).map((r) => r.upstreamId);
+        const admin = await openHostAdmin(pool.get(host), undefined, adminSocketOf(host));
+        try {
+          const written = await switchUpstreams(
+            admin.admin,
+            ids.map((id) => ({ id, dials: [`127.0.0.1:${BACKEND_PORT}`] })),
+          );
+          expect(written.map((w) => w.id)).toEqual(['upstream:app.test:%2F']);
+        } finally {
+          await admin.close();
+        }
         expect(await appGet(h)).toEqual({ status: 200, body: `backend ${h}\n` });
       }
     } finally {

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRepo } from '../../src/config/load-repo.ts';
-import { step as stepSchema } from '../../src/config/schema/steps.ts';
 import type { Inventory, OpsRepo } from '../../src/config/types.ts';
-import { type SshKeysStep, sshKeysHandler } from '../../src/steps/ssh-keys.ts';
-import type { Change } from '../../src/steps/types.ts';
+import type { Change } from '../../src/core/changes.ts';
+import { sshKeysKind } from '../../src/steps/kinds/ssh-keys.ts';
+import { sshKeysHandler } from '../../src/steps/ssh-keys.ts';
 import { tempOpsRepo } from '../support/ops-repo.ts';
 import { type SandboxFixture, useSandbox } from '../support/sandbox.ts';
 import { sshLogin } from '../support/ssh-login.ts';
@@ -43,7 +43,7 @@ describe('ssh-keys on sandbox hosts: roles/ssh_keys, exact keys, lock-out guard,
   const fp = async (who: string) =>
     (await execa('ssh-keygen', ['-lf', `${key(who)}.pub`])).stdout.split(' ')[1]!;
   const stepOf = (opts: Record<string, unknown> = {}) =>
-    stepSchema.parse({ 'ssh-keys': { hosts: 'all', ...opts } }) as SshKeysStep;
+    sshKeysKind.schema.parse({ 'ssh-keys': { hosts: 'all', ...opts } });
   const ctxFor = (inventory: Inventory = dev, r: OpsRepo = repo) =>
     stepContext({
       workdir: r.root,

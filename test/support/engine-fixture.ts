@@ -26,6 +26,8 @@ export function engineFixture(project: unknown = {}): EngineFixture {
     root: dir,
     project: projectSchema.parse(project),
     pipelines: [],
+    accessFiles: new Map(),
+    sitesFiles: new Map(),
     inventories: new Map(),
     keys: new Map(),
   };

@@ -5,7 +5,15 @@ import { project as projectSchema } from '../../src/config/schema/project.ts';
 /** A policy source answering slipway.yml `project` (given as its parsed input) with no pipelines. */
 export function projectPolicy(project: unknown, root = '/nonexistent'): PolicySource {
   const policy = trustedPolicyOf(
-    { root, project: projectSchema.parse(project), pipelines: [], inventories: new Map(), keys: new Map() },
+    {
+      root,
+      project: projectSchema.parse(project),
+      pipelines: [],
+      inventories: new Map(),
+      keys: new Map(),
+      accessFiles: new Map(),
+      sitesFiles: new Map(),
+    },
     'refs/heads/main',
     'f'.repeat(40),
   );

@@ -1,6 +1,10 @@
 import { type Pipeline, pipeline as pipelineSchema } from '../../src/config/schema/pipeline.ts';
 import type { Inventory, OpsRepo, PipelineFile } from '../../src/config/types.ts';
-import type { HostStatus, StepContext } from '../../src/steps/types.ts';
+import type { HostStatus } from '../../src/core/changes.ts';
+import type { ReleaseLedger } from '../../src/deploy/ledger.ts';
+import type { ReleaseRecord } from '../../src/deploy/release.ts';
+import { TransportPool } from '../../src/remote/pool.ts';
+import type { StepContext } from '../../src/steps/types.ts';
 
 /** What a test step context recorded: log lines, outputs and per-host statuses. */
 export interface RecordedContext {
@@ -8,6 +12,8 @@ export interface RecordedContext {
   lines: { line: string; host?: string }[];
   outputs: Record<string, string>;
   statuses: { host: string; status: HostStatus; detail?: string }[];
+  /** Releases the step recorded, in order. */
+  releases: ReleaseRecord[];
 }
 
 /** A StepContext for driving a step handler directly, without the engine; secrets come from `secrets`. */
@@ -24,18 +30,25 @@ export function stepContext(opts: {
   /** Makes the context a rollback run's, restoring this recorded release. */
   rollback?: StepContext['run']['rollback'];
   signal?: AbortSignal;
+  /** The release ledger (e.g. a real store's); default: one that keeps what is recorded in `releases`. */
+  releases?: ReleaseLedger;
+  /** The connections to use (a run's pool); default: a pool of this context's own. */
+  transports?: TransportPool;
 }): RecordedContext {
   const parsed: Pipeline = pipelineSchema.parse(opts.pipeline);
   const file: PipelineFile = { file: 'pipelines/test.yml', pipeline: parsed, positions: new Map() };
   const outputs: Record<string, string> = { ...(opts.outputs ?? {}) };
   const lines: RecordedContext['lines'] = [];
   const statuses: RecordedContext['statuses'] = [];
+  const releases: ReleaseRecord[] = [];
   const repo: OpsRepo = {
     root: opts.workdir,
     project: { environments: {}, teams: {}, people: {} },
     pipelines: [file],
     inventories: new Map(),
     keys: new Map(),
+    accessFiles: new Map(),
+    sitesFiles: new Map(),
     ...opts.repo,
   };
   const ctx: StepContext = {
@@ -66,7 +79,13 @@ export function stepContext(opts: {
     hostStatus(host, status, detail) {
       statuses.push({ host, status, ...(detail ? { detail } : {}) });
     },
+    transports: opts.transports ?? new TransportPool({ root: opts.workdir }),
+    releases: opts.releases ?? {
+      record: (r) => releases.push(r),
+      recorded: () => undefined,
+    },
+    approvers: () => [],
     signal: opts.signal ?? new AbortController().signal,
   };
-  return { ctx, lines, outputs, statuses };
+  return { ctx, lines, outputs, statuses, releases };
 }

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { jobOrder } from '../../config/job-graph.ts';
 import type { ApprovalPolicy } from '../../config/schema/approval.ts';
 import type { Job } from '../../config/schema/pipeline.ts';
-import type { Step } from '../../config/schema/steps.ts';
-import type { Inventory, OpsRepo, PipelineFile } from '../../config/types.ts';
+import type { OpsRepo, PipelineFile } from '../../config/types.ts';
 import { formatDuration } from '../../dashboard/views/format.ts';
-import { stepKind } from '../../steps/registry.ts';
+import { gateLine } from '../../steps/kinds/gate-line.ts';
+import { describeStep } from '../../steps/kinds/index.ts';
 import { CliError } from '../errors.ts';
 import { loadRepoForCommand } from '../repo-config.ts';
 import type { RegisterCommand } from './index.ts';
@@ -34,46 +34,7 @@ export const registerDescribe: RegisterCommand = (program) => {
 };
 
 function gate(policy: ApprovalPolicy): string {
-  const self = policy.allow_self_approval ? 'self-approval allowed' : 'no self-approval';
-  return `gate: approval by ${policy.approvers.join(', ')} (${policy.required} required, timeout ${formatDuration(policy.timeout)}, ${self})`;
-}
-
-function targets(inv: Inventory | undefined, group: string | undefined): string {
-  if (!inv) return '';
-  const name = group ?? 'all';
-  const hosts = inv.hosts.has(name) ? [name] : (inv.groups.get(name) ?? []);
-  const list = hosts.map((h) => {
-    const host = inv.hosts.get(h)!;
-    return host.address === h ? h : `${h} (${host.address})`;
-  });
-  return ` -> ${name}: ${list.join(', ') || 'no hosts'}`;
-}
-
-function stepLine(repo: OpsRepo, p: PipelineFile, step: Step, inv: Inventory | undefined): string {
-  const kind = stepKind(step);
-  const label = step.name ? `${kind} "${step.name}"` : kind;
-  if ('run' in step) return `${label}: ${step.run.command.join(' ')}`;
-  if ('approval' in step) return gate(step.approval);
-  if ('build' in step)
-    return `${label}: image ${p.pipeline.image ?? '(no image)'} from ${step.build.context}`;
-  if ('push' in step) return `${label}: ${p.pipeline.image ?? '(no image)'} -> digest`;
-  if ('ssh-keys' in step) {
-    const users = Object.entries(repo.access?.users ?? {})
-      .map(([user, u]) => `${user} [${u.keys.join(', ')}] on ${u.hosts.join(', ')}`)
-      .join('; ');
-    return `${label}: authorized_keys of ${users || 'no users'}${targets(inv, step['ssh-keys'].hosts)}`;
-  }
-  if ('caddy' in step) {
-    const env = inv?.environment;
-    const domains = Object.entries(repo.sites?.sites ?? {})
-      .filter(([, site]) => !site.environments || (env !== undefined && site.environments.includes(env)))
-      .map(([domain]) => domain)
-      .join(', ');
-    return `${label}: ${domains || 'no sites'}${targets(inv, step.caddy.hosts)}`;
-  }
-  if ('ansible' in step) return `${label}: ${step.ansible.playbook}${targets(inv, step.ansible.hosts)}`;
-  const d = step.deploy;
-  return `${label}: app ${d.app ?? p.pipeline.name} (${d.compose}, batch ${d.batch})${targets(inv, d.hosts)}`;
+  return `gate: approval ${gateLine(policy)}`;
 }
 
 function jobLines(repo: OpsRepo, p: PipelineFile, name: string, job: Job, index: number): string[] {
@@ -85,7 +46,13 @@ function jobLines(repo: OpsRepo, p: PipelineFile, name: string, job: Job, index:
   if (job.retries > 0) head.push(`retries ${job.retries}`);
   const lines = [`  ${head.join('  ')}`];
   if (job.approval) lines.push(`       ${gate(job.approval)}`);
-  for (const step of job.steps) lines.push(`       ${stepLine(repo, p, step, inv)}`);
+  const ctx = {
+    pipeline: p.pipeline,
+    inventory: inv,
+    accessFiles: repo.accessFiles,
+    sitesFiles: repo.sitesFiles,
+  };
+  for (const step of job.steps) lines.push(`       ${describeStep(step, ctx)}`);
   return lines;
 }
 

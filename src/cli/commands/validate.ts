@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigErrorList } from '../../config/errors.ts';
-import { loadRepo, REPO_LAYOUT } from '../../config/load-repo.ts';
+import { REPO_LAYOUT } from '../../config/layout.ts';
+import { loadRepo } from '../../config/load-repo.ts';
 import type { ConfigError, OpsRepo } from '../../config/types.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { repoFlags } from '../repo-config.ts';
@@ -42,7 +43,7 @@ function summary(repo: OpsRepo) {
     environments: repo.inventories.size,
     hosts: [...repo.inventories.values()].reduce((n, inv) => n + inv.hosts.size, 0),
     keys: repo.keys.size,
-    sites: Object.keys(repo.sites?.sites ?? {}).length,
+    sites: [...repo.sitesFiles.values()].reduce((n, f) => n + Object.keys(f.sites).length, 0),
   };
 }
 

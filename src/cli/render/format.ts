@@ -34,9 +34,7 @@ export function planLines(plan: readonly PlannedStep[], indent: string): string[
   const lines: string[] = [];
   for (const step of plan) {
     if (step.kind === 'approval') continue;
-    lines.push(
-      `${indent}${step.name} (${step.kind})${step.note ? `: ${step.note}` : step.changes.length ? '' : ': no changes'}`,
-    );
+    lines.push(`${indent}${step.name} (${step.kind})${step.changes.length ? '' : ': no changes'}`);
     for (const c of step.changes) {
       lines.push(`${indent}  ${c.action} ${c.host ? `${c.host}: ` : ''}${c.subject}`);
       for (const d of c.detail?.split('\n') ?? []) lines.push(`${indent}      ${d}`);

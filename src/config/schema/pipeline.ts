@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { STEP_KINDS, step } from '../../steps/kinds/index.ts';
 import { approvalPolicy } from './approval.ts';
 import { duration, name, secretSource } from './common.ts';
-import { step } from './steps.ts';
 
 const globs = z.array(z.string().min(1)).default([]);
 
@@ -32,9 +32,7 @@ export const job = z.strictObject({
   steps: z
     .array(step)
     .min(1)
-    .describe(
-      'Steps, run in order; each is one of run, approval, ssh-keys, caddy, ansible, build, push, deploy',
-    ),
+    .describe(`Steps, run in order; each is one of ${STEP_KINDS.map((k) => k.key).join(', ')}`),
 });
 export type Job = z.infer<typeof job>;
 

@@ -1,4 +1,4 @@
-import type { Change } from '../../steps/types.ts';
+import type { Change } from '../../core/changes.ts';
 import { formatTime, shortSha } from './format.ts';
 import { type Html, html } from './html.ts';
 import { csrfField, type Viewer } from './layout.ts';

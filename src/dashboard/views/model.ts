@@ -1,4 +1,4 @@
-import type { Change, HostStatus } from '../../steps/types.ts';
+import type { Change, HostStatus } from '../../core/changes.ts';
 
 /** One run as the runs list shows it. */
 export interface RunRow {

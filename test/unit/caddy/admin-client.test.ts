@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaddyAdmin, CaddyAdminError, CaddyConflictError } from '../../../src/caddy/admin-client.ts';
 import { convergeConfig, switchUpstreams } from '../../../src/caddy/apply.ts';
 import { diffCaddyConfig } from '../../../src/caddy/diff.ts';
-import { appUpstreamIds, type CaddyJson, renderCaddyConfig, routeId } from '../../../src/caddy/render.ts';
+import { type CaddyJson, renderCaddyConfig, routeId } from '../../../src/caddy/render.ts';
 import { sites } from '../../../src/config/schema/sites.ts';
+import { appRoutes } from '../../../src/deploy/routes.ts';
 import { type LocalCaddy, startLocalCaddy } from '../../support/caddy.ts';
 
 const host = { name: 'web1', groups: ['web'] };
@@ -138,7 +139,7 @@ describe('Caddy admin client against a real Caddy', () => {
   });
 
   it('swaps upstreams by @id with PATCH, writing only when they differ', async () => {
-    const ids = appUpstreamIds({ sites: sitesFile(), environment: 'dev', host }, 'shop');
+    const ids = appRoutes(sitesFile(), 'shop', 'dev', host).map((r) => r.upstreamId);
     const to = (dial: string) => ids.map((id) => ({ id, dials: [dial] }));
     expect(await switchUpstreams(caddy.admin, to(green.dial))).toEqual(
       ids.map((id) => ({ id, previous: [blue.dial] })),

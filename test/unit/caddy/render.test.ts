@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { appUpstreamIds, renderCaddyConfig, upstreamId } from '../../../src/caddy/render.ts';
+import { renderCaddyConfig } from '../../../src/caddy/render.ts';
 import { sites } from '../../../src/config/schema/sites.ts';
 import { exampleSites } from './fixtures.ts';
 
@@ -91,13 +91,6 @@ describe('renderCaddyConfig', () => {
     expect(() => renderCaddyConfig({ sites: s, environment: 'dev', host: web, upstreams })).toThrow(
       'sites.yml: a.example.com has two routes for path /',
     );
-  });
-
-  it('lists the proxy handlers of an app for upstream switches', () => {
-    expect(appUpstreamIds({ sites: exampleSites(), environment: 'dev', host: web }, 'shop', 'api')).toEqual([
-      upstreamId('www.example.com', '/api'),
-    ]);
-    expect(appUpstreamIds({ sites: exampleSites(), environment: 'dev', host: web }, 'shop')).toEqual([]);
   });
 
   it('renders configs the real caddy binary accepts', async () => {

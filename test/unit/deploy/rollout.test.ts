@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { HostStatus } from '../../../src/core/changes.ts';
 import { HostDeployError } from '../../../src/deploy/host-deploy.ts';
 import { rollOut } from '../../../src/deploy/rollout.ts';
 import { TransportError } from '../../../src/remote/transport.ts';
-import type { HostStatus } from '../../../src/steps/types.ts';
 
 type Host = { name: string };
 const hosts = (...names: string[]): Host[] => names.map((name) => ({ name }));

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveInventorySync } from '../../../src/config/inventory/resolve.ts';
 import { access as accessSchema } from '../../../src/config/schema/access.ts';
-import { step as stepSchema } from '../../../src/config/schema/steps.ts';
 import type { Inventory } from '../../../src/config/types.ts';
 import { TransportPool } from '../../../src/remote/pool.ts';
 import { hostDeclaration, sshFileProblems } from '../../../src/remote/ssh-files.ts';
-import { type SshKeysStep, sshKeysHandler } from '../../../src/steps/ssh-keys.ts';
+import { sshKeysKind } from '../../../src/steps/kinds/ssh-keys.ts';
+import { sshKeysHandler } from '../../../src/steps/ssh-keys.ts';
 import { stepContext } from '../../support/step-context.ts';
 
 describe('SSH files of inventory hosts, checked before connecting', () => {
@@ -68,9 +68,11 @@ describe('SSH files of inventory hosts, checked before connecting', () => {
       sha: 'a'.repeat(40),
       pipeline: { name: 'infra', jobs: { k: { environment: 'prod', steps: [{ 'ssh-keys': {} }] } } },
       inventory: inv,
-      repo: { access: accessSchema.parse({ users: { deploy: { keys: [] } } }) },
+      repo: {
+        accessFiles: new Map([['infra/access.yml', accessSchema.parse({ users: { deploy: { keys: [] } } })]]),
+      },
     });
-    const step = stepSchema.parse({ 'ssh-keys': { hosts: 'web' } }) as SshKeysStep;
+    const step = sshKeysKind.schema.parse({ 'ssh-keys': { hosts: 'web' } });
     // web1 has no slipway_known_hosts: ~/.ssh/known_hosts, in a home without one.
     const home = process.env['HOME'];
     process.env['HOME'] = root;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sites as sitesSchema } from '../../../src/config/schema/sites.ts';
-import { step as stepSchema } from '../../../src/config/schema/steps.ts';
 import type { Inventory, InventoryHost } from '../../../src/config/types.ts';
-import { type CaddyStep, caddyHandler } from '../../../src/steps/caddy.ts';
+import { caddyHandler } from '../../../src/steps/caddy.ts';
+import { caddyKind } from '../../../src/steps/kinds/caddy.ts';
 import { type LocalCaddy, startLocalCaddy } from '../../support/caddy.ts';
 import { freePort } from '../../support/free-port.ts';
 import { stepContext } from '../../support/step-context.ts';
@@ -27,7 +27,7 @@ describe('caddy step (plan and apply through SSH forwarding)', () => {
       'db-only.test': { hosts: 'db', routes: [{ custom: { handler: 'static_response', body: 'db' } }] },
     },
   });
-  const step = (install = true) => stepSchema.parse({ caddy: { install } }) as CaddyStep;
+  const step = (install = true) => caddyKind.schema.parse({ caddy: { install } });
   const ctxFor = (socket: string, port?: number) => {
     const h = { ...host, ...(port ? { port } : {}), vars: { ...host.vars, caddy_admin_socket: socket } };
     const inventory: Inventory = {
@@ -45,7 +45,7 @@ describe('caddy step (plan and apply through SSH forwarding)', () => {
       sha: 'a'.repeat(40),
       pipeline: { name: 'infra', jobs: { caddy: { environment: 'dev', steps: [{ caddy: {} }] } } },
       inventory,
-      repo: { sites },
+      repo: { sitesFiles: new Map([['infra/sites.yml', sites]]) },
     });
   };
 
@@ -122,10 +122,19 @@ describe('caddy step (plan and apply through SSH forwarding)', () => {
     ]);
   });
 
-  it('refuses a sites file other than infra/sites.yml', async () => {
-    const other = stepSchema.parse({ caddy: { sites: 'infra/other.yml' } }) as CaddyStep;
-    await expect(handler.plan(ctxFor(caddy.socket).ctx, other)).rejects.toThrow(
-      'caddy: sites: infra/other.yml is not supported, the sites file is infra/sites.yml',
-    );
+  it('renders the sites file the step names, not infra/sites.yml', async () => {
+    const edge = sitesSchema.parse({
+      tls: { issuer: 'internal' },
+      sites: { 'edge.test': { routes: [{ redirect: { to: 'https://x.test/' } }] } },
+    });
+    const { ctx } = ctxFor(caddy.socket);
+    ctx.repo.sitesFiles.set('infra/edge.yml', edge);
+    const plan = await handler.plan(ctx, caddyKind.schema.parse({ caddy: { sites: 'infra/edge.yml' } }));
+    const subjects = plan.map((c) => `${c.action} ${c.subject}`);
+    expect(subjects).toContain('add site edge.test');
+    expect(subjects.filter((s) => s.includes('app.test'))).not.toContain('add site app.test');
+    await expect(
+      handler.plan(ctx, caddyKind.schema.parse({ caddy: { sites: 'infra/none.yml' } })),
+    ).rejects.toThrow("infra/none.yml is missing: the caddy step renders Caddy's config from it");
   });
 });

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DeployStep, step as stepSchema } from '../../../src/config/schema/steps.ts';
 import type { Inventory, InventoryHost } from '../../../src/config/types.ts';
-import { createDeployHandler } from '../../../src/steps/deploy.ts';
+import { deployHandler } from '../../../src/steps/deploy.ts';
+import { deployKind } from '../../../src/steps/kinds/deploy.ts';
 import { stepContext } from '../../support/step-context.ts';
 
 const COMPOSE = [
@@ -36,7 +36,7 @@ describe('deploy step: services: against the compose file', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const run = (services: Record<string, string>) => {
-    const step = stepSchema.parse({ deploy: { compose: 'compose.yml', services } }) as DeployStep;
+    const step = deployKind.schema.parse({ deploy: { compose: 'compose.yml', services } });
     const { ctx } = stepContext({
       workdir: dir,
       sha: 'a'.repeat(40),
@@ -49,8 +49,8 @@ describe('deploy step: services: against the compose file', () => {
       outputs: { 'image.digest': DIGEST },
     });
     return {
-      plan: () => createDeployHandler().plan(ctx, step),
-      apply: () => createDeployHandler().apply(ctx, step),
+      plan: () => deployHandler.plan(ctx, step),
+      apply: () => deployHandler.apply(ctx, step),
     };
   };
 

@@ -5,8 +5,8 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveInventorySync } from '../../../src/config/inventory/resolve.ts';
 import { access as accessSchema } from '../../../src/config/schema/access.ts';
-import { step as stepSchema } from '../../../src/config/schema/steps.ts';
-import { type SshKeysStep, sshKeysHandler } from '../../../src/steps/ssh-keys.ts';
+import { sshKeysKind } from '../../../src/steps/kinds/ssh-keys.ts';
+import { sshKeysHandler } from '../../../src/steps/ssh-keys.ts';
 import { stepContext } from '../../support/step-context.ts';
 
 // roles/ssh_keys in check mode (it changes nothing) on the runner itself, beside a host that refuses SSH.
@@ -31,9 +31,14 @@ describe('ssh-keys plan with an unreachable host', () => {
       sha: 'a'.repeat(40),
       pipeline: { name: 'infra', jobs: { k: { environment: 'dev', steps: [{ 'ssh-keys': {} }] } } },
       inventory,
-      repo: { root, access: accessSchema.parse({ users: { 'slipway-plan-only': { keys: [] } } }) },
+      repo: {
+        root,
+        accessFiles: new Map([
+          ['infra/access.yml', accessSchema.parse({ users: { 'slipway-plan-only': { keys: [] } } })],
+        ]),
+      },
     });
-    const plan = await sshKeysHandler.plan(ctx, stepSchema.parse({ 'ssh-keys': {} }) as SshKeysStep);
+    const plan = await sshKeysHandler.plan(ctx, sshKeysKind.schema.parse({ 'ssh-keys': {} }));
     expect(plan.filter((c) => c.host === 'here').map((c) => `${c.action} ${c.subject}`)).toEqual([
       'add user slipway-plan-only',
     ]);

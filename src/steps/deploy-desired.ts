@@ -1,18 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { composeServiceNames, unknownServices } from '../config/compose-services.ts';
-import type { DeployStep } from '../config/schema/steps.ts';
+import { sitesOf } from '../config/environment-sites.ts';
 import type { InventoryHost } from '../config/types.ts';
+import type { Change } from '../core/changes.ts';
+import type { ReleaseSpec } from '../deploy/host-deploy.ts';
+import type { ReleaseLedger } from '../deploy/ledger.ts';
+import { configHash, releaseChange } from '../deploy/release.ts';
+import { releaseSecrets } from '../deploy/release-env.ts';
+import { type AppRoute, appRoutes } from '../deploy/routes.ts';
 import { isDigest } from '../docker/image-ref.ts';
-import { pipelineImage } from '../steps/pipeline-image.ts';
-import type { Change, StepContext } from '../steps/types.ts';
 import type { RecordedConfig } from '../store/types.ts';
 import { errorMessage } from '../util/errors.ts';
-import type { ReleaseSpec } from './host-deploy.ts';
-import type { ReleaseLedger } from './ledger.ts';
-import { configHash, releaseChange } from './release.ts';
-import { releaseSecrets } from './release-env.ts';
-import { type AppRoute, appRoutes } from './routes.ts';
+import type { DeployStep } from './kinds/deploy.ts';
+import { pipelineImage } from './pipeline-image.ts';
+import type { StepContext } from './types.ts';
 
 /** What one deploy releases on every target host, and the per-host routes and config hashes. */
 export interface Desired {
@@ -104,7 +106,7 @@ export async function desiredState(
   const routes = new Map<string, AppRoute[]>();
   const hashes = new Map<string, string>();
   for (const h of hosts) {
-    const r = appRoutes(ctx.repo.sites, app, environment, { name: h.name, groups: h.groups });
+    const r = appRoutes(sitesOf(ctx.repo, environment), app, environment, { name: h.name, groups: h.groups });
     routes.set(h.name, r);
     hashes.set(h.name, configHash({ compose: config.compose, env: config.env, secrets, routes: r }));
   }

@@ -2,10 +2,10 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sites as sitesSchema } from '../../../src/config/schema/sites.ts';
-import { deployStep } from '../../../src/config/schema/steps.ts';
 import type { Inventory, InventoryHost } from '../../../src/config/types.ts';
-import { desiredState, hostChange, type Recorded } from '../../../src/deploy/desired.ts';
 import { configHash } from '../../../src/deploy/release.ts';
+import { desiredState, hostChange, type Recorded } from '../../../src/steps/deploy-desired.ts';
+import { deployKind } from '../../../src/steps/kinds/deploy.ts';
 import { Store } from '../../../src/store/store.ts';
 import type { RecordedConfig } from '../../../src/store/types.ts';
 import { stepContext } from '../../support/step-context.ts';
@@ -26,7 +26,7 @@ const sites = sitesSchema.parse({
   tls: { issuer: 'internal' },
   sites: { 'web.test': { routes: [{ path: '/', proxy: { app: 'web' } }] } },
 });
-const step = deployStep.parse({
+const step = deployKind.schema.parse({
   deploy: {
     compose: 'apps/web/compose.yml',
     hosts: 'web',
@@ -71,7 +71,7 @@ const ctxFor = (opts: { rollback?: { ledgerId: number }; secrets?: Record<string
     secrets: opts.secrets ?? { API_KEY: 'k-today', NEW_KEY: 'n' },
     inventory: prod,
     outputs: { 'image.digest': NEW },
-    repo: { sites },
+    repo: { sitesFiles: new Map([['infra/sites.yml', sites]]) },
     job: 'deploy',
     ...(opts.rollback
       ? { rollback: { ledgerId: opts.rollback.ledgerId, releaseId: '20261201-100000-aaaaaaa', digest: OLD } }

@@ -1,0 +1,31 @@
+import type { ReleaseLedger } from '../deploy/ledger.ts';
+import type { Store } from '../store/store.ts';
+
+/** The store's release ledger as a run's deploy steps see it: every release recorded against the run. */
+export function runLedger(store: Store, runId: number): ReleaseLedger {
+  return {
+    record(r, config) {
+      store.releases.record({
+        environment: r.environment,
+        host: r.host,
+        app: r.app,
+        releaseId: r.release,
+        digest: r.digest,
+        configHash: r.configHash,
+        runId,
+        ...(r.approvedBy?.length ? { approver: r.approvedBy.join(',') } : {}),
+        createdAt: Date.parse(r.deployedAt),
+        sha: r.sha,
+        config,
+        ...(r.restores ? { restores: r.restores } : {}),
+      });
+    },
+    recorded: (id) => store.releases.get(id),
+  };
+}
+
+/** Logins that approved the latest gate in front of a job of a run. */
+export function gateApprovers(store: Store, runId: number, job: string): string[] {
+  const gate = store.gates.latest(runId, job);
+  return (gate?.approvals ?? []).filter((a) => a.decision === 'approve').map((a) => a.login);
+}
