@@ -12,7 +12,8 @@ const NODE = process.execPath;
 const DEPLOY_TOKEN = 's3cr3t-deploy-token-value';
 
 const FILES: Record<string, string> = {
-  'slipway.yml': 'environments:\n  dev: {}\npeople:\n  bob: { github: bob }\n  mallory: { github: mallory }\n',
+  'slipway.yml':
+    'environments:\n  dev: {}\npeople:\n  bob: { github: bob }\n  mallory: { github: mallory }\n',
   'inventories/dev/hosts.yml': 'all:\n  hosts:\n    web1:\n      ansible_host: 127.0.0.1\n',
   'pipelines/app.yml': [
     'name: app',
