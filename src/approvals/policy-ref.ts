@@ -100,7 +100,7 @@ function policyCache(load: LoadOptions) {
   const loaded = new Map<string, Promise<TrustedPolicy>>();
   return (dir: string, ref: string, sha: string): Promise<TrustedPolicy> => {
     let p = loaded.get(sha);
-    if (!p) {
+    if (!p || !existsSync(dir)) {
       p = loadRepo(dir, load).then((r) => {
         if (r.ok) return trustedPolicyOf(r.repo, ref, sha);
         const errors = r.errors.slice(0, 5).map(formatConfigError).join('; ');

@@ -73,6 +73,8 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
   const absRoot = resolve(root);
   const errors: ConfigError[] = [];
   const projectRoot = opts.projectFrom ? resolve(opts.projectFrom) : absRoot;
+  // A policy tree removed meanwhile must not read as "no slipway.yml" (every branch, no people).
+  if (!existsSync(projectRoot)) throw new Error(`the policy tree ${projectRoot} is gone; try again`);
   const project = existsSync(join(projectRoot, REPO_LAYOUT.project))
     ? loadFile(projectRoot, REPO_LAYOUT.project, projectSchema, errors)
     : undefined;

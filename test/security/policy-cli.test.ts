@@ -86,4 +86,21 @@ describe('CLI: policy from the default branch, self-approval by the operator', (
     expect(none.stderr).toContain('pass --policy-ref REF or set SLIPWAY_POLICY_REF');
     expect(slipway('--policy-ref', 'trunk', 'run', 'gated', '--detach').status).toBe(3);
   }, 120_000);
+
+  it("makes dashboard sign-ins only for a person's dashboard login on the default branch", () => {
+    dir = tempOpsRepo({ 'slipway.yml': 'people: { alice: { github: alice-gh, dashboard: alice } }\n' });
+    // The working tree (uncommitted) maps mallory: it does not count.
+    writeFileSync(join(dir, 'slipway.yml'), 'people: { mallory: { dashboard: mallory } }\n');
+    const refused = slipway('user', 'add', 'mallory');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(
+      "mallory is no person's dashboard login in slipway.yml on refs/heads/main",
+    );
+    // A forge login of a person is not a dashboard login.
+    expect(slipway('user', 'add', 'alice-gh').status).toBe(1);
+    const added = slipway('user', 'add', 'alice');
+    expect(added.status).toBe(0);
+    expect(added.stdout).toMatch(/^slw_/);
+    expect(added.stderr).toContain('Token for alice (alice) shown once');
+  }, 60_000);
 });
