@@ -37,6 +37,8 @@ function trusted(): TrustedPolicy {
       pipelines: [{ file: 'pipelines/app.yml', pipeline, positions: new Map() }],
       inventories: new Map(),
       keys: new Map(),
+      accessFiles: new Map(),
+      sitesFiles: new Map(),
     },
     'refs/heads/main',
     'e'.repeat(40),
