@@ -9,11 +9,11 @@
  */
 
 import { join } from 'node:path';
-import { remotePolicySource } from '../src/approvals/policy-ref.ts';
 import { runContextLoader } from '../src/cli/run-session.ts';
 import { createRun } from '../src/engine/create-run.ts';
 import { executeRun } from '../src/engine/executor.ts';
 import { Checkouts } from '../src/triggers/checkout.ts';
+import { remotePolicySource } from '../src/triggers/policy-ref.ts';
 import { startServeFixture } from '../test/support/serve-fixture.ts';
 import { pushPayload } from '../test/support/webhook-payloads.ts';
 import { numberArg } from './lib/number-arg.ts';

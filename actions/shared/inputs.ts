@@ -1,7 +1,8 @@
 import { dirname, join, resolve } from 'node:path';
 import * as core from '@actions/core';
-import { localPolicySource, type PolicySource } from '../../src/approvals/policy-ref.ts';
+import type { PolicySource } from '../../src/approvals/policy-source.ts';
 import { Store, storePath } from '../../src/store/store.ts';
+import { localPolicySource } from '../../src/triggers/policy-ref.ts';
 
 /** An input, or undefined when it is empty (Actions passes unset inputs as ''). */
 export function optionalInput(name: string): string | undefined {

@@ -3,7 +3,7 @@ import type { GateRecord, RunRecord } from '../store/types.ts';
 import { actorName } from './identity.ts';
 import { parseIdentity } from './people.ts';
 import { type Actor, type DecisionRequest, type DecisionVerdict, decide } from './policy.ts';
-import type { PolicySource } from './policy-ref.ts';
+import type { PolicySource } from './policy-source.ts';
 import type { TrustedPolicy } from './trusted-policy.ts';
 
 /** A decision submitted through any channel. */

@@ -3,8 +3,8 @@ import type { ApprovalPolicy } from '../config/schema/approval.ts';
 import type { Job } from '../config/schema/pipeline.ts';
 import type { Project } from '../config/schema/project.ts';
 import type { OpsRepo } from '../config/types.ts';
-import { branchAllowed } from '../engine/branches.ts';
 import type { GatePolicy } from '../store/types.ts';
+import { branchAllowed } from './branches.ts';
 
 /** The gates a job has on the trusted ref: before the job, and at `approval` steps (by index). */
 export interface TrustedJob {

@@ -1,7 +1,7 @@
-import type { PolicySource } from '../approvals/policy-ref.ts';
+import type { PolicySource } from '../approvals/policy-source.ts';
 import { loadRepo } from '../config/load-repo.ts';
 import type { ActionResult, RollbackRequest } from '../dashboard/data.ts';
-import { createRollbackRun } from '../deploy/rollback-run.ts';
+import { createRollbackRun } from '../engine/rollback-run.ts';
 import type { Store } from '../store/store.ts';
 import { errorMessage } from '../util/errors.ts';
 import { headCommit } from './git-commit.ts';

@@ -1,4 +1,4 @@
-import type { PolicySource } from '../approvals/policy-ref.ts';
+import type { PolicySource } from '../approvals/policy-source.ts';
 import type { Pipeline } from '../config/schema/pipeline.ts';
 import { cancelRun } from '../engine/cancel.ts';
 import { executeRun } from '../engine/executor.ts';

@@ -1,11 +1,12 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { localPolicySource, type PolicySource } from '../approvals/policy-ref.ts';
+import type { PolicySource } from '../approvals/policy-source.ts';
 import type { TrustedPolicy } from '../approvals/trusted-policy.ts';
 import { ConfigErrorList } from '../config/errors.ts';
 import { type LoadOptions, loadRepo } from '../config/load-repo.ts';
 import type { OpsRepo } from '../config/types.ts';
 import { storePath } from '../store/store.ts';
+import { localPolicySource } from '../triggers/policy-ref.ts';
 import { errorMessage } from '../util/errors.ts';
 import { CliError } from './errors.ts';
 import { ExitCode } from './exit-codes.ts';

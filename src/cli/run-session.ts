@@ -2,7 +2,7 @@ import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { actorName, cliActor } from '../approvals/identity.ts';
 import type { Actor } from '../approvals/policy.ts';
-import type { PolicySource } from '../approvals/policy-ref.ts';
+import type { PolicySource } from '../approvals/policy-source.ts';
 import type { TrustedPolicy } from '../approvals/trusted-policy.ts';
 import { formatConfigError, loadRepo } from '../config/load-repo.ts';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';

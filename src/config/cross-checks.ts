@@ -1,7 +1,6 @@
 // Checks that span files: jobs against inventories, access against keys, sites against pipelines.
 import { existsSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { availableIn } from '../engine/secrets.ts';
 import { kindOf, type Step, stepOptions } from '../steps/kinds/index.ts';
 import { suggestionHint } from './did-you-mean.ts';
 import { sitesPathsByEnvironment } from './environment-sites.ts';
@@ -11,6 +10,7 @@ import type { Access } from './schema/access.ts';
 import type { Pipeline } from './schema/pipeline.ts';
 import type { Project } from './schema/project.ts';
 import type { Sites } from './schema/sites.ts';
+import { availableIn } from './secret-scope.ts';
 import type { ConfigError, Inventory, PublicKey } from './types.ts';
 import { type KeyPath, positionOf, type YamlSource } from './yaml-source.ts';
 import { dotted } from './zod-errors.ts';

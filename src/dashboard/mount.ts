@@ -1,4 +1,4 @@
-import type { PolicySource } from '../approvals/policy-ref.ts';
+import type { PolicySource } from '../approvals/policy-source.ts';
 import type { Router } from '../server/router.ts';
 import type { Service } from '../server/server.ts';
 import { openDashboardStore } from '../store/dashboard-store.ts';

@@ -1,5 +1,5 @@
 import { type Actor, decide } from '../approvals/policy.ts';
-import type { PolicySource } from '../approvals/policy-ref.ts';
+import type { PolicySource } from '../approvals/policy-source.ts';
 import { decisionRequest, submitDecision } from '../approvals/service.ts';
 import type { RunFacets } from '../store/run-facets.ts';
 import type { Store } from '../store/store.ts';

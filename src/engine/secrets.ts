@@ -2,6 +2,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 import type { SecretOrigin, SecretSource } from '../config/schema/common.ts';
 import type { Pipeline } from '../config/schema/pipeline.ts';
+import { availableIn } from '../config/secret-scope.ts';
 import type { OpsRepo } from '../config/types.ts';
 
 /** A pipeline's secrets, read at run time from this process's sources; values are held in memory only. */
@@ -71,12 +72,6 @@ export function unresolvedSecrets(
   sources: SecretSources = processSources(),
 ): string[] {
   return resolveSecrets(pipeline, sources).problems(jobs.map((j) => pipeline.jobs[j]?.environment));
-}
-
-/** Whether jobs of `environment` may read the secret at all (a limit is not a problem to report). */
-export function availableIn(source: SecretSource, environment: string | undefined): boolean {
-  if ('by_environment' in source) return environment !== undefined && environment in source.by_environment;
-  return !source.environments || (environment !== undefined && source.environments.includes(environment));
 }
 
 function origins(source: SecretSource): SecretOrigin[] {

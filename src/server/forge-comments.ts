@@ -1,5 +1,5 @@
 import { identityText } from '../approvals/people.ts';
-import type { PolicySource } from '../approvals/policy-ref.ts';
+import type { PolicySource } from '../approvals/policy-source.ts';
 import { submitDecision } from '../approvals/service.ts';
 import { parseCommentCommand } from '../forge/comment-command.ts';
 import type { Forge, RepoId } from '../forge/types.ts';

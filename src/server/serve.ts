@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { type PolicySource, remotePolicySource } from '../approvals/policy-ref.ts';
+import type { PolicySource } from '../approvals/policy-source.ts';
 import { loadRepo } from '../config/load-repo.ts';
 import type { PipelineFile } from '../config/types.ts';
 import { type DashboardConfig, dashboardService } from '../dashboard/mount.ts';
@@ -9,6 +9,7 @@ import { Deliveries } from '../store/deliveries.ts';
 import { ForgeLinks } from '../store/forge-links.ts';
 import { Store } from '../store/store.ts';
 import { Checkouts } from '../triggers/checkout.ts';
+import { remotePolicySource } from '../triggers/policy-ref.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { BodyBudgetLimits } from './body-budget.ts';
 import { DeliveryProcessor } from './delivery-processor.ts';

@@ -1,5 +1,5 @@
 import type { Identity } from '../approvals/people.ts';
-import type { PolicySource } from '../approvals/policy-ref.ts';
+import type { PolicySource } from '../approvals/policy-source.ts';
 import type { TrustedPolicy } from '../approvals/trusted-policy.ts';
 import { formatConfigError } from '../config/errors.ts';
 import type { ConfigError, LoadResult, OpsRepo, PipelineFile } from '../config/types.ts';

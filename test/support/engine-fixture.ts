@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PolicySource } from '../../src/approvals/policy-ref.ts';
+import type { PolicySource } from '../../src/approvals/policy-source.ts';
 import { type TrustedPolicy, trustedPolicyOf } from '../../src/approvals/trusted-policy.ts';
 import { type Pipeline, pipeline as pipelineSchema } from '../../src/config/schema/pipeline.ts';
 import { project as projectSchema } from '../../src/config/schema/project.ts';

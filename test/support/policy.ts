@@ -1,4 +1,4 @@
-import type { PolicySource } from '../../src/approvals/policy-ref.ts';
+import type { PolicySource } from '../../src/approvals/policy-source.ts';
 import { trustedPolicyOf } from '../../src/approvals/trusted-policy.ts';
 import { project as projectSchema } from '../../src/config/schema/project.ts';
 

@@ -2,13 +2,13 @@ import * as core from '@actions/core';
 import { headCommit } from '../../../src/cli/git-commit.ts';
 import { findPipeline, runContextLoader } from '../../../src/cli/run-session.ts';
 import { loadRepo } from '../../../src/config/load-repo.ts';
-import { formatDuration } from '../../../src/dashboard/views/format.ts';
 import { escapeHtml } from '../../../src/dashboard/views/html.ts';
 import { createRun } from '../../../src/engine/create-run.ts';
 import { executeRun } from '../../../src/engine/executor.ts';
 import { resolveSecrets } from '../../../src/engine/secrets.ts';
 import type { RunDetail } from '../../../src/store/types.ts';
 import { errorMessage } from '../../../src/util/errors.ts';
+import { formatDuration } from '../../../src/util/format.ts';
 import { actionPolicy, actionStore, optionalInput, repoRoot } from '../../shared/inputs.ts';
 
 /** The `slipway/run` action: one run of a pipeline (or job) on the workflow's commit, detached at gates. */

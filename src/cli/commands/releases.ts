@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatTime } from '../../dashboard/views/format.ts';
+import { formatTime } from '../../util/format.ts';
 import { openRunStore } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { createRollbackRun } from '../../deploy/rollback-run.ts';
 import { NothingToRollBack } from '../../deploy/rollback-target.ts';
+import { createRollbackRun } from '../../engine/rollback-run.ts';
 import { asInvalidConfig, CliError } from '../errors.ts';
 import { executeWithProgress } from '../execute-run.ts';
 import { headCommit } from '../git-commit.ts';

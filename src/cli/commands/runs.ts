@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { formatDuration, formatTime } from '../../dashboard/views/format.ts';
 import type { RunStatus } from '../../store/types.ts';
+import { formatDuration, formatTime } from '../../util/format.ts';
 import { mark } from '../render/format.ts';
 import { openRunStore } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';

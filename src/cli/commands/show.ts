@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatTime } from '../../dashboard/views/format.ts';
+import { formatTime } from '../../util/format.ts';
 import { CliError } from '../errors.ts';
 import { planLines, treeLines } from '../render/format.ts';
 import { openRunStore, runIdArg } from '../run-session.ts';

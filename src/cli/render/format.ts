@@ -1,5 +1,5 @@
-import { formatDuration } from '../../dashboard/views/format.ts';
 import type { GateRecord, PlannedStep, RunDetail } from '../../store/types.ts';
+import { formatDuration } from '../../util/format.ts';
 
 const SYMBOLS: Record<string, string> = {
   pending: '·',

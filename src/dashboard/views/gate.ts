@@ -1,5 +1,5 @@
 import type { Change } from '../../core/changes.ts';
-import { formatTime, shortSha } from './format.ts';
+import { formatTime, shortSha } from '../../util/format.ts';
 import { type Html, html } from './html.ts';
 import { csrfField, type Viewer } from './layout.ts';
 import type { GateView } from './model.ts';

@@ -1,4 +1,4 @@
-import { formatTime } from './format.ts';
+import { formatTime } from '../../util/format.ts';
 import { gateView } from './gate.ts';
 import { type Html, html } from './html.ts';
 import { csrfField, page, type Viewer } from './layout.ts';

@@ -1,5 +1,5 @@
+import { elapsed, formatDuration, formatTime, shortSha } from '../../util/format.ts';
 import { timeline } from './bars.ts';
-import { elapsed, formatDuration, formatTime, shortSha } from './format.ts';
 import { gateView } from './gate.ts';
 import { renderJobGraph } from './graph.ts';
 import { type Html, html } from './html.ts';

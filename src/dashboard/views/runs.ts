@@ -1,5 +1,5 @@
+import { elapsed, formatDuration, formatTime, shortSha } from '../../util/format.ts';
 import { durationBar } from './bars.ts';
-import { elapsed, formatDuration, formatTime, shortSha } from './format.ts';
 import { type Html, html } from './html.ts';
 import { page, type Viewer } from './layout.ts';
 import type { RunFilter, RunRow } from './model.ts';

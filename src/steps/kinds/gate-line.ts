@@ -1,5 +1,5 @@
 import type { ApprovalPolicy } from '../../config/schema/approval.ts';
-import { formatDuration } from '../../dashboard/views/format.ts';
+import { formatDuration } from '../../util/format.ts';
 
 /** Who may approve a gate and how, in one line for `slipway describe`: `by alice, @org/ops (1 required, ...)`. */
 export function gateLine(policy: ApprovalPolicy): string {

@@ -1,10 +1,10 @@
 import type { Identity } from '../approvals/people.ts';
 import type { TrustedPolicy } from '../approvals/trusted-policy.ts';
 import type { OpsRepo } from '../config/types.ts';
+import { chooseRelease, findDeployJob, type RollbackTarget } from '../deploy/rollback-target.ts';
 import { createRun } from '../engine/create-run.ts';
 import type { Store } from '../store/store.ts';
 import type { Channel } from '../store/types.ts';
-import { chooseRelease, findDeployJob, type RollbackTarget } from './rollback-target.ts';
 
 /** Who asks for a rollback, of what, at which checkout. */
 export interface RollbackRequest {

@@ -1,17 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { PolicyError, type PolicySource } from '../approvals/policy-source.ts';
+import { type TrustedPolicy, trustedPolicyOf } from '../approvals/trusted-policy.ts';
 import { formatConfigError, type LoadOptions, loadRepo } from '../config/load-repo.ts';
-import { type Checkouts, writeCommitTree } from '../triggers/checkout.ts';
-import { type TrustedPolicy, trustedPolicyOf } from './trusted-policy.ts';
-
-/** Where the policy in force comes from; asked at each run start, each job and each decision. */
-export interface PolicySource {
-  current(signal?: AbortSignal): Promise<TrustedPolicy>;
-}
-
-/** The policy ref could not be found or its files are invalid: nothing may be decided or run. */
-export class PolicyError extends Error {}
+import { type Checkouts, writeCommitTree } from './checkout.ts';
 
 /**
  * The local default branch of the checkout at `root`: `ref` when given (`--policy-ref`, SLIPWAY_POLICY_REF),

@@ -1,0 +1,9 @@
+import type { TrustedPolicy } from './trusted-policy.ts';
+
+/** Where the policy in force comes from; asked at each run start, each job and each decision. */
+export interface PolicySource {
+  current(signal?: AbortSignal): Promise<TrustedPolicy>;
+}
+
+/** The policy ref could not be found or its files are invalid: nothing may be decided or run. */
+export class PolicyError extends Error {}
