@@ -60,7 +60,7 @@ describe('actions/approve', () => {
     expect(stale.outputs).toEqual({ accepted: 'false', 'gate-status': 'pending' });
     expect(stale.stdout).toContain(`::error::not counted: expected plan ${other}, but the gate holds plan`);
     expect(inStore((s) => s.gates.auditTrail(1)).at(-1)).toMatchObject({
-      actor: 'bob',
+      actor: 'bob (github:bob)',
       action: 'approve',
       outcome: 'refused',
       reason: expect.stringContaining(`expected plan ${other}`),

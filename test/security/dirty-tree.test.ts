@@ -19,12 +19,13 @@ function slipway(...args: string[]) {
 
 function repo(): string {
   return tempOpsRepo({
-    'slipway.yml': `operators: { ${userInfo().username}: alice }\n`,
+    'slipway.yml': `people: { alice: { os: [${userInfo().username}] } }\n`,
     'pipelines/app.yml': [
       'name: app',
       'jobs:',
       '  ship:',
-      '    approval: { approvers: [alice] }',
+      // The operator both starts and approves here: what is refused must be the edited tree.
+      '    approval: { approvers: [alice], allow_self_approval: true }',
       '    steps:',
       '      - run: { command: [touch, shipped] }',
       '',
@@ -66,7 +67,10 @@ describe('what is approved is a commit: the CLI refuses a working tree that diff
   it('refuses to continue a stored run once the tree is edited (approve, resume)', () => {
     dir = repo();
     expect(slipway('run', 'app', '--detach').status).toBe(3);
-    writeFileSync(join(dir, 'slipway.yml'), `operators: { ${userInfo().username}: alice }\n# edited\n`);
+    writeFileSync(
+      join(dir, 'slipway.yml'),
+      `people: { alice: { os: [${userInfo().username}] } }\n# edited\n`,
+    );
     const approved = slipway('approve', '1');
     expect(approved.stderr).toContain('refused: the working tree differs from HEAD');
     expect(approved.stderr).toContain('slipway.yml');

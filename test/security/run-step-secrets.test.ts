@@ -28,7 +28,7 @@ afterEach(() => {
 /** Runs `slipway run app` in an ops repo whose pipeline is `steps`, with the held variables in its env. */
 function runWith(pipelineYaml: string, extraEnv: Record<string, string> = {}) {
   const dir = tempOpsRepo({
-    'slipway.yml': `environments: { dev: {}, prod: {} }\noperators: { ${userInfo().username}: alice }\n`,
+    'slipway.yml': `environments: { dev: {}, prod: {} }\npeople: { alice: { os: [${userInfo().username}] } }\n`,
     'inventories/dev/hosts.yml': 'all:\n  hosts:\n    d1: { ansible_host: 127.0.0.1 }\n',
     'inventories/prod/hosts.yml': 'all:\n  hosts:\n    p1: { ansible_host: 127.0.0.1 }\n',
     'pipelines/app.yml': pipelineYaml,

@@ -24,7 +24,7 @@ function slipway(env: Record<string, string>, ...args: string[]) {
 /** An app pipeline deploying to dev then prod, with `deployLines` as the dev deploy step's extra options. */
 function repo(deployLines: string[]): string {
   return tempOpsRepo({
-    'slipway.yml': `environments: { dev: {}, prod: {} }\noperators: { ${userInfo().username}: alice }\n`,
+    'slipway.yml': `environments: { dev: {}, prod: {} }\npeople: { alice: { os: [${userInfo().username}] } }\n`,
     'inventories/dev/hosts.yml':
       'all:\n  children:\n    web:\n      hosts:\n        d1: { ansible_host: 127.0.0.1 }\n',
     'inventories/prod/hosts.yml':

@@ -154,7 +154,7 @@ describe('Ansible Vault values in inventories and vars files', () => {
 
   it('masks decrypted values and the vault password in run logs', () => {
     const repo = tempOpsRepo({
-      'slipway.yml': `environments: { dev: { inventory: inv } }\noperators: { ${userInfo().username}: alice }\n`,
+      'slipway.yml': `environments: { dev: { inventory: inv } }\npeople: { alice: { os: [${userInfo().username}] } }\n`,
       'pipelines/app.yml': [
         'name: app',
         'jobs:',

@@ -231,7 +231,10 @@ describe('approval gates', () => {
     // `show` lists the steps the job never reached as skipped, with why, not as pending.
     const prodSteps = fx.store.runs.steps(id, fx.store.runs.jobs(id)[1]!.name);
     expect(prodSteps.map((s) => `${s.status} ${s.reason}`)).toEqual(
-      prodSteps.map(() => 'skipped job failed: branch feature/x may not deploy to prod (allowed: main)'),
+      prodSteps.map(
+        () =>
+          'skipped job failed: branch feature/x may not deploy to prod: slipway.yml on refs/heads/main (ffffffffffff) allows main',
+      ),
     );
     expect(prodSteps.length).toBeGreaterThan(0);
   });

@@ -18,7 +18,8 @@ describe('ssh-keys plan with an unreachable host', () => {
     writeFileSync(join(root, 'known_hosts'), '');
     writeFileSync(
       join(root, 'hosts'),
-      '[web]\nhere ansible_connection=local\n' +
+      // The runner's own record of managed accounts stays out of it: this host keeps its record here.
+      `[web]\nhere ansible_connection=local ssh_keys_record=${join(root, 'accounts.json')}\n` +
         'gone ansible_host=127.0.0.1 ansible_port=1 ansible_user=deploy ansible_ssh_private_key_file=runner slipway_known_hosts=known_hosts\n',
     );
   });
