@@ -64,6 +64,19 @@ describe('what is approved is a commit: the CLI refuses a working tree that diff
     expect(ran.status).toBe(3);
   });
 
+  it('records only the commit and branch checked out: no option names another', () => {
+    dir = repo();
+    for (const flag of [
+      ['--sha', 'f'.repeat(40)],
+      ['--branch', 'main'],
+    ]) {
+      const r = slipway('run', 'app', '--detach', ...flag);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(`unknown option '${flag[0]}'`);
+    }
+    expect(existsSync(join(dir, '.slipway', 'state.db'))).toBe(false);
+  });
+
   it('refuses to continue a stored run once the tree is edited (approve, resume)', () => {
     dir = repo();
     expect(slipway('run', 'app', '--detach').status).toBe(3);
