@@ -1,30 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { access as accessSchema } from '../../../src/config/schema/access.ts';
-import { parsePublicKey } from '../../../src/config/ssh-public-key.ts';
-import type { PublicKey } from '../../../src/config/types.ts';
 import { accountsFor } from '../../../src/ssh-keys/desired.ts';
 import { guardRunnerKey } from '../../../src/ssh-keys/guard.ts';
-
-// Real ed25519 public keys (ssh-keygen output); fingerprints as `ssh-keygen -lf` prints them.
-const LINES = {
-  alice:
-    'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDYWJpWsLac43nQJKE2kMz8Dz2TKJd3jZBU35/QPnrNB alice@acme.example',
-  bob: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF1UbKFT4CKGaoQKSmN530tW0bVxNywa+qdyD6gPC2Ik bob@acme.example',
-  runner:
-    'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJcAxHju0ewXsHi959Z9MlnewbZv8pCaV1kzNdSpRgtq deploy@acme.example',
-};
-const key = (name: keyof typeof LINES): PublicKey => parsePublicKey(name, LINES[name]).key!;
-const KEYS = new Map<string, PublicKey>([
-  ['alice', key('alice')],
-  ['bob', key('bob')],
-]);
-const ACCESS = accessSchema.parse({
-  users: {
-    root: { keys: ['alice'] },
-    deploy: { keys: ['alice', 'bob', 'alice'], groups: ['docker'] },
-    bob: { keys: ['bob'], hosts: ['db', 'web01'] },
-  },
-});
+import { ACCESS, KEYS, key } from '../../support/ssh-key-fixtures.ts';
 
 describe('lock-out guard', () => {
   const accounts = () => accountsFor(ACCESS, KEYS, { name: 'web02', groups: ['all', 'web'] });

@@ -1,33 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { AnsibleEvent } from '../../../src/ansible/events.ts';
 import { access as accessSchema } from '../../../src/config/schema/access.ts';
-import { parsePublicKey } from '../../../src/config/ssh-public-key.ts';
-import type { PublicKey } from '../../../src/config/types.ts';
 import { keyLabel } from '../../../src/ssh-keys/authorized-keys.ts';
 import { accountsFor, authorizedKeysText, MANAGED_HEADER } from '../../../src/ssh-keys/desired.ts';
 import { guardRunnerKey } from '../../../src/ssh-keys/guard.ts';
 import { planFromCheckRun } from '../../../src/ssh-keys/plan.ts';
-
-// Real ed25519 public keys (ssh-keygen output); fingerprints as `ssh-keygen -lf` prints them.
-const LINES = {
-  alice:
-    'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDYWJpWsLac43nQJKE2kMz8Dz2TKJd3jZBU35/QPnrNB alice@acme.example',
-  bob: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF1UbKFT4CKGaoQKSmN530tW0bVxNywa+qdyD6gPC2Ik bob@acme.example',
-  runner:
-    'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJcAxHju0ewXsHi959Z9MlnewbZv8pCaV1kzNdSpRgtq deploy@acme.example',
-};
-const key = (name: keyof typeof LINES): PublicKey => parsePublicKey(name, LINES[name]).key!;
-const KEYS = new Map<string, PublicKey>([
-  ['alice', key('alice')],
-  ['bob', key('bob')],
-]);
-const ACCESS = accessSchema.parse({
-  users: {
-    root: { keys: ['alice'] },
-    deploy: { keys: ['alice', 'bob', 'alice'], groups: ['docker'] },
-    bob: { keys: ['bob'], hosts: ['db', 'web01'] },
-  },
-});
+import { ACCESS, KEY_LINES, KEYS, key } from '../../support/ssh-key-fixtures.ts';
 
 describe('plan from a check run', () => {
   const hostOk = (task: string, result: Record<string, unknown>): AnsibleEvent => ({
@@ -59,8 +37,8 @@ describe('plan from a check run', () => {
             item: { name: 'root' },
             changed: true,
             diff: {
-              before: `${LINES.bob}\n${LINES.runner}\n`,
-              after: `# h\n${LINES.alice}\n${LINES.runner}\n`,
+              before: `${KEY_LINES.bob}\n${KEY_LINES.runner}\n`,
+              after: `# h\n${KEY_LINES.alice}\n${KEY_LINES.runner}\n`,
             },
           },
           { item: { name: 'deploy' }, skipped: true },
@@ -96,7 +74,7 @@ describe('plan from a check run', () => {
           {
             item: 'carol',
             changed: true,
-            diff: { before: `${MANAGED_HEADER}\n${LINES.bob}\n`, after: `${MANAGED_HEADER}\n` },
+            diff: { before: `${MANAGED_HEADER}\n${KEY_LINES.bob}\n`, after: `${MANAGED_HEADER}\n` },
           },
         ],
       }),
@@ -134,7 +112,7 @@ describe('plan from a check run', () => {
         {
           item: { name: 'deploy' },
           changed: true,
-          diff: { before: LINES.alice, after: `# h\n${LINES.alice}` },
+          diff: { before: KEY_LINES.alice, after: `# h\n${KEY_LINES.alice}` },
         },
       ],
     });
