@@ -17,7 +17,6 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { sites as sitesSchema } from '../src/config/schema/sites.ts';
 import type { Inventory } from '../src/config/types.ts';
-import type { ReleaseLedger } from '../src/deploy/ledger.ts';
 import { buildHandler } from '../src/steps/build.ts';
 import { deployHandler } from '../src/steps/deploy.ts';
 import { buildKind } from '../src/steps/kinds/build.ts';
