@@ -353,7 +353,9 @@ describe('app deploy on sandbox hosts', () => {
       expect(marker.release).toMatch(new RegExp(`-${shas.v1.slice(0, 7)}(-\\d+)?$`));
       const env = await sb.exec(h, ['cat', `${RELEASES}/${marker.release}/.env`]);
       expect(env).toContain("GREETING='hello world'");
-      expect(env).toContain(`APP_TOKEN=${APP_TOKEN}`);
+      // Its secrets are resolved again, for prod: prod's value, never dev's.
+      expect(env).toContain(`APP_TOKEN=${PROD_TOKEN}`);
+      expect(env).not.toContain(APP_TOKEN);
     }
     const after = openStore(repoRoot);
     try {
