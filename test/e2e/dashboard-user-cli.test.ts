@@ -1,12 +1,12 @@
 // `slipway user` as an operator runs it: a real CLI process on a real SQLite store.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSession } from '../../src/dashboard/auth/sessions.ts';
 import { hashToken } from '../../src/dashboard/auth/tokens.ts';
 import { openDashboardStore } from '../../src/store/dashboard-store.ts';
+import { tempOpsRepo } from '../support/ops-repo.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/slipway');
 let dir: string;
@@ -25,8 +25,9 @@ function withStore<T>(fn: (s: ReturnType<typeof openDashboardStore>) => T): T {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'slipway-user-cli-'));
-  db = join(dir, 'state.db');
+  // Sign-ins are made only for a person's dashboard login on the default branch.
+  dir = tempOpsRepo({ 'slipway.yml': 'people:\n  alice: { dashboard: alice }\n' });
+  db = join(dir, '.slipway', 'state.db');
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,8 +41,9 @@ describe('slipway user', () => {
     expect(added.stderr).toContain('shown once');
     expect(withStore((s) => s.users.userByTokenHash(hashToken(token)))).toEqual({ login: 'alice' });
     // Every file of the store, the write-ahead log included while it exists.
-    for (const file of readdirSync(dir).filter((f) => f.startsWith('state.db'))) {
-      expect(readFileSync(join(dir, file), 'latin1')).not.toContain(token);
+    const stateDir = join(dir, '.slipway');
+    for (const file of readdirSync(stateDir).filter((f) => f.startsWith('state.db'))) {
+      expect(readFileSync(join(stateDir, file), 'latin1')).not.toContain(token);
     }
     expect((await slipway('list')).stdout).toMatch(/^alice\t\d{4}-/);
   });
