@@ -17,3 +17,10 @@ export function batches<T>(hosts: readonly T[], size: BatchSize): T[][] {
   for (let i = 0; i < hosts.length; i += n) out.push(hosts.slice(i, i + n));
   return out;
 }
+
+/** The same batches with the first host alone in a batch of its own (it does what the others need first). */
+export function firstAlone<T>(plan: readonly T[][]): T[][] {
+  const [head, ...rest] = plan;
+  if (!head || head.length <= 1) return [...plan];
+  return [[head[0]!], head.slice(1), ...rest];
+}

@@ -76,14 +76,7 @@ export function inspectContainers(docker: Docker, ids: readonly string[]): Promi
  * compose file (the release directory may be gone) and without starting compose at all.
  */
 export async function removeProject(docker: Docker, project: string, stopTimeoutSec: number): Promise<void> {
-  const ids = await projectContainers(docker, project);
-  await Promise.all(
-    ids.map(async (id) => {
-      const c = docker.getContainer(id);
-      await c.stop({ t: stopTimeoutSec }).catch(ignoreStatus(304));
-      await c.remove({ force: true });
-    }),
-  );
+  await removeContainers(docker, await projectContainers(docker, project), stopTimeoutSec);
   const networks = await docker.listNetworks({ filters: projectFilter(project) });
   await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove()));
 }
@@ -126,4 +119,77 @@ function ignoreStatus(...codes: number[]): (err: { statusCode?: number }) => voi
   return (err) => {
     if (err.statusCode === undefined || !codes.includes(err.statusCode)) throw err;
   };
+}
+
+/** Creates the volume `name` with `labels` unless it exists (a volume is never replaced, its data stays). */
+export async function ensureVolume(
+  docker: Docker,
+  v: { name: string; driver?: string; driverOpts?: Record<string, string>; labels: Record<string, string> },
+): Promise<'created' | 'exists'> {
+  const exists = await docker
+    .getVolume(v.name)
+    .inspect()
+    .then(() => true, ignoreStatus(404));
+  if (exists) return 'exists';
+  await docker.createVolume({
+    Name: v.name,
+    Labels: v.labels,
+    ...(v.driver ? { Driver: v.driver } : {}),
+    ...(v.driverOpts ? { DriverOpts: v.driverOpts } : {}),
+  });
+  return 'created';
+}
+
+/** Creates the bridge network `name` with `labels` unless it exists. */
+export async function ensureNetwork(docker: Docker, name: string, labels: Record<string, string>): Promise<void> {
+  const found = await docker.listNetworks({ filters: { name: [name] } });
+  if (found.some((n) => n.Name === name)) return;
+  await docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
+}
+
+/** The services of `project` that have a running container. */
+export async function runningServices(docker: Docker, project: string): Promise<Set<string>> {
+  const rows = await docker.listContainers({ filters: projectFilter(project) });
+  return new Set(rows.flatMap((r) => r.Labels?.['com.docker.compose.service'] ?? []));
+}
+
+/** Stops and removes the containers of `services` in `project`; their named volumes stay. */
+export async function removeServices(
+  docker: Docker,
+  project: string,
+  services: readonly string[],
+  stopTimeoutSec: number,
+): Promise<void> {
+  const rows = await docker.listContainers({ all: true, filters: projectFilter(project) });
+  const mine = rows.filter((r) => services.includes(r.Labels?.['com.docker.compose.service'] ?? ''));
+  await removeContainers(
+    docker,
+    mine.map((r) => r.Id),
+    stopTimeoutSec,
+  );
+}
+
+// Stops, then removes containers with their anonymous volumes (an image's VOLUME), so no release leaves
+// one behind; named volumes are never removed with a container.
+async function removeContainers(docker: Docker, ids: readonly string[], stopTimeoutSec: number): Promise<void> {
+  await Promise.all(
+    ids.map(async (id) => {
+      const c = docker.getContainer(id);
+      await c.stop({ t: stopTimeoutSec }).catch(ignoreStatus(304));
+      await c.remove({ force: true, v: true });
+    }),
+  );
+}
+
+/** The images of `refs` the host's engine does not have. */
+export async function missingImages(docker: Docker, refs: readonly string[]): Promise<string[]> {
+  const present = await Promise.all(
+    refs.map((ref) =>
+      docker
+        .getImage(ref)
+        .inspect()
+        .then(() => true, ignoreStatus(404)),
+    ),
+  );
+  return refs.filter((_, i) => !present[i]);
 }

@@ -11,6 +11,10 @@ export interface AppPaths {
   ports: string;
   /** Persistent data, kept across releases. */
   volume: string;
+  /** The stateful services' compose file, `.env` and marker (their stable project's directory). */
+  stateful: string;
+  /** Backups of the stateful services, one directory per service (mode 0700, files 0600). */
+  backups: string;
 }
 
 /** Paths of one release of an app on a host. */
@@ -33,6 +37,8 @@ export function appPaths(app: string, root: string = APPS_ROOT): AppPaths {
     current: `${dir}/current`,
     ports: `${dir}/ports.json`,
     volume: `${dir}/volume`,
+    stateful: `${dir}/stateful`,
+    backups: `${dir}/backups`,
   };
 }
 

@@ -2,17 +2,16 @@ import type { InventoryHost } from '../config/types.ts';
 import { forEachHost } from '../remote/fanout.ts';
 import { hostParallelism } from '../remote/parallelism.ts';
 import type { TransportPool } from '../remote/pool.ts';
-import { readCurrentRelease } from './host-deploy.ts';
-import type { ReleaseRecord } from './release.ts';
+import { type LiveApp, readLiveApp } from './host-deploy.ts';
 
-/** The release live on each host (undefined where the app never ran); fails naming every host that could not be read. */
+/** What runs of `app` on each host (empty where it never ran); fails naming every host that could not be read. */
 export async function liveReleases(
   pool: TransportPool,
   hosts: readonly InventoryHost[],
   app: string,
   signal: AbortSignal,
-): Promise<Map<string, ReleaseRecord | undefined>> {
-  const outcomes = await forEachHost(hosts, hostParallelism(), (h) => readCurrentRelease(pool.get(h), app), {
+): Promise<Map<string, LiveApp>> {
+  const outcomes = await forEachHost(hosts, hostParallelism(), (h) => readLiveApp(pool.get(h), app), {
     signal,
   });
   const failed = outcomes.filter((o) => !o.ok);
@@ -21,5 +20,5 @@ export async function liveReleases(
       `deploy: cannot read the live release on ${failed.map((f) => `${f.host} (${f.error.message})`).join(', ')}`,
     );
   }
-  return new Map(outcomes.map((o) => [o.host, o.ok ? o.value : undefined]));
+  return new Map(outcomes.map((o) => [o.host, o.ok ? o.value : {}]));
 }

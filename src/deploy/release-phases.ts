@@ -9,12 +9,13 @@ import type { PinnedCompose } from './compose-file.ts';
 import { renderEnvFile } from './env-file.ts';
 import type { HostDeployment } from './host-deploy.ts';
 import type { HostDocker } from './host-docker.ts';
-import { pullImage } from './host-docker.ts';
+import { missingImages, pullImage } from './host-docker.ts';
 import type { HostFacts } from './host-reads.ts';
 import { type AppPaths, type ReleasePaths, releasePaths } from './layout.ts';
 import { httpHealth, logContainers, type Probe, ServiceFailure, waitForServices } from './readiness.ts';
 import type { ReleaseRecord } from './release.ts';
-import { releaseVariables } from './release-env.ts';
+import type { BackupTaken } from './backups.ts';
+import { type StatefulSide, writeStatefulMarker } from './stateful-phase.ts';
 import type { UndoStack } from './undo-stack.ts';
 
 /** Where a phase registers how to take back what it is about to do. */
@@ -39,6 +40,14 @@ export interface Attempt {
   /** The service `${SLIPWAY_PORT}`, the health check and unnamed routes mean. */
   primary?: string;
   caddySocket: string;
+  /** The release's `.env` variables (the stateful project's too). */
+  vars: Record<string, string>;
+  /** The app's stateful services, volumes and stable project on this host. */
+  stateful: StatefulSide;
+  /** The release command, when this attempt runs it (once per environment, or per host with stateful services). */
+  releaseCommand?: readonly string[];
+  /** The backups this attempt took, in order. */
+  backups: BackupTaken[];
 }
 
 /** Prepare: the release's directory, compose file, `.env` and port pairs, written while the image is pulled. */
@@ -46,23 +55,11 @@ export async function prepare(a: Attempt, undo: Undo): Promise<void> {
   const { d, rel } = a;
   const t = d.host.transport;
   undo.push(`remove ${rel.dir}`, () => execOk(t, files.rmTree(rel.dir)));
-  const vars = releaseVariables(d.spec.env, d.spec.secrets, {
-    app: d.spec.app,
-    environment: d.spec.environment,
-    host: d.host.name,
-    release: a.release,
-    digestRef: a.digestRef,
-    ports: a.facts.ports.ports,
-    ...(a.primary ? { primaryService: a.primary } : {}),
-    volume: a.app.volume,
-    releaseDir: rel.scratch,
-    routes: d.host.routes,
-  });
   const writeFiles = async () => {
     await execOk(t, cmd.makeDirs([a.app.releases, rel.dir, rel.scratch, a.app.volume]));
     await Promise.all([
       t.upload(a.pinned.text, rel.compose, { mode: 0o644 }),
-      t.upload(renderEnvFile(vars), rel.env, { mode: 0o600 }),
+      t.upload(renderEnvFile(a.vars), rel.env, { mode: 0o600 }),
       t.upload(`${JSON.stringify(a.facts.ports.pairs)}\n`, a.app.ports, { mode: 0o644 }),
     ]);
   };
@@ -71,20 +68,27 @@ export async function prepare(a: Attempt, undo: Undo): Promise<void> {
   for (const r of prepared) if (r.status === 'rejected') throw r.reason;
 }
 
+// The app image, and every other image of the compose file the host lacks (with the pipeline registry's
+// credentials when it is theirs), through the Engine API: compose would pull without them.
 async function pull(a: Attempt): Promise<void> {
   const { d } = a;
   const timeout = AbortSignal.timeout(d.policy.timeoutMs);
+  const signal = AbortSignal.any([d.signal, timeout]);
+  const missing = await missingImages(a.engine.api, a.pinned.otherImages);
+  const refs = [a.digestRef, ...missing];
   try {
-    await pullImage(a.engine.api, a.digestRef, {
-      ...(d.spec.registry ? { auth: d.spec.registry } : {}),
-      signal: AbortSignal.any([d.signal, timeout]),
-    });
+    await Promise.all(
+      refs.map(async (ref) => {
+        const auth = d.spec.registry && ref.startsWith(`${d.spec.registry.registry}/`) ? d.spec.registry : undefined;
+        await pullImage(a.engine.api, ref, { ...(auth ? { auth } : {}), signal });
+        d.log(`pulled ${ref}`);
+      }),
+    );
   } catch (err) {
     if (timeout.aborted && !d.signal.aborted)
-      throw new Error(`pull of ${a.digestRef} timed out after ${d.policy.timeoutMs / 1000}s`);
+      throw new Error(`pull of ${refs.join(', ')} timed out after ${d.policy.timeoutMs / 1000}s`);
     throw err;
   }
-  d.log(`pulled ${a.digestRef}`);
 }
 
 /** Start: the compose project beside the live release, until every service is in its expected state. */
@@ -94,7 +98,7 @@ export async function start(a: Attempt, undo: Undo): Promise<void> {
   // Registered before `up`, so containers a half-done `up` created are stopped too; the logs
   // (of the services that failed, else of all) are read before the containers go.
   undo.push(`stop ${project.name}`, () =>
-    execOk(t, compose.down(project, { timeoutSec: 5 }), { timeoutMs: 120_000 }),
+    execOk(t, compose.down(project, { volumes: true, timeoutSec: 5 }), { timeoutMs: 120_000 }),
   );
   undo.push('collect container logs', (cause) =>
     logContainers(a.probe, project.name, cause instanceof ServiceFailure ? cause.services : undefined),
@@ -178,6 +182,7 @@ export async function commit(a: Attempt, undo: Undo): Promise<ReleaseRecord> {
     deployedAt: a.now().toISOString(),
   };
   await t.upload(`${JSON.stringify(record, null, 2)}\n`, a.rel.marker, { mode: 0o644 });
+  await writeStatefulMarker(a, undo);
   if (current) {
     const old = releasePaths(d.spec.app, current.release, a.root).dir;
     undo.push('restore the current link', () => execOk(t, files.switchLink(old, a.app.current)));

@@ -1,7 +1,7 @@
 import type { HostStatus } from '../core/changes.ts';
 import { forEachHost } from '../remote/fanout.ts';
 import { TransportError } from '../remote/transport.ts';
-import { type BatchSize, batches } from './batches.ts';
+import { type BatchSize, batches, firstAlone } from './batches.ts';
 import { HostDeployError } from './host-deploy.ts';
 
 /** A rollout of one release over a set of hosts, and where it reports. */
@@ -10,6 +10,8 @@ export interface Rollout<H extends { name: string }> {
   /** Why a host needs nothing (e.g. it already runs the release); undefined when it needs the release. */
   upToDate(host: H): string | undefined;
   batch: BatchSize;
+  /** The first host goes alone, before its batch (it runs the release command the others rely on). */
+  firstAlone?: boolean;
   /** Hosts released at once within a batch, at most. */
   parallel: number;
   /** Releases on one host; resolves with the release id, rejects (HostDeployError) with the host rolled back. */
@@ -43,7 +45,7 @@ export async function rollOut<H extends { name: string }>(r: Rollout<H>): Promis
   });
   for (const h of todo) set(h.name, 'pending');
   const failures: HostDeployError[] = [];
-  const plan = batches(todo, r.batch);
+  const plan = r.firstAlone ? firstAlone(batches(todo, r.batch)) : batches(todo, r.batch);
   for (const [i, batch] of plan.entries()) {
     if (failures.length > 0) break;
     r.log(`batch ${i + 1}/${plan.length}: ${batch.map((h) => h.name).join(', ')}`);

@@ -1,9 +1,25 @@
+import type { ReleaseLedger } from '../deploy/ledger.ts';
 import { createHash } from 'node:crypto';
 import { TransportPool } from '../remote/pool.ts';
 import { type Step, stepHandler, stepKind, stepName } from '../steps/kinds/index.ts';
 import type { StepContext } from '../steps/types.ts';
 import type { PlannedStep } from '../store/types.ts';
 import { type StepContextParts, stepContext } from './context.ts';
+
+/** A plan of the repository is no run: it records nothing, and restores no release or backup. */
+const planLedger: ReleaseLedger = {
+  record: () => {
+    throw new Error('a plan records no release');
+  },
+  recorded: () => undefined,
+  recordBackup: () => {
+    throw new Error('a plan takes no backup');
+  },
+  backupsRemoved: () => {
+    throw new Error('a plan removes no backup');
+  },
+  backup: () => undefined,
+};
 
 /** What steps `from..end` of a job would change. */
 export async function planSteps(
@@ -63,12 +79,7 @@ export async function planJobs(
           hostStatus: () => {},
           transports,
           // A plan of the repository is no run: it records nothing, and restores no release.
-          releases: {
-            record: () => {
-              throw new Error('a plan records no release');
-            },
-            recorded: () => undefined,
-          },
+          releases: planLedger,
           approvers: () => [],
           signal: new AbortController().signal,
         });

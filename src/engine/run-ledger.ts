@@ -21,6 +21,23 @@ export function runLedger(store: Store, runId: number): ReleaseLedger {
       });
     },
     recorded: (id) => store.releases.get(id),
+    recordBackup(b) {
+      store.backups.record({
+        environment: b.environment,
+        host: b.host,
+        app: b.app,
+        service: b.service,
+        backupId: b.backupId,
+        path: b.path,
+        bytes: b.bytes,
+        durationMs: b.durationMs,
+        reason: b.reason,
+        ...(b.releaseId ? { releaseId: b.releaseId } : {}),
+        runId,
+      });
+    },
+    backupsRemoved: (where, ids) => store.backups.removed(where, ids),
+    backup: (id) => store.backups.get(id),
   };
 }
 

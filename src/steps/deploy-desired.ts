@@ -4,12 +4,15 @@ import { composeServiceNames, unknownServices } from '../config/compose-services
 import { sitesOf } from '../config/environment-sites.ts';
 import type { InventoryHost } from '../config/types.ts';
 import type { Change } from '../core/changes.ts';
-import type { ReleaseSpec } from '../deploy/host-deploy.ts';
+import { pinCompose } from '../deploy/compose-file.ts';
+import type { LiveApp, ReleaseSpec } from '../deploy/host-deploy.ts';
+import { appPaths } from '../deploy/layout.ts';
 import type { ReleaseLedger } from '../deploy/ledger.ts';
 import { configHash, releaseChange } from '../deploy/release.ts';
-import { releaseSecrets } from '../deploy/release-env.ts';
+import { releaseSecrets, stableVariables } from '../deploy/release-env.ts';
 import { type AppRoute, appRoutes } from '../deploy/routes.ts';
-import { isDigest } from '../docker/image-ref.ts';
+import { type StatefulWanted, statefulChanges, statefulWanted } from '../deploy/stateful-plan.ts';
+import { digestReference, isDigest } from '../docker/image-ref.ts';
 import type { RecordedConfig } from '../store/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { DeployStep } from './kinds/deploy.ts';
@@ -23,6 +26,8 @@ export interface Desired {
   config: RecordedConfig;
   routes: Map<string, AppRoute[]>;
   hashes: Map<string, string>;
+  /** Per host, what its stateful services and volumes should be. */
+  stateful: Map<string, StatefulWanted>;
 }
 
 /** A recorded release by its ledger id. */
@@ -105,39 +110,73 @@ export async function desiredState(
   const secrets = releaseSecrets(config.secrets, (name) => resolveSecret(ctx, name, restores));
   const routes = new Map<string, AppRoute[]>();
   const hashes = new Map<string, string>();
+  const stateful = new Map<string, StatefulWanted>();
+  const repository = pipelineImage(ctx);
+  // Pinned once here, so a compose file the hosts would refuse fails the plan, before any gate.
+  const pinned = pinCompose(config.compose, digestReference(repository, digest), config.composeFile, {
+    app,
+    environment,
+    marks: step.deploy.stateful,
+  });
   for (const h of hosts) {
     const r = appRoutes(sitesOf(ctx.repo, environment), app, environment, { name: h.name, groups: h.groups });
+    refuseStatefulRoutes(r, pinned.stateful?.services ?? []);
     routes.set(h.name, r);
     hashes.set(h.name, configHash({ compose: config.compose, env: config.env, secrets, routes: r }));
+    const vars = stableVariables(config.env, secrets, {
+      app,
+      environment,
+      host: h.name,
+      volume: appPaths(app).volume,
+      routes: r,
+    });
+    stateful.set(h.name, statefulWanted(app, pinned, vars, step.deploy.stateful));
   }
   const spec = {
     app,
     environment,
-    repository: pipelineImage(ctx),
+    repository,
     digest,
     composeSource: config.compose,
     composeFile: config.composeFile,
     env: config.env,
     secrets,
     sha,
+    stateful: step.deploy.stateful,
+    ...(step.deploy.release_command ? { releaseCommand: step.deploy.release_command } : {}),
     ...(restores ? { restores } : {}),
   };
-  return { spec, config, routes, hashes };
+  return { spec, config, routes, hashes, stateful };
 }
 
-/** The change on one host (undefined: it runs this release already); a rollback says which release it restores. */
-export function hostChange(
-  want: Desired,
-  host: string,
-  current: Parameters<typeof releaseChange>[2],
-): Change | undefined {
+/** Refuses a route of infra/sites.yml to a stateful service: it runs once, on no alternating port. */
+function refuseStatefulRoutes(routes: readonly AppRoute[], stateful: readonly string[]): void {
+  const bad = routes.find((r) => r.service && stateful.includes(r.service));
+  if (!bad) return;
+  throw new Error(
+    `deploy: the route ${bad.url} proxies to ${bad.service}, a stateful service: it runs once per host with ` +
+      'no routed port, so a release could not switch traffic to it; route to a stateless service instead',
+  );
+}
+
+/**
+ * The changes on one host (none: it runs this release already): the release, then each stateful service
+ * and volume on a line of its own; a rollback says which release it restores.
+ */
+export function hostChanges(want: Desired, host: string, live: LiveApp): Change[] {
   const { spec } = want;
-  const change = releaseChange(host, spec.app, current, {
+  const change = releaseChange(host, spec.app, live.release, {
     image: spec.repository,
     digest: spec.digest,
     configHash: want.hashes.get(host)!,
   });
-  if (!change || !spec.restores) return change;
-  const restores = `rollback to release ${spec.restores} (commit ${spec.sha.slice(0, 7)}): its image, ${spec.composeFile} and env`;
-  return { ...change, detail: [restores, change.detail].filter(Boolean).join('\n') };
+  const stateful = statefulChanges(host, want.stateful.get(host)!, live.stateful);
+  if (!change) return stateful;
+  const notes = [
+    spec.restores
+      ? `rollback to release ${spec.restores} (commit ${spec.sha.slice(0, 7)}): its image, ${spec.composeFile} and env`
+      : undefined,
+    change.detail,
+  ];
+  return [{ ...change, detail: notes.filter(Boolean).join('\n') }, ...stateful];
 }

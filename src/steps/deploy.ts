@@ -14,7 +14,7 @@ import { rollOut } from '../deploy/rollout.ts';
 import { digestReference } from '../docker/image-ref.ts';
 import { hostParallelism } from '../remote/parallelism.ts';
 import type { TransportPool } from '../remote/pool.ts';
-import { type Desired, desiredState, hostChange } from './deploy-desired.ts';
+import { type Desired, desiredState, hostChanges } from './deploy-desired.ts';
 import type { DeployStep } from './kinds/deploy.ts';
 import { registryCredentials } from './pipeline-image.ts';
 import type { StepContext, StepHandler, StepResult } from './types.ts';
@@ -55,7 +55,14 @@ async function planDeploy(ctx: StepContext, step: DeployStep): Promise<Change[]>
     return hosts.map((h) => ({ host: h.name, action: 'change', subject }));
   }
   const current = await liveReleases(ctx.transports, hosts, want.spec.app, ctx.signal);
-  return hosts.flatMap((h) => hostChange(want, h.name, current.get(h.name)) ?? []);
+  const changes = hosts.flatMap((h) => hostChanges(want, h.name, current.get(h.name)!));
+  const touched = new Set(changes.map((c) => c.host));
+  const command = releaseCommandChange(
+    ctx,
+    want,
+    hosts.flatMap((h) => (touched.has(h.name) ? [h.name] : [])),
+  );
+  return command ? [...changes, command] : changes;
 }
 
 // Checks the registry holds the digest, then rolls the release out and records each host's in the ledger.
@@ -77,10 +84,18 @@ async function applyDeploy(ctx: StepContext, step: DeployStep): Promise<StepResu
     approvedBy: ctx.approvers(),
   };
   const live = `already runs ${digestReference(spec.repository, spec.digest)}`;
+  const todo = hosts.filter((h) => hostChanges(want, h.name, current.get(h.name)!).length > 0);
+  const commandOn = releaseCommandHosts(
+    ctx,
+    want,
+    todo.map((h) => h.name),
+  );
   return await rollOut({
     hosts,
-    upToDate: (h) => (hostChange(want, h.name, current.get(h.name)) ? undefined : live),
+    upToDate: (h) => (todo.includes(h) ? undefined : live),
     batch: step.deploy.batch,
+    // Run once per environment, the release command's host goes alone: no host switches before it ran.
+    firstAlone: commandOn.size === 1,
     parallel: hostParallelism(),
     release: async (h) => {
       const record = await deployToHost(
@@ -89,10 +104,14 @@ async function applyDeploy(ctx: StepContext, step: DeployStep): Promise<StepResu
           policy: policyOf(step),
           host: deployHostOf(h, pool, want),
           run,
+          runReleaseCommand: commandOn.has(h.name),
+          onBackup: (b) => ctx.releases.recordBackup({ ...b, host: h.name, app: spec.app, environment: spec.environment }),
+          onBackupsRemoved: (service, ids) =>
+            ctx.releases.backupsRemoved({ host: h.name, app: spec.app, environment: spec.environment, service }, ids),
           log: (line, stream) => ctx.log(line, { host: h.name, ...(stream ? { stream } : {}) }),
           signal: ctx.signal,
         },
-        current.get(h.name),
+        current.get(h.name)!,
       );
       ctx.releases.record(record, want.config);
       return record.release;
@@ -101,6 +120,31 @@ async function applyDeploy(ctx: StepContext, step: DeployStep): Promise<StepResu
     log: (line) => ctx.log(line),
     signal: ctx.signal,
   });
+}
+
+/**
+ * Where the release command runs: nowhere on a rollback (the restored release's changes were made when it
+ * first shipped) or when no host needs the release; on the first host that does when the app keeps its data
+ * elsewhere (once per environment); on each such host when the app's own stateful services hold it (each
+ * host has its own copy, which each needs the command).
+ */
+function releaseCommandHosts(ctx: StepContext, want: Desired, todo: readonly string[]): Set<string> {
+  if (!want.spec.releaseCommand || ctx.run.rollback || todo.length === 0) return new Set();
+  const perHost = [...want.stateful.values()].some((s) => Object.keys(s.services).length > 0);
+  return new Set(perHost ? todo : todo.slice(0, 1));
+}
+
+// The plan's line for the release command, with the backups it comes after.
+function releaseCommandChange(ctx: StepContext, want: Desired, todo: readonly string[]): Change | undefined {
+  const on = releaseCommandHosts(ctx, want, todo);
+  if (on.size === 0) return undefined;
+  const backups = [...new Set([...want.stateful.values()].flatMap((s) => [...s.backedUp]))];
+  const where = on.size === 1 ? `once, on ${[...on][0]}` : `on ${[...on].join(', ')} (each host's own ${backups.join(', ') || 'data'})`;
+  return {
+    action: 'run',
+    subject: `app ${want.spec.app} release command: ${want.spec.releaseCommand!.join(' ')}`,
+    detail: `runs ${where}, in the new image before any traffic moves${backups.length > 0 ? `; backup of ${backups.join(', ')} first` : ''}`,
+  };
 }
 
 /** `deploy`: rolls the pushed digest (or a rollback's recorded release) out to an environment's hosts in batches. */

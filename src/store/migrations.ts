@@ -186,4 +186,26 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN rollback_release TEXT;
   ALTER TABLE runs ADD COLUMN rollback_digest TEXT;
   `,
+  // 5: backups of stateful services, taken on hosts before a risky change (the ledger says which file on
+  // which host, why, in which run, and when it was pruned); a run records the backup it restores.
+  `
+  CREATE TABLE backups (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    environment TEXT NOT NULL,
+    host TEXT NOT NULL,
+    app TEXT NOT NULL,
+    service TEXT NOT NULL,
+    backup_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    release_id TEXT,
+    run_id INTEGER,
+    created_at INTEGER NOT NULL,
+    removed_at INTEGER
+  );
+  CREATE INDEX backups_env ON backups(environment, app, id);
+  ALTER TABLE runs ADD COLUMN restore_backup INTEGER;
+  `,
 ];

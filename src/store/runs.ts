@@ -52,8 +52,8 @@ export class Runs {
         .prepare(
           `INSERT INTO runs (pipeline, pipeline_file, repo_root, inventories_root, sha, branch, author_name, author_email,
              triggered_by, trigger_identity, channel, status, created_at, rollback_ledger_id, rollback_release,
-             rollback_digest)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+             rollback_digest, restore_backup)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
         )
         .run(
           input.pipeline,
@@ -71,6 +71,7 @@ export class Runs {
           input.rollback?.ledgerId ?? null,
           input.rollback?.releaseId ?? null,
           input.rollback?.digest ?? null,
+          input.restoreBackup ?? null,
         );
       const runId = Number(lastInsertRowid);
       const job = this.#db.prepare(
@@ -92,7 +93,9 @@ export class Runs {
           status: 'queued',
           text: input.rollback
             ? `rollback of ${input.pipeline} to release ${input.rollback.releaseId}`
-            : `run of ${input.pipeline} at ${input.sha}`,
+            : input.restoreBackup !== undefined
+              ? `restore of ${input.pipeline} from backup ${input.restoreBackup}`
+              : `run of ${input.pipeline} at ${input.sha}`,
         },
       ]);
       return runId;
@@ -385,6 +388,7 @@ function toRun(r: Row): RunRecord {
             releaseId: r.rollback_release as string,
             digest: r.rollback_digest as string,
           },
+    restoreBackup: opt(r.restore_backup),
   };
 }
 

@@ -85,6 +85,8 @@ export interface RunOrigin {
   channel: Channel;
   /** Set on a rollback run: the release it restores (ledger row, id, digest) instead of what a push recorded. */
   rollback?: RollbackOf;
+  /** Set on a restore run: the ledger row of the backup it restores (instead of deploying a release). */
+  restoreBackup?: number;
 }
 
 /** The recorded release a rollback run restores. */
@@ -265,6 +267,28 @@ export interface ReleaseRecord {
   config?: RecordedConfig;
   /** The release id this one restored, when it was a rollback. */
   restores?: string;
+}
+
+/** A backup of a stateful service on a host, as the ledger records it. */
+export interface BackupRecord {
+  id: number;
+  environment: string;
+  host: string;
+  app: string;
+  service: string;
+  backupId: string;
+  /** The file on the host (mode 0600). */
+  path: string;
+  bytes: number;
+  durationMs: number;
+  /** The change it was taken before, e.g. `before the release command`. */
+  reason: string;
+  /** The release attempt it was taken for (absent for a restore's safety backup). */
+  releaseId?: string;
+  runId?: number;
+  createdAt: number;
+  /** When it was pruned from the host (beyond the service's `keep`). */
+  removedAt?: number;
 }
 
 /** A release's configuration as recorded: secrets by name only, their values are resolved again. */

@@ -14,6 +14,8 @@ export interface RecordedContext {
   statuses: { host: string; status: HostStatus; detail?: string }[];
   /** Releases the step recorded, in order. */
   releases: ReleaseRecord[];
+  /** Backups the step recorded, in order. */
+  backups: Parameters<ReleaseLedger['recordBackup']>[0][];
 }
 
 /** A StepContext for driving a step handler directly, without the engine; secrets come from `secrets`. */
@@ -41,6 +43,7 @@ export function stepContext(opts: {
   const lines: RecordedContext['lines'] = [];
   const statuses: RecordedContext['statuses'] = [];
   const releases: ReleaseRecord[] = [];
+  const backups: RecordedContext['backups'] = [];
   const repo: OpsRepo = {
     root: opts.workdir,
     project: { environments: {}, teams: {}, people: {} },
@@ -83,9 +86,12 @@ export function stepContext(opts: {
     releases: opts.releases ?? {
       record: (r) => releases.push(r),
       recorded: () => undefined,
+      recordBackup: (b) => backups.push(b),
+      backupsRemoved: () => {},
+      backup: () => undefined,
     },
     approvers: () => [],
     signal: opts.signal ?? new AbortController().signal,
   };
-  return { ctx, lines, outputs, statuses, releases };
+  return { ctx, lines, outputs, statuses, releases, backups };
 }

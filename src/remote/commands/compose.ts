@@ -69,3 +69,12 @@ export function down(p: ComposeProject, opts: { volumes?: boolean; timeoutSec?: 
   if (opts.timeoutSec !== undefined) argv.push('--timeout', String(opts.timeoutSec));
   return argv;
 }
+
+/**
+ * Runs `argv` once in a new container of `service` (its image, environment and networks), removed after:
+ * no TTY, no dependencies started, no ports published. Exits with the command's exit code.
+ */
+export function run(p: ComposeProject, service: string, argv: readonly string[]): string[] {
+  if (argv.length === 0) throw new Error(`compose run ${service}: no command`);
+  return [...project(p), 'run', '--rm', '--no-deps', '-T', service, ...argv];
+}

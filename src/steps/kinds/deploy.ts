@@ -11,6 +11,22 @@ const healthCheck = z.strictObject({
 /** Expected final state of a compose service: long-running, healthy, or a one-shot job that exits 0. */
 export const serviceState = z.enum(['running', 'healthy', 'exited']);
 
+/** An argv, never a shell string: each element is one argument. */
+const argv = z.array(z.string().min(1)).min(1);
+
+const statefulService = z.strictObject({
+  backup: argv
+    .optional()
+    .describe(
+      "Taken in the service's running container before the service changes and before a release command; " +
+        'its stdout is the backup (e.g. [pg_dump, -U, app, app]). Exiting non-zero stops the change',
+    ),
+  restore: argv
+    .optional()
+    .describe("Run in the service's container with a backup on stdin by `slipway restore` (e.g. [psql, -U, app, app])"),
+  keep: z.number().int().min(1).max(100).default(5).describe('Backups of this service kept on each host'),
+});
+
 const options = z.strictObject({
   app: name.optional(),
   compose: repoPath.describe('Compose file in the repository, uploaded to each host'),
@@ -34,6 +50,23 @@ const options = z.strictObject({
     .record(z.string(), z.string())
     .default({})
     .describe("Plain values for the release's .env (compose interpolation); never secrets"),
+  stateful: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { message: 'expected a compose service name' }),
+      z.union([z.literal(false), statefulService]),
+    )
+    .default({})
+    .describe(
+      'Compose services that hold data (one container per host in a stable project, changed only when their own ' +
+        'definition changes), with their backup and restore commands; false marks a service stateless. Unlisted: ' +
+        'a service that does not run the app image and mounts a named volume is stateful',
+    ),
+  release_command: argv
+    .optional()
+    .describe(
+      "Run once per release before any traffic moves (e.g. migrations), in the app image with the release's .env " +
+        'and network; a failure stops the rollout with the old release serving',
+    ),
   secrets: z
     .record(
       z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a variable name like SHOP_API_KEY' }),

@@ -70,6 +70,7 @@ describe('release phases: verify, switch and commit, and their undos', () => {
         secrets: {},
         sha: 'b'.repeat(40),
         restores: '20261130-090000-bbbbbbb',
+        stateful: {},
       },
       policy: {
         services: {},
@@ -101,7 +102,11 @@ describe('release phases: verify, switch and commit, and their undos', () => {
       root,
       now: () => new Date('2026-12-03T12:00:00Z'),
       digestRef: `registry.test/acme/web@${DIGEST}`,
-      pinned: pinCompose(d.spec.composeSource, `registry.test/acme/web@${DIGEST}`),
+      pinned: pinCompose(d.spec.composeSource, `registry.test/acme/web@${DIGEST}`, 'compose.yml', {
+        app: 'web',
+        environment: 'dev',
+        marks: {},
+      }),
       facts: {
         runtime: { flavor: 'v2' },
         ports: { pairs: {}, ports: { web: port } },
@@ -114,6 +119,14 @@ describe('release phases: verify, switch and commit, and their undos', () => {
       project: { flavor: 'v2', name: `web-${releaseId}`, files: [rel.compose], directory: rel.dir },
       primary: 'web',
       caddySocket: caddy.socket,
+      vars: {},
+      stateful: {
+        project: { flavor: 'v2', name: 'web-dev-stateful', files: [`${root}/web/stateful/compose.yml`] },
+        wanted: { app: 'web', services: {}, volumes: [], backedUp: new Set() },
+        current: undefined,
+        marks: {},
+      },
+      backups: [],
     };
   };
 
@@ -165,8 +178,9 @@ describe('release phases: verify, switch and commit, and their undos', () => {
     });
     expect(JSON.parse(await readFile(a.rel.marker, 'utf8'))).toEqual(record);
     expect(await readlink(a.app.current)).toBe(a.rel.dir);
-    // Switch and commit each registered their undo.
-    expect(undo.size).toBe(2);
+    // Switch registered its undo, commit two: the stateful marker and the current link.
+    expect(undo.size).toBe(3);
+    expect(JSON.parse(await readFile(`${a.app.stateful}/state.json`, 'utf8'))).toEqual({ services: {}, volumes: [] });
   });
 
   it('unwinding after the commit puts back both the current link and Caddy’s upstream', async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { sites as sitesSchema } from '../../../src/config/schema/sites.ts';
 import type { Inventory, InventoryHost } from '../../../src/config/types.ts';
 import { configHash } from '../../../src/deploy/release.ts';
-import { desiredState, hostChange, type Recorded } from '../../../src/steps/deploy-desired.ts';
+import { desiredState, hostChanges, type Recorded } from '../../../src/steps/deploy-desired.ts';
 import { deployKind } from '../../../src/steps/kinds/deploy.ts';
 import { Store } from '../../../src/store/store.ts';
 import type { RecordedConfig } from '../../../src/store/types.ts';
@@ -108,8 +108,9 @@ describe('desiredState', () => {
     expect(want.hashes.get('web1')).toBe(
       configHash({ compose: RECORDED.compose, env: RECORDED.env, secrets: { API_KEY: 'k-today' }, routes }),
     );
-    const change = hostChange(want, 'web1', undefined)!;
-    expect(change.detail).toMatch(/^rollback to release 20261201-100000-aaaaaaa \(commit aaaaaaa\)/);
+    const [change] = hostChanges(want, 'web1', {});
+    expect(change).toBeDefined();
+    expect(change!.detail).toMatch(/^rollback to release 20261201-100000-aaaaaaa \(commit aaaaaaa\)/);
   });
 
   it('refuses a rollback whose release is of another environment, or has no recorded configuration', async () => {
