@@ -24,7 +24,7 @@ ensure_node() {
 
 # Debian packages the sandbox, the e2e tests and the browser tests use.
 APT_PACKAGES=(docker.io openssh-server openssh-client caddy ansible-core docker-registry docker-compose
-  busybox-static iproute2 iptables openssl apache2-utils wrk curl chromium)
+  busybox-static iproute2 iptables openssl apache2-utils wrk curl chromium mmdebstrap)
 
 ensure_system_packages() {
   [[ "${SLIPWAY_SKIP_APT:-}" == 1 ]] && return

@@ -115,3 +115,8 @@ export function statefulProblems(
   }
   return problems;
 }
+
+/** The backup command of a mark (undefined: unmarked, stateless, or no backup command). */
+export function backupCommand(mark: StatefulMark | undefined): string[] | undefined {
+  return mark ? mark.backup : undefined;
+}

@@ -39,7 +39,8 @@ export function isBackupId(id: string): boolean {
 
 /** The file of backup `backupId` of `service`. */
 export function backupPath(app: string, root: string, service: string, backupId: string): string {
-  if (!isBackupId(backupId)) throw new Error(`expected a backup id like 20260101-120000-db, got ${JSON.stringify(backupId)}`);
+  if (!isBackupId(backupId))
+    throw new Error(`expected a backup id like 20260101-120000-db, got ${JSON.stringify(backupId)}`);
   return `${appPaths(app, root).backups}/${service}/${backupId}.backup`;
 }
 
@@ -81,7 +82,8 @@ export async function takeBackup(
   const path = backupPath(s.app, s.root, service, backupId);
   const r = await s.transport.exec(cmd.backupTo(path, container, argv), { signal: s.signal });
   if (r.exitCode !== 0) {
-    for (const line of r.stderr.split('\n').filter(Boolean).slice(-20)) s.log(`[backup ${service}] ${line}`, 'stderr');
+    for (const line of r.stderr.split('\n').filter(Boolean).slice(-20))
+      s.log(`[backup ${service}] ${line}`, 'stderr');
     throw new Error(
       `backup of ${service} failed: ${argv[0]} exited with code ${r.exitCode}, so ${reason.replace(/^before /, '')} does not go ahead`,
     );
@@ -127,6 +129,9 @@ export async function restoreBackup(
   const r = await s.transport.exec(cmd.restoreFrom(path, container, argv), { signal: s.signal });
   for (const line of `${r.stdout}\n${r.stderr}`.split('\n').filter(Boolean).slice(-20))
     s.log(`[restore ${service}] ${line}`, r.exitCode === 0 ? 'stdout' : 'stderr');
-  if (r.exitCode !== 0) throw new Error(`restore of ${service} from ${backupId} failed: ${argv[0]} exited with code ${r.exitCode}`);
+  if (r.exitCode !== 0)
+    throw new Error(
+      `restore of ${service} from ${backupId} failed: ${argv[0]} exited with code ${r.exitCode}`,
+    );
   s.log(`restored ${service} from backup ${backupId}`);
 }

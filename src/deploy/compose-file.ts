@@ -115,8 +115,7 @@ function joinShared(svc: YAMLMap): void {
 // A stateless service may wait for a stateful one: that one is up before the release starts.
 function dropStatefulDependencies(svc: YAMLMap, stateful: ReadonlySet<string>): void {
   const deps = svc.get('depends_on', true);
-  if (isSeq(deps))
-    deps.items = deps.items.filter((d) => !(isScalar(d) && stateful.has(String(d.value))));
+  if (isSeq(deps)) deps.items = deps.items.filter((d) => !(isScalar(d) && stateful.has(String(d.value))));
   else if (isMap(deps))
     deps.items = deps.items.filter((d) => !(isScalar(d.key) && stateful.has(String(d.key.value))));
   if ((isSeq(deps) || isMap(deps)) && deps.items.length === 0) svc.delete('depends_on');

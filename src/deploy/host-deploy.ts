@@ -1,9 +1,11 @@
 import { ADMIN_SOCKET } from '../caddy/render.ts';
+import { backupCommand, type StatefulMark } from '../config/stateful-services.ts';
 import { digestReference } from '../docker/image-ref.ts';
 import type { RegistryCredentials } from '../docker/push.ts';
 import * as files from '../remote/commands/files.ts';
 import type { Transport } from '../remote/transport.ts';
 import { errorMessage } from '../util/errors.ts';
+import { type BackupTaken, pruneBackups } from './backups.ts';
 import { pinCompose } from './compose-file.ts';
 import type { ExpectedState } from './container-state.ts';
 import { type HostDocker, openHostDocker } from './host-docker.ts';
@@ -11,10 +13,10 @@ import { readHost } from './host-reads.ts';
 import { APPS_ROOT, appPaths, releasePaths } from './layout.ts';
 import type { HealthCheck } from './readiness.ts';
 import { parseReleaseMarker, type ReleaseRecord } from './release.ts';
-import { composeProject, newReleaseId } from './release-id.ts';
 import { releaseVariables } from './release-env.ts';
+import { composeProject, newReleaseId } from './release-id.ts';
 import { type Attempt, commit, prepare, start, switchTraffic, verify } from './release-phases.ts';
-import { type BackupTaken, pruneBackups } from './backups.ts';
+import type { AppRoute } from './routes.ts';
 import { statefulProject } from './stable-names.ts';
 import {
   releaseCommand,
@@ -24,8 +26,6 @@ import {
   stopRemovedStateful,
 } from './stateful-phase.ts';
 import { parseStatefulState, type StatefulState, statefulWanted } from './stateful-plan.ts';
-import type { StatefulMark } from '../config/stateful-services.ts';
-import type { AppRoute } from './routes.ts';
 import { keepReleases, stopRelease } from './tidy.ts';
 import { UndoStack } from './undo-stack.ts';
 
@@ -232,9 +232,15 @@ async function planAttempt(d: HostDeployment, live: LiveApp, engine: HostDocker)
 // After the release is live: each service's backups beyond its `keep` are removed (a warning if not).
 async function keepBackups(a: Attempt): Promise<void> {
   for (const [service, mark] of Object.entries(a.d.spec.stateful)) {
-    if (!mark || !mark.backup) continue;
+    if (!backupCommand(mark)) continue;
     try {
-      const gone = await pruneBackups(a.d.host.transport, a.d.spec.app, a.root, service, mark.keep);
+      const gone = await pruneBackups(
+        a.d.host.transport,
+        a.d.spec.app,
+        a.root,
+        service,
+        mark ? mark.keep : 0,
+      );
       if (gone.length > 0) {
         a.d.onBackupsRemoved?.(service, gone);
         a.d.log(`removed old backup(s) of ${service}: ${gone.join(', ')}`);

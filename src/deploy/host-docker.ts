@@ -141,7 +141,11 @@ export async function ensureVolume(
 }
 
 /** Creates the bridge network `name` with `labels` unless it exists. */
-export async function ensureNetwork(docker: Docker, name: string, labels: Record<string, string>): Promise<void> {
+export async function ensureNetwork(
+  docker: Docker,
+  name: string,
+  labels: Record<string, string>,
+): Promise<void> {
   const found = await docker.listNetworks({ filters: { name: [name] } });
   if (found.some((n) => n.Name === name)) return;
   await docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
@@ -171,7 +175,11 @@ export async function removeServices(
 
 // Stops, then removes containers with their anonymous volumes (an image's VOLUME), so no release leaves
 // one behind; named volumes are never removed with a container.
-async function removeContainers(docker: Docker, ids: readonly string[], stopTimeoutSec: number): Promise<void> {
+async function removeContainers(
+  docker: Docker,
+  ids: readonly string[],
+  stopTimeoutSec: number,
+): Promise<void> {
   await Promise.all(
     ids.map(async (id) => {
       const c = docker.getContainer(id);

@@ -23,7 +23,10 @@ export interface ReleaseLedger {
   /** Records a backup as soon as it is on the host. */
   recordBackup(b: BackupTaken & BackupPlace): void;
   /** Records that backups of a service were pruned from a host. */
-  backupsRemoved(where: Omit<BackupPlace, 'releaseId'> & { service: string }, backupIds: readonly string[]): void;
+  backupsRemoved(
+    where: Omit<BackupPlace, 'releaseId'> & { service: string },
+    backupIds: readonly string[],
+  ): void;
   /** A recorded backup by its ledger id. */
   backup(id: number): BackupRecord | undefined;
 }

@@ -4,6 +4,7 @@ import { switchUpstreams, type UpstreamTarget } from '../caddy/apply.ts';
 import * as compose from '../remote/commands/compose.ts';
 import * as files from '../remote/commands/files.ts';
 import { execOk } from '../remote/transport.ts';
+import type { BackupTaken } from './backups.ts';
 import * as cmd from './commands.ts';
 import type { PinnedCompose } from './compose-file.ts';
 import { renderEnvFile } from './env-file.ts';
@@ -14,7 +15,6 @@ import type { HostFacts } from './host-reads.ts';
 import { type AppPaths, type ReleasePaths, releasePaths } from './layout.ts';
 import { httpHealth, logContainers, type Probe, ServiceFailure, waitForServices } from './readiness.ts';
 import type { ReleaseRecord } from './release.ts';
-import type { BackupTaken } from './backups.ts';
 import { type StatefulSide, writeStatefulMarker } from './stateful-phase.ts';
 import type { UndoStack } from './undo-stack.ts';
 
@@ -79,7 +79,8 @@ async function pull(a: Attempt): Promise<void> {
   try {
     await Promise.all(
       refs.map(async (ref) => {
-        const auth = d.spec.registry && ref.startsWith(`${d.spec.registry.registry}/`) ? d.spec.registry : undefined;
+        const auth =
+          d.spec.registry && ref.startsWith(`${d.spec.registry.registry}/`) ? d.spec.registry : undefined;
         await pullImage(a.engine.api, ref, { ...(auth ? { auth } : {}), signal });
         d.log(`pulled ${ref}`);
       }),

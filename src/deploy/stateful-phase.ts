@@ -1,7 +1,7 @@
 // The phases that touch what outlives a release: the app's volumes and shared network (created once,
 // never removed), its stateful services (their stable project, changed only when their definition does,
 // after a backup), and the release command (after a backup, before any traffic moves).
-import type { StatefulMark } from '../config/stateful-services.ts';
+import { backupCommand, type StatefulMark } from '../config/stateful-services.ts';
 import * as compose from '../remote/commands/compose.ts';
 import * as files from '../remote/commands/files.ts';
 import { execOk } from '../remote/transport.ts';
@@ -11,8 +11,8 @@ import { renderEnvFile } from './env-file.ts';
 import { ensureNetwork, ensureVolume, removeServices, runningServices } from './host-docker.ts';
 import { waitForServices } from './readiness.ts';
 import type { Attempt } from './release-phases.ts';
-import { definitionChange, type StatefulState, type StatefulWanted } from './stateful-plan.ts';
 import { stableLabels } from './stable-names.ts';
+import { definitionChange, type StatefulState, type StatefulWanted } from './stateful-plan.ts';
 import type { UndoStack } from './undo-stack.ts';
 
 type Undo = Pick<UndoStack, 'push'>;
@@ -48,9 +48,9 @@ function backupSite(a: Attempt): BackupSite {
 
 // Takes a backup of `service` with its backup command and reports it to the caller's ledger.
 async function backup(a: Attempt, service: string, reason: string): Promise<BackupTaken | undefined> {
-  const mark = a.stateful.marks[service];
-  if (!mark || !mark.backup) return undefined;
-  const taken = await takeBackup(backupSite(a), service, mark.backup, reason);
+  const argv = backupCommand(a.stateful.marks[service]);
+  if (!argv) return undefined;
+  const taken = await takeBackup(backupSite(a), service, argv, reason);
   a.backups.push(taken);
   a.d.onBackup?.({ ...taken, releaseId: a.release });
   return taken;
@@ -110,7 +110,9 @@ export async function statefulServices(a: Attempt, undo: Undo): Promise<void> {
     timeoutMs: d.policy.timeoutMs,
   });
   await waitForServices(a.probe, s.project.name, names, d.policy.services, Date.now() + d.policy.timeoutMs);
-  d.log(`stateful services ${changed.length > 0 ? changed.join(', ') : names.join(', ')} up in ${s.project.name}`);
+  d.log(
+    `stateful services ${changed.length > 0 ? changed.join(', ') : names.join(', ')} up in ${s.project.name}`,
+  );
 }
 
 /**
@@ -133,12 +135,16 @@ export async function releaseCommand(a: Attempt, undo: Undo): Promise<void> {
   );
   d.log(`release command in ${service}: ${argv.join(' ')}`);
   const began = Date.now();
-  const r = await t.exec(compose.run(a.project, service, argv), { signal: d.signal, timeoutMs: d.policy.timeoutMs });
+  const r = await t.exec(compose.run(a.project, service, argv), {
+    signal: d.signal,
+    timeoutMs: d.policy.timeoutMs,
+  });
   for (const line of r.stdout.split('\n').filter(Boolean)) d.log(`[release command] ${line}`);
   for (const line of r.stderr.split('\n').filter(Boolean))
     d.log(`[release command] ${line}`, r.exitCode === 0 ? 'stdout' : 'stderr');
   const took = `${((Date.now() - began) / 1000).toFixed(1)}s`;
-  if (r.exitCode !== 0) throw new Error(`release command ${argv[0]} exited with code ${r.exitCode} after ${took}`);
+  if (r.exitCode !== 0)
+    throw new Error(`release command ${argv[0]} exited with code ${r.exitCode} after ${took}`);
   d.log(`release command done in ${took}`);
 }
 
@@ -163,7 +169,9 @@ export async function stopRemovedStateful(a: Attempt): Promise<void> {
   if (gone.length === 0) return;
   try {
     await removeServices(a.engine.api, s.project.name, gone, 30);
-    a.d.log(`stopped stateful service(s) ${gone.join(', ')}, no longer in the compose file; their volumes are kept`);
+    a.d.log(
+      `stopped stateful service(s) ${gone.join(', ')}, no longer in the compose file; their volumes are kept`,
+    );
   } catch (err) {
     a.d.log(`could not stop ${gone.join(', ')}: ${(err as Error).message}`, 'stderr');
   }

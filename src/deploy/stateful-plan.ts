@@ -3,7 +3,7 @@
 // how, on a line of its own, since the service is down while it restarts.
 import { createHash } from 'node:crypto';
 import { isMap, isScalar, parseDocument } from 'yaml';
-import type { StatefulMark } from '../config/stateful-services.ts';
+import { backupCommand, type StatefulMark } from '../config/stateful-services.ts';
 import type { Change } from '../core/changes.ts';
 import type { PinnedCompose } from './compose-file.ts';
 
@@ -37,8 +37,24 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 // The text with the value of each variable it names (hashed: a secret's value is never kept).
 function withValues(text: string, vars: Readonly<Record<string, string>>): string {
-  const names = [...new Set([...text.replace(/\$\$/g, '').matchAll(VARIABLE)].map((m) => m[1] ?? m[2]!))].sort();
+  const names = [
+    ...new Set([...text.replace(/\$\$/g, '').matchAll(VARIABLE)].map((m) => m[1] ?? m[2]!)),
+  ].sort();
   return JSON.stringify([text, names.map((n) => [n, vars[n] === undefined ? null : sha256(vars[n])])]);
+}
+
+/** `text` with `${NAME}`, `${NAME:-default}`, `${NAME-default}` and `$NAME` replaced as compose would. */
+export function interpolate(text: string, vars: Readonly<Record<string, string>>): string {
+  return text.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (all, braced?: string, op?: string, fallback?: string, bare?: string) => {
+      if (all === '$$') return '$';
+      const value = vars[braced ?? bare!];
+      if (op === ':-' && !value) return fallback ?? '';
+      if (op === '-' && value === undefined) return fallback ?? '';
+      return value ?? '';
+    },
+  );
 }
 
 /** The definition of a stateful service from its pinned YAML and the release's variables. */
@@ -49,12 +65,12 @@ export function statefulDefinition(yaml: string, vars: Readonly<Record<string, s
     for (const item of svc.items) {
       const key = isScalar(item.key) ? String(item.key.value) : '';
       const part = PART_OF[key] ?? 'settings';
-      (texts[part] ??= []).push(`${key}: ${JSON.stringify(item.value)}`);
+      texts[part] = [...(texts[part] ?? []), `${key}: ${JSON.stringify(item.value)}`];
     }
   }
   const parts: Record<string, string> = {};
   for (const p of PARTS) parts[p] = sha256(withValues((texts[p] ?? []).join('\n'), vars));
-  const image = isMap(svc) ? String(svc.get('image') ?? '') : '';
+  const image = isMap(svc) ? interpolate(String(svc.get('image') ?? ''), vars) : '';
   return { image, hash: sha256(withValues(yaml, vars)), parts };
 }
 
@@ -107,7 +123,7 @@ export function statefulWanted(
   const services: Record<string, StatefulDefinition> = {};
   for (const [name, yaml] of Object.entries(pinned.stateful?.definitions ?? {}))
     services[name] = statefulDefinition(yaml, vars);
-  const backedUp = new Set(Object.keys(services).filter((n) => { const m = marks[n]; return !!m && !!m.backup; }));
+  const backedUp = new Set(Object.keys(services).filter((n) => backupCommand(marks[n]) !== undefined));
   return { app, services, volumes: pinned.volumes.map((v) => v.name), backedUp };
 }
 
@@ -123,7 +139,12 @@ export function statefulChanges(
   for (const [svc, def] of Object.entries(want.services)) {
     const live = current?.services[svc];
     if (!live) {
-      out.push({ host, action: 'add', subject: subject(svc), detail: `${svc}: start (runs once on this host)` });
+      out.push({
+        host,
+        action: 'add',
+        subject: subject(svc),
+        detail: `${svc}: start (runs once on this host)`,
+      });
     } else if (live.hash !== def.hash) {
       const detail = `${svc}: ${definitionChange(live, def)}, restart (down while it restarts)${backup(svc)}`;
       out.push({ host, action: 'change', subject: subject(svc), detail });

@@ -1,5 +1,5 @@
-import type { ReleaseLedger } from '../deploy/ledger.ts';
 import { createHash } from 'node:crypto';
+import type { ReleaseLedger } from '../deploy/ledger.ts';
 import { TransportPool } from '../remote/pool.ts';
 import { type Step, stepHandler, stepKind, stepName } from '../steps/kinds/index.ts';
 import type { StepContext } from '../steps/types.ts';

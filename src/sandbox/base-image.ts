@@ -2,9 +2,10 @@
  * The base image every sandbox registry holds: a busybox-static rootfs turned into an image with
  * `docker import` (nothing can be pulled from the internet here), pushed as <registry>/sandbox/busybox.
  */
-import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from './exec.ts';
+import { run, tryRun } from './exec.ts';
 import type { Layout } from './layout.ts';
 import type { SandboxPlan } from './plan.ts';
 import { BUSYBOX_STATIC } from './preflight.ts';
@@ -61,6 +62,16 @@ export async function imagePresent(
   return (await registryGet(plan, files, `/v2/${repository}/manifests/${tag}`)) === 200;
 }
 
+// Logs the runner's docker in to the instance registry (in the instance's own client config).
+async function loginRunner(layout: Layout, files: RegistryFiles, plan: SandboxPlan): Promise<void> {
+  mkdirSync(layout.dockerConfigDir, { recursive: true, mode: 0o700 });
+  const creds = readCredentials(files);
+  await run(
+    runnerDocker(layout, ['login', '--username', creds.username, '--password-stdin', plan.registry]),
+    { input: creds.password },
+  );
+}
+
 /** `docker import`s a root file system tarball on the runner's dockerd and pushes it as `ref`. */
 async function importAndPush(
   layout: Layout,
@@ -70,15 +81,21 @@ async function importAndPush(
   cmd: string,
   ref: string,
 ) {
-  mkdirSync(layout.dockerConfigDir, { recursive: true, mode: 0o700 });
-  const creds = readCredentials(files);
-  await run(
-    runnerDocker(layout, ['login', '--username', creds.username, '--password-stdin', plan.registry]),
-    {
-      input: creds.password,
-    },
-  );
+  await loginRunner(layout, files, plan);
   await run(runnerDocker(layout, ['import', '--change', `CMD ["${cmd}"]`, tar, ref]), { timeoutMs: 300_000 });
+  await run(runnerDocker(layout, ['push', ref]), { timeoutMs: 300_000 });
+}
+
+// Tags an image of the runner's cache as `ref` and pushes it to the instance registry.
+async function pushCached(
+  layout: Layout,
+  files: RegistryFiles,
+  plan: SandboxPlan,
+  cached: string,
+  ref: string,
+) {
+  await loginRunner(layout, files, plan);
+  await run(runnerDocker(layout, ['tag', cached, ref]));
   await run(runnerDocker(layout, ['push', ref]), { timeoutMs: 300_000 });
 }
 
@@ -94,13 +111,20 @@ export async function seedBaseImage(
   return ref;
 }
 
-/** Builds a minimal Debian root file system with mmdebstrap (downloads from the Debian mirror) and pushes it. */
-export async function seedDebianImage(
-  plan: SandboxPlan,
-  layout: Layout,
-  files: RegistryFiles,
-): Promise<string> {
-  const ref = debianImageRef(plan);
+/** The Debian image in the runner's dockerd, built once per machine and shared by every instance. */
+export const DEBIAN_CACHE = `slipway-cache/debian:${DEBIAN_SUITE}`;
+
+async function cached(ref: string): Promise<boolean> {
+  return (await tryRun(['docker', '-H', 'unix:///var/run/docker.sock', 'image', 'inspect', ref])).ok;
+}
+
+/**
+ * Builds a minimal Debian root file system with mmdebstrap (downloads from the Debian mirror) and imports
+ * it into the runner's dockerd as DEBIAN_CACHE, unless it is there already.
+ */
+async function ensureDebianCache(layout: Layout, log: (line: string) => void): Promise<string> {
+  if (await cached(DEBIAN_CACHE)) return DEBIAN_CACHE;
+  log(`building ${DEBIAN_CACHE} with mmdebstrap (downloads from the Debian mirror, once per machine)`);
   const dir = join(layout.stateDir, 'debian-image');
   mkdirSync(dir, { recursive: true });
   const tar = join(dir, 'rootfs.tar');
@@ -115,13 +139,75 @@ export async function seedDebianImage(
         tar,
         'http://deb.debian.org/debian',
       ],
-      {
-        timeoutMs: 900_000,
-      },
+      { timeoutMs: 900_000 },
     );
-    await importAndPush(layout, files, plan, tar, '/bin/bash', ref);
+    await run(runnerDocker(layout, ['import', '--change', 'CMD ["/bin/bash"]', tar, DEBIAN_CACHE]), {
+      timeoutMs: 300_000,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  return DEBIAN_CACHE;
+}
+
+/** Pushes the Debian image (built once per machine) to the instance registry. */
+export async function seedDebianImage(
+  plan: SandboxPlan,
+  layout: Layout,
+  files: RegistryFiles,
+  log: (line: string) => void = () => {},
+): Promise<string> {
+  const ref = debianImageRef(plan);
+  await pushCached(layout, files, plan, await ensureDebianCache(layout, log), ref);
+  return ref;
+}
+
+/** Repository and tag of the PostgreSQL image (`sandbox up --postgres`). */
+export const POSTGRES_REPOSITORY = 'sandbox/postgres';
+export const POSTGRES_TAG = '15';
+
+/** Full reference of the PostgreSQL image of an instance. */
+export function postgresImageRef(plan: SandboxPlan): string {
+  return `${plan.registry}/${POSTGRES_REPOSITORY}:${POSTGRES_TAG}`;
+}
+
+const POSTGRES_CONTEXT = join(import.meta.dirname, 'images', 'postgres');
+
+/** The cache tag of the PostgreSQL image: a new one whenever its Dockerfile or entry point changes. */
+export function postgresCacheRef(): string {
+  const hash = createHash('sha256');
+  for (const f of ['Dockerfile', 'entrypoint.sh']) hash.update(readFileSync(join(POSTGRES_CONTEXT, f)));
+  return `slipway-cache/postgres:${POSTGRES_TAG}-${hash.digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * Builds PostgreSQL from Debian's packages on the Debian image (`apt-get install` inside `docker build`)
+ * into the runner's dockerd unless that very build is cached there, then pushes it to the instance registry.
+ */
+export async function seedPostgresImage(
+  plan: SandboxPlan,
+  layout: Layout,
+  files: RegistryFiles,
+  log: (line: string) => void = () => {},
+): Promise<string> {
+  const cache = postgresCacheRef();
+  if (!(await cached(cache))) {
+    const base = await ensureDebianCache(layout, log);
+    log(`building ${cache} (apt-get install postgresql-15, once per machine)`);
+    await run(
+      runnerDocker(layout, [
+        'build',
+        '--quiet',
+        '--build-arg',
+        `BASE=${base}`,
+        '--tag',
+        cache,
+        POSTGRES_CONTEXT,
+      ]),
+      { timeoutMs: 900_000 },
+    );
+  }
+  const ref = postgresImageRef(plan);
+  await pushCached(layout, files, plan, cache, ref);
   return ref;
 }

@@ -12,8 +12,12 @@ import {
   DEBIAN_SUITE,
   debianImageRef,
   imagePresent,
+  POSTGRES_REPOSITORY,
+  POSTGRES_TAG,
+  postgresImageRef,
   seedBaseImage,
   seedDebianImage,
+  seedPostgresImage,
 } from './base-image.ts';
 import { keygenArgv } from './commands.ts';
 import { ensureRunnerDockerd } from './dockerd.ts';
@@ -74,6 +78,8 @@ export interface UpOptions extends SandboxTarget {
   hosts?: readonly string[];
   /** Also build a Debian image with mmdebstrap and push it as <registry>/sandbox/debian:bookworm. */
   debian?: boolean;
+  /** Also build PostgreSQL 15 on that Debian image and push it as <registry>/sandbox/postgres:15. */
+  postgres?: boolean;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -106,6 +112,8 @@ export interface SandboxInfo {
     baseImage: string;
     /** Present when `up` was asked for it (`--debian`). */
     debianImage?: string;
+    /** Present when `up` was asked for it (`--postgres`). */
+    postgresImage?: string;
   };
 }
 
@@ -139,7 +147,7 @@ async function chooseIndex(
 /** Brings up (or repairs) an instance and returns how to use it. */
 export async function up(opts: UpOptions): Promise<UpReport> {
   const t0 = Date.now();
-  await checkMachine(opts.debian ? [{ program: 'mmdebstrap', pkg: 'mmdebstrap' }] : []);
+  await checkMachine(opts.debian || opts.postgres ? [{ program: 'mmdebstrap', pkg: 'mmdebstrap' }] : []);
   checkInstanceName(opts.name ?? DEFAULT_INSTANCE);
   const report = await withLock(lockFileOf(opts), () => upLocked(opts, t0));
   report.timings['total'] = Date.now() - t0;
@@ -247,9 +255,15 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
   mark('base-image', since);
   if (opts.debian && !(await imagePresent(plan, regFiles, DEBIAN_REPOSITORY, DEBIAN_SUITE))) {
     since = Date.now();
-    log(`building ${debianImageRef(plan)} with mmdebstrap (downloads from the Debian mirror)`);
-    await seedDebianImage(plan, layout, regFiles);
+    log(`seeding ${debianImageRef(plan)}`);
+    await seedDebianImage(plan, layout, regFiles, log);
     mark('debian-image', since);
+  }
+  if (opts.postgres && !(await imagePresent(plan, regFiles, POSTGRES_REPOSITORY, POSTGRES_TAG))) {
+    since = Date.now();
+    log(`seeding ${postgresImageRef(plan)}`);
+    await seedPostgresImage(plan, layout, regFiles, log);
+    mark('postgres-image', since);
   }
 
   const inventoriesRoot = inventoriesRootOf(opts, layout);
@@ -263,6 +277,7 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
   save();
   const info = infoOf(opts, plan, layout);
   if (opts.debian) info.registry.debianImage = debianImageRef(plan);
+  if (opts.postgres) info.registry.postgresImage = postgresImageRef(plan);
   return { info, timings, repaired };
 }
 

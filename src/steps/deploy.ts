@@ -105,9 +105,13 @@ async function applyDeploy(ctx: StepContext, step: DeployStep): Promise<StepResu
           host: deployHostOf(h, pool, want),
           run,
           runReleaseCommand: commandOn.has(h.name),
-          onBackup: (b) => ctx.releases.recordBackup({ ...b, host: h.name, app: spec.app, environment: spec.environment }),
+          onBackup: (b) =>
+            ctx.releases.recordBackup({ ...b, host: h.name, app: spec.app, environment: spec.environment }),
           onBackupsRemoved: (service, ids) =>
-            ctx.releases.backupsRemoved({ host: h.name, app: spec.app, environment: spec.environment, service }, ids),
+            ctx.releases.backupsRemoved(
+              { host: h.name, app: spec.app, environment: spec.environment, service },
+              ids,
+            ),
           log: (line, stream) => ctx.log(line, { host: h.name, ...(stream ? { stream } : {}) }),
           signal: ctx.signal,
         },
@@ -139,7 +143,10 @@ function releaseCommandChange(ctx: StepContext, want: Desired, todo: readonly st
   const on = releaseCommandHosts(ctx, want, todo);
   if (on.size === 0) return undefined;
   const backups = [...new Set([...want.stateful.values()].flatMap((s) => [...s.backedUp]))];
-  const where = on.size === 1 ? `once, on ${[...on][0]}` : `on ${[...on].join(', ')} (each host's own ${backups.join(', ') || 'data'})`;
+  const where =
+    on.size === 1
+      ? `once, on ${[...on][0]}`
+      : `on ${[...on].join(', ')} (each host's own ${backups.join(', ') || 'data'})`;
   return {
     action: 'run',
     subject: `app ${want.spec.app} release command: ${want.spec.releaseCommand!.join(' ')}`,

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import { openDatabase, transaction } from './database.ts';
 import { Backups } from './backups.ts';
+import { openDatabase, transaction } from './database.ts';
 import { EventLog } from './events.ts';
 import { Gates } from './gates.ts';
 import { Locks } from './locks.ts';

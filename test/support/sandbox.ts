@@ -34,6 +34,8 @@ export interface UseSandboxOptions {
   hosts?: string[];
   /** Start from clean hosts instead of reusing the running instance. */
   fresh?: boolean;
+  /** Also seed the PostgreSQL image (built once per machine, on the sandbox's Debian image). */
+  postgres?: boolean;
 }
 
 /** A running sandbox instance and the means to act on its hosts. */
@@ -52,7 +54,11 @@ export interface SandboxFixture extends SandboxInfo {
 export async function useSandbox(opts: UseSandboxOptions = {}): Promise<SandboxFixture> {
   const target: SandboxTarget = { repoRoot: REPO_ROOT, name: opts.name ?? 'e2e' };
   if (opts.fresh) await down(target);
-  const { info } = await up({ ...target, hosts: opts.hosts ?? ['h1', 'h2', 'h3'] });
+  const { info } = await up({
+    ...target,
+    hosts: opts.hosts ?? ['h1', 'h2', 'h3'],
+    ...(opts.postgres ? { postgres: true } : {}),
+  });
   return {
     ...info,
     exec: (host, argv, o) => execInHost(target, host, argv, o),

@@ -12,6 +12,7 @@ interface SandboxFlags {
   name: string;
   hosts?: string;
   debian?: boolean;
+  postgres?: boolean;
   all?: boolean;
   json?: boolean;
   repo: string;
@@ -82,6 +83,10 @@ export const registerSandbox: RegisterCommand = (program) => {
       'comma-separated hosts, each env:name (e.g. staging:web1,prod:web2) or a name: devN and prodN go to dev and prod, others to test',
     )
     .option('--debian', 'also build a Debian image with mmdebstrap (slow: downloads from the Debian mirror)')
+    .option(
+      '--postgres',
+      "also build PostgreSQL 15 from Debian's packages on that image (once per machine: about a minute), for apps with a database",
+    )
     .option('--json', 'print the result as JSON')
     .action(async (_o, cmd: Command) =>
       guarded(async () => {
@@ -95,6 +100,7 @@ export const registerSandbox: RegisterCommand = (program) => {
           name: f.name,
           hosts,
           debian: f.debian,
+          postgres: f.postgres,
           log: (l) => process.stderr.write(`${l}\n`),
         });
         if (f.json)
@@ -116,6 +122,7 @@ export const registerSandbox: RegisterCommand = (program) => {
         );
         out(`base image ${r.info.registry.baseImage}`);
         if (r.info.registry.debianImage) out(`debian image ${r.info.registry.debianImage}`);
+        if (r.info.registry.postgresImage) out(`postgres image ${r.info.registry.postgresImage}`);
         out(`inventories ${r.info.inventoriesRoot}`);
         if (r.repaired.length > 0) out(`repaired: ${r.repaired.join(', ')}`);
         const phases = Object.entries(r.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`);

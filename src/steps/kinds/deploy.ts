@@ -23,7 +23,9 @@ const statefulService = z.strictObject({
     ),
   restore: argv
     .optional()
-    .describe("Run in the service's container with a backup on stdin by `slipway restore` (e.g. [psql, -U, app, app])"),
+    .describe(
+      "Run in the service's container with a backup on stdin by `slipway restore` (e.g. [psql, -U, app, app])",
+    ),
   keep: z.number().int().min(1).max(100).default(5).describe('Backups of this service kept on each host'),
 });
 

@@ -38,9 +38,7 @@ describe('pinCompose', () => {
   });
 
   it('refuses builds on hosts, files without the app image, and broken YAML', () => {
-    expect(() => pin('services:\n  web:\n    build: .\n    image: ${SLIPWAY_IMAGE}\n')).toThrow(
-      /build:/,
-    );
+    expect(() => pin('services:\n  web:\n    build: .\n    image: ${SLIPWAY_IMAGE}\n')).toThrow(/build:/);
     expect(() => pin('services:\n  web:\n    image: nginx\n')).toThrow(/no service has image/);
     expect(() => pin('services: [\n')).toThrow(/compose.yml/);
     expect(() => pin('version: "3"\n')).toThrow(/no services/);

@@ -180,7 +180,10 @@ describe('release phases: verify, switch and commit, and their undos', () => {
     expect(await readlink(a.app.current)).toBe(a.rel.dir);
     // Switch registered its undo, commit two: the stateful marker and the current link.
     expect(undo.size).toBe(3);
-    expect(JSON.parse(await readFile(`${a.app.stateful}/state.json`, 'utf8'))).toEqual({ services: {}, volumes: [] });
+    expect(JSON.parse(await readFile(`${a.app.stateful}/state.json`, 'utf8'))).toEqual({
+      services: {},
+      volumes: [],
+    });
   });
 
   it('unwinding after the commit puts back both the current link and Caddy’s upstream', async () => {
