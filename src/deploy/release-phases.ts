@@ -16,6 +16,7 @@ import { type AppPaths, type ReleasePaths, releasePaths } from './layout.ts';
 import { httpHealth, logContainers, type Probe, ServiceFailure, waitForServices } from './readiness.ts';
 import type { ReleaseRecord } from './release.ts';
 import { type StatefulSide, writeStatefulMarker } from './stateful-phase.ts';
+import { interpolate } from './stateful-plan.ts';
 import type { UndoStack } from './undo-stack.ts';
 
 /** Where a phase registers how to take back what it is about to do. */
@@ -74,7 +75,8 @@ async function pull(a: Attempt): Promise<void> {
   const { d } = a;
   const timeout = AbortSignal.timeout(d.policy.timeoutMs);
   const signal = AbortSignal.any([d.signal, timeout]);
-  const missing = await missingImages(a.engine.api, a.pinned.otherImages);
+  const images = a.pinned.otherImages.map((i) => interpolate(i, a.vars)).filter(Boolean);
+  const missing = await missingImages(a.engine.api, images);
   const refs = [a.digestRef, ...missing];
   try {
     await Promise.all(
