@@ -34,7 +34,12 @@ export interface RunRequest {
    * instead of one a push records, so `jobs` run alone (their needs already ran for that digest).
    */
   rollback?: RollbackOf;
+  /** Makes the run a restore of this backup (its ledger id): `jobs` run alone, their deploy restores it. */
+  restoreBackup?: number;
 }
+
+/** A rollback or restore run runs the jobs it names alone: what they need already ran. */
+const alone = (req: RunRequest) => req.rollback !== undefined || req.restoreBackup !== undefined;
 
 /** A new run's record of what it runs and who started it from which checkout. */
 function runOrigin(req: RunRequest) {
@@ -52,6 +57,7 @@ function runOrigin(req: RunRequest) {
     triggerIdentity: req.triggerIdentity && identityText(req.triggerIdentity),
     channel: req.channel,
     ...(req.rollback ? { rollback: req.rollback } : {}),
+    ...(req.restoreBackup !== undefined ? { restoreBackup: req.restoreBackup } : {}),
   };
 }
 
@@ -61,7 +67,7 @@ function runOrigin(req: RunRequest) {
  */
 export function createRun(store: Store, req: RunRequest): number {
   const { pipeline } = req.pipeline;
-  const names = req.rollback ? [...(req.jobs ?? [])] : selectJobs(pipeline, req.jobs);
+  const names = alone(req) ? [...(req.jobs ?? [])] : selectJobs(pipeline, req.jobs);
   for (const name of names) {
     if (!pipeline.jobs[name]) throw new Error(`${req.pipeline.file}: no job ${name}`);
   }
@@ -77,7 +83,7 @@ export function createRun(store: Store, req: RunRequest): number {
         const job = pipeline.jobs[name]!;
         return {
           name,
-          needs: req.rollback ? [] : job.needs,
+          needs: alone(req) ? [] : job.needs,
           environment: job.environment,
           steps: job.steps.map((s) => ({ kind: stepKind(s), name: stepName(s) })),
         };

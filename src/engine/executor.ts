@@ -609,6 +609,7 @@ class Execution {
         author: run.authorEmail ?? run.authorName,
         triggeredBy: run.triggeredBy,
         ...(run.rollback ? { rollback: run.rollback } : {}),
+        ...(run.restoreBackup !== undefined ? { restoreBackup: run.restoreBackup } : {}),
       },
       workdir: run.repoRoot,
       secrets: this.#secrets,

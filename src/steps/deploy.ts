@@ -15,6 +15,7 @@ import { digestReference } from '../docker/image-ref.ts';
 import { hostParallelism } from '../remote/parallelism.ts';
 import type { TransportPool } from '../remote/pool.ts';
 import { type Desired, desiredState, hostChanges } from './deploy-desired.ts';
+import { applyRestore, planRestore } from './deploy-restore.ts';
 import type { DeployStep } from './kinds/deploy.ts';
 import { registryCredentials } from './pipeline-image.ts';
 import type { StepContext, StepHandler, StepResult } from './types.ts';
@@ -156,6 +157,12 @@ function releaseCommandChange(ctx: StepContext, want: Desired, todo: readonly st
 
 /** `deploy`: rolls the pushed digest (or a rollback's recorded release) out to an environment's hosts in batches. */
 export const deployHandler: StepHandler<DeployStep> = {
-  plan: planDeploy,
-  apply: applyDeploy,
+  plan: (ctx, step) =>
+    ctx.run.restoreBackup === undefined
+      ? planDeploy(ctx, step)
+      : planRestore(ctx, step, ctx.run.restoreBackup),
+  apply: (ctx, step) =>
+    ctx.run.restoreBackup === undefined
+      ? applyDeploy(ctx, step)
+      : applyRestore(ctx, step, ctx.run.restoreBackup),
 };

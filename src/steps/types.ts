@@ -18,6 +18,8 @@ export interface StepContext {
     triggeredBy: string;
     /** Set on a rollback run: the recorded release (ledger row, id, digest) its deploy restores. */
     rollback?: { ledgerId: number; releaseId: string; digest: string };
+    /** Set on a restore run: the ledger id of the backup its deploy step restores (no release is made). */
+    restoreBackup?: number;
   };
   /** The checkout of the repository at `run.sha`. */
   workdir: string;
@@ -34,7 +36,7 @@ export interface StepContext {
    * the run. The engine closes them when the run ends or parks; steps never close them.
    */
   transports: TransportPool;
-  /** The store's release ledger for this run: what a deploy records, what a rollback restores. */
+  /** The store's release ledger for this run: what a deploy records, what a rollback or a restore reads. */
   releases: ReleaseLedger;
   /** Logins that approved the gate in front of this job; empty when it had none. */
   approvers(): string[];

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose files name variables as ${VAR}
 import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
@@ -289,5 +289,131 @@ describe('stateful services on a sandbox host, with a real PostgreSQL', () => {
     ).toBe('0');
     expect(await sql("SELECT count(*) FROM schema_migrations WHERE version = '003_broken'")).toBe('0');
     expect(await notes()).toHaveLength(3);
+  });
+
+  it('shows a new database image on a line of its own, backs the database up first and keeps its rows', async () => {
+    // Another tag of the same image stands for a new PostgreSQL version: a new definition of db.
+    const next = `${sb.registry.address}/sandbox/postgres:15.1`;
+    await docker.getImage(postgres).tag({ repo: `${sb.registry.address}/sandbox/postgres`, tag: '15.1' });
+    const push = await docker.getImage(next).push({
+      authconfig: {
+        username: sb.registry.username,
+        password: sb.registry.password,
+        serveraddress: sb.registry.address,
+      },
+    });
+    await new Promise((ok, ko) =>
+      docker.modem.followProgress(push, (err) => (err ? ko(err) : ok(undefined))),
+    );
+    const [db] = await dbContainer();
+    const { ctx, lines } = ctxFor('v2');
+    const step = notesStep({ env: { POSTGRES_IMAGE: next } });
+    const plan = await deployHandler.plan(ctx, step);
+    expect(plan).toContainEqual({
+      host: HOST,
+      action: 'change',
+      subject: 'app notes stateful service db',
+      detail: 'db: image 15 -> 15.1, restart (down while it restarts); backup first',
+    });
+    await deployHandler.apply(ctx, step);
+    expect(lines.map((l) => l.line)).toContainEqual(
+      expect.stringMatching(/^backup \S+-db of db \(before db changes \(image 15 -> 15\.1\)\): \d+ bytes/),
+    );
+    expect(await dbContainer()).not.toEqual([db]);
+    expect((await notes()).map((n) => n.split('|')[1])).toEqual(['first', 'second', 'third']);
+  });
+
+  it('leaves the database and the release as they are when the backup command fails', async () => {
+    const [db] = await dbContainer();
+    const live = await sb.exec(HOST, ['readlink', '/srv/slipway/apps/notes/current']);
+    const { ctx } = ctxFor('v2');
+    const failing = { db: { backup: ['sh', '-c', 'echo disk full >&2; exit 4'], restore: RESTORE, keep: 3 } };
+    await expect(deployHandler.apply(ctx, notesStep({ stateful: failing }))).rejects.toThrow(
+      /dev1: backup of db failed: sh exited with code 4, so db changes \(image 15\.1 -> 15\) does not go ahead/,
+    );
+    expect(await dbContainer()).toEqual([db]);
+    expect(await sb.exec(HOST, ['readlink', '/srv/slipway/apps/notes/current'])).toBe(live);
+    expect((await notes()).length).toBe(3);
+  });
+
+  it('refuses a stateful service on a routed port before touching the host', async () => {
+    const [db] = await dbContainer();
+    const routed = join(workdirs.v2!, 'apps/notes/routed.yml');
+    const source = await readFile(join(workdirs.v2!, 'apps/notes/compose.yml'), 'utf8');
+    await writeFile(
+      routed,
+      source.replace(
+        '    image: ${POSTGRES_IMAGE}',
+        '    image: ${POSTGRES_IMAGE}\n    ports: ["127.0.0.1:${SLIPWAY_PORT_DB}:5432"]',
+      ),
+    );
+    const { ctx } = ctxFor('v2');
+    const step = notesStep({ compose: 'apps/notes/routed.yml' });
+    await expect(deployHandler.plan(ctx, step)).rejects.toThrow(
+      /service db is stateful .* publishes \$\{SLIPWAY_PORT_DB\}, a routed port that alternates between releases/,
+    );
+    await expect(deployHandler.apply(ctx, step)).rejects.toThrow(/a routed port that alternates/);
+    expect(await dbContainer()).toEqual([db]);
+  });
+
+  it('restores a backup: the rows come back, and what was there is backed up first', async () => {
+    const [newest] = store.backups.list('dev', 'notes');
+    await sql('DELETE FROM notes');
+    expect(await notes()).toEqual([]);
+    const { ctx } = ctxFor('v2', { restoreBackup: newest!.id });
+    expect(await deployHandler.plan(ctx, notesStep())).toEqual([
+      {
+        host: HOST,
+        action: 'change',
+        subject: 'app notes stateful service db',
+        detail: expect.stringMatching(
+          new RegExp(
+            `^db: restore backup ${newest!.backupId} \\(.*\\), replacing its data; its data as it is now is backed up first$`,
+          ),
+        ),
+      },
+    ]);
+    expect(await deployHandler.apply(ctx, notesStep())).toEqual({
+      changed: true,
+      hosts: { [HOST]: 'changed' },
+    });
+    expect((await notes()).map((n) => n.split('|')[1])).toEqual(['first', 'second', 'third']);
+    expect(store.backups.list('dev', 'notes')[0]).toMatchObject({
+      reason: `before restoring ${newest!.backupId}`,
+    });
+  });
+
+  it('keeps a named volume of the app image across releases with no setting, and reports it when dropped', async () => {
+    const dir = join(workdirs.v2!, 'apps/notes');
+    const counter = (volume: boolean) =>
+      [
+        'services:',
+        '  web:',
+        '    image: ${SLIPWAY_IMAGE}',
+        '    ports: ["127.0.0.1:${SLIPWAY_PORT_WEB}:8080"]',
+        '    healthcheck: { disable: true }',
+        '    entrypoint: [sh, -c, "n=$$(cat /c/n 2>/dev/null || echo 0); echo $$((n + 1)) > /c/n; cp /c/n /app/www/count.txt; exec busybox httpd -f -p 8080 -h /app/www"]',
+        ...(volume ? ['    volumes: ["counterdata:/c"]', 'volumes:', '  counterdata:'] : []),
+        '',
+      ].join('\n');
+    await writeFile(join(dir, 'counter.yml'), counter(true));
+    await writeFile(join(dir, 'no-counter.yml'), counter(false));
+    const step = (n: number, compose = 'apps/notes/counter.yml') =>
+      deployKind.schema.parse({
+        deploy: { app: 'counter', compose, hosts: 'web', env: { N: String(n) }, drain: '0s', timeout: '60s' },
+      });
+    for (const n of [1, 2, 3]) await deployHandler.apply(ctxFor('v2').ctx, step(n));
+    expect((await curl('GET', '/count.txt', undefined, 'counter.test')).trim()).toBe('3');
+    expect(await volumes()).toEqual(['slipway_counter_dev_counterdata', 'slipway_notes_dev_pgdata']);
+    const { ctx } = ctxFor('v2');
+    expect(await deployHandler.plan(ctx, step(4, 'apps/notes/no-counter.yml'))).toContainEqual({
+      host: HOST,
+      action: 'change',
+      subject: 'app counter volume slipway_counter_dev_counterdata',
+      detail:
+        'volume slipway_counter_dev_counterdata: no longer in the compose file: kept with its data, never deleted by Slipway (`docker volume rm slipway_counter_dev_counterdata` deletes it)',
+    });
+    await deployHandler.apply(ctx, step(4, 'apps/notes/no-counter.yml'));
+    expect(await volumes()).toEqual(['slipway_counter_dev_counterdata', 'slipway_notes_dev_pgdata']);
   });
 });

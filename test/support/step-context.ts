@@ -31,6 +31,8 @@ export function stepContext(opts: {
   runId?: string;
   /** Makes the context a rollback run's, restoring this recorded release. */
   rollback?: StepContext['run']['rollback'];
+  /** Makes the context a restore run's, restoring the backup with this ledger id. */
+  restoreBackup?: number;
   signal?: AbortSignal;
   /** The release ledger (e.g. a real store's); default: one that keeps what is recorded in `releases`. */
   releases?: ReleaseLedger;
@@ -65,6 +67,7 @@ export function stepContext(opts: {
       branch: 'main',
       triggeredBy: 'test',
       ...(opts.rollback ? { rollback: opts.rollback } : {}),
+      ...(opts.restoreBackup !== undefined ? { restoreBackup: opts.restoreBackup } : {}),
     },
     workdir: opts.workdir,
     secret(name) {

@@ -21,6 +21,8 @@ export const commandLoaders: Record<string, () => Promise<RegisterCommand>> = {
   plan: async () => (await import('./plan.ts')).registerPlan,
   reject: async () => (await import('./reject.ts')).registerReject,
   releases: async () => (await import('./releases.ts')).registerReleases,
+  backups: async () => (await import('./backups.ts')).registerBackups,
+  restore: async () => (await import('./restore.ts')).registerRestore,
   rollback: async () => (await import('./rollback.ts')).registerRollback,
   resume: async () => (await import('./resume.ts')).registerResume,
   run: async () => (await import('./run.ts')).registerRun,
