@@ -10,6 +10,7 @@ import {
 } from '../deploy/host-deploy.ts';
 import { liveReleases } from '../deploy/live-releases.ts';
 import { requireManifest } from '../deploy/registry-check.ts';
+import { type ReleaseCommandRule, releaseCommandHosts } from '../deploy/release-command.ts';
 import { rollOut } from '../deploy/rollout.ts';
 import { digestReference } from '../docker/image-ref.ts';
 import { hostParallelism } from '../remote/parallelism.ts';
@@ -87,8 +88,7 @@ async function applyDeploy(ctx: StepContext, step: DeployStep): Promise<StepResu
   const live = `already runs ${digestReference(spec.repository, spec.digest)}`;
   const todo = hosts.filter((h) => hostChanges(want, h.name, current.get(h.name)!).length > 0);
   const commandOn = releaseCommandHosts(
-    ctx,
-    want,
+    commandRule(ctx, want),
     todo.map((h) => h.name),
   );
   return await rollOut({
@@ -127,21 +127,18 @@ async function applyDeploy(ctx: StepContext, step: DeployStep): Promise<StepResu
   });
 }
 
-/**
- * Where the release command runs: nowhere on a rollback (the restored release's changes were made when it
- * first shipped) or when no host needs the release; on the first host that does when the app keeps its data
- * elsewhere (once per environment); on each such host when the app's own stateful services hold it (each
- * host has its own copy, which each needs the command).
- */
-function releaseCommandHosts(ctx: StepContext, want: Desired, todo: readonly string[]): Set<string> {
-  if (!want.spec.releaseCommand || ctx.run.rollback || todo.length === 0) return new Set();
-  const perHost = [...want.stateful.values()].some((s) => Object.keys(s.services).length > 0);
-  return new Set(perHost ? todo : todo.slice(0, 1));
+// The deploy's rule for its release command: the step's command, the run, the app's stateful services.
+function commandRule(ctx: StepContext, want: Desired): ReleaseCommandRule {
+  return {
+    ...(want.spec.releaseCommand ? { command: want.spec.releaseCommand } : {}),
+    rollback: ctx.run.rollback !== undefined,
+    perHost: [...want.stateful.values()].some((s) => Object.keys(s.services).length > 0),
+  };
 }
 
 // The plan's line for the release command, with the backups it comes after.
 function releaseCommandChange(ctx: StepContext, want: Desired, todo: readonly string[]): Change | undefined {
-  const on = releaseCommandHosts(ctx, want, todo);
+  const on = releaseCommandHosts(commandRule(ctx, want), todo);
   if (on.size === 0) return undefined;
   const backups = [...new Set([...want.stateful.values()].flatMap((s) => [...s.backedUp]))];
   const where =
