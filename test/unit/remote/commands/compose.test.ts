@@ -68,4 +68,16 @@ describe('compose commands', () => {
     expect(() => compose.up({ ...v2, name: '-x' })).toThrow(/project name/);
     expect(() => compose.up({ ...v2, files: [] })).toThrow(/no compose file/);
   });
+
+  it('pins the release command: a one-off container of a service, no TTY, no dependencies, removed after', () => {
+    expect(compose.run(v2, 'web', ['/app/migrate', '--all'])).toEqual([
+      ...['docker', 'compose', '--project-name', 'web-prod', '--file', '/srv/web/compose.yml'],
+      ...['run', '--rm', '--no-deps', '-T', 'web', '/app/migrate', '--all'],
+    ]);
+    expect(compose.run(v1, 'web', ['migrate'])).toEqual([
+      ...['docker-compose', '--project-name', 'web-prod', '--file', '/srv/web/compose.yml'],
+      ...['--project-directory', '/srv/web', 'run', '--rm', '--no-deps', '-T', 'web', 'migrate'],
+    ]);
+    expect(() => compose.run(v2, 'web', [])).toThrow(/no command/);
+  });
 });
