@@ -1,0 +1,92 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../../src/cli/exit-codes.ts';
+import { Store } from '../../../src/store/store.ts';
+
+const run = promisify(execFile);
+const REPO = resolve(import.meta.dirname, '../../..');
+const SLIPWAY = join(REPO, 'bin', 'slipway');
+
+// `slipway backups` and `slipway restore` on this checkout's sample repository (pipelines/notes.yml) with a
+// ledger of its own (the restore run itself: test/unit/engine/restore-run.test.ts).
+describe('slipway backups and restore', () => {
+  let dir: string;
+  let state: string;
+  const slipway = async (...args: string[]) => {
+    const env = { ...process.env, SLIPWAY_STATE: state };
+    const all = ['--repo', REPO, '--inventories', join(REPO, 'inventories', 'sandbox'), ...args];
+    try {
+      const { stdout, stderr } = await run(SLIPWAY, all, { timeout: 30_000, env });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+  const record = (store: Store, backupId: string, host = 'prod1') =>
+    store.backups.record({
+      environment: 'prod',
+      host,
+      app: 'notes',
+      service: 'db',
+      backupId,
+      path: `/srv/slipway/apps/notes/backups/db/${backupId}.backup`,
+      bytes: 2048,
+      durationMs: 300,
+      reason: 'before the release command',
+      releaseId: '20261201-100000-aaaaaaa',
+      runId: 4,
+      createdAt: Date.parse('2026-12-01T10:00:00Z'),
+    });
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'slipway-cli-backups-'));
+    state = join(dir, 'state.db');
+    const store = new Store(state);
+    try {
+      record(store, '20261201-100000-db');
+      record(store, '20261202-100000-db');
+      store.backups.removed({ environment: 'prod', host: 'prod1', app: 'notes', service: 'db' }, [
+        '20261201-100000-db',
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('lists the backups still on their hosts, newest first, and with --all the removed ones', async () => {
+    const list = await slipway('backups', 'prod', 'notes');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(
+      /^2 +20261202-100000-db +db +prod1 +2\.0 KiB +4 .* before the release command$/m,
+    );
+    expect(list.stdout).not.toContain('20261201-100000-db');
+    expect(list.stdout).toContain('restore one with: slipway restore prod notes BACKUP');
+    const all = await slipway('backups', 'prod', 'notes', '--all', '--json');
+    expect(
+      JSON.parse(all.stdout).map((b: { backupId: string; removedAt?: number }) => [
+        b.backupId,
+        !!b.removedAt,
+      ]),
+    ).toEqual([
+      ['20261202-100000-db', false],
+      ['20261201-100000-db', true],
+    ]);
+    expect((await slipway('backups', 'dev', 'notes')).stdout).toBe('no backups of notes in dev\n');
+  });
+
+  it('refuses a backup that was removed from its host, or that was never taken, creating no run', async () => {
+    const gone = await slipway('restore', 'prod', 'notes', '20261201-100000-db', '--detach');
+    expect(gone.stderr).toContain('backup 20261201-100000-db of notes in prod was removed from its host');
+    expect(gone.code).toBe(ExitCode.InvalidConfig);
+    const never = await slipway('restore', 'prod', 'notes', '20261203-100000-db', '--detach');
+    expect(never.stderr).toBe(
+      'slipway: no backup 20261203-100000-db of notes in prod (see: slipway backups prod notes)\n',
+    );
+    expect((await slipway('runs')).stdout).not.toMatch(/restore/);
+  });
+});
