@@ -2,20 +2,15 @@
 // its output streamed to a 0600 file beside the app (never through the runner), kept N deep.
 import type Docker from 'dockerode';
 import { execOk, type Transport } from '../remote/transport.ts';
+import type { BackupRecord } from '../store/types.ts';
 import * as cmd from './commands.ts';
 import { appPaths } from './layout.ts';
 
-/** A backup taken on a host, as the ledger records it. */
-export interface BackupTaken {
-  service: string;
-  /** `<UTC time>-<service>`, unique per service directory. */
-  backupId: string;
-  path: string;
-  bytes: number;
-  durationMs: number;
-  /** Why it was taken: the change it comes before. */
-  reason: string;
-}
+/** A backup taken on a host: what the ledger records of it besides where and when. */
+export type BackupTaken = Pick<
+  BackupRecord,
+  'service' | 'backupId' | 'path' | 'bytes' | 'durationMs' | 'reason'
+>;
 
 /** Where a backup is taken and how it is reported. */
 export interface BackupSite {

@@ -38,6 +38,34 @@ export interface RunRequest {
   restoreBackup?: number;
 }
 
+/** Who asks for a run of one job alone (a rollback, a restore), from which checkout, under which policy. */
+export type JobRequester = Pick<
+  RunRequest,
+  'repo' | 'commit' | 'triggeredBy' | 'triggerIdentity' | 'channel' | 'policy' | 'inventoriesRoot'
+>;
+
+/** Stores a queued run of one job of `pipeline` alone, marked as a rollback or a restore. */
+export function createJobRun(
+  store: Store,
+  who: JobRequester,
+  pipeline: PipelineFile,
+  job: string,
+  mark: Pick<RunRequest, 'rollback'> | Pick<RunRequest, 'restoreBackup'>,
+): number {
+  return createRun(store, {
+    repo: who.repo,
+    commit: who.commit,
+    triggeredBy: who.triggeredBy,
+    ...(who.triggerIdentity ? { triggerIdentity: who.triggerIdentity } : {}),
+    policy: who.policy,
+    channel: who.channel,
+    ...(who.inventoriesRoot ? { inventoriesRoot: who.inventoriesRoot } : {}),
+    pipeline,
+    jobs: [job],
+    ...mark,
+  });
+}
+
 /** A rollback or restore run runs the jobs it names alone: what they need already ran. */
 const alone = (req: RunRequest) => req.rollback !== undefined || req.restoreBackup !== undefined;
 

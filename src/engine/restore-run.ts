@@ -1,24 +1,14 @@
-import type { Identity } from '../approvals/people.ts';
-import type { TrustedPolicy } from '../approvals/trusted-policy.ts';
-import type { OpsRepo } from '../config/types.ts';
 import { findDeployJob } from '../deploy/rollback-target.ts';
-import { createRun } from '../engine/create-run.ts';
+import { createJobRun, type JobRequester } from '../engine/create-run.ts';
 import type { Store } from '../store/store.ts';
-import type { BackupRecord, Channel } from '../store/types.ts';
+import type { BackupRecord } from '../store/types.ts';
 
 /** Who asks for a restore, of which backup, at which checkout. */
-export interface RestoreRequest {
-  repo: OpsRepo;
+export interface RestoreRequest extends JobRequester {
   env: string;
   app: string;
   /** A backup id (`20260101-120000-db`) or its ledger id, from `slipway backups ENV APP`. */
   backup: string;
-  commit: { sha: string; branch: string; authorName?: string; authorEmail?: string };
-  triggeredBy: string;
-  triggerIdentity?: Identity;
-  channel: Channel;
-  policy: TrustedPolicy;
-  inventoriesRoot?: string;
 }
 
 /** The backup a restore names, among the app's backups in the environment that are still on their host. */
@@ -53,17 +43,6 @@ export function chooseBackup(
 export function createRestoreRun(store: Store, req: RestoreRequest): { runId: number; backup: BackupRecord } {
   const backup = chooseBackup(store.backups.list(req.env, req.app, 10_000), req.env, req.app, req.backup);
   const { pipeline, job } = findDeployJob(req.repo.pipelines, req.env, req.app);
-  const runId = createRun(store, {
-    repo: req.repo,
-    commit: req.commit,
-    triggeredBy: req.triggeredBy,
-    ...(req.triggerIdentity ? { triggerIdentity: req.triggerIdentity } : {}),
-    policy: req.policy,
-    channel: req.channel,
-    ...(req.inventoriesRoot ? { inventoriesRoot: req.inventoriesRoot } : {}),
-    pipeline,
-    jobs: [job],
-    restoreBackup: backup.id,
-  });
+  const runId = createJobRun(store, req, pipeline, job, { restoreBackup: backup.id });
   return { runId, backup };
 }

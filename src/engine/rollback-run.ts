@@ -1,25 +1,13 @@
-import type { Identity } from '../approvals/people.ts';
-import type { TrustedPolicy } from '../approvals/trusted-policy.ts';
-import type { OpsRepo } from '../config/types.ts';
 import { chooseRelease, findDeployJob, type RollbackTarget } from '../deploy/rollback-target.ts';
-import { createRun } from '../engine/create-run.ts';
+import { createJobRun, type JobRequester } from '../engine/create-run.ts';
 import type { Store } from '../store/store.ts';
-import type { Channel } from '../store/types.ts';
 
 /** Who asks for a rollback, of what, at which checkout. */
-export interface RollbackRequest {
-  repo: OpsRepo;
+export interface RollbackRequest extends JobRequester {
   env: string;
   app?: string;
   /** Release id or digest; default: the release before the live one. */
   release?: string;
-  commit: { sha: string; branch: string; authorName?: string; authorEmail?: string };
-  triggeredBy: string;
-  triggerIdentity?: Identity;
-  channel: Channel;
-  /** The policy in force: the checkout's branch must be allowed into the environment. */
-  policy: TrustedPolicy;
-  inventoriesRoot?: string;
 }
 
 /**
@@ -40,16 +28,7 @@ export function createRollbackRun(
   );
   const target: RollbackTarget = { ...chosen, ...findDeployJob(req.repo.pipelines, req.env, chosen.app) };
   const { release } = target;
-  const runId = createRun(store, {
-    repo: req.repo,
-    commit: req.commit,
-    triggeredBy: req.triggeredBy,
-    ...(req.triggerIdentity ? { triggerIdentity: req.triggerIdentity } : {}),
-    policy: req.policy,
-    channel: req.channel,
-    ...(req.inventoriesRoot ? { inventoriesRoot: req.inventoriesRoot } : {}),
-    pipeline: target.pipeline,
-    jobs: [target.job],
+  const runId = createJobRun(store, req, target.pipeline, target.job, {
     rollback: { ledgerId: release.id, releaseId: release.releaseId, digest: release.digest },
   });
   return { runId, target };

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/cli/exit-codes.ts';
 import { Store } from '../../../src/store/store.ts';
+import { recordBackup } from '../../support/backup-records.ts';
 
 const run = promisify(execFile);
 const REPO = resolve(import.meta.dirname, '../../..');
@@ -27,28 +28,13 @@ describe('slipway backups and restore', () => {
       return { code: e.code, stdout: e.stdout, stderr: e.stderr };
     }
   };
-  const record = (store: Store, backupId: string, host = 'prod1') =>
-    store.backups.record({
-      environment: 'prod',
-      host,
-      app: 'notes',
-      service: 'db',
-      backupId,
-      path: `/srv/slipway/apps/notes/backups/db/${backupId}.backup`,
-      bytes: 2048,
-      durationMs: 300,
-      reason: 'before the release command',
-      releaseId: '20261201-100000-aaaaaaa',
-      runId: 4,
-      createdAt: Date.parse('2026-12-01T10:00:00Z'),
-    });
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'slipway-cli-backups-'));
     state = join(dir, 'state.db');
     const store = new Store(state);
     try {
-      record(store, '20261201-100000-db');
-      record(store, '20261202-100000-db');
+      recordBackup(store, '20261201-100000-db');
+      recordBackup(store, '20261202-100000-db');
       store.backups.removed({ environment: 'prod', host: 'prod1', app: 'notes', service: 'db' }, [
         '20261201-100000-db',
       ]);

@@ -12,6 +12,7 @@ import { runLedger } from '../../../src/engine/run-ledger.ts';
 import { deployHandler } from '../../../src/steps/deploy.ts';
 import { deployKind } from '../../../src/steps/kinds/deploy.ts';
 import { Store } from '../../../src/store/store.ts';
+import { recordBackup } from '../../support/backup-records.ts';
 import { stepContext } from '../../support/step-context.ts';
 
 // This checkout's sample repository: pipelines/notes.yml deploys app notes, with its db stateful.
@@ -21,19 +22,6 @@ describe('restore runs', () => {
   let dir: string;
   let store: Store;
   let repo: OpsRepo;
-  const record = (backupId: string, host = 'prod1') =>
-    store.backups.record({
-      environment: 'prod',
-      host,
-      app: 'notes',
-      service: 'db',
-      backupId,
-      path: `/srv/slipway/apps/notes/backups/db/${backupId}.backup`,
-      bytes: 10,
-      durationMs: 1,
-      reason: 'before the release command',
-      createdAt: Date.parse('2026-12-02T10:00:00Z'),
-    });
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'slipway-restore-'));
     store = new Store(join(dir, 'state.db'));
@@ -47,7 +35,7 @@ describe('restore runs', () => {
   });
 
   it("queues prod's deploy job alone, marked with the backup, whose plan is the restore on the backup's host", async () => {
-    const id = record('20261202-100000-db');
+    const id = recordBackup(store, '20261202-100000-db');
     const { runId, backup } = createRestoreRun(store, {
       repo,
       env: 'prod',
@@ -86,9 +74,9 @@ describe('restore runs', () => {
   });
 
   it('names a backup by id or number; refuses one removed, one taken on two hosts, or none', () => {
-    record('20261202-100000-db', 'prod1');
-    record('20261202-100000-db', 'prod2');
-    const third = record('20261203-100000-db');
+    recordBackup(store, '20261202-100000-db', 'prod1');
+    recordBackup(store, '20261202-100000-db', 'prod2');
+    const third = recordBackup(store, '20261203-100000-db');
     store.backups.removed({ environment: 'prod', host: 'prod1', app: 'notes', service: 'db' }, [
       '20261203-100000-db',
     ]);
