@@ -1,5 +1,5 @@
 import { ADMIN_SOCKET } from '../caddy/render.ts';
-import { backupCommand, type StatefulMark } from '../config/stateful-services.ts';
+import type { StatefulMark } from '../config/stateful-services.ts';
 import { digestReference } from '../docker/image-ref.ts';
 import type { RegistryCredentials } from '../docker/push.ts';
 import * as files from '../remote/commands/files.ts';
@@ -232,15 +232,9 @@ async function planAttempt(d: HostDeployment, live: LiveApp, engine: HostDocker)
 // After the release is live: each service's backups beyond its `keep` are removed (a warning if not).
 async function keepBackups(a: Attempt): Promise<void> {
   for (const [service, mark] of Object.entries(a.d.spec.stateful)) {
-    if (!backupCommand(mark)) continue;
+    if (mark === false || !mark.backup) continue;
     try {
-      const gone = await pruneBackups(
-        a.d.host.transport,
-        a.d.spec.app,
-        a.root,
-        service,
-        mark ? mark.keep : 0,
-      );
+      const gone = await pruneBackups(a.d.host.transport, a.d.spec.app, a.root, service, mark.keep);
       if (gone.length > 0) {
         a.d.onBackupsRemoved?.(service, gone);
         a.d.log(`removed old backup(s) of ${service}: ${gone.join(', ')}`);

@@ -88,7 +88,14 @@ export const deployKind = defineStepKind({
   options,
   hosts: (o) => o.hosts,
   files: (o) => ({ compose: o.compose }),
-  describe: (o, { pipeline }) => `app ${o.app ?? pipeline.name} (${o.compose}, batch ${o.batch})`,
+  describe: (o, { pipeline }) => {
+    const stateful = Object.keys(o.stateful).filter((k) => o.stateful[k] !== false);
+    const extra = [
+      stateful.length > 0 ? `stateful ${stateful.join(', ')}` : '',
+      o.release_command ? `release command ${o.release_command.join(' ')}` : '',
+    ].filter(Boolean);
+    return `app ${o.app ?? pipeline.name} (${[o.compose, `batch ${o.batch}`, ...extra].join(', ')})`;
+  },
   handler: () => import('../deploy.ts').then((m) => m.deployHandler),
 });
 export type DeployStep = StepOf<'deploy', typeof options>;
