@@ -173,9 +173,9 @@ describe('stateful services on a sandbox host, with a real PostgreSQL', () => {
       await stopHostCaddy(sb, HOST);
       await cleanHost(sb, HOST).catch(() => undefined);
     }
-    for (const sha of Object.values(shas))
+    for (const ref of [...Object.values(shas).map((sha) => `${image}:${sha}`), `${postgres}.1`])
       await docker
-        .getImage(`${image}:${sha}`)
+        .getImage(ref)
         .remove({ force: true })
         .catch(() => {});
     store?.close();
