@@ -119,7 +119,9 @@ image, the release's \`.env\` and networks, the service's environment), after th
 and backed up. Its output goes to the run log. A non-zero exit fails the host's release before the new
 release starts: the old one keeps serving, nothing is switched, the rollout stops. It runs on the first host
 of the rollout, which goes alone, when the app keeps its data elsewhere; on every host when the app's own
-stateful services hold it (each host has its own copy). A rollback does not run it.
+stateful services hold it (each host has its own copy). A rollback does not run it: it restores the recorded
+compose file (its stateful services' definitions included, so going back to an older database image is a
+change the plan shows, with its backup), under the step's \`stateful:\` and \`release_command:\` of today.
 
 ## Backups
 
