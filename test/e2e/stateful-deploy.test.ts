@@ -383,7 +383,7 @@ describe('stateful services on a sandbox host, with a real PostgreSQL', () => {
     });
   });
 
-  it('keeps a named volume of the app image across releases with no setting, and reports it when dropped', async () => {
+  it('keeps a named volume of the app image across releases with no setting; a dropped volume and service are reported, the volumes kept', async () => {
     const dir = join(workdirs.v2!, 'apps/notes');
     const counter = (volume: boolean) =>
       [
@@ -393,19 +393,51 @@ describe('stateful services on a sandbox host, with a real PostgreSQL', () => {
         '    ports: ["127.0.0.1:${SLIPWAY_PORT_WEB}:8080"]',
         '    healthcheck: { disable: true }',
         '    entrypoint: [sh, -c, "n=$$(cat /c/n 2>/dev/null || echo 0); echo $$((n + 1)) > /c/n; cp /c/n /app/www/count.txt; exec busybox httpd -f -p 8080 -h /app/www"]',
-        ...(volume ? ['    volumes: ["counterdata:/c"]', 'volumes:', '  counterdata:'] : []),
+        ...(volume
+          ? [
+              '    volumes: ["counterdata:/c"]',
+              // A stateful service by default (a named volume, an image of its own), dropped with the volume.
+              '  cache:',
+              '    image: ${CACHE_IMAGE}',
+              '    entrypoint: [sleep, infinity]',
+              '    healthcheck: { disable: true }',
+              '    volumes: ["cachedata:/d"]',
+              'volumes:',
+              '  counterdata:',
+              '  cachedata:',
+            ]
+          : []),
         '',
       ].join('\n');
     await writeFile(join(dir, 'counter.yml'), counter(true));
     await writeFile(join(dir, 'no-counter.yml'), counter(false));
     const step = (n: number, compose = 'apps/notes/counter.yml') =>
       deployKind.schema.parse({
-        deploy: { app: 'counter', compose, hosts: 'web', env: { N: String(n) }, drain: '0s', timeout: '60s' },
+        deploy: {
+          app: 'counter',
+          compose,
+          hosts: 'web',
+          env: { N: String(n), CACHE_IMAGE: postgres },
+          drain: '0s',
+          timeout: '60s',
+        },
       });
     for (const n of [1, 2, 3]) await deployHandler.apply(ctxFor('v2').ctx, step(n));
     expect((await curl('GET', '/count.txt', undefined, 'counter.test')).trim()).toBe('3');
-    expect(await volumes()).toEqual(['slipway_counter_dev_counterdata', 'slipway_notes_dev_pgdata']);
+    const all = [
+      'slipway_counter_dev_cachedata',
+      'slipway_counter_dev_counterdata',
+      'slipway_notes_dev_pgdata',
+    ];
+    expect(await volumes()).toEqual(all);
     const { ctx } = ctxFor('v2');
+    expect(await deployHandler.plan(ctx, step(4, 'apps/notes/no-counter.yml'))).toContainEqual({
+      host: HOST,
+      action: 'remove',
+      subject: 'app counter stateful service cache',
+      detail:
+        'cache: no longer in the compose file: stopped after the release goes live; its volumes are kept',
+    });
     expect(await deployHandler.plan(ctx, step(4, 'apps/notes/no-counter.yml'))).toContainEqual({
       host: HOST,
       action: 'change',
@@ -414,6 +446,14 @@ describe('stateful services on a sandbox host, with a real PostgreSQL', () => {
         'volume slipway_counter_dev_counterdata: no longer in the compose file: kept with its data, never deleted by Slipway (`docker volume rm slipway_counter_dev_counterdata` deletes it)',
     });
     await deployHandler.apply(ctx, step(4, 'apps/notes/no-counter.yml'));
-    expect(await volumes()).toEqual(['slipway_counter_dev_counterdata', 'slipway_notes_dev_pgdata']);
+    expect(await volumes()).toEqual(all);
+    const cache = await sb.exec(HOST, [
+      'docker',
+      'ps',
+      '-aq',
+      '--filter',
+      'label=com.docker.compose.service=cache',
+    ]);
+    expect(cache.trim()).toBe('');
   });
 });
