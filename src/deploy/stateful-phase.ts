@@ -88,6 +88,18 @@ export async function statefulServices(a: Attempt, undo: Undo): Promise<void> {
     if (live && running.has(svc))
       await backup(a, svc, `before ${svc} changes (${definitionChange(live, s.wanted.services[svc]!)})`);
   }
+  await replaceDefinitions(a, undo);
+  await waitForServices(a.probe, s.project.name, names, d.policy.services, Date.now() + d.policy.timeoutMs);
+  d.log(
+    `stateful services ${changed.length > 0 ? changed.join(', ') : names.join(', ')} up in ${s.project.name}`,
+  );
+}
+
+// Writes the stateful project's new compose file and `.env` and runs `up` (compose recreates only the
+// services whose definition changed); the undo puts the previous files back and runs `up` again.
+async function replaceDefinitions(a: Attempt, undo: Undo): Promise<void> {
+  const s = a.stateful;
+  const { d } = a;
   const t = d.host.transport;
   const dir = a.app.stateful;
   const [prevCompose, prevEnv] = await Promise.all([
@@ -102,17 +114,13 @@ export async function statefulServices(a: Attempt, undo: Undo): Promise<void> {
   });
   await execOk(t, cmd.makeDirs([dir]));
   await Promise.all([
-    t.upload(s.text, `${dir}/compose.yml`, { mode: 0o644 }),
+    t.upload(s.text!, `${dir}/compose.yml`, { mode: 0o644 }),
     t.upload(renderEnvFile(a.vars), `${dir}/.env`, { mode: 0o600 }),
   ]);
   await execOk(t, compose.up(s.project, { removeOrphans: false }), {
     signal: d.signal,
     timeoutMs: d.policy.timeoutMs,
   });
-  await waitForServices(a.probe, s.project.name, names, d.policy.services, Date.now() + d.policy.timeoutMs);
-  d.log(
-    `stateful services ${changed.length > 0 ? changed.join(', ') : names.join(', ')} up in ${s.project.name}`,
-  );
 }
 
 /**
