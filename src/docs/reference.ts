@@ -87,13 +87,13 @@ for a moment and are replaced. That suits the app's own services, not a database
   \`false\`, every service that mounts a named volume and runs an image of its own (a database, a queue).
 
 Stateful services run in one compose project per app and environment on each host
-(\`${statefulProject('<app>', '<env>')}\`, files in \`${app.stateful}\`), never beside themselves. A release
+(\`<app>-<env>-stateful\`, e.g. \`${statefulProject('notes', 'prod')}\`; files in \`${app.stateful}\`), never beside themselves. A release
 changes one only when its own definition changes (image, environment, command, volumes or any other key,
 with the values of the variables it names), and then the plan shows it on a line of its own, e.g.
 \`db: image 15 -> 16, restart (down while it restarts); backup first\`. Compose recreates the changed service
 only; if the release then fails, its previous definition is started again (the backup stays). The app's
 services reach a stateful service by its service name (\`db\`) on a network shared across releases
-(\`${sharedNetwork('<app>', '<env>')}\`); a stateless service's \`depends_on:\` a stateful one is dropped from the
+(\`slipway_<app>_<env>\`, e.g. \`${sharedNetwork('notes', 'prod')}\`); a stateless service's \`depends_on:\` a stateful one is dropped from the
 release's file, since the stateful service is up before the release starts. A service the compose file no
 longer defines is stopped after the release goes live; its volumes stay.
 
@@ -104,7 +104,7 @@ releases) or use \`SLIPWAY_RELEASE\` or \`SLIPWAY_RELEASE_DIR\`, and no route of
 ## Named volumes
 
 Every named volume of the compose file's top-level \`volumes:\` is the Docker volume
-\`${volumeName('<app>', '<env>', '<volume>')}\`, the same for every release of the app in that environment:
+\`slipway_<app>_<env>_<volume>\` (e.g. \`${volumeName('notes', 'prod', 'pgdata')}\`), the same for every release of the app in that environment:
 Slipway creates it (labelled \`dev.slipway.app\`, \`dev.slipway.environment\`, \`dev.slipway.volume\`) and hands
 it to compose as external, so neither a release nor a rollback nor \`compose down\` removes it. A volume
 already declared \`external: true\` is left as it is. Anonymous volumes (an image's \`VOLUME\`) go with the
