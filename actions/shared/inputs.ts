@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import type { PolicySource } from '../../src/approvals/policy-source.ts';
+import { ratifiedPolicySource } from '../../src/approvals/ratified-policy.ts';
 import { Store, storePath } from '../../src/store/store.ts';
 import { localPolicySource } from '../../src/triggers/policy-ref.ts';
 
@@ -21,12 +22,14 @@ export function actionStore(root: string): Store {
 }
 
 /**
- * The policy in force: the checkout's default branch (origin/HEAD, main, master) or SLIPWAY_POLICY_REF;
+ * The policy in force: the checkout's default branch (origin/HEAD, main, master) or SLIPWAY_POLICY_REF,
+ * as ratified in the store;
  * fetch it first (actions/checkout with `fetch-depth: 0`, or `git fetch origin main`).
  */
 export function actionPolicy(root: string, inventories?: string): PolicySource {
   const treeRoot = join(dirname(storePath(root)), 'policy');
-  return localPolicySource(root, treeRoot, process.env.SLIPWAY_POLICY_REF || undefined, {
+  const trees = localPolicySource(root, treeRoot, process.env.SLIPWAY_POLICY_REF || undefined, {
     ...(inventories ? { inventoriesRoot: resolve(root, inventories) } : {}),
   });
+  return ratifiedPolicySource(() => actionStore(root), trees);
 }

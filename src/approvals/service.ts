@@ -4,6 +4,7 @@ import { actorName } from './identity.ts';
 import { parseIdentity } from './people.ts';
 import { type Actor, type DecisionRequest, type DecisionVerdict, decide } from './policy.ts';
 import type { PolicySource } from './policy-source.ts';
+import { settlePolicyRun } from './ratified-policy.ts';
 import type { TrustedPolicy } from './trusted-policy.ts';
 
 /** A decision submitted through any channel. */
@@ -102,6 +103,7 @@ export async function submitDecision(store: Store, sub: DecisionSubmission): Pro
       });
       if (sub.decision === 'reject') store.gates.setStatus(gate.id, 'rejected', verdict.reason, now);
       else if (verdict.opens) store.gates.setStatus(gate.id, 'approved', verdict.reason, now);
+      if (run!.kind === 'policy') settlePolicyRun(store, run!, store.gates.get(gate.id)!, now);
     }
     return { ...verdict, gate: store.gates.get(gate.id) };
   });

@@ -1,3 +1,4 @@
+import { planHash } from '../approvals/plan-hash.ts';
 import {
   branchRefusal,
   jobGate,
@@ -25,7 +26,7 @@ import {
 import { errorMessage } from '../util/errors.ts';
 import { stepContext } from './context.ts';
 import { lockState, lockTimeoutFromEnv, lockWaitText } from './lock-wait.ts';
-import { planHash, planSteps } from './plan.ts';
+import { planSteps } from './plan.ts';
 import { expireUnwatchedGates, recoverAbandonedRuns } from './recovery.ts';
 import { gateApprovers, runLedger } from './run-ledger.ts';
 import { heldSecretValues, processSources, type RunSecrets, resolveSecrets, vaultValues } from './secrets.ts';
@@ -88,6 +89,11 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunStatus> {
   const run = store.runs.get(runId);
   if (!run) throw new Error(`there is no run ${runId}`);
   if (FINAL_RUN_STATUSES.includes(run.status)) return run.status;
+  if (run.kind === 'policy') {
+    throw new Error(
+      `run ${runId} is a change of policy: it is decided at its gate (slipway approve ${runId}), not executed`,
+    );
+  }
   const owner = currentOwner();
   if (!store.runs.claim(runId, owner)) {
     const o = store.runs.get(runId)!.owner;

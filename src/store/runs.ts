@@ -11,6 +11,7 @@ import {
   type JobStatus,
   type Owner,
   type ProcessRef,
+  type RunKind,
   type RunOrigin,
   type RunRecord,
   type RunStatus,
@@ -28,6 +29,9 @@ export interface NewRun extends RunOrigin {
 export interface RunQuery {
   status?: RunStatus[];
   pipeline?: string;
+  kind?: RunKind;
+  /** Only runs of this commit. */
+  sha?: string;
   /** Only runs with an id below this (the next page of a newest-first listing). */
   beforeId?: number;
   /** Oldest first instead of newest first (the worker's first-in first-out order). */
@@ -52,8 +56,8 @@ export class Runs {
         .prepare(
           `INSERT INTO runs (pipeline, pipeline_file, repo_root, inventories_root, sha, branch, author_name, author_email,
              triggered_by, trigger_identity, channel, status, created_at, rollback_ledger_id, rollback_release,
-             rollback_digest)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+             rollback_digest, kind)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
         )
         .run(
           input.pipeline,
@@ -71,6 +75,7 @@ export class Runs {
           input.rollback?.ledgerId ?? null,
           input.rollback?.releaseId ?? null,
           input.rollback?.digest ?? null,
+          input.kind ?? 'pipeline',
         );
       const runId = Number(lastInsertRowid);
       const job = this.#db.prepare(
@@ -116,6 +121,14 @@ export class Runs {
     if (query.pipeline) {
       where.push('pipeline = ?');
       args.push(query.pipeline);
+    }
+    if (query.kind) {
+      where.push('kind = ?');
+      args.push(query.kind);
+    }
+    if (query.sha) {
+      where.push('sha = ?');
+      args.push(query.sha);
     }
     if (query.beforeId !== undefined) {
       where.push('id < ?');
@@ -354,6 +367,7 @@ export class Runs {
 function toRun(r: Row): RunRecord {
   return {
     id: r.id as number,
+    kind: r.kind as RunKind,
     pipeline: r.pipeline as string,
     pipelineFile: r.pipeline_file as string,
     repoRoot: r.repo_root as string,

@@ -69,8 +69,16 @@ export interface ProcessRef {
 /** Channel through which a person acts. */
 export type Channel = 'cli' | 'dashboard' | 'forge' | 'system';
 
+/**
+ * A run of a pipeline, or a proposed change of the default branch's policy: a run with one job whose gate
+ * ratifies it (never executed; decided at its gate).
+ */
+export type RunKind = 'pipeline' | 'policy';
+
 /** What a run is of and who started it, as given when the run is created. */
 export interface RunOrigin {
+  /** Absent: a pipeline run. */
+  kind?: RunKind;
   pipeline: string;
   pipelineFile: string;
   repoRoot: string;
@@ -98,6 +106,7 @@ export interface RollbackOf {
 /** A run as stored. */
 export interface RunRecord extends RunOrigin {
   id: number;
+  kind: RunKind;
   status: RunStatus;
   reason?: string;
   createdAt: number;

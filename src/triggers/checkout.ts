@@ -51,6 +51,11 @@ export class Checkouts {
     this.#paths = paths;
   }
 
+  /** The bare cache repository every fetched commit is in. */
+  get gitDir(): string {
+    return this.#paths.cacheDir;
+  }
+
   /** The tree of `sha` from `url`, fetching `ref` (then the SHA itself) when the cache lacks it. */
   async at(url: string, ref: string, sha: string, signal?: AbortSignal): Promise<string> {
     if (!SHA.test(sha)) throw new Error(`not a commit id: ${JSON.stringify(sha)}`);
