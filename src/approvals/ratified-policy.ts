@@ -1,9 +1,10 @@
 import type { Change } from '../core/changes.ts';
 import type { Store } from '../store/store.ts';
 import type { GatePolicy, GateRecord, PlannedStep, RunRecord } from '../store/types.ts';
+import { errorMessage } from '../util/errors.ts';
 import { planHash } from './plan-hash.ts';
 import { type PolicyChange, policyChanges, ratificationGate } from './policy-diff.ts';
-import type { PolicySource, PolicyTrees } from './policy-source.ts';
+import { PolicyError, type PolicySource, type PolicyTrees } from './policy-source.ts';
 import type { TrustedPolicy } from './trusted-policy.ts';
 
 /** The one job of a policy-change run: its gate ratifies the proposed policy. */
@@ -30,7 +31,13 @@ export function ratifiedPolicySource(openStore: () => Store, trees: PolicyTrees)
         return head;
       }
       if (inForce.sha === head.sha) return head;
-      return settle(store, await trees.at(inForce.ref, inForce.sha, signal), head);
+      const old = await trees.at(inForce.ref, inForce.sha, signal).catch((err: unknown) => {
+        throw new PolicyError(
+          `the policy in force (${short(inForce.sha)} on ${inForce.ref}, ${inForce.how}) cannot be read, so a ` +
+            `change of it cannot be judged: keep that commit in the repository's history (${errorMessage(err)})`,
+        );
+      });
+      return settle(store, old, head);
     },
   };
 }

@@ -1,34 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { policyChanges, ratificationGate } from '../../../src/approvals/policy-diff.ts';
-import { type TrustedPolicy, trustedPolicyOf } from '../../../src/approvals/trusted-policy.ts';
-import { pipeline as pipelineSchema } from '../../../src/config/schema/pipeline.ts';
-import { project as projectSchema } from '../../../src/config/schema/project.ts';
-
-const RUN = { run: { command: ['true'] } };
-const PEOPLE = { alice: { github: 'alice-gh' }, bob: { github: 'bob-gh' }, carol: {} };
-
-/** A default branch: slipway.yml `project` and the jobs of pipelines/app.yml. */
-function policyOf(project: object, jobs: object, sha = 'a'.repeat(40)): TrustedPolicy {
-  return trustedPolicyOf(
-    {
-      root: '/ops',
-      project: projectSchema.parse({ people: PEOPLE, ...project }),
-      pipelines: [
-        {
-          file: 'pipelines/app.yml',
-          pipeline: pipelineSchema.parse({ name: 'app', jobs }),
-          positions: new Map(),
-        },
-      ],
-      inventories: new Map(),
-      keys: new Map(),
-      accessFiles: new Map(),
-      sitesFiles: new Map(),
-    },
-    'refs/heads/main',
-    sha,
-  );
-}
+import type { TrustedPolicy } from '../../../src/approvals/trusted-policy.ts';
+import { PEOPLE, policyOf, RUN } from '../../support/trusted-policy.ts';
 
 const ENVS = { environments: { dev: {}, prod: { branches: ['main'] } } };
 const JOBS = {
