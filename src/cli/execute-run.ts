@@ -62,7 +62,9 @@ export async function executeWithProgress(x: CliExecution): Promise<number> {
         ? `; decide with: ${waiting.map((g) => `slipway approve ${runId} ${g.job}`).join(', ')}, then slipway resume ${runId}`
         : status === 'queued'
           ? `; it goes on under slipway serve, or with slipway resume ${runId} once the lock is free`
-          : '';
+          : status === 'failed'
+            ? `; once the cause is fixed, re-run the failed jobs with: slipway rerun ${runId}`
+            : '';
       process.stderr.write(
         `run ${runId} ${status}${after.run.reason ? `: ${after.run.reason}` : ''}${next}\n`,
       );

@@ -59,7 +59,7 @@ export function storeData(opts: StoreDataOptions): DashboardData {
     if (!policy) return { approve: false, reject: false, refusal: 'the policy in force cannot be read' };
     const ask = (decision: 'approve' | 'reject') =>
       decide(
-        decisionRequest(g, run, policy, {
+        decisionRequest(g, store.runs.lineage(run.id), policy, {
           actor,
           decision,
           reason: decision === 'reject' ? 'probe' : undefined,

@@ -186,4 +186,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN rollback_release TEXT;
   ALTER TABLE runs ADD COLUMN rollback_digest TEXT;
   `,
+  // 5: re-runs of failed jobs. A re-run is a new run that names the run it repeats; a gate whose approvals
+  // were carried over from that run's gate (same commit, same plan) names the gate they come from.
+  `
+  ALTER TABLE runs ADD COLUMN rerun_of INTEGER REFERENCES runs(id);
+  ALTER TABLE gates ADD COLUMN carried_from INTEGER REFERENCES gates(id);
+  `,
 ];
