@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import Docker from 'dockerode';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/docker/registry-client.ts';
 import { buildHandler } from '../../src/steps/build.ts';
@@ -77,6 +78,45 @@ describe('build and push steps on the sample app', () => {
     const log = lines.map((l) => l.line).join('\n');
     expect(log).toContain('Step 1/');
     expect(log).not.toContain(registry.password);
+  });
+
+  it('gives two builds of one commit one digest: the labels date the commit, never the build', async () => {
+    const head = (await execa('git', ['-C', repoRoot, 'rev-parse', 'HEAD'])).stdout;
+    const image = `${registry.address}/acme/repro`;
+    const build = buildKind.schema.parse({
+      build: { context: 'apps/web', args: { BASE_IMAGE: base, VERSION: '2.0' } },
+    });
+    const push = pushKind.schema.parse({ push: {} });
+    const buildAndPush = async () => {
+      const { ctx, outputs } = stepContext({
+        workdir: repoRoot,
+        sha: head,
+        secrets: { REGISTRY_PASSWORD: registry.password },
+        pipeline: {
+          name: 'web',
+          image,
+          registry: { username: registry.username, password_secret: 'REGISTRY_PASSWORD' },
+          jobs: { publish: { steps: [{ build: { context: 'apps/web' } }, { push: {} }] } },
+        },
+      });
+      await buildHandler.apply(ctx, build);
+      await pushHandler.apply(ctx, push);
+      return outputs['image.digest']!;
+    };
+    try {
+      const first = await buildAndPush();
+      // Later, on the same runner: the same commit builds again (a re-run of a failed build job).
+      await new Promise((r) => setTimeout(r, 1_100));
+      expect(await buildAndPush()).toBe(first);
+      const labels = (await docker.getImage(`${image}:${head}`).inspect()).Config.Labels;
+      const committed = (await execa('git', ['-C', repoRoot, 'show', '-s', '--format=%cI', head])).stdout;
+      expect(Date.parse(labels['org.opencontainers.image.created']!)).toBe(Date.parse(committed));
+    } finally {
+      await docker
+        .getImage(`${image}:${head}`)
+        .remove({ force: true })
+        .catch(() => {});
+    }
   });
 
   it('fails with the secret name, not a value, when the registry secret is missing', async () => {
