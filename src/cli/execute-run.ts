@@ -76,6 +76,17 @@ export async function executeWithProgress(x: CliExecution): Promise<number> {
   }
 }
 
+/** Executes a run this command has just created, showing its events from the start (`run`, `rerun`, `rollback`). */
+export function executeNewRun(
+  store: Store,
+  runId: number,
+  policy: PolicySource,
+  actor: string,
+  flags: { detach?: boolean; json?: boolean },
+): Promise<number> {
+  return executeWithProgress({ store, runId, policy, actor, ...flags, fromStart: true });
+}
+
 /** Why the working tree may not continue the run (edits no commit holds), if it may not. */
 async function dirtyRefusal(run: RunRecord, policy: PolicySource): Promise<string | undefined> {
   // Runs queued by serve or Actions execute in checkouts written from the commit itself, not a working tree.

@@ -32,11 +32,11 @@ describe('build and push steps on the sample app', () => {
     await registry?.stop();
   });
 
-  it('plans, builds with OCI labels, pushes with the secret and records the digest', async () => {
-    const image = `${registry.address}/acme/web`;
-    const { ctx, lines, outputs } = stepContext({
+  /** A step context of a pipeline that builds `image` from apps/web at `sha` and pushes it to the registry. */
+  const publishContext = (image: string, sha: string) =>
+    stepContext({
       workdir: repoRoot,
-      sha: SHA,
+      sha,
       secrets: { REGISTRY_PASSWORD: registry.password },
       pipeline: {
         name: 'web',
@@ -45,6 +45,10 @@ describe('build and push steps on the sample app', () => {
         jobs: { publish: { steps: [{ build: { context: 'apps/web' } }, { push: {} }] } },
       },
     });
+
+  it('plans, builds with OCI labels, pushes with the secret and records the digest', async () => {
+    const image = `${registry.address}/acme/web`;
+    const { ctx, lines, outputs } = publishContext(image, SHA);
     const build = buildKind.schema.parse({
       build: { context: 'apps/web', args: { BASE_IMAGE: base, VERSION: '1.0.0' } },
     });
@@ -88,17 +92,7 @@ describe('build and push steps on the sample app', () => {
     });
     const push = pushKind.schema.parse({ push: {} });
     const buildAndPush = async () => {
-      const { ctx, outputs } = stepContext({
-        workdir: repoRoot,
-        sha: head,
-        secrets: { REGISTRY_PASSWORD: registry.password },
-        pipeline: {
-          name: 'web',
-          image,
-          registry: { username: registry.username, password_secret: 'REGISTRY_PASSWORD' },
-          jobs: { publish: { steps: [{ build: { context: 'apps/web' } }, { push: {} }] } },
-        },
-      });
+      const { ctx, outputs } = publishContext(image, head);
       await buildHandler.apply(ctx, build);
       await pushHandler.apply(ctx, push);
       return outputs['image.digest']!;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createRerun, failedRun, RerunRefused, rerunPipeline } from '../../engine/rerun.ts';
-import { asInvalidConfig, CliError } from '../errors.ts';
-import { executeWithProgress } from '../execute-run.ts';
+import { asInvalidConfig, refusedAs } from '../errors.ts';
+import { executeNewRun } from '../execute-run.ts';
 import { headSha } from '../git-commit.ts';
 import { loadTrustedForCommand } from '../repo-config.ts';
 import { refuseUnready } from '../run-preflight.ts';
@@ -53,15 +53,7 @@ export const registerRerun: RegisterCommand = (program) => {
               `${digest ? `, image ${digest.slice(0, 19)} as run ${runId} pushed it` : ''}\n`,
           );
         }
-        process.exitCode = await executeWithProgress({
-          store,
-          runId: rerun.runId,
-          policy: source,
-          actor: name,
-          detach: flags.detach,
-          json: flags.json,
-          fromStart: true,
-        });
+        process.exitCode = await executeNewRun(store, rerun.runId, source, name, flags);
       } finally {
         store.close();
       }
@@ -69,10 +61,4 @@ export const registerRerun: RegisterCommand = (program) => {
 };
 
 /** A run that cannot be re-run ends the command as a refused request (exit 1), saying why. */
-function refused<T>(attempt: () => T): T {
-  try {
-    return attempt();
-  } catch (err) {
-    throw err instanceof RerunRefused ? new CliError(`refused: ${err.message}`) : err;
-  }
-}
+const refused = <T>(attempt: () => T): T => refusedAs(RerunRefused, 'refused', attempt);

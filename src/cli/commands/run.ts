@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createRun } from '../../engine/create-run.ts';
 import { selectJobs } from '../../engine/dag.ts';
 import { asInvalidConfig } from '../errors.ts';
-import { executeWithProgress } from '../execute-run.ts';
+import { executeNewRun } from '../execute-run.ts';
 import { headCommit } from '../git-commit.ts';
 import { loadTrustedForCommand, repoFlags } from '../repo-config.ts';
 import { refuseUnready } from '../run-preflight.ts';
@@ -50,15 +50,7 @@ export const registerRun: RegisterCommand = (program) => {
           process.stderr.write(
             `run ${runId}: ${pipeline.pipeline.name} at ${commit.sha.slice(0, 12)} (${commit.branch})\n`,
           );
-        process.exitCode = await executeWithProgress({
-          store,
-          runId,
-          policy: source,
-          actor: name,
-          detach: flags.detach,
-          json: flags.json,
-          fromStart: true,
-        });
+        process.exitCode = await executeNewRun(store, runId, source, name, flags);
       } finally {
         store.close();
       }
