@@ -202,4 +202,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER policies_no_update BEFORE UPDATE ON policies BEGIN SELECT RAISE(ABORT, 'policies is append-only'); END;
   CREATE TRIGGER policies_no_delete BEFORE DELETE ON policies BEGIN SELECT RAISE(ABORT, 'policies is append-only'); END;
   `,
+  // 6: re-runs of failed jobs. A re-run is a new run that names the run it repeats; a gate whose approvals
+  // were carried over from that run's gate (same commit, same plan) names the gate they come from.
+  `
+  ALTER TABLE runs ADD COLUMN rerun_of INTEGER REFERENCES runs(id);
+  ALTER TABLE gates ADD COLUMN carried_from INTEGER REFERENCES gates(id);
+  `,
 ];

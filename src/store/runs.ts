@@ -56,8 +56,8 @@ export class Runs {
         .prepare(
           `INSERT INTO runs (pipeline, pipeline_file, repo_root, inventories_root, sha, branch, author_name, author_email,
              triggered_by, trigger_identity, channel, status, created_at, rollback_ledger_id, rollback_release,
-             rollback_digest, kind)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
+             rollback_digest, kind, rerun_of)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           input.pipeline,
@@ -76,8 +76,17 @@ export class Runs {
           input.rollback?.releaseId ?? null,
           input.rollback?.digest ?? null,
           input.kind ?? 'pipeline',
+          input.rerunOf ?? null,
         );
       const runId = Number(lastInsertRowid);
+      // A re-run starts from what the run it repeats recorded (the pushed digest): nothing is built again.
+      if (input.rerunOf !== undefined) {
+        this.#db
+          .prepare(
+            'INSERT INTO outputs (run_id, key, value) SELECT ?, key, value FROM outputs WHERE run_id = ?',
+          )
+          .run(runId, input.rerunOf);
+      }
       const job = this.#db.prepare(
         `INSERT INTO jobs (run_id, name, position, needs, environment, status) VALUES (?, ?, ?, ?, ?, 'pending')`,
       );
@@ -95,9 +104,7 @@ export class Runs {
           runId,
           kind: 'run',
           status: 'queued',
-          text: input.rollback
-            ? `rollback of ${input.pipeline} to release ${input.rollback.releaseId}`
-            : `run of ${input.pipeline} at ${input.sha}`,
+          text: runText(input),
         },
       ]);
       return runId;
@@ -108,6 +115,18 @@ export class Runs {
   get(id: number): RunRecord | undefined {
     const row = this.#db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
     return row && toRun(row);
+  }
+
+  /** A run and the runs it re-runs, newest first: the chain back to the run a push or person first started. */
+  lineage(id: number): RunRecord[] {
+    const chain: RunRecord[] = [];
+    for (
+      let run = this.get(id);
+      run && chain.length < 1_000;
+      run = run.rerunOf ? this.get(run.rerunOf) : undefined
+    )
+      chain.push(run);
+    return chain;
   }
 
   /** Runs newest first (or oldest first), filtered and paged. */
@@ -364,6 +383,14 @@ export class Runs {
   }
 }
 
+/** The first event of a new run: what it is of. */
+function runText(input: NewRun): string {
+  if (input.rollback) return `rollback of ${input.pipeline} to release ${input.rollback.releaseId}`;
+  const jobs = input.jobs.map((j) => j.name).join(', ');
+  if (input.rerunOf !== undefined) return `re-run of run ${input.rerunOf} at ${input.sha}: ${jobs}`;
+  return `run of ${input.pipeline} at ${input.sha}`;
+}
+
 function toRun(r: Row): RunRecord {
   return {
     id: r.id as number,
@@ -399,6 +426,7 @@ function toRun(r: Row): RunRecord {
             releaseId: r.rollback_release as string,
             digest: r.rollback_digest as string,
           },
+    rerunOf: opt(r.rerun_of),
   };
 }
 

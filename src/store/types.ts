@@ -93,6 +93,8 @@ export interface RunOrigin {
   channel: Channel;
   /** Set on a rollback run: the release it restores (ledger row, id, digest) instead of what a push recorded. */
   rollback?: RollbackOf;
+  /** Set on a re-run: the failed run whose failed jobs (and their dependents) it executes again. */
+  rerunOf?: number;
 }
 
 /** The recorded release a rollback run restores. */
@@ -219,6 +221,8 @@ export interface GateRecord {
   decidedAt?: number;
   reason?: string;
   approvals: ApprovalRecord[];
+  /** Set when the approvals were carried over from a gate of the run this one re-runs (same commit and plan). */
+  carriedFrom?: { gateId: number; runId: number };
 }
 
 /** The changes one step would make, as shown at a gate. */

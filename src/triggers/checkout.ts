@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -29,6 +29,11 @@ export async function writeCommitTree(
     await rm(tmp, { recursive: true, force: true });
     await rm(`${tmp}.index`, { force: true });
   }
+}
+
+/** True when `dir` is a tree `Checkouts` wrote from commit `sha` (named for it, no .git): it holds that commit. */
+export function isCommitTree(dir: string, sha: string): boolean {
+  return basename(dir) === sha && !existsSync(join(dir, '.git'));
 }
 
 /** Where checkouts live: a bare cache repository and one directory per commit. */

@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Store, storePath } from '../../../src/store/store.ts';
 import { ACTION_OPS_FILES, checkout, DEPLOY_TOKEN, ROOT, runAction } from '../../support/action-runner.ts';
 
 let dir: string;
@@ -64,6 +65,76 @@ describe('actions/run and actions/approve bundles', () => {
     );
     expect(run.stdout).toContain('::error::2 problem(s) in the ops repository');
     expect(run.outputs).toEqual({});
+  });
+});
+
+describe('actions/run rerun', () => {
+  it("re-runs a failed run's failed job on its commit with the approval carried over, and on no other commit", async () => {
+    // The deploy fails until the runner has a file outside the repository: fixed outside the commit.
+    const files = {
+      ...ACTION_OPS_FILES,
+      'pipelines/app.yml': ACTION_OPS_FILES['pipelines/app.yml']!.replace(
+        /(deploy:[\s\S]*)command: \["true"\]/,
+        '$1command: ["test", "-f", "../ready"]',
+      ),
+    };
+    const repo = await checkout(dir, files);
+    const actor = (login: string) => ({ DEPLOY_TOKEN, GITHUB_ACTOR: login, GITHUB_TRIGGERING_ACTOR: login });
+    const first = await runAction(
+      dir,
+      'run',
+      { pipeline: 'pipelines/app.yml', repo: 'repo' },
+      actor('alice'),
+    );
+    expect(first.outputs.status).toBe('waiting');
+    expect((await runAction(dir, 'approve', { 'run-id': '1', repo: 'repo' }, actor('bob'))).exitCode).toBe(0);
+    const resumed = await execa(join(ROOT, 'bin/slipway'), ['-C', repo, 'resume', '1'], {
+      env: { ...process.env, ...actor('alice'), SLIPWAY_STATE: '' },
+      reject: false,
+    });
+    expect(resumed.exitCode, resumed.stderr).toBe(1);
+    expect(resumed.stderr).toContain('re-run the failed jobs with: slipway rerun 1');
+
+    await writeFile(join(dir, 'ready'), '');
+    const both = await runAction(dir, 'run', { pipeline: 'app', rerun: '1', repo: 'repo' }, actor('carol'));
+    expect(both.stdout).toContain('::error::expected either pipeline (a new run) or rerun');
+    // The workflow checked out a later commit: the failed run's approval is not for it.
+    await execa('git', ['-C', repo, 'commit', '-q', '--allow-empty', '-m', 'later'], {
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'A',
+        GIT_AUTHOR_EMAIL: 'a@x',
+        GIT_COMMITTER_NAME: 'A',
+        GIT_COMMITTER_EMAIL: 'a@x',
+      },
+    });
+    const later = await runAction(dir, 'run', { rerun: '1', repo: 'repo' }, actor('carol'));
+    expect(later.exitCode).toBe(1);
+    expect(later.stdout).toMatch(/::error::run 1 deployed commit [0-9a-f]{12} \(main\), but the checkout at/);
+    expect(later.outputs).toEqual({});
+
+    await execa('git', ['-C', repo, 'checkout', '-q', 'HEAD~1']);
+    const rerun = await runAction(dir, 'run', { rerun: '1', repo: 'repo' }, actor('carol'));
+    expect(rerun.exitCode, rerun.stdout).toBe(0);
+    expect(rerun.outputs).toEqual({ 'run-id': '2', status: 'succeeded', 'image-digest': '' });
+    expect(rerun.stdout).toContain('run 2: re-run of run 1 (deploy)');
+    expect(rerun.summary).toContain('<h3>Slipway: app run 2 succeeded</h3>');
+    expect(rerun.summary).not.toContain('<td>build</td>');
+    const store = new Store(storePath(repo, {}));
+    try {
+      expect(store.runs.get(2)).toMatchObject({
+        rerunOf: 1,
+        triggerIdentity: 'github:carol',
+        branch: 'main',
+      });
+      expect(store.gates.latest(2, 'deploy')).toMatchObject({
+        status: 'approved',
+        carriedFrom: { runId: 1 },
+        approvals: [expect.objectContaining({ login: 'bob', channel: 'forge' })],
+      });
+    } finally {
+      store.close();
+    }
   });
 });
 
