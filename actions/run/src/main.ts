@@ -2,17 +2,26 @@ import * as core from '@actions/core';
 import { headCommit } from '../../../src/cli/git-commit.ts';
 import { findPipeline, runContextLoader } from '../../../src/cli/run-session.ts';
 import { loadRepo } from '../../../src/config/load-repo.ts';
-import { escapeHtml } from '../../../src/dashboard/views/html.ts';
 import { createRun } from '../../../src/engine/create-run.ts';
-import { executeRun } from '../../../src/engine/executor.ts';
-import { resolveSecrets } from '../../../src/engine/secrets.ts';
-import type { RunDetail } from '../../../src/store/types.ts';
 import { errorMessage } from '../../../src/util/errors.ts';
-import { formatDuration } from '../../../src/util/format.ts';
-import { actionPolicy, actionStore, optionalInput, repoRoot } from '../../shared/inputs.ts';
+import { continueRefusal, executeAndReport, maskPipelineSecrets } from '../../shared/execution.ts';
+import { actionPolicy, actionStore, optionalInput, repoRoot, runIdInput } from '../../shared/inputs.ts';
 
-/** The `slipway/run` action: one run of a pipeline (or job) on the workflow's commit, detached at gates. */
+/**
+ * The `slipway/run` action: one run of a pipeline (or job) on the workflow's commit, detached at gates; or,
+ * with `run-id`, the continuation of a stored run whose gate was decided meanwhile.
+ */
 async function main(): Promise<void> {
+  const pipelineArg = optionalInput('pipeline');
+  const runId = optionalInput('run-id');
+  if ((pipelineArg === undefined) === (runId === undefined))
+    throw new Error('give either pipeline (to start a run) or run-id (to continue one)');
+  if (runId !== undefined) await continueRun(runIdInput('run-id'));
+  else await startRun(pipelineArg!);
+}
+
+/** Starts a run of `pipelineArg` at the checkout's commit and executes it until it ends or waits. */
+async function startRun(pipelineArg: string): Promise<void> {
   const root = repoRoot();
   const inventories = optionalInput('inventories');
   const opts = inventories ? { inventoriesRoot: inventories } : {};
@@ -35,9 +44,8 @@ async function main(): Promise<void> {
     return;
   }
   const repo = loaded.repo;
-  const pipeline = findPipeline(repo, core.getInput('pipeline', { required: true }));
-  // Mask before anything could print them: every value the pipeline's secrets resolve to.
-  for (const value of resolveSecrets(pipeline.pipeline).values()) core.setSecret(value);
+  const pipeline = findPipeline(repo, pipelineArg);
+  maskPipelineSecrets(pipeline);
 
   const commit = await headCommit(repo.root);
   // actions/checkout leaves a detached HEAD: the workflow knows the branch.
@@ -68,57 +76,30 @@ async function main(): Promise<void> {
     });
     core.setOutput('run-id', String(runId));
     core.info(`run ${runId}: ${pipeline.pipeline.name} at ${commit.sha.slice(0, 12)} (${commit.branch})`);
-    const status = await executeRun({ store, runId, load: runContextLoader(source), actor, detach: true });
-    const detail = store.detail(runId)!;
-    core.setOutput('status', status);
-    core.setOutput('image-digest', detail.outputs['image.digest'] ?? '');
-    await writeSummary(detail, optionalInput('dashboard-url'));
-    if (status === 'waiting') {
-      const gates = detail.gates.filter((g) => g.status === 'pending').map((g) => g.job);
-      core.notice(
-        `run ${runId} waits for approval of ${gates.join(', ')}: approve with slipway/approve (run-id ${runId})`,
-      );
-    } else if (status !== 'succeeded') {
-      core.setFailed(`run ${runId} ${status}${detail.run.reason ? `: ${detail.run.reason}` : ''}`);
-    }
+    await executeAndReport({ store, runId, source, actor, dashboardUrl: optionalInput('dashboard-url') });
   } finally {
     store.close();
   }
 }
 
-/** The job summary: one row per job with its hosts, status, duration and a link. */
-async function writeSummary(d: RunDetail, dashboardUrl?: string): Promise<void> {
-  const env = process.env;
-  const link =
-    dashboardUrl !== undefined
-      ? `${dashboardUrl.replace(/\/+$/, '')}/runs/${d.run.id}`
-      : env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-        ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-        : undefined;
-  const rows = d.jobs.map((j) => {
-    const hosts = [...new Set(d.hosts.filter((h) => h.job === j.name).map((h) => `${h.host} (${h.status})`))];
-    return [
-      j.name,
-      hosts.join(', ') || (j.environment ? j.environment : 'runner'),
-      j.status + (j.reason ? `: ${j.reason}` : ''),
-      j.startedAt && j.finishedAt ? formatDuration(j.finishedAt - j.startedAt) : '',
-      link ? `<a href="${link}">run ${d.run.id}</a>` : `run ${d.run.id}`,
-    ];
-  });
-  await core.summary
-    .addHeading(`Slipway: ${d.run.pipeline} run ${d.run.id} ${d.run.status}`, 3)
-    .addRaw(`Commit <code>${d.run.sha.slice(0, 12)}</code> on ${escapeHtml(d.run.branch)}`, true)
-    .addTable([
-      [
-        { data: 'Job', header: true },
-        { data: 'Hosts', header: true },
-        { data: 'Status', header: true },
-        { data: 'Duration', header: true },
-        { data: 'Link', header: true },
-      ],
-      ...rows.map((r) => r.map((cell, i) => (i === 4 ? cell : escapeHtml(cell)))),
-    ])
-    .write();
+/** Continues stored run `runId` in this job (after its gate was decided), in the checkout it started in. */
+async function continueRun(runId: number): Promise<void> {
+  const root = repoRoot();
+  const store = actionStore(root);
+  try {
+    const run = store.runs.get(runId);
+    if (!run) throw new Error(`run-id: there is no run ${runId} in the state store`);
+    core.setOutput('run-id', String(runId));
+    const refusal = await continueRefusal(run);
+    if (refusal) throw new Error(`run ${runId} not continued: ${refusal}`);
+    const source = actionPolicy(root, optionalInput('inventories'));
+    maskPipelineSecrets((await runContextLoader(source)(run)).pipeline);
+    const actor = process.env.GITHUB_ACTOR ?? 'actions';
+    core.info(`continuing run ${runId}: ${run.pipeline} at ${run.sha.slice(0, 12)} (${run.branch})`);
+    await executeAndReport({ store, runId, source, actor, dashboardUrl: optionalInput('dashboard-url') });
+  } finally {
+    store.close();
+  }
 }
 
 main().catch((err: unknown) => core.setFailed(errorMessage(err)));
