@@ -77,6 +77,7 @@ interface Prepared {
   label: string;
 }
 
+/** The step's target hosts (their key and known_hosts files checked first), its masker and vault password. */
 function prepare(ctx: StepContext, step: AnsibleStep): Prepared {
   const o = step.ansible;
   const hosts = targetHosts('ansible', ctx.inventory, o.hosts);
@@ -132,6 +133,22 @@ function logTrouble(ctx: StepContext, p: Prepared, e: AnsibleEvent): void {
     ctx.log(p.mask(`${p.label}: unreachable: ${failureReason(e)}`), { host: e.host });
 }
 
+/** Per-host progress of an apply from its events: running at a host's first, failed or unreachable with why. */
+function hostProgress(ctx: StepContext, p: Prepared): (e: AnsibleEvent) => void {
+  const started = new Set<string>();
+  return (e) => {
+    if (!('host' in e)) return;
+    if (!started.has(e.host)) {
+      started.add(e.host);
+      ctx.hostStatus(e.host, 'running');
+    }
+    logTrouble(ctx, p, e);
+    if (e.event === 'host_failed' && !e.ignore_errors)
+      ctx.hostStatus(e.host, 'failed', p.mask(`${e.task}: ${failureReason(e)}`));
+    else if (e.event === 'host_unreachable') ctx.hostStatus(e.host, 'unreachable', p.mask(failureReason(e)));
+  };
+}
+
 /** The final status of each target host: its outcome, or `skipped` when no play of the playbook targets it. */
 function finalStatuses(result: PlaybookResult, hosts: readonly InventoryHost[]): Record<string, HostStatus> {
   return Object.fromEntries(hosts.map((h) => [h.name, result.hosts[h.name] ?? 'skipped']));
@@ -151,19 +168,7 @@ export const ansibleHandler: StepHandler<AnsibleStep> = {
 
   async apply(ctx, step): Promise<StepResult> {
     const p = prepare(ctx, step);
-    const started = new Set<string>();
-    const result = await runStep(ctx, step, p, false, (e) => {
-      if (!('host' in e)) return;
-      if (!started.has(e.host)) {
-        started.add(e.host);
-        ctx.hostStatus(e.host, 'running');
-      }
-      logTrouble(ctx, p, e);
-      if (e.event === 'host_failed' && !e.ignore_errors)
-        ctx.hostStatus(e.host, 'failed', p.mask(`${e.task}: ${failureReason(e)}`));
-      else if (e.event === 'host_unreachable')
-        ctx.hostStatus(e.host, 'unreachable', p.mask(failureReason(e)));
-    });
+    const result = await runStep(ctx, step, p, false, hostProgress(ctx, p));
     const hosts = finalStatuses(result, p.hosts);
     for (const [host, status] of Object.entries(hosts))
       if (status !== 'failed' && status !== 'unreachable') ctx.hostStatus(host, status);
