@@ -10,6 +10,23 @@ export function optionalInput(name: string): string | undefined {
   return core.getInput(name) || undefined;
 }
 
+/** A true/false input, `fallback` when it is not given (action.yml defaults do not reach a bare run). */
+export function booleanInput(name: string, fallback: boolean): boolean {
+  const text = optionalInput(name);
+  if (text === undefined) return fallback;
+  if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
+  throw new Error(`${name}: expected true or false, got ${JSON.stringify(text)}`);
+}
+
+/** A run number input; throws naming the input otherwise. */
+export function runIdInput(name: string): number {
+  const text = core.getInput(name, { required: true });
+  const id = Number(text);
+  if (!Number.isInteger(id) || id <= 0)
+    throw new Error(`${name}: expected a run number, got ${JSON.stringify(text)}`);
+  return id;
+}
+
 /** The ops repository checkout: input `repo`, relative to the workspace. */
 export function repoRoot(): string {
   return resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), core.getInput('repo') || '.');

@@ -4,51 +4,79 @@ import type { TrustedPolicy } from '../../../src/approvals/trusted-policy.ts';
 import { headCommit } from '../../../src/cli/git-commit.ts';
 import { findPipeline, runContextLoader } from '../../../src/cli/run-session.ts';
 import { loadRepo } from '../../../src/config/load-repo.ts';
-import type { OpsRepo, PipelineFile } from '../../../src/config/types.ts';
-import { escapeHtml } from '../../../src/dashboard/views/html.ts';
+import type { OpsRepo } from '../../../src/config/types.ts';
 import { createRun } from '../../../src/engine/create-run.ts';
-import { executeRun } from '../../../src/engine/executor.ts';
 import { createRerun, failedRun, rerunPipeline } from '../../../src/engine/rerun.ts';
-import { resolveSecrets } from '../../../src/engine/secrets.ts';
 import type { Store } from '../../../src/store/store.ts';
-import type { RunDetail, RunStatus } from '../../../src/store/types.ts';
 import { errorMessage } from '../../../src/util/errors.ts';
-import { formatDuration } from '../../../src/util/format.ts';
-import { actionPolicy, actionStore, optionalInput, repoRoot } from '../../shared/inputs.ts';
+import { continueRefusal, executeAndReport, maskPipelineSecrets } from '../../shared/execution.ts';
+import { actionPolicy, actionStore, optionalInput, repoRoot, runIdInput } from '../../shared/inputs.ts';
 
 /**
- * The `slipway/run` action, detached at gates: a run of a pipeline (or job) on the workflow's commit, or with
- * `rerun`, a re-run of a failed run's failed jobs on that run's commit (checked out by the workflow).
+ * The `slipway/run` action, detached at gates: a run of a pipeline (or job) on the workflow's commit; with
+ * `rerun`, a re-run of a failed run's failed jobs on that run's commit (checked out by the workflow); with
+ * `run-id`, the continuation of a stored run whose gate was decided meanwhile.
  */
 async function main(): Promise<void> {
-  const root = repoRoot();
-  const inventories = optionalInput('inventories');
-  const pipelineInput = optionalInput('pipeline');
-  const rerunInput = optionalInput('rerun');
-  if ((pipelineInput === undefined) === (rerunInput === undefined)) {
+  const given = (['pipeline', 'rerun', 'run-id'] as const).filter(
+    (name) => optionalInput(name) !== undefined,
+  );
+  if (given.length !== 1) {
     throw new Error(
-      'expected either pipeline (a new run) or rerun (the number of a failed run to re-run), ' +
-        `got ${pipelineInput === undefined ? 'neither' : 'both'}`,
+      'expected one of pipeline (a new run), rerun (the number of a failed run to re-run) or run-id ' +
+        `(a stored run to continue), got ${given.length ? given.join(' and ') : 'none'}`,
     );
   }
-  const loaded = await loadAnnotated(root, inventories);
+  if (given[0] === 'run-id') await continueRun(runIdInput('run-id'));
+  else await startRun();
+}
+
+/** Starts a run (or a re-run) at the checkout's commit and executes it until it ends or waits. */
+async function startRun(): Promise<void> {
+  const inventories = optionalInput('inventories');
+  const loaded = await loadAnnotated(repoRoot(), inventories);
   if (!loaded) return;
   const { repo, policy, source } = loaded;
   const queue = { repo, policy, ...(inventories ? { inventoriesRoot: inventories } : {}) };
   const store = actionStore(repo.root);
   try {
+    const rerunInput = optionalInput('rerun');
     const runId = rerunInput
       ? await queueRerun(store, queue, rerunInput)
-      : await queueRun(store, queue, pipelineInput!);
+      : await queueRun(store, queue, optionalInput('pipeline')!);
     core.setOutput('run-id', String(runId));
-    const status = await executeRun({
+    await executeAndReport({
       store,
       runId,
-      load: runContextLoader(source),
+      source,
       actor: trigger().login,
-      detach: true,
+      dashboardUrl: optionalInput('dashboard-url'),
     });
-    await report(store.detail(runId)!, status);
+  } finally {
+    store.close();
+  }
+}
+
+/** Continues stored run `runId` in this job (after its gate was decided), in the checkout it started in. */
+async function continueRun(runId: number): Promise<void> {
+  const root = repoRoot();
+  const store = actionStore(root);
+  try {
+    const run = store.runs.get(runId);
+    if (!run) throw new Error(`run-id: there is no run ${runId} in the state store`);
+    core.setOutput('run-id', String(runId));
+    const refusal = await continueRefusal(run);
+    if (refusal) throw new Error(`run ${runId} not continued: ${refusal}`);
+    const source = actionPolicy(root, optionalInput('inventories'));
+    maskPipelineSecrets((await runContextLoader(source)(run)).pipeline);
+    core.info(`continuing run ${runId}: ${run.pipeline} at ${run.sha.slice(0, 12)} (${run.branch})`);
+    await executeAndReport({
+      store,
+      runId,
+      source,
+      actor: trigger().login,
+      dashboardUrl: optionalInput('dashboard-url'),
+    });
   } finally {
     store.close();
   }
@@ -93,15 +121,10 @@ function trigger(): Identity {
   return { channel: process.env.GITEA_ACTIONS === 'true' ? 'gitea' : 'github', login };
 }
 
-/** Masks every value a pipeline's secrets resolve to, before anything could print them. */
-function maskSecrets(pipeline: PipelineFile): void {
-  for (const value of resolveSecrets(pipeline.pipeline).values()) core.setSecret(value);
-}
-
 /** Queues a run of the named pipeline (or its `job` input) on the checked-out commit. */
 async function queueRun(store: Store, q: Queue, pipelineName: string): Promise<number> {
   const pipeline = findPipeline(q.repo, pipelineName);
-  maskSecrets(pipeline);
+  maskPipelineSecrets(pipeline);
   const commit = await headCommit(q.repo.root);
   // actions/checkout leaves a detached HEAD: the workflow knows the branch.
   if (process.env.GITHUB_REF_NAME && process.env.GITHUB_REF_TYPE !== 'tag')
@@ -134,7 +157,7 @@ async function queueRerun(store: Store, q: Queue, input: string): Promise<number
   if (!Number.isInteger(of) || of <= 0)
     throw new Error(`rerun: expected a run number, got ${JSON.stringify(input)}`);
   const { run } = failedRun(store, of);
-  maskSecrets(rerunPipeline(q.repo, run));
+  maskPipelineSecrets(rerunPipeline(q.repo, run));
   const by = trigger();
   const rerun = createRerun(store, {
     runId: of,
@@ -149,57 +172,6 @@ async function queueRerun(store: Store, q: Queue, input: string): Promise<number
     `run ${rerun.runId}: re-run of run ${of} (${rerun.jobs.join(', ')}) at ${run.sha.slice(0, 12)} (${run.branch})`,
   );
   return rerun.runId;
-}
-
-/** The outputs, the summary, and a notice or failure for the run's status. */
-async function report(detail: RunDetail, status: RunStatus): Promise<void> {
-  const runId = detail.run.id;
-  core.setOutput('status', status);
-  core.setOutput('image-digest', detail.outputs['image.digest'] ?? '');
-  await writeSummary(detail, optionalInput('dashboard-url'));
-  if (status === 'waiting') {
-    const gates = detail.gates.filter((g) => g.status === 'pending').map((g) => g.job);
-    core.notice(
-      `run ${runId} waits for approval of ${gates.join(', ')}: approve with slipway/approve (run-id ${runId})`,
-    );
-  } else if (status !== 'succeeded') {
-    core.setFailed(`run ${runId} ${status}${detail.run.reason ? `: ${detail.run.reason}` : ''}`);
-  }
-}
-
-/** The job summary: one row per job with its hosts, status, duration and a link. */
-async function writeSummary(d: RunDetail, dashboardUrl?: string): Promise<void> {
-  const env = process.env;
-  const link =
-    dashboardUrl !== undefined
-      ? `${dashboardUrl.replace(/\/+$/, '')}/runs/${d.run.id}`
-      : env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-        ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-        : undefined;
-  const rows = d.jobs.map((j) => {
-    const hosts = [...new Set(d.hosts.filter((h) => h.job === j.name).map((h) => `${h.host} (${h.status})`))];
-    return [
-      j.name,
-      hosts.join(', ') || (j.environment ? j.environment : 'runner'),
-      j.status + (j.reason ? `: ${j.reason}` : ''),
-      j.startedAt && j.finishedAt ? formatDuration(j.finishedAt - j.startedAt) : '',
-      link ? `<a href="${link}">run ${d.run.id}</a>` : `run ${d.run.id}`,
-    ];
-  });
-  await core.summary
-    .addHeading(`Slipway: ${d.run.pipeline} run ${d.run.id} ${d.run.status}`, 3)
-    .addRaw(`Commit <code>${d.run.sha.slice(0, 12)}</code> on ${escapeHtml(d.run.branch)}`, true)
-    .addTable([
-      [
-        { data: 'Job', header: true },
-        { data: 'Hosts', header: true },
-        { data: 'Status', header: true },
-        { data: 'Duration', header: true },
-        { data: 'Link', header: true },
-      ],
-      ...rows.map((r) => r.map((cell, i) => (i === 4 ? cell : escapeHtml(cell)))),
-    ])
-    .write();
 }
 
 main().catch((err: unknown) => core.setFailed(errorMessage(err)));
