@@ -36,6 +36,11 @@ export interface RunRequest {
   rollback?: RollbackOf;
   /** Makes the run a restore of this backup (its ledger id): `jobs` run alone, their deploy restores it. */
   restoreBackup?: number;
+  /**
+   * Makes the run a re-run of this failed run: `jobs` run alone (what they need succeeded there), starting
+   * from the outputs it recorded (the pushed digest).
+   */
+  rerunOf?: number;
 }
 
 /** Who asks for a run of one job alone (a rollback, a restore), from which checkout, under which policy. */
@@ -66,8 +71,9 @@ export function createJobRun(
   });
 }
 
-/** A rollback or restore run runs the jobs it names alone: what they need already ran. */
-const alone = (req: RunRequest) => req.rollback !== undefined || req.restoreBackup !== undefined;
+/** A rollback, restore or re-run runs the jobs it names alone: what they need already ran. */
+const alone = (req: RunRequest) =>
+  req.rollback !== undefined || req.restoreBackup !== undefined || req.rerunOf !== undefined;
 
 /** A new run's record of what it runs and who started it from which checkout. */
 function runOrigin(req: RunRequest) {
@@ -86,6 +92,7 @@ function runOrigin(req: RunRequest) {
     channel: req.channel,
     ...(req.rollback ? { rollback: req.rollback } : {}),
     ...(req.restoreBackup !== undefined ? { restoreBackup: req.restoreBackup } : {}),
+    ...(req.rerunOf === undefined ? {} : { rerunOf: req.rerunOf }),
   };
 }
 
@@ -111,7 +118,8 @@ export function createRun(store: Store, req: RunRequest): number {
         const job = pipeline.jobs[name]!;
         return {
           name,
-          needs: alone(req) ? [] : job.needs,
+          // Jobs that run alone need only each other: their other needs ran for the digest they deploy.
+          needs: job.needs.filter((n) => names.includes(n)),
           environment: job.environment,
           steps: job.steps.map((s) => ({ kind: stepKind(s), name: stepName(s) })),
         };

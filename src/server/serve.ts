@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { PolicySource } from '../approvals/policy-source.ts';
+import { ratifiedPolicySource } from '../approvals/ratified-policy.ts';
 import { loadRepo } from '../config/load-repo.ts';
 import type { PipelineFile } from '../config/types.ts';
 import { type DashboardConfig, dashboardService } from '../dashboard/mount.ts';
@@ -16,6 +17,8 @@ import { DeliveryProcessor } from './delivery-processor.ts';
 import { ForgeCommentPoller } from './forge-comment-poller.ts';
 import { commentDecider, forgeCommentHandler } from './forge-comments.ts';
 import { ForgeReporter } from './forge-reporter.ts';
+import { periodic } from './periodic.ts';
+import { POLICY_CHECK_MS, policyWatch } from './policy-watch.ts';
 import { Poller } from './poller.ts';
 import type { Router } from './router.ts';
 import { type RunningServer, type Service, startHttpServer } from './server.ts';
@@ -53,6 +56,8 @@ export interface ServeOptions {
   };
   /** How many webhook bodies are read at once (default: WEBHOOK_BODY_LIMITS). */
   webhookBodies?: BodyBudgetLimits;
+  /** How often the default branch's policy is asked for when nothing else asks (default POLICY_CHECK_MS). */
+  policyCheckMs?: number;
   /** Extra routes and services. */
   mount?: (router: Router) => void;
   /** The dashboard (runs, gates, approvals, releases, audit); absent: no dashboard routes. */
@@ -89,8 +94,11 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     cacheDir: join(state, 'git', 'cache.git'),
     workRoot: join(state, 'work'),
   });
-  // The policy in force: the fetched origin's default branch, asked again at each decision and run start.
-  const policy = remotePolicySource(checkouts, o.repoUrl, { inventoriesRoot: o.inventoriesRoot });
+  // The policy in force: the fetched origin's default branch as ratified, asked again at each decision and run start.
+  const policy = ratifiedPolicySource(
+    () => store,
+    remotePolicySource(checkouts, o.repoUrl, { inventoriesRoot: o.inventoriesRoot }),
+  );
   const intake = new TriggerIntake({
     store,
     checkouts,
@@ -144,6 +152,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     log: o.log,
   });
   const pruner = workPruner(store, checkouts, o.log);
+  const watch = policyWatch(policy, o.policyCheckMs ?? POLICY_CHECK_MS, o.log);
   const dashboard = o.dashboard
     ? dashboardService({
         ...o.dashboard,
@@ -162,6 +171,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     // First: its live log streams are open connections the HTTP server would otherwise wait for.
     ...(dashboard ? [dashboard.service] : []),
     pruner,
+    watch,
     poller,
     ...(commentPoller ? [commentPoller] : []),
     { name: 'deliveries', stop: () => processor.stop() },
@@ -194,6 +204,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   // Deliveries stored before a restart are processed now; then polling and execution start.
   processor.wake();
   pruner.start();
+  watch.start();
   poller.start();
   worker?.start();
   reporter?.start();
@@ -218,31 +229,19 @@ export async function serve(o: ServeOptions): Promise<Serving> {
 const KEEP_LATEST_TREES = 20;
 const PRUNE_EVERY_MS = 3_600_000;
 
-/** Removes checked-out commit trees that no unfinished run needs, at start and then hourly. */
-function workPruner(
-  store: Store,
-  checkouts: Checkouts,
-  log: (line: string) => void,
-): Service & { start(): void } {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  const prune = () => {
+/**
+ * Removes checked-out commit trees that no unfinished run needs, at start and then hourly; the tree of the
+ * policy in force stays too.
+ */
+function workPruner(store: Store, checkouts: Checkouts, log: (line: string) => void) {
+  return periodic('work pruner', PRUNE_EVERY_MS, () => {
     const unfinished = ['queued', 'running', 'waiting', 'interrupted'] as const;
     const keep = new Set(store.runs.list({ status: [...unfinished], limit: 10_000 }).map((r) => r.sha));
-    running = checkouts.prune(keep, KEEP_LATEST_TREES).then(
+    const policy = store.policies.inForce();
+    if (policy) keep.add(policy.sha);
+    return checkouts.prune(keep, KEEP_LATEST_TREES).then(
       (removed) => removed.length && log(`removed ${removed.length} commit tree(s) no run needs`),
       (err: unknown) => log(`pruning commit trees: ${errorMessage(err)}`),
     );
-  };
-  return {
-    name: 'work pruner',
-    start() {
-      prune();
-      timer = setInterval(prune, PRUNE_EVERY_MS);
-    },
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  });
 }

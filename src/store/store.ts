@@ -6,6 +6,7 @@ import { openDatabase, transaction } from './database.ts';
 import { EventLog } from './events.ts';
 import { Gates } from './gates.ts';
 import { Locks } from './locks.ts';
+import { Policies } from './policies.ts';
 import { Releases } from './releases.ts';
 import { Runs } from './runs.ts';
 import type { RunDetail } from './types.ts';
@@ -19,6 +20,7 @@ export class Store {
   readonly locks: Locks;
   readonly releases: Releases;
   readonly backups: Backups;
+  readonly policies: Policies;
   readonly #db: DatabaseSync;
 
   constructor(path: string) {
@@ -30,6 +32,7 @@ export class Store {
     this.locks = new Locks(this.#db, this.events);
     this.releases = new Releases(this.#db);
     this.backups = new Backups(this.#db);
+    this.policies = new Policies(this.#db);
   }
 
   /** Runs `fn` atomically across the store's tables. */

@@ -24,6 +24,7 @@ export const commandLoaders: Record<string, () => Promise<RegisterCommand>> = {
   backups: async () => (await import('./backups.ts')).registerBackups,
   restore: async () => (await import('./restore.ts')).registerRestore,
   rollback: async () => (await import('./rollback.ts')).registerRollback,
+  rerun: async () => (await import('./rerun.ts')).registerRerun,
   resume: async () => (await import('./resume.ts')).registerResume,
   run: async () => (await import('./run.ts')).registerRun,
   runs: async () => (await import('./runs.ts')).registerRuns,

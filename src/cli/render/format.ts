@@ -61,7 +61,9 @@ export function gateLines(gate: GateRecord, indent: string): string[] {
 export function treeLines(d: RunDetail, now = Date.now()): string[] {
   const r = d.run;
   const lines = [
-    `run ${r.id} ${r.pipeline}${r.rollback ? ` rollback to release ${r.rollback.releaseId}` : ''}${r.restoreBackup !== undefined ? ` restore of backup ${r.restoreBackup}` : ''} ` +
+    `run ${r.id} ${r.pipeline}${r.rollback ? ` rollback to release ${r.rollback.releaseId}` : ''}` +
+      `${r.restoreBackup === undefined ? '' : ` restore of backup ${r.restoreBackup}`}` +
+      `${r.rerunOf === undefined ? '' : ` re-run of run ${r.rerunOf}`} ` +
       `@ ${r.sha.slice(0, 7)} (${r.branch}) by ${r.triggeredBy}: ${r.status}` +
       `${took(r.startedAt ?? r.createdAt, r.finishedAt, now)}${r.reason ? ` — ${r.reason}` : ''}`,
   ];

@@ -48,7 +48,7 @@ describe('the backups ledger', () => {
   });
 
   it('comes with a numbered migration: runs record the backup a restore run restores', () => {
-    expect(MIGRATIONS[4]).toMatch(/CREATE TABLE backups/);
+    expect(MIGRATIONS[6]).toMatch(/CREATE TABLE backups/);
     const store = new Store(':memory:');
     const runId = store.runs.create({
       pipeline: 'notes',
