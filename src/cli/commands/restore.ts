@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createRestoreRun } from '../../engine/restore-run.ts';
 import { asInvalidConfig } from '../errors.ts';
-import { executeWithProgress } from '../execute-run.ts';
+import { executeNewRun } from '../execute-run.ts';
 import { headCommit } from '../git-commit.ts';
 import { loadTrustedForCommand, repoFlags } from '../repo-config.ts';
 import { openRunStore, operator } from '../run-session.ts';
@@ -56,15 +56,7 @@ export const registerRestore: RegisterCommand = (program) => {
                 `(${backup.reason}); its data as it is now is backed up first\n`,
             );
           }
-          process.exitCode = await executeWithProgress({
-            store,
-            runId,
-            policy: source,
-            actor: name,
-            detach: flags.detach,
-            json: flags.json,
-            fromStart: true,
-          });
+          process.exitCode = await executeNewRun(store, runId, source, name, flags);
         } finally {
           store.close();
         }
