@@ -9,9 +9,12 @@ const SLIPWAY = join(REPO, 'bin', 'slipway');
 /** Global options: the sample repository with the sandbox's inventories swapped in. */
 export const ON_SANDBOX_INVENTORIES = ['--repo', REPO, '--inventories', join(REPO, 'inventories', 'sandbox')];
 
-/** Runs this checkout's `bin/slipway` with `args`; a non-zero exit is returned, not thrown. */
-export async function slipway(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await execa(SLIPWAY, args, { reject: false, timeout: 30_000 });
+/** Runs this checkout's `bin/slipway` with `args` (and `env` added); a non-zero exit is returned, not thrown. */
+export async function slipway(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await execa(SLIPWAY, args, { reject: false, timeout: 30_000, env });
   return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
