@@ -14,7 +14,7 @@ import { parseReleaseMarker, type ReleaseRecord } from './release.ts';
 import { composeProject, newReleaseId } from './release-id.ts';
 import { type Attempt, commit, prepare, start, switchTraffic, verify } from './release-phases.ts';
 import type { AppRoute } from './routes.ts';
-import { keepReleases, stopRelease } from './tidy.ts';
+import { keepReleases, stopOtherReleases } from './tidy.ts';
 import { UndoStack } from './undo-stack.ts';
 
 /** What is released: the same on every host of a rollout. */
@@ -115,7 +115,7 @@ export async function deployToHost(
       log: d.log,
     };
     await Promise.all([
-      current ? stopRelease(tidy, current) : undefined,
+      stopOtherReleases(tidy, a.project.name),
       keepReleases(tidy, d.policy.keep, a.release),
     ]);
     d.log(`release ${a.release} live after ${((Date.now() - began) / 1000).toFixed(1)}s`);

@@ -10,4 +10,6 @@ export interface ReleaseLedger {
   record(r: ReleaseRecord, config: RecordedConfig): void;
   /** A recorded release by its ledger id. */
   recorded(id: number): RecordedRelease | undefined;
+  /** The id of the release recorded last for an app on a host of an environment, if any. */
+  lastRecorded(q: { environment: string; host: string; app: string }): string | undefined;
 }

@@ -68,6 +68,7 @@ export async function planJobs(
               throw new Error('a plan records no release');
             },
             recorded: () => undefined,
+            lastRecorded: () => undefined,
           },
           approvers: () => [],
           signal: new AbortController().signal,

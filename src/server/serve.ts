@@ -87,7 +87,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   const store = new Store(o.statePath);
   const deliveries = new Deliveries(o.statePath);
   // The webhook route's own connection: a request must not hold the event loop long while another process
-  // writes; past this wait the forge is told to deliver again.
+  // writes; past this wait the delivery goes to the spool.
   const intakeDeliveries = new Deliveries(o.statePath, { busyTimeoutMs: WEBHOOK_STORE_WAIT_MS });
   // What the store could not take when it arrived, kept on disk until it can.
   const spool = new DeliverySpool(spoolDirOf(o.statePath), {

@@ -6,7 +6,7 @@ import type { InventoryHost } from '../config/types.ts';
 import type { Change } from '../core/changes.ts';
 import type { ReleaseSpec } from '../deploy/host-deploy.ts';
 import type { ReleaseLedger } from '../deploy/ledger.ts';
-import { configHash, releaseChange } from '../deploy/release.ts';
+import { configHash, type ReleaseRecord, releaseChange, short } from '../deploy/release.ts';
 import { releaseSecrets } from '../deploy/release-env.ts';
 import { type AppRoute, appRoutes } from '../deploy/routes.ts';
 import { isDigest } from '../docker/image-ref.ts';
@@ -125,19 +125,43 @@ export async function desiredState(
   return { spec, config, routes, hashes };
 }
 
-/** The change on one host (undefined: it runs this release already); a rollback says which release it restores. */
+/**
+ * The change on one host (undefined: it runs this release already, and it is the release the ledger recorded
+ * last for the host); a rollback says which release it restores.
+ */
 export function hostChange(
   want: Desired,
   host: string,
   current: Parameters<typeof releaseChange>[2],
+  lastRecorded: string | undefined,
 ): Change | undefined {
   const { spec } = want;
-  const change = releaseChange(host, spec.app, current, {
-    image: spec.repository,
-    digest: spec.digest,
-    configHash: want.hashes.get(host)!,
-  });
+  const desired = { image: spec.repository, digest: spec.digest, configHash: want.hashes.get(host)! };
+  const change =
+    releaseChange(host, spec.app, current, desired) ??
+    unrecordedRelease(host, spec.app, current, desired, lastRecorded);
   if (!change || !spec.restores) return change;
   const restores = `rollback to release ${spec.restores} (commit ${spec.sha.slice(0, 7)}): its image, ${spec.composeFile} and env`;
   return { ...change, detail: [restores, change.detail].filter(Boolean).join('\n') };
+}
+
+/**
+ * A host that runs the wanted release already, but not the one the ledger recorded last for it: its runner
+ * died after the release went live and before it was recorded (or the host was changed behind the ledger).
+ * It is released again, so that what runs there is what the ledger says.
+ */
+function unrecordedRelease(
+  host: string,
+  app: string,
+  current: ReleaseRecord | undefined,
+  desired: { image: string; digest: string },
+  lastRecorded: string | undefined,
+): Change | undefined {
+  if (!current || current.release === lastRecorded) return undefined;
+  return {
+    host,
+    action: 'change',
+    subject: `app ${app} release ${desired.image}@${short(desired.digest)}`,
+    detail: `release ${current.release} runs it but the ledger records ${lastRecorded ? `release ${lastRecorded}` : 'no release'} last on this host: released again`,
+  };
 }

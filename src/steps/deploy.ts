@@ -46,6 +46,11 @@ function deployHostOf(h: InventoryHost, pool: TransportPool, want: Desired): Dep
   };
 }
 
+// The release the ledger recorded last for the app on `h`.
+function lastRecorded(ctx: StepContext, want: Desired, h: InventoryHost): string | undefined {
+  return ctx.releases.lastRecorded({ environment: want.spec.environment, host: h.name, app: want.spec.app });
+}
+
 // Per host, the release it would get (none where it runs it already); before the push, the promise of one.
 async function planDeploy(ctx: StepContext, step: DeployStep): Promise<Change[]> {
   const hosts = targetHosts('deploy', ctx.inventory, step.deploy.hosts);
@@ -55,7 +60,9 @@ async function planDeploy(ctx: StepContext, step: DeployStep): Promise<Change[]>
     return hosts.map((h) => ({ host: h.name, action: 'change', subject }));
   }
   const current = await liveReleases(ctx.transports, hosts, want.spec.app, ctx.signal);
-  return hosts.flatMap((h) => hostChange(want, h.name, current.get(h.name)) ?? []);
+  return hosts.flatMap(
+    (h) => hostChange(want, h.name, current.get(h.name), lastRecorded(ctx, want, h)) ?? [],
+  );
 }
 
 // Checks the registry holds the digest, then rolls the release out and records each host's in the ledger.
@@ -79,7 +86,8 @@ async function applyDeploy(ctx: StepContext, step: DeployStep): Promise<StepResu
   const live = `already runs ${digestReference(spec.repository, spec.digest)}`;
   return await rollOut({
     hosts,
-    upToDate: (h) => (hostChange(want, h.name, current.get(h.name)) ? undefined : live),
+    upToDate: (h) =>
+      hostChange(want, h.name, current.get(h.name), lastRecorded(ctx, want, h)) ? undefined : live,
     batch: step.deploy.batch,
     parallel: hostParallelism(),
     release: async (h) => {
