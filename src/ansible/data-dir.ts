@@ -12,6 +12,23 @@ export const CALLBACK_NAME = 'slipway_events';
 /** The descriptor the callback writes events to (stdin, stdout, stderr, then this). */
 export const EVENTS_FD = 3;
 
+/**
+ * What ansible-playbook inherits from the runner: only these. Playbooks read the environment (`lookup('env')`,
+ * modules on local hosts), so the runner's own secrets (webhook secret, forge token, secrets' sources) stay
+ * out, as do the caller's ANSIBLE_* settings: the data dir's ansible.cfg is the whole configuration.
+ */
+const INHERITED = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'SSH_AUTH_SOCK',
+] as const;
+
 /** What goes into a private data dir. */
 export interface DataDirInput {
   /** Where to create it (must not exist yet, or be empty); default: a new temp dir. */
@@ -22,6 +39,8 @@ export interface DataDirInput {
   /** known_hosts files every host key (and jump host key) must be in. */
   knownHosts: string[];
   forks?: number;
+  /** Folders roles are looked up in by name (`roles_path`), first match wins. */
+  rolesPath?: string[];
 }
 
 /** A prepared data dir: ansible-runner's layout (env/, artifacts/) plus a pinned ansible.cfg. */
@@ -31,7 +50,7 @@ export interface DataDir {
   extraVarsFile?: string;
   /** Where ansible's ssh keeps its ControlMaster sockets (short: unix socket paths are limited). */
   controlDir: string;
-  /** Environment for ansible-playbook (the caller's ANSIBLE_* variables are dropped). */
+  /** Environment for ansible-playbook: a few of the runner's variables (INHERITED) and Ansible's settings. */
   env: Record<string, string>;
   /** Removes the private inputs (key, extravars, known_hosts, sockets); artifacts stay. */
   cleanup(): Promise<void>;
@@ -52,6 +71,12 @@ function ini(sections: Record<string, Record<string, string | number | boolean>>
 function cfgValue(value: string): string {
   if (/[\n\r]/.test(value)) throw new Error(`unsupported path ${JSON.stringify(value)}`);
   return value.replaceAll('%', '%%');
+}
+
+// roles_path is a `:`-separated list.
+function pathListItem(value: string): string {
+  if (value.includes(':')) throw new Error(`unsupported path ${JSON.stringify(value)}: it holds ":"`);
+  return cfgValue(value);
 }
 
 /**
@@ -104,6 +129,7 @@ export async function createDataDir(input: DataDirInput): Promise<DataDir> {
     callbacks_enabled: CALLBACK_NAME,
   };
   if (sshKey) defaults['private_key_file'] = cfgValue(sshKey);
+  if (input.rolesPath?.length) defaults['roles_path'] = input.rolesPath.map(pathListItem).join(':');
   await writeFile(
     cfg,
     ini({
@@ -119,8 +145,7 @@ export async function createDataDir(input: DataDirInput): Promise<DataDir> {
   );
 
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('ANSIBLE_')) env[k] = v;
+  for (const k of INHERITED) if (process.env[k] !== undefined) env[k] = process.env[k];
   Object.assign(env, {
     ANSIBLE_CONFIG: cfg,
     ANSIBLE_CALLBACK_PLUGINS: CALLBACK_DIR,
@@ -128,6 +153,8 @@ export async function createDataDir(input: DataDirInput): Promise<DataDir> {
     SLIPWAY_EVENTS_FD: String(EVENTS_FD),
     ANSIBLE_NOCOLOR: '1',
     PYTHONUNBUFFERED: '1',
+    // The callback plugin lives in Slipway's own tree: no __pycache__ written beside it.
+    PYTHONDONTWRITEBYTECODE: '1',
   });
 
   return {

@@ -44,6 +44,20 @@ export function describeBadHost(result: PlaybookResult, host: string): string {
   return `${host} (${result.hosts[host] ?? 'no result'}${why ? `: ${why}` : ''})`;
 }
 
+/** The hosts a run failed on or could not reach, by name (hosts no play targeted are not among them). */
+export function failedHosts(result: PlaybookResult): string[] {
+  return Object.keys(result.hosts)
+    .filter((h) => result.hosts[h] === 'failed' || result.hosts[h] === 'unreachable')
+    .sort();
+}
+
+/** Why a run did not succeed: `label` (what ran), its status, the `bad` hosts with their causes, rc and errors. */
+export function runFailure(label: string, result: PlaybookResult, bad: readonly string[]): Error {
+  const who = bad.map((h) => describeBadHost(result, h)).join(', ');
+  const why = [result.rcMeaning, ...result.errors].filter(Boolean).join('; ');
+  return new Error(`${label} ${result.status}: ${who || 'no host failed'}: ${why}`);
+}
+
 /**
  * Throws, naming each host that failed, was unreachable or got no result and why, when a playbook run
  * did not succeed on every one of `hosts`; `label` names what ran (e.g. `roles/ssh_keys`).
@@ -51,7 +65,5 @@ export function describeBadHost(result: PlaybookResult, host: string): string {
 export function requireEveryHost(label: string, result: PlaybookResult, hosts: readonly string[]): void {
   const bad = badHosts(result, hosts);
   if (result.status === 'successful' && bad.length === 0) return;
-  const who = bad.map((h) => describeBadHost(result, h)).join(', ');
-  const why = [result.rcMeaning, ...result.errors].filter(Boolean).join('; ');
-  throw new Error(`${label} ${result.status}: ${who || 'no host failed'}: ${why}`);
+  throw runFailure(label, result, bad);
 }

@@ -35,6 +35,10 @@ export interface PlaybookOptions {
   /** known_hosts files to check every host key against (strict, never trust-on-first-use). */
   knownHosts: string[];
   forks?: number;
+  /** Folders roles are looked up in by name (`roles_path` of the private ansible.cfg). */
+  rolesPath?: string[];
+  /** Decrypts vault values and files the playbook and inventory read (`--vault-password-file`). */
+  vaultPasswordFile?: string;
   /** Kill the whole run (process group, SIGINT then SIGTERM then SIGKILL) after this long. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -47,6 +51,8 @@ export interface PlaybookOptions {
   dataDir?: string;
   onEvent?: (event: AnsibleEvent) => void;
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Told ansible-playbook's process group when it starts and undefined when it ends (crash recovery kills it). */
+  trackProcessGroup?: (pgid: number | undefined) => void;
 }
 
 /** How a run ended, as ansible-runner names it. */
@@ -81,6 +87,7 @@ export function playbookArgs(opts: PlaybookOptions, extraVarsFile?: string): str
   if (opts.tags?.length) args.push('--tags', opts.tags.join(','));
   if (opts.forks) args.push('--forks', String(opts.forks));
   if (extraVarsFile) args.push('--extra-vars', `@${extraVarsFile}`);
+  if (opts.vaultPasswordFile) args.push('--vault-password-file', opts.vaultPasswordFile);
   return [...args, opts.playbook];
 }
 
@@ -117,11 +124,14 @@ export async function runPlaybook(opts: PlaybookOptions): Promise<PlaybookResult
     ...(opts.sshKey ? { sshKey: opts.sshKey } : {}),
     knownHosts: opts.knownHosts,
     ...(opts.forks ? { forks: opts.forks } : {}),
+    ...(opts.rolesPath ? { rolesPath: opts.rolesPath } : {}),
   });
   const art = data.artifacts;
   const events: AnsibleEvent[] = [];
   const errors: string[] = [];
   const stderrTail: string[] = [];
+  // ansible-playbook's own error (a parse error, a missing module) opens a message its last lines do not repeat.
+  let stderrError: string | undefined;
   let stopped: 'timeout' | 'canceled' | undefined;
   let rc = -1;
   try {
@@ -143,6 +153,7 @@ export async function runPlaybook(opts: PlaybookOptions): Promise<PlaybookResult
         buffer: false,
         stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       });
+      opts.trackProcessGroup?.(child.pid);
       const stop = (why: 'timeout' | 'canceled') => {
         if (stopped) return;
         stopped = why;
@@ -161,6 +172,7 @@ export async function runPlaybook(opts: PlaybookOptions): Promise<PlaybookResult
         lines(child.stderr, (l) => {
           stderrFile.write(`${l}\n`);
           if (l.trim()) stderrTail.push(l.trim());
+          if (stderrError === undefined && l.startsWith('ERROR!')) stderrError = l.trim();
           if (stderrTail.length > STDERR_TAIL) stderrTail.shift();
           opts.onOutput?.(l, 'stderr');
         }),
@@ -176,6 +188,7 @@ export async function runPlaybook(opts: PlaybookOptions): Promise<PlaybookResult
         }),
       ];
       const result = await child;
+      opts.trackProcessGroup?.(undefined);
       await Promise.all(readers);
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
@@ -196,7 +209,11 @@ export async function runPlaybook(opts: PlaybookOptions): Promise<PlaybookResult
   await writeFile(join(art, 'status'), `${status}\n`);
   // The causes travel in the result (per-host reasons, stderr's last lines): nothing is left behind.
   if (!opts.dataDir) await rm(data.root, { recursive: true, force: true });
-  if (status !== 'successful' && stderrTail.length > 0) errors.push(`stderr: ${stderrTail.join(' | ')}`);
+  if (status !== 'successful' && stderrTail.length > 0) {
+    const shown =
+      stderrError && !stderrTail.includes(stderrError) ? [stderrError, '...', ...stderrTail] : stderrTail;
+    errors.push(`stderr: ${shown.join(' | ')}`);
+  }
   const stats = events.findLast((e): e is PlaybookStats => e.event === 'stats');
   return {
     status,

@@ -18,6 +18,18 @@ export function personOf(people: People, id: Identity): string | undefined {
   return undefined;
 }
 
+/**
+ * Why `id` may not start a run from a channel that names its persons (the dashboard): it maps to no person
+ * in the people table of the policy in force (never added, or offboarded since). Undefined when it may.
+ */
+export function starterRefusal(people: People, id: Identity): string | undefined {
+  if (personOf(people, id)) return undefined;
+  return (
+    `${identityText(id)} is not mapped to a person (add it under people in slipway.yml on the default branch): ` +
+    'only people start runs'
+  );
+}
+
 /** Every name a person goes by: the person's name and each of their logins, lower-cased. */
 export function namesOf(people: People, person: string): Set<string> {
   const p = people[person];

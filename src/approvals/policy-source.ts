@@ -5,5 +5,10 @@ export interface PolicySource {
   current(signal?: AbortSignal): Promise<TrustedPolicy>;
 }
 
+/** The default branch's policy now, and at an earlier commit of it (the one in force, to compare with). */
+export interface PolicyTrees extends PolicySource {
+  at(ref: string, sha: string, signal?: AbortSignal): Promise<TrustedPolicy>;
+}
+
 /** The policy ref could not be found or its files are invalid: nothing may be decided or run. */
 export class PolicyError extends Error {}

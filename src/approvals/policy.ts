@@ -26,8 +26,11 @@ export interface DecisionRequest {
   decision: 'approve' | 'reject';
   reason?: string;
   commitAuthor: CommitAuthor;
-  /** Who started the run, as its channel saw them (pusher, sender, CLI operator, dashboard user). */
-  trigger?: Identity;
+  /**
+   * Who started the run, as its channel saw them (pusher, sender, CLI operator, dashboard user), and, for a
+   * re-run, who started each run it repeats.
+   */
+  triggers?: readonly Identity[];
   /** Teams and people of the trusted policy in force at the time of the decision. */
   policy: Pick<Project, 'teams' | 'people'>;
   now?: number;
@@ -68,9 +71,11 @@ export function decide(req: DecisionRequest): DecisionVerdict {
         `${person} is the author of commit ${gate.sha.slice(0, 12)}; self-approval is not allowed`,
       );
     }
-    if (req.trigger && personOf(policy.people, req.trigger) === person) {
+    const started = (req.triggers ?? []).findIndex((t) => personOf(policy.people, t) === person);
+    if (started >= 0) {
+      const which = started === 0 ? 'this run' : 'the run this one re-runs';
       return refuse(
-        `${person} started this run (${identityText(req.trigger)}); self-approval is not allowed`,
+        `${person} started ${which} (${identityText(req.triggers![started]!)}); self-approval is not allowed`,
       );
     }
   }

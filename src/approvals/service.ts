@@ -4,6 +4,7 @@ import { actorName } from './identity.ts';
 import { parseIdentity } from './people.ts';
 import { type Actor, type DecisionRequest, type DecisionVerdict, decide } from './policy.ts';
 import type { PolicySource } from './policy-source.ts';
+import { settlePolicyRun } from './ratified-policy.ts';
 import type { TrustedPolicy } from './trusted-policy.ts';
 
 /** A decision submitted through any channel. */
@@ -24,19 +25,22 @@ export interface DecisionSubmission {
 /** The verdict plus the gate it was about (undefined when no pending gate matched). */
 export type DecisionOutcome = DecisionVerdict & { gate?: GateRecord };
 
-/** A decision request about `gate` of `run` under `policy`: who started the run and wrote its commit. */
+/**
+ * A decision request about `gate` of the first run of `lineage` (the run, then the runs it re-runs) under
+ * `policy`: who wrote the commit, and who started the run or any run it repeats.
+ */
 export function decisionRequest(
   gate: GateRecord,
-  run: RunRecord,
+  lineage: readonly RunRecord[],
   policy: TrustedPolicy,
   d: Pick<DecisionRequest, 'actor' | 'decision' | 'reason' | 'now'>,
 ): DecisionRequest {
-  const trigger = parseIdentity(run.triggerIdentity);
+  const run = lineage[0]!;
   return {
     ...d,
     gate,
     commitAuthor: { name: run.authorName, email: run.authorEmail },
-    ...(trigger ? { trigger } : {}),
+    triggers: lineage.flatMap((r) => parseIdentity(r.triggerIdentity) ?? []),
     policy: policy.project,
   };
 }
@@ -87,7 +91,7 @@ export async function submitDecision(store: Store, sub: DecisionSubmission): Pro
   return store.transaction(() => {
     // Read again inside the write transaction: another approver may have decided meanwhile.
     const gate = store.gates.get(found.gate.id)!;
-    const verdict = decide(decisionRequest(gate, run!, trusted, { ...sub, now }));
+    const verdict = decide(decisionRequest(gate, store.runs.lineage(run!.id), trusted, { ...sub, now }));
     audit(verdict, gate);
     if (verdict.accepted) {
       store.gates.addApproval({
@@ -102,6 +106,7 @@ export async function submitDecision(store: Store, sub: DecisionSubmission): Pro
       });
       if (sub.decision === 'reject') store.gates.setStatus(gate.id, 'rejected', verdict.reason, now);
       else if (verdict.opens) store.gates.setStatus(gate.id, 'approved', verdict.reason, now);
+      if (run!.kind === 'policy') settlePolicyRun(store, run!, store.gates.get(gate.id)!, now);
     }
     return { ...verdict, gate: store.gates.get(gate.id) };
   });

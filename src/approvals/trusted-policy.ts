@@ -26,6 +26,8 @@ export interface TrustedPolicy {
   project: Project;
   /** Repository-relative pipeline file -> job name -> its gates. */
   pipelines: Map<string, Map<string, TrustedJob>>;
+  /** Who wrote that commit, as Git records it (the proposer of a change of policy). */
+  author?: { name?: string; email?: string };
 }
 
 /** The trusted policy of a repository loaded at the trusted ref. */
@@ -124,7 +126,8 @@ function trustedJob(policy: TrustedPolicy, file: string, name: string, job: Job)
   return known && known.environment === job.environment ? known : undefined;
 }
 
-function environmentGates(policy: TrustedPolicy, env: string): GatePolicy[] {
+/** Every gate of jobs deploying to `env`: what a job the policy does not know gets the strictest of. */
+export function environmentGates(policy: TrustedPolicy, env: string): GatePolicy[] {
   return [...policy.pipelines.values()].flatMap((jobs) =>
     [...jobs.values()]
       .filter((j) => j.environment === env)
@@ -132,11 +135,18 @@ function environmentGates(policy: TrustedPolicy, env: string): GatePolicy[] {
   );
 }
 
+/** Every gate the policy has, in front of jobs and at approval steps. */
+export function allGates(policy: TrustedPolicy): GatePolicy[] {
+  return [...policy.pipelines.values()].flatMap((jobs) =>
+    [...jobs.values()].flatMap((j) => [...(j.gate ? [j.gate] : []), ...j.steps.values()]),
+  );
+}
+
 /**
  * The strictest of several whole policies (approvers are never mixed across policies): most approvals
  * required, then no self-approval, then the longest wait, then the fewest approvers.
  */
-function strictest(policies: readonly GatePolicy[]): GatePolicy | undefined {
+export function strictest(policies: readonly GatePolicy[]): GatePolicy | undefined {
   return [...policies].sort(
     (a, b) =>
       b.required - a.required ||

@@ -33,7 +33,13 @@ export function pathsRead(pipeline: Pipeline): string[] {
   for (const job of Object.values(pipeline.jobs)) {
     for (const step of job.steps) {
       for (const file of Object.values(kindOf(step).files(stepOptions(step)))) {
-        if (file !== undefined) paths.add(typeof file === 'string' ? file : file.path);
+        if (file === undefined) continue;
+        paths.add(typeof file === 'string' ? file : file.path);
+        // A playbook reads its templates, files and vars from its own folder (the root's are listed above).
+        if (typeof file === 'object' && 'is' in file && file.is === 'file') {
+          const folder = posix.dirname(file.path);
+          if (folder !== '.') paths.add(folder);
+        }
       }
     }
   }

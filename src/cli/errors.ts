@@ -24,6 +24,22 @@ export function asInvalidConfig<T>(check: () => T): T {
   }
 }
 
+/**
+ * Runs a request the operator may make in vain (nothing to roll back, a run that did not fail): an error of
+ * `kind` ends the command as a failed request (exit 1), its message after `prefix`.
+ */
+export function refusedAs<T>(
+  kind: abstract new (...args: never[]) => Error,
+  prefix: string,
+  attempt: () => T,
+): T {
+  try {
+    return attempt();
+  } catch (err) {
+    throw err instanceof kind ? new CliError(`${prefix}: ${err.message}`) : err;
+  }
+}
+
 /** What the CLI prints on stderr for an error a command threw, and the exit code it ends with. */
 export function cliFailure(err: unknown): { text: string; exitCode: number } {
   if (err instanceof ConfigErrorList) {

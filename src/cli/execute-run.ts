@@ -62,7 +62,9 @@ export async function executeWithProgress(x: CliExecution): Promise<number> {
         ? `; decide with: ${waiting.map((g) => `slipway approve ${runId} ${g.job}`).join(', ')}, then slipway resume ${runId}`
         : status === 'queued'
           ? `; it goes on under slipway serve, or with slipway resume ${runId} once the lock is free`
-          : '';
+          : status === 'failed'
+            ? `; once the cause is fixed, re-run the failed jobs with: slipway rerun ${runId}`
+            : '';
       process.stderr.write(
         `run ${runId} ${status}${after.run.reason ? `: ${after.run.reason}` : ''}${next}\n`,
       );
@@ -72,6 +74,17 @@ export async function executeWithProgress(x: CliExecution): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Executes a run this command has just created, showing its events from the start (`run`, `rerun`, `rollback`). */
+export function executeNewRun(
+  store: Store,
+  runId: number,
+  policy: PolicySource,
+  actor: string,
+  flags: { detach?: boolean; json?: boolean },
+): Promise<number> {
+  return executeWithProgress({ store, runId, policy, actor, ...flags, fromStart: true });
 }
 
 /** Why the working tree may not continue the run (edits no commit holds), if it may not. */

@@ -1,11 +1,12 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { PolicySource } from '../approvals/policy-source.ts';
+import { ratifiedPolicySource } from '../approvals/ratified-policy.ts';
 import type { TrustedPolicy } from '../approvals/trusted-policy.ts';
 import { ConfigErrorList } from '../config/errors.ts';
 import { type LoadOptions, loadRepo } from '../config/load-repo.ts';
 import type { OpsRepo } from '../config/types.ts';
-import { storePath } from '../store/store.ts';
+import { openStore, storePath } from '../store/store.ts';
 import { localPolicySource } from '../triggers/policy-ref.ts';
 import { errorMessage } from '../util/errors.ts';
 import { CliError } from './errors.ts';
@@ -33,11 +34,15 @@ export async function loadRepoForCommand(cmd: Command): Promise<OpsRepo> {
   return result.repo;
 }
 
-/** The policy in force for the CLI: the local default branch (or `--policy-ref`), trees under `.slipway/policy`. */
+/**
+ * The policy in force for the CLI: the local default branch (or `--policy-ref`) as ratified in the store,
+ * trees under `.slipway/policy`.
+ */
 export function policySourceFor(cmd: Command): PolicySource {
   const { root, load } = repoFlags(cmd);
   const { policyRef } = cmd.optsWithGlobals() as RepoFlags;
-  return localPolicySource(root, join(dirname(storePath(root)), 'policy'), policyRef, load);
+  const trees = localPolicySource(root, join(dirname(storePath(root)), 'policy'), policyRef, load);
+  return ratifiedPolicySource(() => openStore(root), trees);
 }
 
 /**

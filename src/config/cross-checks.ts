@@ -1,5 +1,5 @@
 // Checks that span files: jobs against inventories, access against keys, sites against pipelines.
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { kindOf, type Step, stepOptions } from '../steps/kinds/index.ts';
 import { suggestionHint } from './did-you-mean.ts';
@@ -48,14 +48,19 @@ function err(
   return { ...positionOf(src, path, at), key: dotted(path), message, hint };
 }
 
-/** A step's file options as [option key, path], documents included. */
-function stepFiles(step: Step): [string, string][] {
+/** A step's file options as [option key, path, what it must be], documents included. */
+function stepFiles(step: Step): [string, string, FileType | undefined][] {
   const kind = kindOf(step);
-  return Object.entries(kind.files(stepOptions(step))).flatMap(([key, file]) => {
-    const path = typeof file === 'string' ? file : file?.path;
-    return path === undefined ? [] : [[`${kind.key}.${key}`, path] as [string, string]];
-  });
+  return Object.entries(kind.files(stepOptions(step))).flatMap(
+    ([key, file]): ReturnType<typeof stepFiles> => {
+      if (file === undefined) return [];
+      if (typeof file === 'string') return [[`${kind.key}.${key}`, file, undefined]];
+      return [[`${kind.key}.${key}`, file.path, 'is' in file ? file.is : 'file']];
+    },
+  );
 }
+
+type FileType = 'file' | 'directory';
 
 function principalsCheck(
   src: YamlSource,
@@ -81,12 +86,14 @@ function principalsCheck(
   ];
 }
 
-function inRepo(root: string, rel: string): 'ok' | 'missing' | 'escapes' {
+function inRepo(root: string, rel: string, is?: FileType): 'ok' | 'missing' | 'escapes' | FileType {
   const abs = join(root, rel);
   if (!existsSync(abs)) return 'missing';
   const real = realpathSync(abs);
   const realRoot = realpathSync(root);
-  return real === realRoot || real.startsWith(realRoot + sep) ? 'ok' : 'escapes';
+  if (real !== realRoot && !real.startsWith(realRoot + sep)) return 'escapes';
+  const actual: FileType = statSync(real).isDirectory() ? 'directory' : 'file';
+  return is === undefined || is === actual ? 'ok' : actual;
 }
 
 function pipelineChecks(p: Loaded<Pipeline>, parts: RepoParts): ConfigError[] {
@@ -152,9 +159,18 @@ function pipelineChecks(p: Loaded<Pipeline>, parts: RepoParts): ConfigError[] {
           );
         }
       }
-      for (const [key, file] of stepFiles(step)) {
-        const state = inRepo(parts.root, file);
+      for (const [key, file, is] of stepFiles(step)) {
+        const state = inRepo(parts.root, file, is);
         const at = [...sp, ...key.split('.')];
+        if (state === 'file' || state === 'directory')
+          errors.push(
+            err(
+              src,
+              at,
+              `expected a ${is}, got a ${state}: "${file}"`,
+              `point it at a ${is} in the repository`,
+            ),
+          );
         if (state === 'missing')
           errors.push(
             err(src, at, `"${file}" does not exist in the repository`, 'commit the file or fix the path'),
@@ -305,7 +321,7 @@ function sitesPerEnvironment(parts: RepoParts): ConfigError[] {
         const kind = kindOf(step);
         const [key, file] =
           Object.entries(kind.files(stepOptions(step))).find(
-            ([, f]) => typeof f === 'object' && f.document === 'sites',
+            ([, f]) => typeof f === 'object' && 'document' in f && f.document === 'sites',
           ) ?? [];
         if (paths.length > 1 && key && typeof file === 'object' && file.path !== paths[0])
           errors.push(

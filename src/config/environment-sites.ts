@@ -17,7 +17,7 @@ export function stepDocuments(pipelines: readonly Pipeline[]): StepDocument[] {
     Object.values(p.jobs).flatMap((job) =>
       job.steps.flatMap((step) =>
         Object.values(kindOf(step).files(stepOptions(step))).flatMap((file) =>
-          typeof file === 'object' ? [{ ...file, environment: job.environment }] : [],
+          typeof file === 'object' && 'document' in file ? [{ ...file, environment: job.environment }] : [],
         ),
       ),
     ),

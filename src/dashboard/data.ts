@@ -10,6 +10,12 @@ export interface RollbackRequest {
   login: string;
 }
 
+/** A re-run of a failed run's failed jobs asked for from its page. */
+export interface RerunRequest {
+  runId: string;
+  login: string;
+}
+
 /** What the dashboard reads and asks for; implemented over the store, the policy and the engine. */
 export interface DashboardData {
   /** Runs newest first; `before` is the id of the last run of the previous page. */
@@ -36,6 +42,11 @@ export interface DashboardData {
   }): Promise<ActionResult>;
   /** Starts a rollback run of `app` in `env` to its previous release, through the same gates as any deploy; absent when this server cannot. */
   rollback?(req: RollbackRequest): Promise<ActionResult>;
+  /**
+   * Starts a re-run of a failed run's failed jobs (same commit, its digest, its approvals where the plan is
+   * unchanged) on behalf of `login`; absent when this server cannot.
+   */
+  rerun?(req: RerunRequest): Promise<ActionResult>;
   /** Records a refused request (bad CSRF token, foreign origin, no session) in the audit log. */
   auditRefusal(entry: {
     actor: string;

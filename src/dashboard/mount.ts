@@ -3,7 +3,7 @@ import type { Router } from '../server/router.ts';
 import type { Service } from '../server/server.ts';
 import { openDashboardStore } from '../store/dashboard-store.ts';
 import type { Store } from '../store/store.ts';
-import type { ActionResult, RollbackRequest } from './data.ts';
+import type { ActionResult, RerunRequest, RollbackRequest } from './data.ts';
 import { createDashboard } from './routes.ts';
 import { storeData } from './store-data.ts';
 
@@ -15,6 +15,8 @@ export interface DashboardConfig {
   publicUrl?: string;
   /** Queues a rollback run of an environment in `store` (through the same gates as a deploy); without it, no rollback buttons. */
   rollback?(store: Store, req: RollbackRequest, policy: PolicySource): Promise<ActionResult>;
+  /** Queues a re-run of a failed run's failed jobs in `store`; without it, no re-run button. */
+  rerun?(store: Store, req: RerunRequest, policy: PolicySource): Promise<ActionResult>;
 }
 
 /**
@@ -40,7 +42,8 @@ export function dashboardService(
       policy: o.policy,
       environments: () => o.environments,
       onDecision: o.decided,
-      rollback: o.rollback && (async (req) => rollbackAndWake(o, req)),
+      rollback: o.rollback && ((req) => queueAndWake(o, o.rollback!(o.store, req, o.policy))),
+      rerun: o.rerun && ((req) => queueAndWake(o, o.rerun!(o.store, req, o.policy))),
     }),
     publicOrigin: o.publicUrl && new URL(o.publicUrl).origin,
   });
@@ -58,12 +61,12 @@ export function dashboardService(
   };
 }
 
-/** A queued rollback is run at once, like a decided gate: the worker is woken with its run id. */
-async function rollbackAndWake(
-  o: Pick<DashboardConfig, 'rollback'> & { store: Store; policy: PolicySource; decided(runId: number): void },
-  req: RollbackRequest,
+/** A run queued from the dashboard (rollback, re-run) is run at once, like a decided gate: the worker is woken. */
+async function queueAndWake(
+  o: { decided(runId: number): void },
+  queued: Promise<ActionResult>,
 ): Promise<ActionResult> {
-  const result = await o.rollback!(o.store, req, o.policy);
+  const result = await queued;
   if (result.ok && result.runId) o.decided(Number(result.runId));
   return result;
 }

@@ -19,7 +19,7 @@ import {
 } from './auth/sessions.ts';
 import { siteOf } from './auth/site.ts';
 import { hashToken } from './auth/tokens.ts';
-import type { DashboardData } from './data.ts';
+import type { ActionResult, DashboardData } from './data.ts';
 import { RequestError, readForm, redirect, SECURITY_HEADERS, safeLocalPath, sendHtml } from './http.ts';
 import { RefusalThrottle } from './refusal-throttle.ts';
 import { followRun } from './sse.ts';
@@ -60,6 +60,7 @@ type PostAction =
   | { kind: 'signout' }
   | { kind: 'decide'; runId: string; job: string; decision: 'approve' | 'reject' }
   | { kind: 'rollback'; env: string; app: string }
+  | { kind: 'rerun'; runId: string }
   | { kind: 'unknown'; path: string };
 
 function decodeSegment(segment: string): string | undefined {
@@ -78,6 +79,9 @@ function postAction(path: string): PostAction {
   const rollback = /^\/releases\/([^/]+)\/([^/]+)\/rollback$/.exec(path);
   const [env, app] = rollback ? [decodeSegment(rollback[1]!), decodeSegment(rollback[2]!)] : [];
   if (env && app) return { kind: 'rollback', env, app };
+  const rerun = /^\/runs\/([^/]+)\/rerun$/.exec(path);
+  const rerunOf = rerun && decodeSegment(rerun[1]!);
+  if (rerunOf) return { kind: 'rerun', runId: rerunOf };
   return { kind: 'unknown', path };
 }
 
@@ -87,6 +91,8 @@ function auditTarget(a: PostAction): { action: string; target: string; runId?: s
       return { action: a.decision, target: `run ${a.runId} / ${a.job}`, runId: a.runId, job: a.job };
     case 'rollback':
       return { action: 'rollback', target: `${a.app} in ${a.env}` };
+    case 'rerun':
+      return { action: 'rerun', target: `run ${a.runId}`, runId: a.runId };
     case 'signout':
       return { action: 'signout', target: 'dashboard' };
     case 'unknown':
@@ -183,6 +189,22 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     return form;
   }
 
+  /** Answers a request that starts a run: to the new run's page, or refused and audited with the reason. */
+  function started(
+    res: ServerResponse,
+    viewer: Viewer,
+    session: SessionRecord,
+    action: PostAction,
+    result: ActionResult,
+    fallback: string,
+  ) {
+    if (!result.ok) {
+      data.auditRefusal({ ...auditTarget(action), actor: session.login, detail: result.reason });
+      return refuse(res, viewer, 403, result.reason);
+    }
+    return redirect(res, result.runId ? `/runs/${encodeURIComponent(result.runId)}` : fallback);
+  }
+
   async function post(
     req: IncomingMessage,
     res: ServerResponse,
@@ -220,8 +242,12 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       case 'rollback': {
         if (!data.rollback) break;
         const result = await data.rollback({ env: action.env, app: action.app, login: session.login });
-        if (!result.ok) return refuse(res, viewer, 403, result.reason);
-        return redirect(res, result.runId ? `/runs/${encodeURIComponent(result.runId)}` : '/releases');
+        return started(res, viewer, session, action, result, '/releases');
+      }
+      case 'rerun': {
+        if (!data.rerun) break;
+        const result = await data.rerun({ runId: action.runId, login: session.login });
+        return started(res, viewer, session, action, result, `/runs/${encodeURIComponent(action.runId)}`);
       }
     }
     return refuse(res, viewer, 404, 'No such action.');

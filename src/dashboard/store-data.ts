@@ -20,6 +20,8 @@ export interface StoreDataOptions {
   environments: () => string[];
   /** Starts a rollback run of an environment on behalf of `login`; without it the dashboard offers no rollback. */
   rollback?: DashboardData['rollback'];
+  /** Starts a re-run of a failed run's failed jobs on behalf of `login`; without it the dashboard offers none. */
+  rerun?: DashboardData['rerun'];
 }
 
 /** Largest number of runs scanned for one page when filtering by branch or trigger, which the store cannot filter. */
@@ -37,6 +39,7 @@ function toRow(r: RunRecord): RunRow {
     branch: r.branch,
     triggeredBy: r.triggeredBy,
     ...(r.rollback ? { rollbackTo: r.rollback.releaseId } : {}),
+    ...(r.rerunOf === undefined ? {} : { rerunOf: String(r.rerunOf) }),
     status: r.status,
     createdAt: r.createdAt,
     startedAt: r.startedAt,
@@ -59,7 +62,7 @@ export function storeData(opts: StoreDataOptions): DashboardData {
     if (!policy) return { approve: false, reject: false, refusal: 'the policy in force cannot be read' };
     const ask = (decision: 'approve' | 'reject') =>
       decide(
-        decisionRequest(g, run, policy, {
+        decisionRequest(g, store.runs.lineage(run.id), policy, {
           actor,
           decision,
           reason: decision === 'reject' ? 'probe' : undefined,
@@ -92,6 +95,7 @@ export function storeData(opts: StoreDataOptions): DashboardData {
         reason: a.reason,
         at: a.at,
       })),
+      ...(g.carriedFrom ? { carriedFrom: String(g.carriedFrom.runId), reason: g.reason } : {}),
       canApprove: may.approve,
       canReject: may.reject,
       refusal: may.refusal,
@@ -191,6 +195,7 @@ export function storeData(opts: StoreDataOptions): DashboardData {
         jobs: await jobsOf(d, login),
         logs,
         error: d.run.reason,
+        canRerun: opts.rerun !== undefined && d.run.status === 'failed',
         version: version(d),
       };
     },
@@ -273,6 +278,8 @@ export function storeData(opts: StoreDataOptions): DashboardData {
     },
 
     rollback: opts.rollback,
+
+    rerun: opts.rerun,
 
     auditRefusal(entry) {
       store.gates.audit({

@@ -34,6 +34,11 @@ export interface RunRequest {
    * instead of one a push records, so `jobs` run alone (their needs already ran for that digest).
    */
   rollback?: RollbackOf;
+  /**
+   * Makes the run a re-run of this failed run: `jobs` run alone (what they need succeeded there), starting
+   * from the outputs it recorded (the pushed digest).
+   */
+  rerunOf?: number;
 }
 
 /** A new run's record of what it runs and who started it from which checkout. */
@@ -52,6 +57,7 @@ function runOrigin(req: RunRequest) {
     triggerIdentity: req.triggerIdentity && identityText(req.triggerIdentity),
     channel: req.channel,
     ...(req.rollback ? { rollback: req.rollback } : {}),
+    ...(req.rerunOf === undefined ? {} : { rerunOf: req.rerunOf }),
   };
 }
 
@@ -61,7 +67,8 @@ function runOrigin(req: RunRequest) {
  */
 export function createRun(store: Store, req: RunRequest): number {
   const { pipeline } = req.pipeline;
-  const names = req.rollback ? [...(req.jobs ?? [])] : selectJobs(pipeline, req.jobs);
+  const alone = req.rollback !== undefined || req.rerunOf !== undefined;
+  const names = alone ? [...(req.jobs ?? [])] : selectJobs(pipeline, req.jobs);
   for (const name of names) {
     if (!pipeline.jobs[name]) throw new Error(`${req.pipeline.file}: no job ${name}`);
   }
@@ -77,7 +84,8 @@ export function createRun(store: Store, req: RunRequest): number {
         const job = pipeline.jobs[name]!;
         return {
           name,
-          needs: req.rollback ? [] : job.needs,
+          // Jobs that run alone need only each other: their other needs ran for the digest they deploy.
+          needs: job.needs.filter((n) => names.includes(n)),
           environment: job.environment,
           steps: job.steps.map((s) => ({ kind: stepKind(s), name: stepName(s) })),
         };

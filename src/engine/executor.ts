@@ -1,3 +1,4 @@
+import { planHash } from '../approvals/plan-hash.ts';
 import {
   branchRefusal,
   jobGate,
@@ -23,9 +24,10 @@ import {
   type RunStatus,
 } from '../store/types.ts';
 import { errorMessage } from '../util/errors.ts';
+import { openFirstGate } from './carried-gate.ts';
 import { stepContext } from './context.ts';
 import { lockState, lockTimeoutFromEnv, lockWaitText } from './lock-wait.ts';
-import { planHash, planSteps } from './plan.ts';
+import { planSteps } from './plan.ts';
 import { expireUnwatchedGates, recoverAbandonedRuns } from './recovery.ts';
 import { gateApprovers, runLedger } from './run-ledger.ts';
 import { heldSecretValues, processSources, type RunSecrets, resolveSecrets, vaultValues } from './secrets.ts';
@@ -88,6 +90,11 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunStatus> {
   const run = store.runs.get(runId);
   if (!run) throw new Error(`there is no run ${runId}`);
   if (FINAL_RUN_STATUSES.includes(run.status)) return run.status;
+  if (run.kind === 'policy') {
+    throw new Error(
+      `run ${runId} is a change of policy: it is decided at its gate (slipway approve ${runId}), not executed`,
+    );
+  }
   const owner = currentOwner();
   if (!store.runs.claim(runId, owner)) {
     const o = store.runs.get(runId)!.owner;
@@ -460,20 +467,22 @@ class Execution {
       const sha = (await this.#opts.checkoutSha?.()) ?? this.#run.sha;
       return { plan, sha, hash: planHash(sha, plan) };
     };
-    const open = (c: Awaited<ReturnType<typeof current>>) =>
-      store.gates.open({
-        runId,
-        job,
-        step,
-        policy,
-        plan: c.plan,
-        planHash: c.hash,
-        sha: c.sha,
-        reachedAt: Date.now(),
-      });
+    const round = (c: Awaited<ReturnType<typeof current>>) => ({
+      runId,
+      job,
+      step,
+      policy,
+      plan: c.plan,
+      planHash: c.hash,
+      sha: c.sha,
+      reachedAt: Date.now(),
+    });
+    const open = (c: Awaited<ReturnType<typeof current>>) => store.gates.open(round(c));
 
     let gate = store.gates.latest(runId, job, step);
-    if (!gate || gate.status === 'void' || gate.status === 'canceled') gate = open(await current());
+    // Reached for the first time: a re-run takes over the approvals of the run it repeats where they stand.
+    if (!gate) gate = openFirstGate(store, this.#run, round(await current()), this.#policy.project);
+    else if (gate.status === 'void' || gate.status === 'canceled') gate = open(await current());
     else if (gate.status === 'pending') {
       const c = await current();
       if (c.hash !== gate.planHash) {

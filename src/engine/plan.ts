@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { TransportPool } from '../remote/pool.ts';
 import { type Step, stepHandler, stepKind, stepName } from '../steps/kinds/index.ts';
 import type { StepContext } from '../steps/types.ts';
@@ -23,11 +22,6 @@ export async function planSteps(
     });
   }
   return planned;
-}
-
-/** The hash an approval binds to: the commit and every planned change, in order. */
-export function planHash(sha: string, plan: readonly PlannedStep[]): string {
-  return createHash('sha256').update(JSON.stringify({ sha, plan })).digest('hex');
 }
 
 /** Plans of jobs of a pipeline without a run (for `slipway plan`): job -> planned steps. */

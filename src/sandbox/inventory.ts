@@ -24,7 +24,14 @@ ${MARKER} (instance ${plan.name}): namespace hosts with their own sshd, dockerd 
 ${stringify({ all: { children: { web: { hosts: entries } } } })}`;
 }
 
-/** group_vars/all.yml of every environment: how to reach the hosts and the registry. */
+// Single quotes survive the shlex split Ansible applies to ssh args; a quote inside is closed, escaped, reopened.
+const shlexQuote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * group_vars/all.yml of every environment: how to reach the hosts and the registry. The known_hosts file is
+ * named twice: `slipway_known_hosts` for Slipway, and `-o UserKnownHostsFile` in `ansible_ssh_common_args`,
+ * so that plain `ansible` and `ansible-playbook` check host keys against the same file.
+ */
 export function renderGroupVars(plan: SandboxPlan, refs: InventoryRefs): string {
   return `# yaml-language-server: $schema=../../../../schemas/vars.schema.json
 ${MARKER} (instance ${plan.name}): how to reach its hosts and its registry.
@@ -32,6 +39,7 @@ ${stringify({
   ansible_ssh_private_key_file: refs.sshKey,
   ansible_python_interpreter: '/usr/bin/python3',
   slipway_known_hosts: refs.knownHosts,
+  ansible_ssh_common_args: `-o UserKnownHostsFile=${shlexQuote(refs.knownHosts)}`,
   slipway_registry: plan.registry,
   slipway_registry_ca: refs.registryCa,
   slipway_registry_credentials: refs.registryCredentials,

@@ -93,7 +93,8 @@ export class ForgeReporter implements Service {
     if (last === this.#lastSeen) return;
     const runs = store.runs
       .list({ limit: 100 })
-      .filter((r) => r.channel === 'forge')
+      // Runs the forge started, and changes of the served repository's policy (decided there too).
+      .filter((r) => r.channel === 'forge' || r.kind === 'policy')
       .reverse();
     for (const run of runs) {
       for (const e of store.events.after(run.id, links.cursor(run.id), 500, ['run', 'job', 'gate'])) {

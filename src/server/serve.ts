@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { PolicySource } from '../approvals/policy-source.ts';
+import { ratifiedPolicySource } from '../approvals/ratified-policy.ts';
 import { loadRepo } from '../config/load-repo.ts';
 import type { PipelineFile } from '../config/types.ts';
 import { type DashboardConfig, dashboardService } from '../dashboard/mount.ts';
@@ -17,10 +18,12 @@ import { DeliverySpool, spoolDirOf } from './delivery-spool.ts';
 import { ForgeCommentPoller } from './forge-comment-poller.ts';
 import { commentDecider, forgeCommentHandler } from './forge-comments.ts';
 import { ForgeReporter } from './forge-reporter.ts';
+import { periodic } from './periodic.ts';
+import { POLICY_CHECK_MS, policyWatch } from './policy-watch.ts';
 import { Poller } from './poller.ts';
 import type { Router } from './router.ts';
 import { type RunningServer, type Service, startHttpServer } from './server.ts';
-import { SpoolIngester } from './spool-ingester.ts';
+import { SPOOL_INGEST_EVERY_MS, SpoolIngester } from './spool-ingester.ts';
 import { TriggerIntake } from './trigger-intake.ts';
 import { Worker } from './worker.ts';
 
@@ -57,6 +60,8 @@ export interface ServeOptions {
   webhookBodies?: BodyBudgetLimits;
   /** How many bytes of deliveries the spool holds while the store is busy (default: SPOOL_MAX_BYTES). */
   spoolMaxBytes?: number;
+  /** How often the default branch's policy is asked for when nothing else asks (default POLICY_CHECK_MS). */
+  policyCheckMs?: number;
   /** Extra routes and services. */
   mount?: (router: Router) => void;
   /** The dashboard (runs, gates, approvals, releases, audit); absent: no dashboard routes. */
@@ -101,8 +106,11 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     cacheDir: join(state, 'git', 'cache.git'),
     workRoot: join(state, 'work'),
   });
-  // The policy in force: the fetched origin's default branch, asked again at each decision and run start.
-  const policy = remotePolicySource(checkouts, o.repoUrl, { inventoriesRoot: o.inventoriesRoot });
+  // The policy in force: the fetched origin's default branch as ratified, asked again at each decision and run start.
+  const policy = ratifiedPolicySource(
+    () => store,
+    remotePolicySource(checkouts, o.repoUrl, { inventoriesRoot: o.inventoriesRoot }),
+  );
   const intake = new TriggerIntake({
     store,
     checkouts,
@@ -148,6 +156,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   });
   const wake = () => processor.wake();
   const ingester = new SpoolIngester({ spool, deliveries: spoolDeliveries, ingested: wake, log: o.log });
+  const ingest = periodic('spool ingester', SPOOL_INGEST_EVERY_MS, async () => ingester.ingest());
   const poller = new Poller({
     pipelines: o.pollPipelines,
     checkouts,
@@ -157,6 +166,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     log: o.log,
   });
   const pruner = workPruner(store, checkouts, o.log);
+  const watch = policyWatch(policy, o.policyCheckMs ?? POLICY_CHECK_MS, o.log);
   const dashboard = o.dashboard
     ? dashboardService({
         ...o.dashboard,
@@ -175,9 +185,10 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     // First: its live log streams are open connections the HTTP server would otherwise wait for.
     ...(dashboard ? [dashboard.service] : []),
     pruner,
+    watch,
     poller,
     ...(commentPoller ? [commentPoller] : []),
-    ingester,
+    ingest,
     { name: 'deliveries', stop: () => processor.stop() },
     ...(worker ? [worker] : []),
     ...(reporter ? [reporter] : []),
@@ -209,9 +220,10 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     log: o.log,
   });
   // Deliveries stored or spooled before a restart are processed now; then polling and execution start.
-  ingester.start();
+  ingest.start();
   processor.wake();
   pruner.start();
+  watch.start();
   poller.start();
   worker?.start();
   reporter?.start();
@@ -236,31 +248,19 @@ export async function serve(o: ServeOptions): Promise<Serving> {
 const KEEP_LATEST_TREES = 20;
 const PRUNE_EVERY_MS = 3_600_000;
 
-/** Removes checked-out commit trees that no unfinished run needs, at start and then hourly. */
-function workPruner(
-  store: Store,
-  checkouts: Checkouts,
-  log: (line: string) => void,
-): Service & { start(): void } {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  const prune = () => {
+/**
+ * Removes checked-out commit trees that no unfinished run needs, at start and then hourly; the tree of the
+ * policy in force stays too.
+ */
+function workPruner(store: Store, checkouts: Checkouts, log: (line: string) => void) {
+  return periodic('work pruner', PRUNE_EVERY_MS, () => {
     const unfinished = ['queued', 'running', 'waiting', 'interrupted'] as const;
     const keep = new Set(store.runs.list({ status: [...unfinished], limit: 10_000 }).map((r) => r.sha));
-    running = checkouts.prune(keep, KEEP_LATEST_TREES).then(
+    const policy = store.policies.inForce();
+    if (policy) keep.add(policy.sha);
+    return checkouts.prune(keep, KEEP_LATEST_TREES).then(
       (removed) => removed.length && log(`removed ${removed.length} commit tree(s) no run needs`),
       (err: unknown) => log(`pruning commit trees: ${errorMessage(err)}`),
     );
-  };
-  return {
-    name: 'work pruner',
-    start() {
-      prune();
-      timer = setInterval(prune, PRUNE_EVERY_MS);
-    },
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  });
 }

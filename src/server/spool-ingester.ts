@@ -1,7 +1,6 @@
 import type { Deliveries } from '../store/deliveries.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { DeliverySpool } from './delivery-spool.ts';
-import type { Service } from './server.ts';
 
 /** How often a non-empty spool is offered to the store. */
 export const SPOOL_INGEST_EVERY_MS = 1_000;
@@ -14,30 +13,21 @@ export interface SpoolIngesterOptions {
   /** Told after deliveries were moved into the store (the delivery processor starts on them). */
   ingested(): void;
   log(line: string): void;
-  everyMs?: number;
 }
 
 /**
- * Moves spooled deliveries into the store when it is free: at start-up and on a timer. The records go in
- * one transaction, deduplicated by delivery id and push key like any delivery; the spool is emptied only
- * after the commit. A crash between the two leaves records the store has already, and the next ingest
- * records nothing of them: each delivery is taken exactly once.
+ * Moves spooled deliveries into the store when it is free (serve asks at start-up and every
+ * SPOOL_INGEST_EVERY_MS). The records go in one transaction, deduplicated by delivery id and push key like
+ * any delivery; the spool is emptied only after the commit. A crash between the two leaves records the store
+ * has already, and the next ingest records nothing of them: each delivery is taken exactly once.
  */
-export class SpoolIngester implements Service {
-  readonly name = 'spool ingester';
+export class SpoolIngester {
   readonly #o: SpoolIngesterOptions;
-  #timer?: NodeJS.Timeout;
   /** Whether the last try found the store busy (logged once per busy spell). */
   #waiting = false;
 
   constructor(options: SpoolIngesterOptions) {
     this.#o = options;
-  }
-
-  start(): void {
-    this.ingest();
-    this.#timer = setInterval(() => this.ingest(), this.#o.everyMs ?? SPOOL_INGEST_EVERY_MS);
-    this.#timer.unref();
   }
 
   /** Moves what the spool holds into the store; returns how many deliveries were new to it. */
@@ -64,10 +54,5 @@ export class SpoolIngester implements Service {
     );
     if (fresh.length) this.#o.ingested();
     return fresh.length;
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.ingest();
   }
 }

@@ -146,7 +146,9 @@ export class Worker implements Service {
     const store = this.#o.store;
     const now = Date.now();
     const unowned = (status: 'queued' | 'waiting') =>
-      store.runs.list({ status: [status], oldestFirst: true, limit: CANDIDATES }).filter((r) => !r.owner);
+      store.runs
+        .list({ status: [status], kind: 'pipeline', oldestFirst: true, limit: CANDIDATES })
+        .filter((r) => !r.owner);
     const resumable = unowned('waiting').filter((r) =>
       store.gates.ofRun(r.id).every((g) => g.status !== 'pending' || g.expiresAt <= now),
     );

@@ -37,8 +37,15 @@ export interface DescribeContext {
   sitesFiles: ReadonlyMap<string, Sites>;
 }
 
-/** A repository file a step reads: a path, or a document validated with its own schema when the repository loads. */
-export type RepoFile = string | undefined | { path: string; document: 'sites' | 'access' };
+/**
+ * A repository file a step reads: a path; a path that must be a file or a directory (`is`); or a document
+ * validated with its own schema when the repository loads.
+ */
+export type RepoFile =
+  | string
+  | undefined
+  | { path: string; is: 'file' | 'directory' }
+  | { path: string; document: 'sites' | 'access' };
 
 /** What a kind's author writes. */
 export interface StepKindSpec<K extends string, O extends z.ZodType> {

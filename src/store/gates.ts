@@ -74,6 +74,36 @@ export class Gates {
     });
   }
 
+  /**
+   * Opens a gate round already approved by the approvals of `from`, a gate of the run this one re-runs, with
+   * the audit line saying whose approvals were carried over and why they stand, in one transaction.
+   */
+  openCarried(
+    gate: NewGate,
+    from: GateRecord,
+    approvals: readonly ApprovalRecord[],
+    reason: string,
+  ): GateRecord {
+    return transaction(this.#db, () => {
+      const opened = this.open(gate);
+      this.#db.prepare('UPDATE gates SET carried_from = ? WHERE id = ?').run(from.id, opened.id);
+      for (const a of approvals) this.addApproval({ ...a, gateId: opened.id });
+      this.setStatus(opened.id, 'approved', reason, gate.reachedAt);
+      this.audit({
+        at: gate.reachedAt,
+        runId: gate.runId,
+        gateId: opened.id,
+        job: gate.job,
+        actor: 'slipway',
+        channel: 'system',
+        action: 'carry-over',
+        outcome: 'recorded',
+        reason,
+      });
+      return this.get(opened.id)!;
+    });
+  }
+
   /** One gate round with its decisions. */
   get(id: number): GateRecord | undefined {
     const row = this.#db.prepare('SELECT * FROM gates WHERE id = ?').get(id) as Row | undefined;
@@ -186,6 +216,11 @@ export class Gates {
     }));
   }
 
+  #origin(gateId: number): { gateId: number; runId: number } {
+    const row = this.#db.prepare('SELECT run_id FROM gates WHERE id = ?').get(gateId) as Row;
+    return { gateId, runId: row.run_id as number };
+  }
+
   #toGate(r: Row): GateRecord {
     const approvals = (
       this.#db.prepare('SELECT * FROM approvals WHERE gate_id = ? ORDER BY id').all(r.id as number) as Row[]
@@ -219,6 +254,7 @@ export class Gates {
       decidedAt: opt(r.decided_at),
       reason: opt(r.reason),
       approvals,
+      ...(r.carried_from === null ? {} : { carriedFrom: this.#origin(r.carried_from as number) }),
     };
   }
 }

@@ -186,4 +186,26 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN rollback_release TEXT;
   ALTER TABLE runs ADD COLUMN rollback_digest TEXT;
   `,
+  // 5: ratified policy. Which default-branch commit's policy is in force (append-only: a weakening commit
+  // takes effect only through an approval under the policy before it), and runs of kind 'policy' that
+  // hold the gate of such a change.
+  `
+  ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'pipeline';
+  CREATE TABLE policies (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    sha TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    how TEXT NOT NULL,
+    run_id INTEGER,
+    at INTEGER NOT NULL
+  );
+  CREATE TRIGGER policies_no_update BEFORE UPDATE ON policies BEGIN SELECT RAISE(ABORT, 'policies is append-only'); END;
+  CREATE TRIGGER policies_no_delete BEFORE DELETE ON policies BEGIN SELECT RAISE(ABORT, 'policies is append-only'); END;
+  `,
+  // 6: re-runs of failed jobs. A re-run is a new run that names the run it repeats; a gate whose approvals
+  // were carried over from that run's gate (same commit, same plan) names the gate they come from.
+  `
+  ALTER TABLE runs ADD COLUMN rerun_of INTEGER REFERENCES runs(id);
+  ALTER TABLE gates ADD COLUMN carried_from INTEGER REFERENCES gates(id);
+  `,
 ];

@@ -11,6 +11,7 @@ import {
   type JobStatus,
   type Owner,
   type ProcessRef,
+  type RunKind,
   type RunOrigin,
   type RunRecord,
   type RunStatus,
@@ -28,6 +29,9 @@ export interface NewRun extends RunOrigin {
 export interface RunQuery {
   status?: RunStatus[];
   pipeline?: string;
+  kind?: RunKind;
+  /** Only runs of this commit. */
+  sha?: string;
   /** Only runs with an id below this (the next page of a newest-first listing). */
   beforeId?: number;
   /** Oldest first instead of newest first (the worker's first-in first-out order). */
@@ -52,8 +56,8 @@ export class Runs {
         .prepare(
           `INSERT INTO runs (pipeline, pipeline_file, repo_root, inventories_root, sha, branch, author_name, author_email,
              triggered_by, trigger_identity, channel, status, created_at, rollback_ledger_id, rollback_release,
-             rollback_digest)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+             rollback_digest, kind, rerun_of)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           input.pipeline,
@@ -71,8 +75,18 @@ export class Runs {
           input.rollback?.ledgerId ?? null,
           input.rollback?.releaseId ?? null,
           input.rollback?.digest ?? null,
+          input.kind ?? 'pipeline',
+          input.rerunOf ?? null,
         );
       const runId = Number(lastInsertRowid);
+      // A re-run starts from what the run it repeats recorded (the pushed digest): nothing is built again.
+      if (input.rerunOf !== undefined) {
+        this.#db
+          .prepare(
+            'INSERT INTO outputs (run_id, key, value) SELECT ?, key, value FROM outputs WHERE run_id = ?',
+          )
+          .run(runId, input.rerunOf);
+      }
       const job = this.#db.prepare(
         `INSERT INTO jobs (run_id, name, position, needs, environment, status) VALUES (?, ?, ?, ?, ?, 'pending')`,
       );
@@ -90,9 +104,7 @@ export class Runs {
           runId,
           kind: 'run',
           status: 'queued',
-          text: input.rollback
-            ? `rollback of ${input.pipeline} to release ${input.rollback.releaseId}`
-            : `run of ${input.pipeline} at ${input.sha}`,
+          text: runText(input),
         },
       ]);
       return runId;
@@ -103,6 +115,18 @@ export class Runs {
   get(id: number): RunRecord | undefined {
     const row = this.#db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
     return row && toRun(row);
+  }
+
+  /** A run and the runs it re-runs, newest first: the chain back to the run a push or person first started. */
+  lineage(id: number): RunRecord[] {
+    const chain: RunRecord[] = [];
+    for (
+      let run = this.get(id);
+      run && chain.length < 1_000;
+      run = run.rerunOf ? this.get(run.rerunOf) : undefined
+    )
+      chain.push(run);
+    return chain;
   }
 
   /** Runs newest first (or oldest first), filtered and paged. */
@@ -116,6 +140,14 @@ export class Runs {
     if (query.pipeline) {
       where.push('pipeline = ?');
       args.push(query.pipeline);
+    }
+    if (query.kind) {
+      where.push('kind = ?');
+      args.push(query.kind);
+    }
+    if (query.sha) {
+      where.push('sha = ?');
+      args.push(query.sha);
     }
     if (query.beforeId !== undefined) {
       where.push('id < ?');
@@ -351,9 +383,18 @@ export class Runs {
   }
 }
 
+/** The first event of a new run: what it is of. */
+function runText(input: NewRun): string {
+  if (input.rollback) return `rollback of ${input.pipeline} to release ${input.rollback.releaseId}`;
+  const jobs = input.jobs.map((j) => j.name).join(', ');
+  if (input.rerunOf !== undefined) return `re-run of run ${input.rerunOf} at ${input.sha}: ${jobs}`;
+  return `run of ${input.pipeline} at ${input.sha}`;
+}
+
 function toRun(r: Row): RunRecord {
   return {
     id: r.id as number,
+    kind: r.kind as RunKind,
     pipeline: r.pipeline as string,
     pipelineFile: r.pipeline_file as string,
     repoRoot: r.repo_root as string,
@@ -385,6 +426,7 @@ function toRun(r: Row): RunRecord {
             releaseId: r.rollback_release as string,
             digest: r.rollback_digest as string,
           },
+    rerunOf: opt(r.rerun_of),
   };
 }
 

@@ -5,6 +5,7 @@ import { openDatabase, transaction } from './database.ts';
 import { EventLog } from './events.ts';
 import { Gates } from './gates.ts';
 import { Locks } from './locks.ts';
+import { Policies } from './policies.ts';
 import { Releases } from './releases.ts';
 import { Runs } from './runs.ts';
 import type { RunDetail } from './types.ts';
@@ -17,6 +18,7 @@ export class Store {
   readonly gates: Gates;
   readonly locks: Locks;
   readonly releases: Releases;
+  readonly policies: Policies;
   readonly #db: DatabaseSync;
 
   constructor(path: string) {
@@ -27,6 +29,7 @@ export class Store {
     this.gates = new Gates(this.#db, this.events);
     this.locks = new Locks(this.#db, this.events);
     this.releases = new Releases(this.#db);
+    this.policies = new Policies(this.#db);
   }
 
   /** Runs `fn` atomically across the store's tables. */

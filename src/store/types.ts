@@ -69,8 +69,16 @@ export interface ProcessRef {
 /** Channel through which a person acts. */
 export type Channel = 'cli' | 'dashboard' | 'forge' | 'system';
 
+/**
+ * A run of a pipeline, or a proposed change of the default branch's policy: a run with one job whose gate
+ * ratifies it (never executed; decided at its gate).
+ */
+export type RunKind = 'pipeline' | 'policy';
+
 /** What a run is of and who started it, as given when the run is created. */
 export interface RunOrigin {
+  /** Absent: a pipeline run. */
+  kind?: RunKind;
   pipeline: string;
   pipelineFile: string;
   repoRoot: string;
@@ -85,6 +93,8 @@ export interface RunOrigin {
   channel: Channel;
   /** Set on a rollback run: the release it restores (ledger row, id, digest) instead of what a push recorded. */
   rollback?: RollbackOf;
+  /** Set on a re-run: the failed run whose failed jobs (and their dependents) it executes again. */
+  rerunOf?: number;
 }
 
 /** The recorded release a rollback run restores. */
@@ -98,6 +108,7 @@ export interface RollbackOf {
 /** A run as stored. */
 export interface RunRecord extends RunOrigin {
   id: number;
+  kind: RunKind;
   status: RunStatus;
   reason?: string;
   createdAt: number;
@@ -210,6 +221,8 @@ export interface GateRecord {
   decidedAt?: number;
   reason?: string;
   approvals: ApprovalRecord[];
+  /** Set when the approvals were carried over from a gate of the run this one re-runs (same commit and plan). */
+  carriedFrom?: { gateId: number; runId: number };
 }
 
 /** The changes one step would make, as shown at a gate. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -31,6 +31,11 @@ export async function writeCommitTree(
   }
 }
 
+/** True when `dir` is a tree `Checkouts` wrote from commit `sha` (named for it, no .git): it holds that commit. */
+export function isCommitTree(dir: string, sha: string): boolean {
+  return basename(dir) === sha && !existsSync(join(dir, '.git'));
+}
+
 /** Where checkouts live: a bare cache repository and one directory per commit. */
 export interface CheckoutPaths {
   /** Bare repository that accumulates fetched objects (`.slipway/git/cache.git`). */
@@ -49,6 +54,11 @@ export class Checkouts {
 
   constructor(paths: CheckoutPaths) {
     this.#paths = paths;
+  }
+
+  /** The bare cache repository every fetched commit is in. */
+  get gitDir(): string {
+    return this.#paths.cacheDir;
   }
 
   /** The tree of `sha` from `url`, fetching `ref` (then the SHA itself) when the cache lacks it. */

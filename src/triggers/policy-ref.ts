@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { PolicyError, type PolicySource } from '../approvals/policy-source.ts';
+import { PolicyError, type PolicyTrees } from '../approvals/policy-source.ts';
 import { type TrustedPolicy, trustedPolicyOf } from '../approvals/trusted-policy.ts';
 import { formatConfigError, type LoadOptions, loadRepo } from '../config/load-repo.ts';
 import { type Checkouts, writeCommitTree } from './checkout.ts';
@@ -15,20 +15,26 @@ export function localPolicySource(
   treeRoot: string,
   ref: string | undefined,
   load: LoadOptions = {},
-): PolicySource {
+): PolicyTrees {
+  const gitDir = async (signal?: AbortSignal) =>
+    (
+      await execa('git', ['-C', root, 'rev-parse', '--path-format=absolute', '--git-common-dir'], {
+        cancelSignal: signal,
+      })
+    ).stdout.trim();
   const cache = policyCache(load);
+  const at = async (name: string, sha: string, signal?: AbortSignal) => {
+    const git = await gitDir(signal);
+    const dir = join(treeRoot, sha);
+    if (!existsSync(dir)) await writeCommitTree(git, sha, dir, signal);
+    return cache(git, dir, name, sha);
+  };
   return {
     async current(signal) {
       const { name, sha } = await localPolicyRef(root, ref, signal);
-      const gitDir = (
-        await execa('git', ['-C', root, 'rev-parse', '--path-format=absolute', '--git-common-dir'], {
-          cancelSignal: signal,
-        })
-      ).stdout.trim();
-      const dir = join(treeRoot, sha);
-      if (!existsSync(dir)) await writeCommitTree(gitDir, sha, dir, signal);
-      return cache(dir, name, sha);
+      return at(name, sha, signal);
     },
+    at,
   };
 }
 
@@ -39,15 +45,17 @@ const REMOTE_ANSWER_MS = 1_000;
  * The fetched origin's default branch (`git ls-remote --symref URL HEAD`) at the time of asking; answers
  * are shared by callers within REMOTE_ANSWER_MS of each other.
  */
-export function remotePolicySource(checkouts: Checkouts, url: string, load: LoadOptions = {}): PolicySource {
+export function remotePolicySource(checkouts: Checkouts, url: string, load: LoadOptions = {}): PolicyTrees {
   const cache = policyCache(load);
+  const at = async (ref: string, sha: string, signal?: AbortSignal) =>
+    cache(checkouts.gitDir, await checkouts.at(url, ref, sha, signal), ref, sha);
   let last: { at: number; policy: Promise<TrustedPolicy> } | undefined;
   const ask = async (): Promise<TrustedPolicy> => {
     const { stdout } = await execa('git', ['ls-remote', '--symref', '--', url, 'HEAD']);
     const ref = stdout.match(/^ref: (refs\/heads\/\S+)\tHEAD$/m)?.[1];
     const sha = stdout.match(/^([0-9a-f]{40,64})\tHEAD$/m)?.[1];
     if (!ref || !sha) throw new PolicyError(`${url} names no default branch (git ls-remote --symref HEAD)`);
-    return cache(await checkouts.at(url, ref, sha), ref, sha);
+    return at(ref, sha);
   };
   return {
     current() {
@@ -60,6 +68,7 @@ export function remotePolicySource(checkouts: Checkouts, url: string, load: Load
       }
       return last.policy;
     },
+    at,
   };
 }
 
@@ -88,14 +97,14 @@ export async function localPolicyRef(
   );
 }
 
-/** Loads a policy tree once per commit. */
+/** Loads a policy tree once per commit, with the commit's author (who proposed a change of policy). */
 function policyCache(load: LoadOptions) {
   const loaded = new Map<string, Promise<TrustedPolicy>>();
-  return (dir: string, ref: string, sha: string): Promise<TrustedPolicy> => {
+  return (gitDir: string, dir: string, ref: string, sha: string): Promise<TrustedPolicy> => {
     let p = loaded.get(sha);
     if (!p || !existsSync(dir)) {
-      p = loadRepo(dir, load).then((r) => {
-        if (r.ok) return trustedPolicyOf(r.repo, ref, sha);
+      p = Promise.all([loadRepo(dir, load), commitAuthor(gitDir, sha)]).then(([r, author]) => {
+        if (r.ok) return { ...trustedPolicyOf(r.repo, ref, sha), author };
         const errors = r.errors.slice(0, 5).map(formatConfigError).join('; ');
         throw new PolicyError(`the policy on ${ref} (${sha.slice(0, 12)}) is invalid: ${errors}`);
       });
@@ -105,4 +114,10 @@ function policyCache(load: LoadOptions) {
     }
     return p;
   };
+}
+
+async function commitAuthor(gitDir: string, sha: string): Promise<TrustedPolicy['author']> {
+  const { stdout } = await execa('git', ['--git-dir', gitDir, 'log', '-1', '--format=%an%n%ae', sha]);
+  const [name, email] = stdout.split('\n');
+  return { name, email };
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import Docker from 'dockerode';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/docker/registry-client.ts';
 import { buildHandler } from '../../src/steps/build.ts';
@@ -31,11 +32,11 @@ describe('build and push steps on the sample app', () => {
     await registry?.stop();
   });
 
-  it('plans, builds with OCI labels, pushes with the secret and records the digest', async () => {
-    const image = `${registry.address}/acme/web`;
-    const { ctx, lines, outputs } = stepContext({
+  /** A step context of a pipeline that builds `image` from apps/web at `sha` and pushes it to the registry. */
+  const publishContext = (image: string, sha: string) =>
+    stepContext({
       workdir: repoRoot,
-      sha: SHA,
+      sha,
       secrets: { REGISTRY_PASSWORD: registry.password },
       pipeline: {
         name: 'web',
@@ -44,6 +45,10 @@ describe('build and push steps on the sample app', () => {
         jobs: { publish: { steps: [{ build: { context: 'apps/web' } }, { push: {} }] } },
       },
     });
+
+  it('plans, builds with OCI labels, pushes with the secret and records the digest', async () => {
+    const image = `${registry.address}/acme/web`;
+    const { ctx, lines, outputs } = publishContext(image, SHA);
     const build = buildKind.schema.parse({
       build: { context: 'apps/web', args: { BASE_IMAGE: base, VERSION: '1.0.0' } },
     });
@@ -77,6 +82,35 @@ describe('build and push steps on the sample app', () => {
     const log = lines.map((l) => l.line).join('\n');
     expect(log).toContain('Step 1/');
     expect(log).not.toContain(registry.password);
+  });
+
+  it('gives two builds of one commit one digest: the labels date the commit, never the build', async () => {
+    const head = (await execa('git', ['-C', repoRoot, 'rev-parse', 'HEAD'])).stdout;
+    const image = `${registry.address}/acme/repro`;
+    const build = buildKind.schema.parse({
+      build: { context: 'apps/web', args: { BASE_IMAGE: base, VERSION: '2.0' } },
+    });
+    const push = pushKind.schema.parse({ push: {} });
+    const buildAndPush = async () => {
+      const { ctx, outputs } = publishContext(image, head);
+      await buildHandler.apply(ctx, build);
+      await pushHandler.apply(ctx, push);
+      return outputs['image.digest']!;
+    };
+    try {
+      const first = await buildAndPush();
+      // Later, on the same runner: the same commit builds again (a re-run of a failed build job).
+      await new Promise((r) => setTimeout(r, 1_100));
+      expect(await buildAndPush()).toBe(first);
+      const labels = (await docker.getImage(`${image}:${head}`).inspect()).Config.Labels;
+      const committed = (await execa('git', ['-C', repoRoot, 'show', '-s', '--format=%cI', head])).stdout;
+      expect(Date.parse(labels['org.opencontainers.image.created']!)).toBe(Date.parse(committed));
+    } finally {
+      await docker
+        .getImage(`${image}:${head}`)
+        .remove({ force: true })
+        .catch(() => {});
+    }
   });
 
   it('fails with the secret name, not a value, when the registry secret is missing', async () => {

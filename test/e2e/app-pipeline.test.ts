@@ -14,9 +14,10 @@ const HOSTS = ['dev1', 'prod1', 'prod2'];
 /**
  * The shipped pipelines/app.yml end to end through the CLI, on a clone of this repository pointed at
  * a sandbox instance: a pushed commit builds once, deploys to dev, waits at the prod gate, deploys the
- * same digest to prod once approved; a second push, then `slipway rollback prod` restores the first.
+ * same digest to prod once approved; a second push, then `slipway rollback prod` restores the first; a
+ * third whose prod deploy fails while a prod host is down, then `slipway rerun` ships it once the host is back.
  */
-describe('pipelines/app.yml from a push to prod, then rollback', () => {
+describe('pipelines/app.yml from a push to prod, then rollback, then a failed prod deploy re-run', () => {
   let sb: SandboxFixture;
   let dir: string;
   let clone: string;
@@ -124,5 +125,49 @@ describe('pipelines/app.yml from a push to prod, then rollback', () => {
     expect(await throughCaddy(sb, 'dev1', 'web.dev.example.test', '/version.txt')).toBe('web 1.1 200');
     const listed = await slipway('releases', 'prod');
     expect(listed.stdout.trim().split('\n')).toHaveLength(1 + 6);
+  });
+
+  it('retries a prod deploy that failed while a prod host was down: the same digest, no new approval', async () => {
+    await push('1.2');
+    const run = await runToGate();
+    expect(await throughCaddy(sb, 'dev1', 'web.dev.example.test', '/version.txt')).toBe('web 1.2 200');
+    // The approval arrives while prod2 is down: the job cannot plan it and fails before touching prod.
+    await sb.stopSshd('prod2');
+    let failed: Awaited<ReturnType<typeof slipway>>;
+    try {
+      failed = await slipway('approve', String(run), 'deploy-prod');
+    } finally {
+      await sb.startSshd('prod2');
+    }
+    expect(failed.exitCode, failed.stderr).toBe(1);
+    expect(failed.stderr).toMatch(new RegExp(`run ${run} failed: deploy-prod: .*prod2`));
+    expect(failed.stderr).toContain(`re-run the failed jobs with: slipway rerun ${run}`);
+    for (const h of ['prod1', 'prod2']) {
+      expect(await throughCaddy(sb, h, 'web.example.test', '/version.txt')).toBe('web 1.0 200');
+    }
+
+    // The host is back: only deploy-prod runs again, from the digest dev runs, under the approval given.
+    const rerun = await slipway('rerun', String(run));
+    expect(rerun.exitCode, rerun.stderr).toBe(0);
+    const rerunId = Number(
+      new RegExp(`^run (\\d+): re-run of run ${run} \\(deploy-prod\\)`, 'm').exec(rerun.stderr)![1],
+    );
+    expect(rerun.stdout + rerun.stderr).not.toMatch(/build ›|push ›|deploy-dev ›/);
+    for (const h of ['prod1', 'prod2']) {
+      expect(await throughCaddy(sb, h, 'web.example.test', '/version.txt')).toBe('web 1.2 200');
+    }
+    const [dev] = JSON.parse((await slipway('releases', 'dev', '--json')).stdout);
+    expect(dev).toMatchObject({ runId: run });
+    const prod = JSON.parse((await slipway('releases', 'prod', '--json')).stdout).slice(0, 2);
+    for (const r of prod) expect(r).toMatchObject({ digest: dev.digest, approver: 'alice', runId: rerunId });
+    const shown = JSON.parse((await slipway('show', String(rerunId), '--json')).stdout);
+    expect(shown.run).toMatchObject({ rerunOf: run, status: 'succeeded' });
+    expect(shown.outputs['image.digest']).toBe(dev.digest);
+    expect(shown.gates).toEqual([
+      expect.objectContaining({ status: 'approved', carriedFrom: expect.objectContaining({ runId: run }) }),
+    ]);
+    expect(shown.audit.map((a: { action: string; outcome: string }) => `${a.action} ${a.outcome}`)).toEqual([
+      'carry-over recorded',
+    ]);
   });
 });

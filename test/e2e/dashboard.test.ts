@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TrustedPolicy, trustedPolicyOf } from '../../src/approvals/trusted-policy.ts';
+import { dashboardRerun } from '../../src/cli/dashboard-rerun.ts';
 import { runContextLoader } from '../../src/cli/run-session.ts';
 import { loadRepo } from '../../src/config/load-repo.ts';
 import type { OpsRepo } from '../../src/config/types.ts';
@@ -41,6 +42,21 @@ jobs:
       - run: { command: [/bin/echo, deployed the demo] }
 `;
 
+// Its deploy fails until the runner holds a file outside the repository: fixed outside the commit.
+const FLAKY = `
+name: flaky
+jobs:
+  build:
+    steps:
+      - run: { command: [/bin/echo, building flaky] }
+  deploy:
+    needs: [build]
+    approval: { approvers: [alice], required: 1 }
+    steps:
+      - run: { command: [/bin/test, -f, ../ready] }
+      - run: { command: [/bin/echo, deployed flaky] }
+`;
+
 let dir: string;
 let store: Store;
 let repo: OpsRepo;
@@ -59,13 +75,13 @@ async function listen(s: Server): Promise<string> {
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 }
 
-/** Queues a run of the demo pipeline; the server's worker executes it. */
-function startRun(): number {
-  const pipeline = repo.pipelines.find((p) => p.pipeline.name === 'demo')!;
+/** Queues a run of a pipeline (at a made-up commit unless given); the server's worker executes it. */
+function startRun(name = 'demo', sha = 'c0ffee'.repeat(6) + 'abcd'): number {
+  const pipeline = repo.pipelines.find((p) => p.pipeline.name === name)!;
   const runId = createRun(store, {
     repo,
     pipeline,
-    commit: { sha: 'c0ffee'.repeat(6) + 'abcd', branch: 'main', authorName: 'dev' },
+    commit: { sha, branch: 'main', authorName: 'dev' },
     triggeredBy: 'dev',
     channel: 'cli',
     policy,
@@ -101,6 +117,7 @@ beforeAll(async () => {
     'people: { alice: { dashboard: alice }, mallory: { dashboard: mallory } }\n',
   );
   writeFileSync(join(repoDir, 'pipelines', 'demo.yml'), PIPELINE);
+  writeFileSync(join(repoDir, 'pipelines', 'flaky.yml'), FLAKY);
   // The policy (people, gates) is read from the repository's default branch.
   const git = (...args: string[]) =>
     execa('git', ['-C', repoDir, '-c', 'user.name=Dev', '-c', 'user.email=dev@example.com', ...args]);
@@ -132,7 +149,7 @@ beforeAll(async () => {
     pollPipelines: [],
     worker: { concurrency: 4, pollMs: 100, graceMs: 5_000 },
     loadRun: runContextLoader,
-    dashboard: { environments: [] },
+    dashboard: { environments: [], rerun: dashboardRerun },
     log: () => {},
   });
   store = server.store;
@@ -304,5 +321,59 @@ describe('dashboard in chromium', () => {
     await page.goto(`${base}/audit`);
     expect(await page.locator('tr.outcome-refused').count()).toBeGreaterThanOrEqual(5);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-audit.png'), fullPage: true });
+  });
+
+  it('re-runs the failed jobs of a failed run from its page: same commit, the approval carried over', async () => {
+    await page.click('.who button'); // sign mallory out
+    await page.waitForURL(/\/signin$/);
+    await signIn('alice');
+    const runId = startRun('flaky', policy.sha);
+    await page.goto(`${base}/runs/${runId}`);
+    await page.waitForSelector('.gate .btn-approve', { timeout: 60_000 });
+    await page.click('.gate .btn-approve');
+    await page.waitForURL(`${base}/runs/${runId}`);
+    await waitForRunStatus('failed');
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-failed.png'), fullPage: true });
+
+    // A forged re-run (no CSRF token) is refused and audited like any other form.
+    const before = auditRows().length;
+    const forged = await page.request.post(`${base}/runs/${runId}/rerun`, {
+      form: {},
+      headers: { origin: base },
+      maxRedirects: 0,
+    });
+    expect(forged.status()).toBe(403);
+    expect(auditRows().slice(before)).toEqual([
+      expect.objectContaining({ actor: 'alice', action: 'rerun', outcome: 'refused', runId }),
+    ]);
+
+    writeFileSync(join(dir, 'ready'), '');
+    await page.click('.btn-rerun');
+    await page.waitForURL((url) => /^\/runs\/\d+$/.test(url.pathname) && url.pathname !== `/runs/${runId}`);
+    const rerunId = Number(new URL(page.url()).pathname.split('/').at(-1));
+    await waitForRunStatus('succeeded');
+    await waitForLog('deployed flaky');
+    expect(await page.textContent('.run-meta .rerun')).toBe(`re-run of run ${runId}`);
+    expect(await page.textContent('.gate .carried')).toContain(
+      `Carried over from run ${runId}: approval carried over from run ${runId}`,
+    );
+    expect(await page.locator('.graph .node').count()).toBe(1);
+    expect(await page.locator('.btn-rerun').count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-rerun.png'), fullPage: true });
+
+    const rerun = store.detail(rerunId)!;
+    expect(rerun.run).toMatchObject({
+      rerunOf: runId,
+      sha: policy.sha,
+      triggeredBy: 'alice',
+      triggerIdentity: 'dashboard:alice',
+      channel: 'dashboard',
+    });
+    expect(rerun.jobs.map((j) => j.name)).toEqual(['deploy']);
+    expect(rerun.gates[0]).toMatchObject({ status: 'approved', carriedFrom: { runId } });
+    // Nobody decided on the re-run: the audit says the approval was carried over, and why.
+    expect(store.gates.auditTrail(rerunId).map((a) => [a.actor, a.action, a.outcome])).toEqual([
+      ['slipway', 'carry-over', 'recorded'],
+    ]);
   });
 });

@@ -72,6 +72,12 @@ describe('actions/approve', () => {
       { 'plan-hash': gate().planHash },
     );
     expect(bound.exitCode).toBe(0);
-    expect(bound.outputs).toEqual({ accepted: 'true', 'gate-status': 'approved' });
+    // The gate opened, so the action continued the run in its job.
+    expect(bound.outputs).toEqual({
+      accepted: 'true',
+      'gate-status': 'approved',
+      status: 'succeeded',
+      'image-digest': '',
+    });
   });
 });

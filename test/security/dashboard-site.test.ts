@@ -1,9 +1,9 @@
 // The dashboard inside a real `slipway serve` on loopback, with a real store: redirects after sign-in stay on
 // the site, and the Host and Origin it trusts come from configuration, never from the request.
-import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateToken, hashToken } from '../../src/dashboard/auth/tokens.ts';
 import { openDashboardStore } from '../../src/store/dashboard-store.ts';
+import { cookiesOf, FORM, httpCall, type Reply } from '../support/http-call.ts';
 import { type ServeFixture, startServeFixture } from '../support/serve-fixture.ts';
 
 let fx: ServeFixture | undefined;
@@ -12,34 +12,8 @@ afterEach(async () => {
   fx = undefined;
 });
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** One request with exactly these headers (Host included, which fetch would not let us set). */
-function call(base: string, method: string, path: string, headers: Record<string, string>, body?: string) {
-  return new Promise<Reply>((resolve, reject) => {
-    const req = request(`${base}${path}`, { method, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        text += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-const cookies = (r: Reply) =>
-  ([] as string[])
-    .concat(r.headers['set-cookie'] ?? [])
-    .map((c) => c.split(';')[0]!)
-    .join('; ');
+const call = httpCall;
+const cookies = (r: Reply) => cookiesOf(r).join('; ');
 
 /** A serve with the dashboard and user alice; returns her token. */
 async function dashboardServe(publicUrl?: string): Promise<{ fx: ServeFixture; token: string }> {

@@ -1,11 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempOpsRepo } from '../support/ops-repo.ts';
-
-const SLIPWAY = resolve(import.meta.dirname, '../../bin/slipway');
+import { slipwayIn } from '../support/slipway-cli.ts';
 
 let dir: string | undefined;
 afterEach(() => {
@@ -13,9 +11,7 @@ afterEach(() => {
   dir = undefined;
 });
 
-function slipway(...args: string[]) {
-  return spawnSync(SLIPWAY, ['-C', dir!, ...args], { encoding: 'utf8', timeout: 60_000 });
-}
+const slipway = (...args: string[]) => slipwayIn(dir!, ...args);
 
 function repo(): string {
   return tempOpsRepo({

@@ -1,13 +1,14 @@
 // Policy and identity through the CLI: a real Git repository, the real `slipway` binary and its store.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.ts';
 import { tempOpsRepo } from '../support/ops-repo.ts';
+import { gatedPipeline } from '../support/policy.ts';
+import { slipwayIn } from '../support/slipway-cli.ts';
 
-const SLIPWAY = resolve(import.meta.dirname, '../../bin/slipway');
 const ME = userInfo().username;
 const UID = process.getuid!();
 
@@ -17,9 +18,7 @@ afterEach(() => {
   dir = undefined;
 });
 
-function slipway(...args: string[]) {
-  return spawnSync(SLIPWAY, ['-C', dir!, ...args], { encoding: 'utf8', timeout: 60_000 });
-}
+const slipway = (...args: string[]) => slipwayIn(dir!, ...args);
 
 function git(...args: string[]) {
   execFileSync('git', ['-c', 'user.name=Mallory', '-c', 'user.email=mallory@example.com', ...args], {
@@ -28,28 +27,18 @@ function git(...args: string[]) {
   });
 }
 
-const GATED = (approval: string) =>
-  [
-    'name: gated',
-    'jobs:',
-    '  ship:',
-    `    approval: ${approval}`,
-    '    steps: [ { run: { command: [touch, shipped] } } ]',
-    '',
-  ].join('\n');
-
 describe('CLI: policy from the default branch, self-approval by the operator', () => {
   it("a feature branch's own self-approval and people mapping do not count; the operator may not approve their run", () => {
     dir = tempOpsRepo({
       'slipway.yml': `people: { alice: { os: [${ME}] } }\n`,
-      'pipelines/gated.yml': GATED('{ approvers: [alice, bob] }'),
+      'pipelines/gated.yml': gatedPipeline('{ approvers: [alice, bob] }'),
     });
     // The branch lets its author approve and maps the operator account to a person of its own.
     git('checkout', '-q', '-b', 'feature');
     writeFileSync(join(dir, 'slipway.yml'), `people: { alice: { os: [${ME}] }, bob: { os: [${ME}x] } }\n`);
     writeFileSync(
       join(dir, 'pipelines/gated.yml'),
-      GATED('{ approvers: [alice], allow_self_approval: true }'),
+      gatedPipeline('{ approvers: [alice], allow_self_approval: true }'),
     );
     git('commit', '-q', '-am', 'approve my own');
 
@@ -77,7 +66,7 @@ describe('CLI: policy from the default branch, self-approval by the operator', (
   it('says where policy comes from when the repository has no default branch, and takes --policy-ref', () => {
     dir = tempOpsRepo({
       'slipway.yml': `people: { alice: { os: [${ME}] } }\n`,
-      'pipelines/gated.yml': GATED('{ approvers: [alice], allow_self_approval: true }'),
+      'pipelines/gated.yml': gatedPipeline('{ approvers: [alice], allow_self_approval: true }'),
     });
     git('branch', '-q', '-m', 'main', 'trunk');
     const none = slipway('run', 'gated', '--detach');

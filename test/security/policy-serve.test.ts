@@ -2,8 +2,10 @@
 // only the forge API is mocked (msw, real payload shapes). Pushes come as signed webhooks, decisions as
 // issue comments.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { finishRun } from '../../src/engine/recovery.ts';
 import { createForge } from '../../src/forge/create.ts';
 import type { ForgeKind } from '../../src/forge/types.ts';
+import type { ServeOptions } from '../../src/server/serve.ts';
 import { GITEA_URL, GITHUB_API, MOCK_TOKEN, startForgeApiMock } from '../support/forge-api-mock.ts';
 import { type ServeFixture, startServeFixture } from '../support/serve-fixture.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -61,7 +63,7 @@ const MALLORY_POLICY = [
   '',
 ].join('\n');
 
-async function start(kind: ForgeKind = 'github'): Promise<ServeFixture> {
+async function start(kind: ForgeKind = 'github', o: Partial<ServeOptions> = {}): Promise<ServeFixture> {
   mock.state.collaborators = {
     'alice-gh': 'write',
     'alice-gt': 'write',
@@ -83,6 +85,7 @@ async function start(kind: ForgeKind = 'github'): Promise<ServeFixture> {
         environmentUrls: {},
         pollMs: 50,
       },
+      ...o,
     },
     MAIN,
   );
@@ -219,5 +222,46 @@ describe.each(['github', 'gitea'] as const)('who may decide, through %s comments
       [`${kind}:${login('carol')}`, 'refused'],
       [`${kind}:alice (unmapped)`, 'refused'],
     ]);
+  });
+});
+
+describe('a weakening push to the default branch', () => {
+  it('waits at a gate of its own, decided through comments under the policy before it', async () => {
+    fx = await start('github', { policyCheckMs: 100 });
+    // serve puts the default branch's policy in force at start-up.
+    await waitFor('the policy in force', () => fx!.server.store.policies.inForce());
+    const weaker = MAIN['pipelines/app.yml']!.replace(
+      'approval: { approvers: [alice, bob, carol] }',
+      'approval: { approvers: [alice, bob, carol], allow_self_approval: true }',
+    );
+    const sha = await fx.origin.commit({ 'pipelines/app.yml': weaker }, 'main');
+    const store = fx.server.store;
+    // Within one check of the push, with no run or decision asking.
+    const proposal = await waitFor('the policy change', () => store.runs.list({ kind: 'policy' })[0]);
+    expect(proposal).toMatchObject({ id: 1, status: 'waiting', sha });
+    await fx.deliver('github', 'push', push('github', 'main', sha, 'bob-gh'));
+    await fx.server.idle();
+    expect((await gateOf(2)).policy.allowSelfApproval).toBe(false);
+
+    const issue = await waitFor('the policy gate issue', () =>
+      [...mock.state.issues].find(
+        ([, i]) => i.title.includes('policy change') && i.title.includes('(run 1)'),
+      ),
+    );
+    expect(issue[1].body).toContain('pipelines/app.yml job deploy-dev: self-approval allowed');
+    // Alice wrote the change: she may not ratify it; bob may, under the policy in force.
+    expect(await comment('github', 'alice-gh', issue[0])).toBe(
+      `@alice-gh: not counted: alice is the author of commit ${sha.slice(0, 12)}; self-approval is not allowed.`,
+    );
+    expect(await comment('github', 'bob-gh', issue[0])).toBe('@bob-gh: approved by bob (1 of 1).');
+    expect(store.runs.get(1)!.status).toBe('succeeded');
+    expect(store.policies.inForce()).toMatchObject({ sha, runId: 1 });
+
+    // Run 2 keeps the gate it was given; the next run of main gets the ratified one.
+    finishRun(store, 2, 'canceled', 'superseded');
+    const next = await fx.origin.commit({ 'app.txt': 'v4' }, 'main');
+    await fx.deliver('github', 'push', push('github', 'main', next, 'bob-gh'));
+    await fx.server.idle();
+    expect((await gateOf(3)).policy.allowSelfApproval).toBe(true);
   });
 });

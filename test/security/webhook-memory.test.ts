@@ -74,6 +74,8 @@ describe('webhook bodies and memory', () => {
     dir = await mkdtemp(join(tmpdir(), 'slipway-memory-'));
     const started = await serveProcess(join(dir, 'state.db'));
     child = started.child;
+    // Let serve's start-up work (its first look at the default branch's policy) pass before the baseline.
+    await new Promise((r) => setTimeout(r, 1_000));
     const before = memoryOf(child.pid!);
     const body = Buffer.alloc(25 * MB - 1024, 'a');
     const events = { 'x-github-event': 'push' };

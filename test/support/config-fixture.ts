@@ -1,4 +1,13 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,6 +39,10 @@ export function materializeCase(name: string): { root: string; cleanup: () => vo
   }
   if (name === 'deep-nesting')
     writeFileSync(join(root, 'pipelines', 'deep.yml'), `x: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n`);
+  if (name === 'ansible-playbook-symlink-escapes') {
+    mkdirSync(join(root, 'playbooks'));
+    symlinkSync('/etc/hostname', join(root, 'playbooks', 'site.yml'));
+  }
   if (name === 'broken-symlink-key')
     symlinkSync('/nonexistent/slipway-key.pub', join(root, 'infra', 'ssh-keys', 'gone.pub'));
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };

@@ -19,3 +19,15 @@ export function projectPolicy(project: unknown, root = '/nonexistent'): PolicySo
   );
   return { current: async () => policy };
 }
+
+/** pipelines/gated.yml: one job `ship` behind `approval` (YAML flow text), touching a file. */
+export function gatedPipeline(approval: string): string {
+  return [
+    'name: gated',
+    'jobs:',
+    '  ship:',
+    `    approval: ${approval}`,
+    '    steps: [ { run: { command: [touch, shipped] } } ]',
+    '',
+  ].join('\n');
+}

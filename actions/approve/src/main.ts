@@ -1,18 +1,30 @@
 import * as core from '@actions/core';
+import type { PolicySource } from '../../../src/approvals/policy-source.ts';
 import { submitDecision } from '../../../src/approvals/service.ts';
+import { runContextLoader } from '../../../src/cli/run-session.ts';
 import { createForge } from '../../../src/forge/create.ts';
 import type { ForgeKind } from '../../../src/forge/types.ts';
+import type { Store } from '../../../src/store/store.ts';
 import { errorMessage } from '../../../src/util/errors.ts';
-import { actionPolicy, actionStore, optionalInput, repoRoot } from '../../shared/inputs.ts';
+import { continueRefusal, executeAndReport, maskPipelineSecrets } from '../../shared/execution.ts';
+import {
+  actionPolicy,
+  actionStore,
+  booleanInput,
+  optionalInput,
+  repoRoot,
+  runIdInput,
+} from '../../shared/inputs.ts';
 
 /**
  * The `slipway/approve` action: a decision on a run's gate by the person the workflow's actor (a login the
- * forge verified) maps to, judged by the same policy as the CLI, dashboard and issue comments.
+ * forge verified) maps to, judged by the same policy as the CLI, dashboard and issue comments. A decision
+ * that opens the gate of a run no process is executing continues the run in this job (unless `continue`
+ * is false), as GitHub's environment reviews let a waiting job go on.
  */
 async function main(): Promise<void> {
   const root = repoRoot();
-  const runId = Number(core.getInput('run-id', { required: true }));
-  if (!Number.isInteger(runId) || runId <= 0) throw new Error(`run-id: expected a run number`);
+  const runId = runIdInput('run-id');
   const decision = core.getInput('decision') || 'approve';
   if (decision !== 'approve' && decision !== 'reject')
     throw new Error(`decision: expected approve or reject`);
@@ -20,11 +32,14 @@ async function main(): Promise<void> {
   const job = optionalInput('job');
   const planHash = optionalInput('plan-hash');
   const reason = optionalInput('reason');
+  // Read before deciding: a bad value must not leave a decision half acted on.
+  const keepGoing = booleanInput('continue', true);
   // Gitea's act_runner sets GITEA_ACTIONS.
   const kind: ForgeKind = process.env.GITEA_ACTIONS === 'true' ? 'gitea' : 'github';
   await requireWrite(kind, login);
 
   const store = actionStore(root);
+  const policy = actionPolicy(root, optionalInput('inventories'));
   try {
     const outcome = await submitDecision(store, {
       runId,
@@ -32,16 +47,59 @@ async function main(): Promise<void> {
       actor: { identity: { channel: kind, login }, channel: 'forge' },
       decision,
       ...(reason ? { reason } : {}),
-      policy: actionPolicy(root),
+      policy,
       ...(planHash ? { expectedPlanHash: planHash } : {}),
     });
     core.setOutput('accepted', String(outcome.accepted));
     core.setOutput('gate-status', outcome.gate?.status ?? '');
-    if (outcome.accepted) core.info(outcome.reason);
-    else core.setFailed(`not counted: ${outcome.reason}`);
+    if (!outcome.accepted) {
+      core.setFailed(`not counted: ${outcome.reason}`);
+      return;
+    }
+    core.info(outcome.reason);
+    const opened = outcome.gate?.status === 'approved' || outcome.gate?.status === 'rejected';
+    if (opened) await continueAfterDecision(store, runId, policy, login, decision, keepGoing);
   } finally {
     store.close();
   }
+}
+
+/**
+ * Continues a run whose gate the decision opened, in this job: unless `continue` is false, a process already
+ * executes it, or it is a change of policy (settled by the decision itself). A rejection ends it `rejected`
+ * and frees its environment.
+ */
+async function continueAfterDecision(
+  store: Store,
+  runId: number,
+  source: PolicySource,
+  actor: string,
+  decision: 'approve' | 'reject',
+  keepGoing: boolean,
+): Promise<void> {
+  const run = store.runs.get(runId)!;
+  if (run.kind === 'policy' || run.owner) return;
+  if (!keepGoing) {
+    core.notice(
+      `run ${runId} is not continued here (continue: false): continue it with slipway/run and run-id: ${runId}`,
+    );
+    return;
+  }
+  const refusal = await continueRefusal(run);
+  if (refusal) {
+    core.setFailed(`the decision counted, but run ${runId} was not continued: ${refusal}`);
+    return;
+  }
+  maskPipelineSecrets((await runContextLoader(source)(run)).pipeline);
+  core.info(`continuing run ${runId}: ${run.pipeline} at ${run.sha.slice(0, 12)} (${run.branch})`);
+  await executeAndReport({
+    store,
+    runId,
+    source,
+    actor,
+    dashboardUrl: optionalInput('dashboard-url'),
+    ...(decision === 'reject' ? { expected: ['rejected' as const] } : {}),
+  });
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { errorMessage } from '../../util/errors.ts';
 import { gateLines } from '../render/format.ts';
+import { policySourceFor } from '../repo-config.ts';
 import { openRunStore } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -10,6 +12,12 @@ export const registerApprovals: RegisterCommand = (program) => {
     .description('list pending approval gates with the plan each one would let through')
     .option('--json', 'print JSON')
     .action(async (flags: { json?: boolean }, cmd: Command) => {
+      // Asking for the policy in force proposes a weakening change of the default branch at its gate.
+      await policySourceFor(cmd)
+        .current()
+        .catch((err) =>
+          process.stderr.write(`warning: the policy in force cannot be read: ${errorMessage(err)}\n`),
+        );
       const store = await openRunStore(cmd);
       try {
         const gates = store.gates.pending();

@@ -55,6 +55,11 @@ export async function decideFromCli(
     if (!verdict.accepted) throw new CliError(`refused: ${verdict.reason}`);
     process.stderr.write(`${verdict.reason}\n`);
     const run = store.runs.get(runId)!;
+    // A change of policy is settled by its decision: there is nothing to continue.
+    if (run.kind === 'policy') {
+      if (run.reason) process.stderr.write(`${run.reason}\n`);
+      return;
+    }
     const opened = verdict.gate?.status === 'approved' || verdict.gate?.status === 'rejected';
     if (!opened || run.owner) return; // more approvals needed, or a live process takes it from here
     if (flags.continue === false) {

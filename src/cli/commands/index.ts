@@ -22,6 +22,7 @@ export const commandLoaders: Record<string, () => Promise<RegisterCommand>> = {
   reject: async () => (await import('./reject.ts')).registerReject,
   releases: async () => (await import('./releases.ts')).registerReleases,
   rollback: async () => (await import('./rollback.ts')).registerRollback,
+  rerun: async () => (await import('./rerun.ts')).registerRerun,
   resume: async () => (await import('./resume.ts')).registerResume,
   run: async () => (await import('./run.ts')).registerRun,
   runs: async () => (await import('./runs.ts')).registerRuns,

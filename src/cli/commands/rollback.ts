@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { NothingToRollBack } from '../../deploy/rollback-target.ts';
 import { createRollbackRun } from '../../engine/rollback-run.ts';
-import { asInvalidConfig, CliError } from '../errors.ts';
-import { executeWithProgress } from '../execute-run.ts';
+import { asInvalidConfig, refusedAs } from '../errors.ts';
+import { executeNewRun } from '../execute-run.ts';
 import { headCommit } from '../git-commit.ts';
 import { loadTrustedForCommand, repoFlags } from '../repo-config.ts';
 import { openRunStore, operator } from '../run-session.ts';
@@ -38,7 +38,7 @@ export const registerRollback: RegisterCommand = (program) => {
           const commit = await headCommit(repo.root);
           // Nothing to go back to is a request that failed; a wrong app, release or job is a usage error.
           const { runId, target } = asInvalidConfig(() =>
-            nothingIsAFailure(() =>
+            refusedAs(NothingToRollBack, 'rollback', () =>
               createRollbackRun(store, {
                 repo,
                 env,
@@ -60,26 +60,10 @@ export const registerRollback: RegisterCommand = (program) => {
                 'its image, compose file and configuration, secrets resolved again\n',
             );
           }
-          process.exitCode = await executeWithProgress({
-            store,
-            runId,
-            policy: source,
-            actor: name,
-            detach: flags.detach,
-            json: flags.json,
-            fromStart: true,
-          });
+          process.exitCode = await executeNewRun(store, runId, source, name, flags);
         } finally {
           store.close();
         }
       },
     );
 };
-
-function nothingIsAFailure<T>(create: () => T): T {
-  try {
-    return create();
-  } catch (err) {
-    throw err instanceof NothingToRollBack ? new CliError(`rollback: ${err.message}`) : err;
-  }
-}

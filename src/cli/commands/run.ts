@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
 import { createRun } from '../../engine/create-run.ts';
 import { selectJobs } from '../../engine/dag.ts';
-import { unresolvedSecrets } from '../../engine/secrets.ts';
-import { DirtyTreeError, requireCleanTree } from '../clean-tree.ts';
-import { asInvalidConfig, CliError } from '../errors.ts';
-import { executeWithProgress } from '../execute-run.ts';
-import { ExitCode } from '../exit-codes.ts';
+import { asInvalidConfig } from '../errors.ts';
+import { executeNewRun } from '../execute-run.ts';
 import { headCommit } from '../git-commit.ts';
 import { loadTrustedForCommand, repoFlags } from '../repo-config.ts';
+import { refuseUnready } from '../run-preflight.ts';
 import { findPipeline, openRunStore, operator } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -29,21 +27,7 @@ export const registerRun: RegisterCommand = (program) => {
     .action(async (pipelineArg: string, flags: RunFlags, cmd: Command) => {
       const { repo, policy, source } = await loadTrustedForCommand(cmd);
       const pipeline = findPipeline(repo, pipelineArg);
-      try {
-        await requireCleanTree(repo.root, pipeline.pipeline, 'this run');
-      } catch (err) {
-        if (!(err instanceof DirtyTreeError)) throw err;
-        throw new CliError(`refused: ${err.message}`);
-      }
-      const unresolved = unresolvedSecrets(pipeline.pipeline, selectJobs(pipeline.pipeline, flags.job));
-      if (unresolved.length > 0) {
-        const list = `secrets this process cannot resolve:\n${unresolved.map((p) => `  ${p}`).join('\n')}`;
-        // Detached, the run may be continued by another process (serve) with its own sources.
-        if (!flags.detach) throw new CliError(`refused: ${list}`, ExitCode.InvalidConfig);
-        process.stderr.write(
-          `slipway: warning: ${list}\nthe process that continues the run (serve, or approve/resume here) must resolve them\n`,
-        );
-      }
+      await refuseUnready(repo.root, pipeline, selectJobs(pipeline.pipeline, flags.job), flags.detach);
       // What is approved is the commit checked out here, on the branch it is: no flag records another.
       const commit = await headCommit(repo.root);
       const { actor, name } = operator(policy);
@@ -66,15 +50,7 @@ export const registerRun: RegisterCommand = (program) => {
           process.stderr.write(
             `run ${runId}: ${pipeline.pipeline.name} at ${commit.sha.slice(0, 12)} (${commit.branch})\n`,
           );
-        process.exitCode = await executeWithProgress({
-          store,
-          runId,
-          policy: source,
-          actor: name,
-          detach: flags.detach,
-          json: flags.json,
-          fromStart: true,
-        });
+        process.exitCode = await executeNewRun(store, runId, source, name, flags);
       } finally {
         store.close();
       }

@@ -39,7 +39,8 @@ export const registerRuns: RegisterCommand = (program) => {
             process.stdout.write(
               `${String(r.id).padStart(5)} ${mark(r.status)} ${r.status.padEnd(11)} ${r.pipeline.padEnd(16)} ` +
                 `${r.sha.slice(0, 7)} ${r.branch.padEnd(14)} ${r.triggeredBy.padEnd(12)} ${formatTime(r.createdAt)} ${took}` +
-                `${r.rollback ? `  rollback to release ${r.rollback.releaseId}` : ''}${r.reason ? `  ${r.reason}` : ''}\n`,
+                `${r.rollback ? `  rollback to release ${r.rollback.releaseId}` : ''}` +
+                `${r.rerunOf === undefined ? '' : `  re-run of run ${r.rerunOf}`}${r.reason ? `  ${r.reason}` : ''}\n`,
             );
           }
           const envs = [...new Set(locks.map((l) => l.environment))];

@@ -6,6 +6,7 @@ import { createForge } from '../../forge/create.ts';
 import type { ForgeKind, RepoId } from '../../forge/types.ts';
 import { serve } from '../../server/serve.ts';
 import { storePath } from '../../store/store.ts';
+import { dashboardRerun } from '../dashboard-rerun.ts';
 import { dashboardRollback } from '../dashboard-rollback.ts';
 import { loadRepoForCommand, repoFlags } from '../repo-config.ts';
 import { runContextLoader } from '../run-session.ts';
@@ -87,6 +88,7 @@ export const registerServe: RegisterCommand = (program) => {
           environments: Object.keys(repo.project.environments),
           publicUrl: f.publicUrl,
           rollback: (store, req, policy) => dashboardRollback(store, req, root, load.inventoriesRoot, policy),
+          rerun: dashboardRerun,
         },
         ...(forge
           ? {

@@ -61,7 +61,8 @@ export function gateLines(gate: GateRecord, indent: string): string[] {
 export function treeLines(d: RunDetail, now = Date.now()): string[] {
   const r = d.run;
   const lines = [
-    `run ${r.id} ${r.pipeline}${r.rollback ? ` rollback to release ${r.rollback.releaseId}` : ''} ` +
+    `run ${r.id} ${r.pipeline}${r.rollback ? ` rollback to release ${r.rollback.releaseId}` : ''}` +
+      `${r.rerunOf === undefined ? '' : ` re-run of run ${r.rerunOf}`} ` +
       `@ ${r.sha.slice(0, 7)} (${r.branch}) by ${r.triggeredBy}: ${r.status}` +
       `${took(r.startedAt ?? r.createdAt, r.finishedAt, now)}${r.reason ? ` — ${r.reason}` : ''}`,
   ];

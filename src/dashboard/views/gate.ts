@@ -40,6 +40,7 @@ export function gateView(gate: GateView, viewer: Viewer): Html {
   return html`<section class="gate" data-job="${gate.job}" data-gate-status="${gate.status}">
 <h3>Approval for <a href="/runs/${gate.runId}#job-${gate.job}">${gate.runId} / ${gate.job}</a> <span class="badge st-${open ? 'waiting' : gate.status}">${gate.status}</span></h3>
 <p class="gate-meta">Commit <code>${shortSha(gate.sha)}</code> · plan <code>${gate.planHash.slice(0, 12)}</code> · ${approvals}/${gate.required} approvals · approvers: ${gate.approvers.join(', ')}</p>
+${gate.carriedFrom ? html`<p class="carried">Carried over from <a href="/runs/${gate.carriedFrom}">run ${gate.carriedFrom}</a>: ${gate.reason ?? ''}</p>` : ''}
 ${planView(gate.changes)}
 ${gate.decisions.length ? html`<ul class="votes">${gate.decisions.map((d) => html`<li>${d.decision === 'approve' ? '✔' : '✘'} ${d.login} via ${d.channel} at ${formatTime(d.at)}${d.reason ? html`: <q>${d.reason}</q>` : ''}</li>`)}</ul>` : ''}
 ${forms}</section>`;

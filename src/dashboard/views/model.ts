@@ -9,6 +9,8 @@ export interface RunRow {
   triggeredBy: string;
   /** Set on a rollback run: the release id it restores. */
   rollbackTo?: string;
+  /** Set on a re-run: the id of the failed run it re-runs. */
+  rerunOf?: string;
   status: string;
   createdAt: number;
   startedAt?: number;
@@ -35,6 +37,9 @@ export interface GateView {
   required: number;
   approvers: string[];
   decisions: GateDecision[];
+  /** Set when the approvals were carried over from the run this one re-runs: that run's id, and why. */
+  carriedFrom?: string;
+  reason?: string;
   /** Whether the signed-in user may approve now, as the approval policy says; no Approve button otherwise. */
   canApprove: boolean;
   /** Whether the signed-in user may reject now (the policy allows it to approvers even where approving is not). */
@@ -70,6 +75,8 @@ export interface RunDetail extends RunRow {
   jobs: JobView[];
   logs: LogLine[];
   error?: string;
+  /** Whether the signed-in user is offered a re-run of its failed jobs (the run failed; the server can). */
+  canRerun?: boolean;
   /** The run's state version (see DashboardData.runState) when this was read. */
   version: string;
 }

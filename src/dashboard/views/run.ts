@@ -3,7 +3,7 @@ import { timeline } from './bars.ts';
 import { gateView } from './gate.ts';
 import { renderJobGraph } from './graph.ts';
 import { type Html, html } from './html.ts';
-import { page, type Viewer } from './layout.ts';
+import { csrfField, page, type Viewer } from './layout.ts';
 import type { JobView, LogLine, RunDetail } from './model.ts';
 
 /** Run statuses after which nothing changes any more, so the page stops following. */
@@ -23,6 +23,14 @@ ${job.hosts.length ? html`<ul class="hosts">${job.hosts.map((h) => html`<li clas
 ${job.gate ? gateView(job.gate, viewer) : ''}</section>`;
 }
 
+/**
+ * The re-run button of a failed run: a new run of the same commit for its failed jobs and what needs them,
+ * from its digest, keeping an approval where the plan is unchanged.
+ */
+function rerunForm(run: RunDetail, viewer: Viewer): Html {
+  return html`<form method="post" action="/runs/${run.id}/rerun" class="rerun-form">${csrfField(viewer)}<button class="btn-rerun" title="A new run of commit ${shortSha(run.sha)}: the failed jobs and the jobs that need them, nothing rebuilt; a gate keeps its approval when the plan is unchanged">Re-run failed jobs</button></form>`;
+}
+
 /** The part of the run page that changes while the run goes on; the live script swaps it in place. */
 export function runLive(run: RunDetail, viewer: Viewer, now: number): Html {
   const spans = run.jobs.flatMap((j) =>
@@ -32,8 +40,9 @@ export function runLive(run: RunDetail, viewer: Viewer, now: number): Html {
   );
   const d = elapsed(run.startedAt, run.finishedAt, now);
   return html`<div id="live" data-run="${run.id}" data-status="${run.status}" data-version="${run.version}">
-<p class="run-meta"><span class="badge st-${run.status}" id="run-status">${run.status}</span> ${run.pipeline}${run.rollbackTo ? html` · <strong class="rollback">rollback to release ${run.rollbackTo}</strong>` : ''} · commit <code>${shortSha(run.sha)}</code> on ${run.branch} · triggered by ${run.triggeredBy} · ${formatTime(run.createdAt)}${d === undefined ? '' : html` · ${formatDuration(d)}`}</p>
+<p class="run-meta"><span class="badge st-${run.status}" id="run-status">${run.status}</span> ${run.pipeline}${run.rollbackTo ? html` · <strong class="rollback">rollback to release ${run.rollbackTo}</strong>` : ''}${run.rerunOf ? html` · <strong class="rerun">re-run of <a href="/runs/${run.rerunOf}">run ${run.rerunOf}</a></strong>` : ''} · commit <code>${shortSha(run.sha)}</code> on ${run.branch} · triggered by ${run.triggeredBy} · ${formatTime(run.createdAt)}${d === undefined ? '' : html` · ${formatDuration(d)}`}</p>
 ${run.error ? html`<p class="error">${run.error}</p>` : ''}
+${run.canRerun ? rerunForm(run, viewer) : ''}
 ${renderJobGraph(run.jobs.map((j) => ({ name: j.name, needs: j.needs, status: j.status, gated: j.gate !== undefined })))}
 ${timeline(spans)}
 ${run.jobs.map((j) => jobSection(j, viewer, now))}</div>`;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { matchHosts } from '../../config/inventory/targets.ts';
 import type { DescribeContext, StepKindDef } from '../kind.ts';
 import type { StepHandler } from '../types.ts';
+import { ansibleKind } from './ansible.ts';
 import { approvalKind } from './approval.ts';
 import { buildKind } from './build.ts';
 import { caddyKind } from './caddy.ts';
@@ -18,6 +19,7 @@ export const STEP_KINDS = [
   approvalKind,
   sshKeysKind,
   caddyKind,
+  ansibleKind,
   buildKind,
   pushKind,
   deployKind,

@@ -93,14 +93,16 @@ describe('decide', () => {
       actor: via('dashboard', 'bob'),
       decision: 'approve' as const,
     };
-    expect(decide({ ...req, trigger: { channel: 'os', login: 'bob' } })).toEqual({
+    expect(decide({ ...req, triggers: [{ channel: 'os', login: 'bob' }] })).toEqual({
       accepted: false,
       reason: 'bob started this run (os:bob); self-approval is not allowed',
     });
-    expect(decide({ ...req, trigger: { channel: 'github', login: 'BOB-gh' } }).accepted).toBe(false);
-    expect(decide({ ...req, trigger: { channel: 'os', login: 'carol' } }).accepted).toBe(true);
+    expect(decide({ ...req, triggers: [{ channel: 'github', login: 'BOB-gh' }] }).accepted).toBe(false);
+    expect(decide({ ...req, triggers: [{ channel: 'os', login: 'carol' }] }).accepted).toBe(true);
     const allowed = gate({}, { allowSelfApproval: true });
-    expect(decide({ ...req, gate: allowed, trigger: { channel: 'os', login: 'bob' } }).accepted).toBe(true);
+    expect(decide({ ...req, gate: allowed, triggers: [{ channel: 'os', login: 'bob' }] }).accepted).toBe(
+      true,
+    );
   });
 
   it('refuses approvals before the wait timer ends but takes rejections', () => {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +7,7 @@ import { groupAlive, signalGroup } from '../../../src/process/group.ts';
 import { Store } from '../../../src/store/store.ts';
 import { until } from '../../support/engine-fixture.ts';
 import { tempOpsRepo } from '../../support/ops-repo.ts';
+import { slipwayIn } from '../../support/slipway-cli.ts';
 
 const SLIPWAY = resolve(import.meta.dirname, '../../../bin/slipway');
 
@@ -24,9 +25,7 @@ afterEach(() => {
   runner = undefined;
 });
 
-function slipway(...args: string[]) {
-  return spawnSync(SLIPWAY, ['-C', dir!, ...args], { encoding: 'utf8', timeout: 60_000 });
-}
+const slipway = (...args: string[]) => slipwayIn(dir!, ...args);
 
 describe('slipway run, kill -9 of the runner, resume', () => {
   it('marks the step interrupted, refuses to re-apply it silently, and re-applies only when told to', async () => {

@@ -1,7 +1,7 @@
 // The dashboard's HTTP surface over a real node:http server and a real SQLite store: sign-in, cookies,
 // security headers, refusals, and the server-sent event stream resuming after Last-Event-ID.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { createDashboard, type Dashboard } from '../../../src/dashboard/routes.t
 import { storeData } from '../../../src/dashboard/store-data.ts';
 import { openDashboardStore } from '../../../src/store/dashboard-store.ts';
 import { Store } from '../../../src/store/store.ts';
+import { cookiesOf, FORM, httpCall } from '../../support/http-call.ts';
 import { projectPolicy } from '../../support/policy.ts';
 
 let dir: string;
@@ -21,36 +22,10 @@ let server: Server;
 let base: string;
 const token = generateToken();
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function call(
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: string,
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        text += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
+const call = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
+  httpCall(base, method, path, headers, body);
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-const cookieOf = (r: Reply) =>
-  ([] as string[]).concat(r.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!);
+const cookieOf = cookiesOf;
 
 async function signIn(): Promise<{ cookie: string; csrf: string }> {
   const page = await call('GET', '/signin');

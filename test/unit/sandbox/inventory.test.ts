@@ -58,6 +58,16 @@ describe('sandbox inventory writer', () => {
     });
   });
 
+  it('names the known_hosts file for plain ansible too, quoted for the shlex split of ssh args', () => {
+    const root = mkdtempSync(join(tmpdir(), 'inv-'));
+    dirs.push(root);
+    const spaced = { ...refs, knownHosts: "/tmp/it's here/known_hosts" };
+    writeInventories(root, planSandbox('demo', 0, ['dev1']), spaced);
+    const vars = parse(readFileSync(join(root, 'dev', 'group_vars', 'all.yml'), 'utf8'));
+    expect(vars.ansible_ssh_common_args).toBe(`-o UserKnownHostsFile='/tmp/it'\\''s here/known_hosts'`);
+    expect(vars.slipway_known_hosts).toBe(spaced.knownHosts);
+  });
+
   it('drops an environment it wrote before once no host is in it', () => {
     const root = mkdtempSync(join(tmpdir(), 'inv-'));
     dirs.push(root);

@@ -15,6 +15,7 @@ describe('runs page', () => {
           branch: 'main',
           triggeredBy: 'alice',
           rollbackTo: '20261201-100000-aaaaaaa',
+          rerunOf: '1',
           status: 'running',
           createdAt: 0,
           startedAt: 0,
@@ -38,6 +39,7 @@ describe('runs page', () => {
     }).text;
     expect(out).toContain('<a href="/runs/2">2</a>');
     expect(out).toContain('<span class="rollback">rollback to 20261201-100000-aaaaaaa</span>');
+    expect(out).toContain('<span class="rerun">re-run of 1</span>');
     expect(out.match(/class="rollback"/g)).toHaveLength(1);
     expect(out).toContain('<code>1234567</code>');
     expect(out).toContain('&lt;x&gt;');

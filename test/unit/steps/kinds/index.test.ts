@@ -28,18 +28,20 @@ describe('the registry of step kinds', () => {
     }
   });
 
-  it('a step validates only as a kind the registry holds; ansible is not one until it runs', () => {
+  it('a step validates only as a kind the registry holds', () => {
     expect(STEP_KINDS.map((k) => k.key)).toEqual([
       'run',
       'approval',
       'ssh-keys',
       'caddy',
+      'ansible',
       'build',
       'push',
       'deploy',
     ]);
     expect(stepKind(step.parse({ caddy: {} }))).toBe('caddy');
-    expect(step.safeParse({ ansible: { playbook: 'site.yml' } }).success).toBe(false);
+    expect(stepKind(step.parse({ ansible: { playbook: 'site.yml' } }))).toBe('ansible');
+    expect(step.safeParse({ terraform: { dir: 'tf' } }).success).toBe(false);
   });
 });
 
@@ -62,5 +64,12 @@ describe('describeStep', () => {
       'caddy: no sites (infra/edge.yml) -> all: web1 (10.0.0.1)',
     );
     expect(describeStep(step.parse({ run: { command: ['echo', 'a b'] } }), ctx)).toBe("run: echo 'a b'");
+    const ansible = { playbook: 'site.yml', tags: ['motd', 'ntp'], extra_vars: { motd: 'hi' } };
+    expect(describeStep(step.parse({ ansible }), ctx)).toBe(
+      'ansible: site.yml, tags motd,ntp, extra vars motd -> all: web1 (10.0.0.1)',
+    );
+    expect(describeStep(step.parse({ ansible: { role: 'roles/ntp', hosts: 'web1' } }), ctx)).toBe(
+      'ansible: role roles/ntp -> web1: web1 (10.0.0.1)',
+    );
   });
 });
