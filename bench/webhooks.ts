@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
+import { DeliverySpool, spoolDirOf } from '../src/server/delivery-spool.ts';
 import { startHttpServer } from '../src/server/server.ts';
 import { Deliveries } from '../src/store/deliveries.ts';
 import { signBody } from '../src/triggers/verify-signature.ts';
@@ -94,13 +95,23 @@ async function baseline(): Promise<Result> {
 async function slipway(): Promise<Result> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-bench-webhooks-'));
   const deliveries = new Deliveries(join(dir, 'state.db'));
+  const spool = new DeliverySpool(spoolDirOf(join(dir, 'state.db')));
   const server = await startHttpServer({
     host: '127.0.0.1',
     port: 0,
     deliveries,
+    spool,
     secrets: { github: SECRET },
     received: () => undefined,
-    services: [{ name: 'bench store', stop: async () => deliveries.close() }],
+    services: [
+      {
+        name: 'bench store',
+        stop: async () => {
+          deliveries.close();
+          spool.close();
+        },
+      },
+    ],
     log: () => undefined,
   });
   try {

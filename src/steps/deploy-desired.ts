@@ -8,7 +8,7 @@ import { pinCompose } from '../deploy/compose-file.ts';
 import type { LiveApp, ReleaseSpec } from '../deploy/host-deploy.ts';
 import { appPaths } from '../deploy/layout.ts';
 import type { ReleaseLedger } from '../deploy/ledger.ts';
-import { configHash, releaseChange } from '../deploy/release.ts';
+import { configHash, type ReleaseRecord, releaseChange, short } from '../deploy/release.ts';
 import { releaseSecrets, stableVariables } from '../deploy/release-env.ts';
 import { type AppRoute, appRoutes } from '../deploy/routes.ts';
 import { type StatefulWanted, statefulChanges, statefulWanted } from '../deploy/stateful-plan.ts';
@@ -160,16 +160,21 @@ function refuseStatefulRoutes(routes: readonly AppRoute[], stateful: readonly st
 }
 
 /**
- * The changes on one host (none: it runs this release already): the release, then each stateful service
- * and volume on a line of its own; a rollback says which release it restores.
+ * The changes on one host (none: it runs this release already, and it is the release the ledger recorded
+ * last for the host): the release, then each stateful service and volume on a line of its own; a rollback
+ * says which release it restores.
  */
-export function hostChanges(want: Desired, host: string, live: LiveApp): Change[] {
+export function hostChanges(
+  want: Desired,
+  host: string,
+  live: LiveApp,
+  lastRecorded: string | undefined,
+): Change[] {
   const { spec } = want;
-  const change = releaseChange(host, spec.app, live.release, {
-    image: spec.repository,
-    digest: spec.digest,
-    configHash: want.hashes.get(host)!,
-  });
+  const desired = { image: spec.repository, digest: spec.digest, configHash: want.hashes.get(host)! };
+  const change =
+    releaseChange(host, spec.app, live.release, desired) ??
+    unrecordedRelease(host, spec.app, live.release, desired, lastRecorded);
   const stateful = statefulChanges(host, want.stateful.get(host)!, live.stateful);
   if (!change) return stateful;
   const notes = [
@@ -179,4 +184,25 @@ export function hostChanges(want: Desired, host: string, live: LiveApp): Change[
     change.detail,
   ];
   return [{ ...change, detail: notes.filter(Boolean).join('\n') }, ...stateful];
+}
+
+/**
+ * A host that runs the wanted release already, but not the one the ledger recorded last for it: its runner
+ * died after the release went live and before it was recorded (or the host was changed behind the ledger).
+ * It is released again, so that what runs there is what the ledger says.
+ */
+function unrecordedRelease(
+  host: string,
+  app: string,
+  current: ReleaseRecord | undefined,
+  desired: { image: string; digest: string },
+  lastRecorded: string | undefined,
+): Change | undefined {
+  if (!current || current.release === lastRecorded) return undefined;
+  return {
+    host,
+    action: 'change',
+    subject: `app ${app} release ${desired.image}@${short(desired.digest)}`,
+    detail: `release ${current.release} runs it but the ledger records ${lastRecorded ? `release ${lastRecorded}` : 'no release'} last on this host: released again`,
+  };
 }
