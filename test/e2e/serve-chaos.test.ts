@@ -192,6 +192,8 @@ describe('kill -9 of slipway serve during a pipeline with an app deploy', () => 
       ),
     );
     if (run.status !== 'interrupted') return { end: run, found: run.status };
+    // The operator's checkout follows the origin, so it holds the policy commit serve has in force.
+    await execa('git', ['-C', checkout, 'pull', '--quiet', '--ff-only']);
     const resumed = await slipway('resume', String(runId), '--retry-interrupted');
     expect(resumed.exitCode, `${resumed.stdout}\n${resumed.stderr}`).toBe(0);
     return { end: await withStore((store) => store.runs.get(runId)!), found: 'interrupted, resumed' };
