@@ -50,14 +50,18 @@ export function webhookRoute(o: WebhookRouteOptions): Handler {
         (o.forge === 'gitea' ? header(req, 'x-forgejo-signature') : undefined),
       o.forge,
     );
-    if (!claimed) return refuseSignature(o, res);
+    if (!claimed) return refuseSignature(o, res, 'unread');
     const event = o.forge === 'github' ? header(req, 'x-github-event') : giteaHeader(req, 'event');
     const delivery = o.forge === 'github' ? header(req, 'x-github-delivery') : giteaHeader(req, 'delivery');
-    if (!event || !delivery) return sendText(res, 400, 'missing event or delivery header\n');
+    if (!event || !delivery) return refuseUnread(res, 400, 'missing event or delivery header\n');
     const declared =
       req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
     if (declared !== undefined && declared > MAX_PAYLOAD_BYTES)
-      return sendText(res, 413, `expected a body of at most ${MAX_PAYLOAD_BYTES} bytes, got ${declared}\n`);
+      return refuseUnread(
+        res,
+        413,
+        `expected a body of at most ${MAX_PAYLOAD_BYTES} bytes, got ${declared}\n`,
+      );
 
     const release = await o.budget.admit(declared ?? MAX_PAYLOAD_BYTES);
     if (!release) {
@@ -69,7 +73,7 @@ export function webhookRoute(o: WebhookRouteOptions): Handler {
         limit: MAX_PAYLOAD_BYTES,
         deadlineMs: BODY_DEADLINE_MS,
       });
-      if (!read.signed) return refuseSignature(o, res);
+      if (!read.signed) return refuseSignature(o, res, 'read');
       if (event === 'ping') return sendJson(res, 200, { pong: true });
       if (!KEPT_EVENTS.has(event)) return sendJson(res, 202, { ignored: `event ${event} is not used` });
       store(o, res, { event, delivery, payload: read.body.toString('utf8') });
@@ -147,9 +151,19 @@ function duplicate(o: WebhookRouteOptions, res: ServerResponse, delivery: string
   sendJson(res, 200, { duplicate: true, delivery });
 }
 
-function refuseSignature(o: WebhookRouteOptions, res: ServerResponse): void {
+function refuseSignature(o: WebhookRouteOptions, res: ServerResponse, body: 'read' | 'unread'): void {
   o.log(`webhook ${o.forge}: refused a delivery with a missing or wrong signature`);
-  sendText(res, 401, 'signature does not match\n');
+  if (body === 'read') sendText(res, 401, 'signature does not match\n');
+  else refuseUnread(res, 401, 'signature does not match\n');
+}
+
+/**
+ * Answers a request whose body was not read and closes its connection once the answer is out: Node
+ * would otherwise read the whole body (up to 25 MB) to keep the connection alive, only to drop it.
+ */
+function refuseUnread(res: ServerResponse, status: number, text: string): void {
+  res.once('finish', () => res.socket?.destroy());
+  sendText(res, status, text, { connection: 'close' });
 }
 
 function busy(res: ServerResponse, why: string): void {
