@@ -66,8 +66,8 @@ export interface HostFiles {
   hostname: string;
   /** Public key of the runner, authorized for root. */
   authorizedKey: string;
-  /** CA certificate the host's dockerd trusts for the registry. */
-  registryCa: string;
+  /** CA certificate the host's dockerd trusts for the registry (none on a thin host: no dockerd, no registry). */
+  registryCa?: string;
 }
 
 /** Creates the host's (empty) private directories and its /etc overlay layers unless they exist. */
@@ -117,9 +117,11 @@ export async function prepareHostFiles(plan: SandboxPlan, view: string, files: H
   if (!current.includes(files.authorizedKey.trim())) {
     writeFileSync(authorized, `${current}${files.authorizedKey.trim()}\n`, { mode: 0o600 });
   }
-  const certs = join(etc, 'docker', 'certs.d', plan.registry);
-  mkdirSync(certs, { recursive: true });
-  writeFileSync(join(certs, 'ca.crt'), files.registryCa);
+  if (files.registryCa !== undefined) {
+    const certs = join(etc, 'docker', 'certs.d', plan.registry);
+    mkdirSync(certs, { recursive: true });
+    writeFileSync(join(certs, 'ca.crt'), files.registryCa);
+  }
   return readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
 }
 

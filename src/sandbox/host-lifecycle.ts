@@ -21,15 +21,19 @@ import {
 import { sshHealthy, startSshd } from './sshd.ts';
 import type { HostProcs, SandboxState } from './state.ts';
 
-/** Starts the host's sshd and dockerd, or only those not healthy when `fresh` is false (noting repairs). */
+/**
+ * Starts the host's sshd and (unless `thin`) dockerd, or only those not healthy when `fresh` is false
+ * (noting repairs).
+ */
 export async function startDaemons(
   host: HostPlan,
   layout: Layout,
   procs: HostProcs,
   save: () => void,
   repaired: string[],
-  fresh: boolean,
+  opts: { fresh: boolean; thin: boolean },
 ): Promise<void> {
+  const { fresh } = opts;
   const paths = hostPaths(layout, host.name);
   const members = () => findMembers(membership(host, layout));
   const sshd = async () => {
@@ -64,7 +68,7 @@ export async function startDaemons(
     procs.dockerd = await startHostDockerd(host, paths);
     save();
   };
-  await Promise.all([sshd(), dockerd()]);
+  await Promise.all(opts.thin ? [sshd()] : [sshd(), dockerd()]);
 }
 
 /** Kills every process of the host. */

@@ -10,17 +10,20 @@ const MARKER = '# Written by `slipway sandbox up`';
 export interface InventoryRefs {
   sshKey: string;
   knownHosts: string;
-  registryCa: string;
-  registryCredentials: string;
+  /** The registry's CA and login; absent for thin hosts (sshd only, no registry). */
+  registry?: { ca: string; credentials: string };
 }
 
 /** hosts.yml of one environment (the schema comment is for editors; it points at the repo's schemas/). */
-export function renderHostsYml(plan: SandboxPlan, hosts: readonly HostPlan[]): string {
+export function renderHostsYml(plan: SandboxPlan, hosts: readonly HostPlan[], thin = false): string {
   const entries = Object.fromEntries(
     hosts.map((h) => [h.name, { ansible_host: h.address, ansible_port: 22, ansible_user: 'root' }]),
   );
+  const what = thin
+    ? 'thin namespace hosts, sshd only'
+    : 'namespace hosts with their own sshd, dockerd and caddy';
   return `# yaml-language-server: $schema=../../../schemas/inventory.schema.json
-${MARKER} (instance ${plan.name}): namespace hosts with their own sshd, dockerd and caddy.
+${MARKER} (instance ${plan.name}): ${what}.
 ${stringify({ all: { children: { web: { hosts: entries } } } })}`;
 }
 
@@ -34,15 +37,19 @@ const shlexQuote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
  */
 export function renderGroupVars(plan: SandboxPlan, refs: InventoryRefs): string {
   return `# yaml-language-server: $schema=../../../../schemas/vars.schema.json
-${MARKER} (instance ${plan.name}): how to reach its hosts and its registry.
+${MARKER} (instance ${plan.name}): how to reach its hosts${refs.registry ? ' and its registry' : ''}.
 ${stringify({
   ansible_ssh_private_key_file: refs.sshKey,
   ansible_python_interpreter: '/usr/bin/python3',
   slipway_known_hosts: refs.knownHosts,
   ansible_ssh_common_args: `-o UserKnownHostsFile=${shlexQuote(refs.knownHosts)}`,
-  slipway_registry: plan.registry,
-  slipway_registry_ca: refs.registryCa,
-  slipway_registry_credentials: refs.registryCredentials,
+  ...(refs.registry
+    ? {
+        slipway_registry: plan.registry,
+        slipway_registry_ca: refs.registry.ca,
+        slipway_registry_credentials: refs.registry.credentials,
+      }
+    : {}),
 })}`;
 }
 
@@ -60,7 +67,7 @@ export function writeInventories(root: string, plan: SandboxPlan, refs: Inventor
   const written: string[] = [];
   for (const [env, hosts] of envs) {
     mkdirSync(join(root, env, 'group_vars'), { recursive: true });
-    writeFileSync(join(root, env, 'hosts.yml'), renderHostsYml(plan, hosts));
+    writeFileSync(join(root, env, 'hosts.yml'), renderHostsYml(plan, hosts, !refs.registry));
     writeFileSync(join(root, env, 'group_vars', 'all.yml'), renderGroupVars(plan, refs));
     written.push(join(root, env));
   }

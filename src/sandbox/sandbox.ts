@@ -1,6 +1,7 @@
 /**
  * `slipway sandbox up|down`: disposable local servers, each with its own network, mount, UTS and PID
- * namespaces, sshd and dockerd, plus a TLS registry with htpasswd auth on the instance gateway.
+ * namespaces, sshd and dockerd, plus a TLS registry with htpasswd auth on the instance gateway. Thin
+ * instances (`upThin`, `sandbox up --thin`) have hosts with sshd only and no registry.
  * `up` is idempotent and repairs what is missing; `down` undoes everything, also after a crash.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import {
   seedDebianImage,
   seedPostgresImage,
 } from './base-image.ts';
+import { mapBounded } from './bounded.ts';
 import { keygenArgv } from './commands.ts';
 import { ensureRunnerDockerd } from './dockerd.ts';
 import { run } from './exec.ts';
@@ -41,7 +43,7 @@ import {
   sandboxRoot,
   stateDirOf,
 } from './instance.ts';
-import { renderKnownHosts, writeInventories } from './inventory.ts';
+import { type InventoryRefs, renderKnownHosts, writeInventories } from './inventory.ts';
 import { hostPaths, type Layout, layoutOf } from './layout.ts';
 import {
   claimBridge,
@@ -64,6 +66,7 @@ import {
 import { findByCommandLine, isAlive, type ProcRef, refOf, stopProcesses } from './processes.ts';
 import {
   ensureRegistryFiles,
+  type RegistryFiles,
   readCredentials,
   registryFiles,
   registryHealthy,
@@ -84,6 +87,9 @@ export interface UpOptions extends SandboxTarget {
   log?: (line: string) => void;
 }
 
+/** Options of `upThin`: hosts only, so no images. */
+export type ThinUpOptions = Omit<UpOptions, 'debian' | 'postgres'>;
+
 /** One host as users and tests reach it. */
 export interface SandboxHost {
   name: string;
@@ -95,8 +101,8 @@ export interface SandboxHost {
   user: string;
 }
 
-/** Everything needed to use a running instance. */
-export interface SandboxInfo {
+/** How to reach the hosts of a running instance (all a thin instance has). */
+export interface SandboxHostsInfo {
   name: string;
   stateDir: string;
   hosts: SandboxHost[];
@@ -104,6 +110,10 @@ export interface SandboxInfo {
   knownHosts: string;
   /** Root of the inventories: env X is `<inventoriesRoot>/X`. */
   inventoriesRoot: string;
+}
+
+/** Everything needed to use a running (full) instance: its hosts and its registry. */
+export interface SandboxInfo extends SandboxHostsInfo {
   registry: {
     address: string;
     username: string;
@@ -117,13 +127,16 @@ export interface SandboxInfo {
   };
 }
 
-/** What `up` did. */
-export interface UpReport {
-  info: SandboxInfo;
+/** What `up` (or `upThin`) did. */
+export interface UpReport<I extends SandboxHostsInfo = SandboxInfo> {
+  info: I;
   /** Milliseconds per phase, and `total`. */
   timings: Record<string, number>;
   repaired: string[];
 }
+
+/** Hosts started at once: each start is a few dozen short processes, and 200 at once would starve sshd's first accept. */
+const HOST_START_PARALLEL = 16;
 
 /** The instance index: 0 for the demo, the recorded one, or the first free one whose bridge we win. */
 async function chooseIndex(
@@ -144,31 +157,75 @@ async function chooseIndex(
   }
 }
 
-/** Brings up (or repairs) an instance and returns how to use it. */
+/** Brings up (or repairs) a full instance: hosts with sshd and dockerd, the registry and its images. */
 export async function up(opts: UpOptions): Promise<UpReport> {
   const t0 = Date.now();
   await checkMachine(opts.debian || opts.postgres ? [{ program: 'mmdebstrap', pkg: 'mmdebstrap' }] : []);
   checkInstanceName(opts.name ?? DEFAULT_INSTANCE);
-  const report = await withLock(lockFileOf(opts), () => upLocked(opts, t0));
+  const report = await withLock(lockFileOf(opts), () => upFull(opts, t0));
   report.timings['total'] = Date.now() - t0;
   return report;
 }
 
-async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
-  const log = opts.log ?? (() => {});
+/**
+ * Brings up (or repairs) a thin instance: hosts with sshd only, no dockerd and no registry, so that a
+ * fleet of 200 fits on a small machine (for infra pipelines: keys, files, Ansible).
+ */
+export async function upThin(opts: ThinUpOptions): Promise<UpReport<SandboxHostsInfo>> {
+  const t0 = Date.now();
+  await checkMachine();
+  checkInstanceName(opts.name ?? DEFAULT_INSTANCE);
+  const report = await withLock(lockFileOf(opts), async () => {
+    const inst = await openInstance(opts, true, t0);
+    await startHosts(inst, undefined);
+    writeInventories(inventoriesRootOf(opts, inst.layout), inst.plan, inventoryRefs(opts, inst.layout));
+    inst.save();
+    return {
+      info: hostsInfoOf(opts, inst.plan, inst.layout),
+      timings: inst.timings,
+      repaired: inst.repaired,
+    };
+  });
+  report.timings['total'] = Date.now() - t0;
+  return report;
+}
+
+/** An instance being brought up: its plan, files and state, and what was repaired and how long each phase took. */
+interface OpenInstance {
+  plan: SandboxPlan;
+  layout: Layout;
+  existing: SandboxState | undefined;
+  state: SandboxState;
+  save: () => void;
+  thin: boolean;
+  repaired: string[];
+  timings: Record<string, number>;
+  /** Records the milliseconds since `since` as phase `phase`. */
+  mark: (phase: string, since: number) => void;
+  log: (line: string) => void;
+}
+
+/** Claims the instance's bridge, drops hosts no longer listed, records the state and makes the instance key. */
+async function openInstance(opts: ThinUpOptions, thin: boolean, t0: number): Promise<OpenInstance> {
   const timings: Record<string, number> = { preflight: Date.now() - t0 };
   const mark = (phase: string, since: number) => {
     timings[phase] = Date.now() - since;
   };
-
+  const log = opts.log ?? (() => {});
   const name = opts.name ?? DEFAULT_INSTANCE;
   const stateDir = stateDirOf(opts);
   const layout = layoutOf(stateDir);
   const existing = readState(layout.stateFile);
+  if (existing && (existing.thin ?? false) !== thin) {
+    const flags = name === DEFAULT_INSTANCE ? '' : ` --name ${name}`;
+    throw new Error(
+      `sandbox ${name} is up with ${existing.thin ? 'thin' : 'full'} hosts, expected ${thin ? 'thin' : 'full'} ones: ` +
+        `take it down first (slipway sandbox down${flags})`,
+    );
+  }
   const hosts = [...(opts.hosts ?? existing?.hosts ?? DEFAULT_HOSTS)];
   const index = await chooseIndex(opts, stateDir, existing, hosts);
   const plan = planSandbox(name, index, hosts);
-  const repaired: string[] = [];
   // Claimed before anything is recorded: an instance of the same name in another checkout keeps its hosts.
   await ensureBridge(plan, stateDir);
 
@@ -184,54 +241,88 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
       log(`removed hosts ${dropped.join(', ')}`);
     }
   }
-  const state: SandboxState = { version: 1, name, index, hosts, registry: existing?.registry, procs: {} };
+  const state: SandboxState = {
+    version: 1,
+    name,
+    index,
+    hosts,
+    ...(thin ? { thin } : {}),
+    registry: existing?.registry,
+    procs: {},
+  };
   for (const h of hostNames(hosts)) state.procs[h] = existing?.procs[h] ?? {};
   const save = () => writeState(layout.stateFile, state);
   save();
 
+  const since = Date.now();
+  mkdirSync(layout.logsDir, { recursive: true, mode: 0o700 });
+  if (!existsSync(layout.sshKey)) await run(keygenArgv(layout.sshKey, `slipway-sandbox-${name}`));
+  await ensureNsDir(layout);
+  mark('prepare', since);
+  return { plan, layout, existing, state, save, thin, repaired: [], timings, mark, log };
+}
+
+/**
+ * Starts (or repairs) every host, a bounded number at a time, and writes known_hosts with their keys;
+ * `registryCa` is what full hosts' dockerd trusts (undefined for thin hosts).
+ */
+async function startHosts(inst: OpenInstance, registryCa: string | undefined): Promise<void> {
+  const since = Date.now();
+  const { plan, layout, existing, state, save, repaired, thin } = inst;
+  const authorizedKey = readFileSync(`${layout.sshKey}.pub`, 'utf8');
+  const hostKeys = await mapBounded(plan.hosts, HOST_START_PARALLEL, async (host) => {
+    const paths = hostPaths(layout, host.name);
+    const procs = state.procs[host.name]!;
+    const files = { hostname: host.name, authorizedKey, ...(registryCa ? { registryCa } : {}) };
+    if (!(await hostNetworkHealthy(host)) || !namespacesAlive(paths) || !isAlive(procs.init)) {
+      if (existing && hostNames(existing.hosts).includes(host.name))
+        repaired.push(`${host.name}: namespaces`);
+      await killHostProcesses(host, layout, procs);
+      await removeNamespaces(paths);
+      await createHostNetwork(plan, host);
+      await createHostDirs(paths);
+      procs.init = await createNamespaces(host, paths);
+      save();
+      const hostKey = await prepareHostFiles(plan, await hostView(procs.init), files);
+      await startDaemons(host, layout, procs, save, repaired, { fresh: true, thin });
+      return hostKey;
+    }
+    const hostKey = await prepareHostFiles(plan, await hostView(procs.init!), files);
+    await startDaemons(host, layout, procs, save, repaired, { fresh: false, thin });
+    return hostKey;
+  });
+  writeFileSync(
+    layout.knownHosts,
+    renderKnownHosts(plan.hosts.map((h, i) => ({ address: h.address, hostKey: hostKeys[i]! }))),
+  );
+  inst.mark('hosts', since);
+}
+
+/** Paths the inventories name: repo-relative for the demo (it lives in the repo), absolute otherwise. */
+function inventoryRefs(t: SandboxTarget, layout: Layout, reg?: RegistryFiles): InventoryRefs {
+  const ref = (p: string) =>
+    (t.name ?? DEFAULT_INSTANCE) === DEFAULT_INSTANCE ? relative(t.repoRoot, p) : p;
+  return {
+    sshKey: ref(layout.sshKey),
+    knownHosts: ref(layout.knownHosts),
+    ...(reg ? { registry: { ca: ref(reg.caCert), credentials: ref(reg.credentials) } } : {}),
+  };
+}
+
+async function upFull(opts: UpOptions, t0: number): Promise<UpReport> {
+  const inst = await openInstance(opts, false, t0);
+  const { plan, layout, state, save, repaired, mark, log, existing } = inst;
   let since = Date.now();
-  for (const d of [layout.logsDir, layout.registryDir]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  mkdirSync(layout.registryDir, { recursive: true, mode: 0o700 });
   // Started now, awaited before the base image needs it; its error is kept, not left unhandled, meanwhile.
   const runnerDocker = ensureRunnerDockerd(join(sandboxRoot(opts.repoRoot), 'runner-dockerd.log')).then(
     () => undefined,
     (err: unknown) => err,
   );
-  if (!existsSync(layout.sshKey)) await run(keygenArgv(layout.sshKey, `slipway-sandbox-${name}`));
-  await ensureNsDir(layout);
   const regFiles = await ensureRegistryFiles(plan, layout);
-  mark('prepare', since);
+  mark('registry-files', since);
 
-  since = Date.now();
-  const authorizedKey = readFileSync(`${layout.sshKey}.pub`, 'utf8');
-  const registryCa = readFileSync(regFiles.caCert, 'utf8');
-  const hostKeys = await Promise.all(
-    plan.hosts.map(async (host) => {
-      const paths = hostPaths(layout, host.name);
-      const procs = state.procs[host.name]!;
-      const files = { hostname: host.name, authorizedKey, registryCa };
-      if (!(await hostNetworkHealthy(host)) || !namespacesAlive(paths) || !isAlive(procs.init)) {
-        if (existing && hostNames(existing.hosts).includes(host.name))
-          repaired.push(`${host.name}: namespaces`);
-        await killHostProcesses(host, layout, procs);
-        await removeNamespaces(paths);
-        await createHostNetwork(plan, host);
-        await createHostDirs(paths);
-        procs.init = await createNamespaces(host, paths);
-        save();
-        const hostKey = await prepareHostFiles(plan, await hostView(procs.init), files);
-        await startDaemons(host, layout, procs, save, repaired, true);
-        return hostKey;
-      }
-      const hostKey = await prepareHostFiles(plan, await hostView(procs.init!), files);
-      await startDaemons(host, layout, procs, save, repaired, false);
-      return hostKey;
-    }),
-  );
-  writeFileSync(
-    layout.knownHosts,
-    renderKnownHosts(plan.hosts.map((h, i) => ({ address: h.address, hostKey: hostKeys[i]! }))),
-  );
-  mark('hosts', since);
+  await startHosts(inst, readFileSync(regFiles.caCert, 'utf8'));
 
   since = Date.now();
   if (!isAlive(state.registry) || !(await registryHealthy(plan, regFiles))) {
@@ -266,19 +357,12 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
     mark('postgres-image', since);
   }
 
-  const inventoriesRoot = inventoriesRootOf(opts, layout);
-  const ref = (p: string) => (name === DEFAULT_INSTANCE ? relative(opts.repoRoot, p) : p);
-  writeInventories(inventoriesRoot, plan, {
-    sshKey: ref(layout.sshKey),
-    knownHosts: ref(layout.knownHosts),
-    registryCa: ref(regFiles.caCert),
-    registryCredentials: ref(regFiles.credentials),
-  });
+  writeInventories(inventoriesRootOf(opts, layout), plan, inventoryRefs(opts, layout, regFiles));
   save();
   const info = infoOf(opts, plan, layout);
   if (opts.debian) info.registry.debianImage = debianImageRef(plan);
   if (opts.postgres) info.registry.postgresImage = postgresImageRef(plan);
-  return { info, timings, repaired };
+  return { info, timings: inst.timings, repaired };
 }
 
 async function stopRegistry(state: SandboxState, config: string): Promise<void> {
@@ -337,9 +421,7 @@ async function downLocked(t: SandboxTarget): Promise<{ removed: boolean }> {
   return { removed: true };
 }
 
-function infoOf(t: SandboxTarget, plan: SandboxPlan, layout: Layout): SandboxInfo {
-  const reg = registryFiles(layout);
-  const creds = readCredentials(reg);
+function hostsInfoOf(t: SandboxTarget, plan: SandboxPlan, layout: Layout): SandboxHostsInfo {
   return {
     name: plan.name,
     stateDir: layout.stateDir,
@@ -354,6 +436,14 @@ function infoOf(t: SandboxTarget, plan: SandboxPlan, layout: Layout): SandboxInf
     sshKey: layout.sshKey,
     knownHosts: layout.knownHosts,
     inventoriesRoot: inventoriesRootOf(t, layout),
+  };
+}
+
+function infoOf(t: SandboxTarget, plan: SandboxPlan, layout: Layout): SandboxInfo {
+  const reg = registryFiles(layout);
+  const creds = readCredentials(reg);
+  return {
+    ...hostsInfoOf(t, plan, layout),
     registry: { address: plan.registry, ...creds, caCert: reg.caCert, baseImage: baseImageRef(plan) },
   };
 }

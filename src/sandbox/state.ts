@@ -20,6 +20,8 @@ export interface SandboxState {
   name: string;
   index: number;
   hosts: string[];
+  /** Thin hosts: sshd only (no dockerd), and no registry (see `upThin`). */
+  thin?: boolean;
   registry?: ProcRef;
   procs: Record<string, HostProcs>;
 }

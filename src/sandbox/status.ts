@@ -35,7 +35,10 @@ export interface StatusReport {
   registry?: Health & { address: string };
 }
 
-/** Checks every host and component of an instance (ssh login, docker info, registry /v2/ with auth). */
+/**
+ * Checks every host and component of an instance (ssh login, docker info, registry /v2/ with auth); a
+ * thin instance has no dockerd and no registry to check.
+ */
 export async function status(t: SandboxTarget): Promise<StatusReport> {
   const name = t.name ?? DEFAULT_INSTANCE;
   const layout = layoutOf(stateDirOf(t));
@@ -49,6 +52,9 @@ export async function status(t: SandboxTarget): Promise<StatusReport> {
       const nsOk = namespacesAlive(paths) && isAlive(procs.init) && (await hostNetworkHealthy(h));
       const sshOk = nsOk && isAlive(procs.sshd) && (await sshHealthy(h, layout.sshKey, layout.knownHosts));
       const id = nsOk && isAlive(procs.dockerd) ? await hostDockerId(h, paths) : undefined;
+      const dockerd: Health = state.thin
+        ? { ok: true, detail: 'none (thin host)' }
+        : { ok: id !== undefined, detail: id !== undefined ? `pid ${procs.dockerd!.pid}` : 'down' };
       const caddy = nsOk
         ? findByCommandLine((c) => /(^|\/)caddy /.test(c), findMembers(membership(h, layout)))
         : [];
@@ -57,11 +63,12 @@ export async function status(t: SandboxTarget): Promise<StatusReport> {
         env: h.env,
         address: h.address,
         sshd: { ok: sshOk, detail: sshOk ? `pid ${procs.sshd!.pid}` : nsOk ? 'down' : 'namespace missing' },
-        dockerd: { ok: id !== undefined, detail: id !== undefined ? `pid ${procs.dockerd!.pid}` : 'down' },
+        dockerd,
         caddy: { ok: caddy.length > 0, detail: caddy.length > 0 ? `pid ${caddy[0]}` : 'not running' },
       };
     }),
   );
+  if (state.thin) return { name, exists: true, healthy: hosts.every((h) => h.sshd.ok), hosts };
   const reg = registryFiles(layout);
   const regOk = isAlive(state.registry) && (await registryHealthy(plan, reg));
   return {

@@ -2,7 +2,14 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { listInstances, SandboxPreflightError } from '../../sandbox/instance.ts';
 import { DEFAULT_INSTANCE } from '../../sandbox/plan.ts';
-import { down, up } from '../../sandbox/sandbox.ts';
+import {
+  down,
+  type SandboxHostsInfo,
+  type SandboxInfo,
+  type UpReport,
+  up,
+  upThin,
+} from '../../sandbox/sandbox.ts';
 import { type StatusReport, status } from '../../sandbox/status.ts';
 import { CliError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -13,6 +20,7 @@ interface SandboxFlags {
   hosts?: string;
   debian?: boolean;
   postgres?: boolean;
+  thin?: boolean;
   all?: boolean;
   json?: boolean;
   repo: string;
@@ -87,6 +95,10 @@ export const registerSandbox: RegisterCommand = (program) => {
       '--postgres',
       "also build PostgreSQL 15 from Debian's packages on that image (once per machine: about a minute), for apps with a database",
     )
+    .option(
+      '--thin',
+      'hosts with sshd only: no dockerd, no registry (for infra pipelines on many hosts, e.g. 200)',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (_o, cmd: Command) =>
       guarded(async () => {
@@ -95,20 +107,20 @@ export const registerSandbox: RegisterCommand = (program) => {
           ?.split(',')
           .map((h) => h.trim())
           .filter(Boolean);
-        const r = await up({
-          repoRoot: f.repo,
-          name: f.name,
-          hosts,
-          debian: f.debian,
-          postgres: f.postgres,
-          log: (l) => process.stderr.write(`${l}\n`),
-        });
+        if (f.thin && (f.debian || f.postgres))
+          throw new CliError('sandbox up: --thin hosts have no registry, so no --debian or --postgres image');
+        const log = (l: string) => process.stderr.write(`${l}\n`);
+        const r: UpReport<SandboxHostsInfo & Partial<Pick<SandboxInfo, 'registry'>>> = f.thin
+          ? await upThin({ repoRoot: f.repo, name: f.name, hosts, log })
+          : await up({ repoRoot: f.repo, name: f.name, hosts, debian: f.debian, postgres: f.postgres, log });
+        const reg = r.info.registry;
         if (f.json)
           return out(
             JSON.stringify(
               {
                 ...r.info,
-                registry: { ...r.info.registry, password: undefined },
+                ...(reg ? { registry: { ...reg, password: undefined } } : {}),
+                thin: f.thin === true,
                 timings: r.timings,
                 repaired: r.repaired,
               },
@@ -117,12 +129,12 @@ export const registerSandbox: RegisterCommand = (program) => {
             ),
           );
         for (const h of r.info.hosts) out(`${h.name.padEnd(8)} ${h.env.padEnd(5)} ${h.user}@${h.address}`);
-        out(
-          `registry   ${r.info.registry.address} (user ${r.info.registry.username}, CA ${r.info.registry.caCert})`,
-        );
-        out(`base image ${r.info.registry.baseImage}`);
-        if (r.info.registry.debianImage) out(`debian image ${r.info.registry.debianImage}`);
-        if (r.info.registry.postgresImage) out(`postgres image ${r.info.registry.postgresImage}`);
+        if (reg) {
+          out(`registry   ${reg.address} (user ${reg.username}, CA ${reg.caCert})`);
+          out(`base image ${reg.baseImage}`);
+          if (reg.debianImage) out(`debian image ${reg.debianImage}`);
+          if (reg.postgresImage) out(`postgres image ${reg.postgresImage}`);
+        }
         out(`inventories ${r.info.inventoriesRoot}`);
         if (r.repaired.length > 0) out(`repaired: ${r.repaired.join(', ')}`);
         const phases = Object.entries(r.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`);

@@ -9,8 +9,10 @@ import { planSandbox } from '../../../src/sandbox/plan.ts';
 const refs = {
   sshKey: '.slipway/sandbox/demo/id_ed25519',
   knownHosts: '.slipway/sandbox/demo/known_hosts',
-  registryCa: '.slipway/sandbox/demo/registry/ca.crt',
-  registryCredentials: '.slipway/sandbox/demo/registry/credentials.json',
+  registry: {
+    ca: '.slipway/sandbox/demo/registry/ca.crt',
+    credentials: '.slipway/sandbox/demo/registry/credentials.json',
+  },
 };
 const dirs: string[] = [];
 afterEach(() => {
@@ -66,6 +68,25 @@ describe('sandbox inventory writer', () => {
     const vars = parse(readFileSync(join(root, 'dev', 'group_vars', 'all.yml'), 'utf8'));
     expect(vars.ansible_ssh_common_args).toBe(`-o UserKnownHostsFile='/tmp/it'\\''s here/known_hosts'`);
     expect(vars.slipway_known_hosts).toBe(spaced.knownHosts);
+  });
+
+  it('writes thin inventories (no registry refs) that still name the key and known_hosts for plain ansible', () => {
+    const root = mkdtempSync(join(tmpdir(), 'inv-'));
+    dirs.push(root);
+    writeInventories(root, planSandbox('fleet', 3, ['fleet:f1', 'fleet:f2']), {
+      sshKey: refs.sshKey,
+      knownHosts: refs.knownHosts,
+    });
+    const vars = parse(readFileSync(join(root, 'fleet', 'group_vars', 'all.yml'), 'utf8'));
+    expect(vars).toEqual({
+      ansible_ssh_private_key_file: refs.sshKey,
+      ansible_python_interpreter: '/usr/bin/python3',
+      slipway_known_hosts: refs.knownHosts,
+      ansible_ssh_common_args: `-o UserKnownHostsFile='${refs.knownHosts}'`,
+    });
+    const hosts = readFileSync(join(root, 'fleet', 'hosts.yml'), 'utf8');
+    expect(hosts).toContain('thin namespace hosts, sshd only');
+    expect(Object.keys(parse(hosts).all.children.web.hosts)).toEqual(['f1', 'f2']);
   });
 
   it('drops an environment it wrote before once no host is in it', () => {
