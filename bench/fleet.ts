@@ -16,16 +16,15 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRepo } from '../src/config/load-repo.ts';
 import { execInHost } from '../src/sandbox/host-control.ts';
 import { down, upThin } from '../src/sandbox/sandbox.ts';
-import { accountsFor } from '../src/ssh-keys/desired.ts';
-import { roleUsers, SSH_KEYS_ROLE } from '../src/ssh-keys/role.ts';
+import { SSH_KEYS_ROLE } from '../src/ssh-keys/role.ts';
 import { tempOpsRepo } from '../test/support/ops-repo.ts';
 import { REPO_ROOT } from '../test/support/sandbox.ts';
 import { numberArg } from './lib/number-arg.ts';
 import { type BenchRow, emitRows } from './lib/rows.ts';
-import { runMeasured, type TreeUsage } from './lib/tree-usage.ts';
+import { writeSshKeysVars } from './lib/ssh-keys-vars.ts';
+import { runMeasured, succeeded, type TreeUsage } from './lib/tree-usage.ts';
 
 const sizesAt = process.argv.indexOf('--sizes');
 const SIZES = (sizesAt > 0 ? process.argv[sizesAt + 1]! : '50,200').split(',').map(Number);
@@ -82,25 +81,11 @@ function opsRepo(runnerKey: string): string {
       '  gather_facts: false',
       '  roles:',
       '    - role: ssh_keys',
-      '      vars: { ssh_keys_users: "{{ fleet_users }}", ssh_keys_keep: [root] }',
+      '      vars: { ssh_keys_users: "{{ ssh_keys_by_host[inventory_hostname] }}", ssh_keys_keep: [root] }',
       '- import_playbook: motd.yml',
       '',
     ].join('\n'),
   });
-}
-
-/** The role's accounts for the fleet's hosts, computed by Slipway's own code from the repo's access file. */
-async function baselineVars(repo: string, inventoriesRoot: string): Promise<string> {
-  const loaded = await loadRepo(repo, { inventoriesRoot });
-  if (!loaded.ok) throw new Error(`bench repo does not load: ${JSON.stringify(loaded.errors)}`);
-  const access = loaded.repo.accessFiles.get('infra/access.yml')!;
-  const host = loaded.repo.inventories.get('fleet')!.hosts.values().next().value!;
-  const file = join(repo, '..', `${repo.split('/').pop()}-vars.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({ fleet_users: roleUsers(accountsFor(access, loaded.repo.keys, host)) }),
-  );
-  return file;
 }
 
 /** Commits a new version of the file: the file-only change. */
@@ -113,18 +98,6 @@ function changeFile(repo: string, version: number): void {
       cwd: repo,
     },
   );
-}
-
-function checked(what: string, u: TreeUsage): TreeUsage {
-  if (u.exitCode !== 0) {
-    throw new Error(
-      `${what} exited ${u.exitCode}:\n${(u.stderr || u.stdout).split('\n').slice(-30).join('\n')}`,
-    );
-  }
-  log(
-    `  ${what}: ${(u.ms / 1000).toFixed(1)} s, ${u.cpuS.toFixed(1)} CPU-s, peak ${u.peakRssMiB.toFixed(0)} MiB`,
-  );
-  return u;
 }
 
 /** Fresh thin hosts f1..fN; returns the inventories root and how long `upThin` took. */
@@ -169,14 +142,15 @@ async function benchSize(n: number): Promise<SizeResult> {
       ['file only', 2],
     ] as Array<[Phase, number]>) {
       if (version > 1) changeFile(repo, version);
-      slipway.set(`plan, ${phase}`, checked(`slipway plan, ${phase}`, await cli('plan', 'fleet')));
-      slipway.set(`run, ${phase}`, checked(`slipway run, ${phase}`, await cli('run', 'fleet')));
+      slipway.set(`plan, ${phase}`, succeeded(`slipway plan, ${phase}`, await cli('plan', 'fleet')));
+      slipway.set(`run, ${phase}`, succeeded(`slipway run, ${phase}`, await cli('run', 'fleet')));
       await expectFile(n, version);
     }
     // The baseline starts from the same fresh hosts and the file's first version.
     fleet = await freshFleet(n);
     changeFile(repo, 1);
-    const vars = await baselineVars(repo, fleet.inventoriesRoot);
+    const vars = `${repo}-vars.json`;
+    await writeSshKeysVars(repo, fleet.inventoriesRoot, ['fleet'], vars);
     const playbook = (...extra: string[]) =>
       runMeasured(
         [
@@ -199,13 +173,14 @@ async function benchSize(n: number): Promise<SizeResult> {
       if (version > 1) changeFile(repo, version);
       ansible.set(
         `plan, ${phase}`,
-        checked(`ansible --check --diff, ${phase}`, await playbook('--check', '--diff')),
+        succeeded(`ansible --check --diff, ${phase}`, await playbook('--check', '--diff')),
       );
-      ansible.set(`run, ${phase}`, checked(`ansible run, ${phase}`, await playbook()));
+      ansible.set(`run, ${phase}`, succeeded(`ansible run, ${phase}`, await playbook()));
       await expectFile(n, version);
     }
   } finally {
     rmSync(repo, { recursive: true, force: true });
+    rmSync(`${repo}-vars.json`, { force: true });
     rmSync(join(state, '..'), { recursive: true, force: true });
   }
   return { upMs, slipway, ansible };

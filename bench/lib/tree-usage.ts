@@ -87,3 +87,16 @@ async function killLeftovers(dir: string): Promise<void> {
   }
   rmdirSync(dir);
 }
+
+/** `u` when its command succeeded (logging its cost to stderr); otherwise throws with its last output lines. */
+export function succeeded(what: string, u: TreeUsage): TreeUsage {
+  if (u.exitCode !== 0) {
+    throw new Error(
+      `${what} exited ${u.exitCode}:\n${(u.stderr || u.stdout).split('\n').slice(-30).join('\n')}`,
+    );
+  }
+  process.stderr.write(
+    `  ${what}: ${(u.ms / 1000).toFixed(2)} s, ${u.cpuS.toFixed(1)} CPU-s, peak ${u.peakRssMiB.toFixed(0)} MiB\n`,
+  );
+  return u;
+}
