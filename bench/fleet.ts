@@ -88,9 +88,10 @@ function opsRepo(runnerKey: string): string {
   });
 }
 
-/** Commits a new version of the file: the file-only change. */
-function changeFile(repo: string, version: number): void {
+/** Commits a new version of the file (the file-only change) and, when given, the runner's key of new hosts. */
+function commitChange(repo: string, version: number, runnerKey?: string): void {
   writeFileSync(join(repo, 'playbooks/motd.txt'), `fleet v${version}\n`);
+  if (runnerKey) writeFileSync(join(repo, 'infra/ssh-keys/runner.pub'), runnerKey);
   execFileSync(
     'git',
     ['-c', 'user.name=Carol', '-c', 'user.email=carol@example.com', 'commit', '-qam', `v${version}`],
@@ -141,14 +142,15 @@ async function benchSize(n: number): Promise<SizeResult> {
       ['keys + file', 1],
       ['file only', 2],
     ] as Array<[Phase, number]>) {
-      if (version > 1) changeFile(repo, version);
+      if (version > 1) commitChange(repo, version);
       slipway.set(`plan, ${phase}`, succeeded(`slipway plan, ${phase}`, await cli('plan', 'fleet')));
       slipway.set(`run, ${phase}`, succeeded(`slipway run, ${phase}`, await cli('run', 'fleet')));
       await expectFile(n, version);
     }
     // The baseline starts from the same fresh hosts and the file's first version.
+    // Fresh hosts have a fresh instance key: root's listed key is that one, as it was for Slipway.
     fleet = await freshFleet(n);
-    changeFile(repo, 1);
+    commitChange(repo, 1, readFileSync(`${fleet.sshKey}.pub`, 'utf8'));
     const vars = `${repo}-vars.json`;
     await writeSshKeysVars(repo, fleet.inventoriesRoot, ['fleet'], vars);
     const playbook = (...extra: string[]) =>
@@ -170,7 +172,7 @@ async function benchSize(n: number): Promise<SizeResult> {
       ['keys + file', 1],
       ['file only', 2],
     ] as Array<[Phase, number]>) {
-      if (version > 1) changeFile(repo, version);
+      if (version > 1) commitChange(repo, version);
       ansible.set(
         `plan, ${phase}`,
         succeeded(`ansible --check --diff, ${phase}`, await playbook('--check', '--diff')),
@@ -251,8 +253,10 @@ try {
   for (const n of SIZES) results.set(n, await benchSize(n));
 } finally {
   await down(target);
+  // The sizes measured so far are printed even when a later one failed.
+  if (results.size > 0)
+    emitRows(
+      `fleet bench: thin hosts, slipway --parallel ${PARALLEL} vs ansible-playbook --forks ${FORKS}, ${new Date().toISOString()}`,
+      rowsOf(results),
+    );
 }
-emitRows(
-  `fleet bench: thin hosts, slipway --parallel ${PARALLEL} vs ansible-playbook --forks ${FORKS}, ${new Date().toISOString()}`,
-  rowsOf(results),
-);
