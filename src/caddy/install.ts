@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { failureReason, requireEveryHost } from '../ansible/host-failures.ts';
+import { runTimeoutMs } from '../ansible/run-timeout.ts';
 import { type PlaybookResult, runPlaybook } from '../ansible/runner.ts';
 import type { Inventory, InventoryHost } from '../config/types.ts';
 import { knownHostsFilesOf } from '../remote/from-inventory.ts';
@@ -38,7 +39,7 @@ export async function installCaddy(input: InstallInput): Promise<PlaybookResult>
       cwd: input.root,
       limit: input.hosts.map((h) => h.name),
       knownHosts: knownHostsFilesOf(input.hosts, input.root),
-      timeoutMs: 10 * 60_000,
+      timeoutMs: runTimeoutMs(10 * 60_000, input.hosts.length),
       ...(input.signal ? { signal: input.signal } : {}),
       onEvent: (e) => {
         if (e.event === 'host_failed' && !e.ignore_errors)

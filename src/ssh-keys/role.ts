@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { failureReason } from '../ansible/host-failures.ts';
+import { runTimeoutMs } from '../ansible/run-timeout.ts';
 import { type PlaybookResult, runPlaybook } from '../ansible/runner.ts';
 import type { Offboard } from '../config/schema/access.ts';
 import type { Inventory, InventoryHost } from '../config/types.ts';
@@ -90,7 +91,8 @@ export async function runSshKeysRole(run: RoleRun): Promise<PlaybookResult> {
       check: run.check,
       diff: true,
       knownHosts: knownHostsFilesOf(hosts, run.root),
-      timeoutMs: 5 * 60_000,
+      // Five minutes per wave of forks: a fleet of 200 is not cut off at a limit sized for a few hosts.
+      timeoutMs: runTimeoutMs(5 * 60_000, hosts.length),
       ...(run.signal ? { signal: run.signal } : {}),
       onEvent: (e) => {
         if (e.event === 'host_failed' && !e.ignore_errors)
