@@ -64,6 +64,9 @@ describe('npm pack, npm install -g of the tarball', () => {
       expect(existsSync(join(pkg, 'roles', role, 'tasks', 'main.yml'))).toBe(true);
     expect(existsSync(join(pkg, 'dist', 'ansible', 'callback', 'slipway_events.py'))).toBe(true);
     expect(existsSync(join(pkg, 'dist', 'dashboard', 'assets', 'app.css'))).toBe(true);
+    for (const f of ['Dockerfile', 'slipway-serve.service'])
+      expect(existsSync(join(pkg, 'packaging', f))).toBe(true);
+    expect(readdirSync(join(pkg, 'packaging')).sort()).toEqual(['Dockerfile', 'slipway-serve.service']);
     // Type declarations (@types/*) may come as dependencies of dependencies; the dev tools never may.
     const devTools = Object.keys(PKG.devDependencies).filter((d) => !d.startsWith('@types/'));
     expect(devTools).toContain('typescript');
