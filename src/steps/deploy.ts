@@ -8,6 +8,7 @@ import {
   type ReleasePolicy,
   type ReleaseSpec,
 } from '../deploy/host-deploy.ts';
+import { dockerSocketOf } from '../deploy/host-docker.ts';
 import { liveReleases } from '../deploy/live-releases.ts';
 import { requireManifest } from '../deploy/registry-check.ts';
 import { rollOut } from '../deploy/rollout.ts';
@@ -35,14 +36,13 @@ function policyOf(step: DeployStep): ReleasePolicy {
 
 // One target host as the release attempt reaches it: transport, routes, config hash, sockets.
 function deployHostOf(h: InventoryHost, pool: TransportPool, want: Desired): DeployHost {
-  const docker = h.vars['docker_socket'];
   return {
     name: h.name,
     transport: pool.get(h),
     routes: want.routes.get(h.name)!,
     configHash: want.hashes.get(h.name)!,
     caddySocket: adminSocketOf(h),
-    ...(typeof docker === 'string' ? { dockerSocket: docker } : {}),
+    dockerSocket: dockerSocketOf(h),
   };
 }
 

@@ -14,6 +14,7 @@ export const commandLoaders: Record<string, () => Promise<RegisterCommand>> = {
   describe: async () => (await import('./describe.ts')).registerDescribe,
   sandbox: async () => (await import('./sandbox.ts')).registerSandbox,
   user: async () => (await import('./user.ts')).registerUser,
+  app: async () => (await import('./app.ts')).registerApp,
   approvals: async () => (await import('./approvals.ts')).registerApprovals,
   approve: async () => (await import('./approve.ts')).registerApprove,
   cancel: async () => (await import('./cancel.ts')).registerCancel,
