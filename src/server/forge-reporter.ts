@@ -1,7 +1,7 @@
 import type { CommitState, DeploymentState, Forge, RepoId } from '../forge/types.ts';
 import type { ForgeLinks } from '../store/forge-links.ts';
 import type { Store } from '../store/store.ts';
-import type { GateRecord, JobRecord, RunEvent, RunRecord } from '../store/types.ts';
+import type { DriftCheckRecord, GateRecord, JobRecord, RunEvent, RunRecord } from '../store/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Service } from './server.ts';
 
@@ -109,6 +109,25 @@ export class ForgeReporter implements Service {
       }
     }
     this.#lastSeen = last;
+  }
+
+  /**
+   * A drift check's outcome as a commit status on the commit it planned (`slipway/<pipeline>/drift/<env>`):
+   * success in sync, failure on drift, error when the check failed.
+   */
+  async reportDrift(c: DriftCheckRecord): Promise<void> {
+    const state: CommitState = c.status === 'clean' ? 'success' : c.status === 'drift' ? 'failure' : 'error';
+    const text =
+      c.status === 'clean'
+        ? 'in sync'
+        : c.status === 'drift'
+          ? `drift: ${c.changes} change${c.changes === 1 ? '' : 's'} (slipway drift ${c.environment})`
+          : `check failed: ${c.reason ?? ''}`;
+    await this.#o.forge.setCommitStatus(this.#o.repo, c.sha, {
+      context: `slipway/${c.pipeline}/drift/${c.environment}`,
+      state,
+      description: `${c.environment}: ${text}`,
+    });
   }
 
   async #event(run: RunRecord, e: RunEvent): Promise<void> {

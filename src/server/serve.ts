@@ -8,16 +8,19 @@ import type { Forge, ForgeKind, RepoId } from '../forge/types.ts';
 import { Deliveries } from '../store/deliveries.ts';
 import { ForgeLinks } from '../store/forge-links.ts';
 import { Store } from '../store/store.ts';
+import type { DriftCheckRecord } from '../store/types.ts';
 import { Checkouts } from '../triggers/checkout.ts';
 import { remotePolicySource } from '../triggers/policy-ref.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { BodyBudgetLimits } from './body-budget.ts';
 import { DeliveryProcessor } from './delivery-processor.ts';
+import { DriftChecker } from './drift-check.ts';
 import { ForgeCommentPoller } from './forge-comment-poller.ts';
 import { commentDecider, forgeCommentHandler } from './forge-comments.ts';
 import { ForgeReporter } from './forge-reporter.ts';
 import { Poller } from './poller.ts';
 import type { Router } from './router.ts';
+import { Scheduler } from './scheduler.ts';
 import { type RunningServer, type Service, startHttpServer } from './server.ts';
 import { TriggerIntake } from './trigger-intake.ts';
 import { Worker } from './worker.ts';
@@ -36,6 +39,12 @@ export interface ServeOptions {
   secrets: Partial<Record<ForgeKind, string>>;
   /** Pipelines with `on.poll` to poll (from the served checkout, loaded at start). */
   pollPipelines: PipelineFile[];
+  /** Pipelines with `on.schedule` (from the served checkout, loaded at start). */
+  schedulePipelines?: PipelineFile[];
+  /** What time it is for the schedule (default: the system's clock; a test moves it to a due time). */
+  clock?(): Date;
+  /** Told of each environment's drift check once recorded. */
+  driftChecked?(check: DriftCheckRecord): Promise<void> | void;
   inventoriesRoot?: string;
   /** The run executor; off to only take deliveries in (another process executes). */
   worker: { concurrency: number; pollMs: number; graceMs: number } | false;
@@ -65,6 +74,7 @@ export interface Serving extends RunningServer {
   store: Store;
   deliveries: Deliveries;
   poller: Poller;
+  scheduler: Scheduler;
   worker?: Worker;
   reporter?: ForgeReporter;
   commentPoller?: ForgeCommentPoller;
@@ -127,9 +137,19 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     channel && decide && o.forge?.commentPollMs
       ? new ForgeCommentPoller({ ...channel, decide, intervalMs: o.forge.commentPollMs })
       : undefined;
+  const drift = new DriftChecker({
+    store,
+    intake,
+    policy,
+    log: o.log,
+    checked: async (check) => {
+      await Promise.all([reporter?.reportDrift(check), o.driftChecked?.(check)]);
+    },
+  });
   const processor = new DeliveryProcessor({
     deliveries,
     intake,
+    drift,
     issueComment,
     queued: () => worker?.tick(),
     log: o.log,
@@ -142,6 +162,15 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     deliveries,
     received: wake,
     log: o.log,
+  });
+  const scheduler = new Scheduler({
+    pipelines: o.schedulePipelines ?? [],
+    checkouts,
+    repoUrl: o.repoUrl,
+    deliveries,
+    received: wake,
+    log: o.log,
+    ...(o.clock ? { now: o.clock } : {}),
   });
   const pruner = workPruner(store, checkouts, o.log);
   const dashboard = o.dashboard
@@ -163,6 +192,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     ...(dashboard ? [dashboard.service] : []),
     pruner,
     poller,
+    scheduler,
     ...(commentPoller ? [commentPoller] : []),
     { name: 'deliveries', stop: () => processor.stop() },
     ...(worker ? [worker] : []),
@@ -195,6 +225,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   processor.wake();
   pruner.start();
   poller.start();
+  scheduler.start();
   worker?.start();
   reporter?.start();
   commentPoller?.start();
@@ -203,6 +234,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     store,
     deliveries,
     poller,
+    scheduler,
     worker,
     reporter,
     commentPoller,

@@ -186,4 +186,22 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN rollback_release TEXT;
   ALTER TABLE runs ADD COLUMN rollback_digest TEXT;
   `,
+  // 5 (dayops: drift checks): what each scheduled plan (on.schedule mode: plan) found per environment; the
+  // plan is kept so the dashboard shows the drift, the fingerprint so unchanged drift is notified once.
+  `
+  CREATE TABLE drift_checks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    pipeline TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    sha TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    checked_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    changes INTEGER NOT NULL,
+    plan TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    reason TEXT
+  );
+  CREATE INDEX drift_checks_env ON drift_checks(environment, pipeline, id);
+  `,
 ];

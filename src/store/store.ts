@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { openDatabase, transaction } from './database.ts';
+import { DriftChecks } from './drift-checks.ts';
 import { EventLog } from './events.ts';
 import { Gates } from './gates.ts';
 import { Locks } from './locks.ts';
@@ -17,6 +18,7 @@ export class Store {
   readonly gates: Gates;
   readonly locks: Locks;
   readonly releases: Releases;
+  readonly drift: DriftChecks;
   readonly #db: DatabaseSync;
 
   constructor(path: string) {
@@ -27,6 +29,7 @@ export class Store {
     this.gates = new Gates(this.#db, this.events);
     this.locks = new Locks(this.#db, this.events);
     this.releases = new Releases(this.#db);
+    this.drift = new DriftChecks(this.#db);
   }
 
   /** Runs `fn` atomically across the store's tables. */

@@ -11,6 +11,7 @@ export const commandLoaders: Record<string, () => Promise<RegisterCommand>> = {
   validate: async () => (await import('./validate.ts')).registerValidate,
   inventory: async () => (await import('./inventory.ts')).registerInventory,
   schema: async () => (await import('./schema.ts')).registerSchema,
+  drift: async () => (await import('./drift.ts')).registerDrift,
   describe: async () => (await import('./describe.ts')).registerDescribe,
   sandbox: async () => (await import('./sandbox.ts')).registerSandbox,
   user: async () => (await import('./user.ts')).registerUser,

@@ -80,6 +80,7 @@ export const registerServe: RegisterCommand = (program) => {
         repository: f.repository,
         secrets,
         pollPipelines: repo.pipelines.filter((p) => p.pipeline.on.poll),
+        schedulePipelines: repo.pipelines.filter((p) => p.pipeline.on.schedule),
         inventoriesRoot: load.inventoriesRoot,
         worker: f.worker ? { concurrency: positive(f.concurrency), pollMs: 1_000, graceMs: 30_000 } : false,
         loadRun: runContextLoader,

@@ -54,6 +54,7 @@ export const deployKind = defineStepKind({
   hosts: (o) => o.hosts,
   files: (o) => ({ compose: o.compose }),
   describe: (o, { pipeline }) => `app ${o.app ?? pipeline.name} (${o.compose}, batch ${o.batch})`,
+  driftCheck: false,
   handler: () => import('../deploy.ts').then((m) => m.deployHandler),
 });
 export type DeployStep = StepOf<'deploy', typeof options>;
