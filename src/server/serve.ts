@@ -18,6 +18,7 @@ import { DriftChecker } from './drift-check.ts';
 import { ForgeCommentPoller } from './forge-comment-poller.ts';
 import { commentDecider, forgeCommentHandler } from './forge-comments.ts';
 import { ForgeReporter } from './forge-reporter.ts';
+import { Notifier, type NotifierOptions } from './notifier.ts';
 import { Poller } from './poller.ts';
 import type { Router } from './router.ts';
 import { Scheduler } from './scheduler.ts';
@@ -41,6 +42,8 @@ export interface ServeOptions {
   pollPipelines: PipelineFile[];
   /** Pipelines with `on.schedule` (from the served checkout, loaded at start). */
   schedulePipelines?: PipelineFile[];
+  /** Links and TLS for notifications (slipway.yml `notifications` says what and where). */
+  notifications?: Pick<NotifierOptions, 'runUrl' | 'environmentUrl' | 'smtpTls'> & { pollMs?: number };
   /** What time it is for the schedule (default: the system's clock; a test moves it to a due time). */
   clock?(): Date;
   /** Told of each environment's drift check once recorded. */
@@ -77,6 +80,7 @@ export interface Serving extends RunningServer {
   scheduler: Scheduler;
   worker?: Worker;
   reporter?: ForgeReporter;
+  notifier: Notifier;
   commentPoller?: ForgeCommentPoller;
   /** Resolves once every stored delivery is processed (and, with a worker, every started run settled). */
   idle(): Promise<void>;
@@ -115,7 +119,17 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     ? new Worker({ store, load: o.loadRun(policy), ...o.worker, log: o.log })
     : undefined;
   const links = o.forge ? new ForgeLinks(o.statePath) : undefined;
-  const reporter = o.forge && links ? new ForgeReporter({ store, links, ...o.forge, log: o.log }) : undefined;
+  const reporter =
+    o.forge && links
+      ? new ForgeReporter({
+          store,
+          links,
+          ...o.forge,
+          policy,
+          ...(o.notifications?.environmentUrl ? { environmentUrl: o.notifications.environmentUrl } : {}),
+          log: o.log,
+        })
+      : undefined;
   const channel =
     o.forge && links
       ? {
@@ -137,13 +151,20 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     channel && decide && o.forge?.commentPollMs
       ? new ForgeCommentPoller({ ...channel, decide, intervalMs: o.forge.commentPollMs })
       : undefined;
+  const notifier = new Notifier({
+    store,
+    policy,
+    ...o.notifications,
+    pollMs: o.notifications?.pollMs ?? 1_000,
+    log: o.log,
+  });
   const drift = new DriftChecker({
     store,
     intake,
     policy,
     log: o.log,
     checked: async (check) => {
-      await Promise.all([reporter?.reportDrift(check), o.driftChecked?.(check)]);
+      await Promise.all([reporter?.reportDrift(check), notifier.drift(check), o.driftChecked?.(check)]);
     },
   });
   const processor = new DeliveryProcessor({
@@ -197,6 +218,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     { name: 'deliveries', stop: () => processor.stop() },
     ...(worker ? [worker] : []),
     ...(reporter ? [reporter] : []),
+    notifier,
     {
       name: 'store',
       stop: async () => {
@@ -228,6 +250,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   scheduler.start();
   worker?.start();
   reporter?.start();
+  notifier.start();
   commentPoller?.start();
   return {
     ...http,
@@ -237,11 +260,13 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     scheduler,
     worker,
     reporter,
+    notifier,
     commentPoller,
     async idle() {
       await processor.idle();
       await worker?.idle();
       await reporter?.flush();
+      await notifier.flush();
     },
   };
 }

@@ -204,4 +204,26 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX drift_checks_env ON drift_checks(environment, pipeline, id);
   `,
+  // 6 (dayops: notifications): the outbox of notifications (one row per event and channel, retried with
+  // backoff until sent or given up) and how far the notifier has read the event log.
+  `
+  CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL UNIQUE,
+    event TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    sent_at INTEGER
+  );
+  CREATE INDEX notifications_due ON notifications(status, next_at);
+  CREATE TABLE notify_cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    event_id INTEGER NOT NULL
+  );
+  `,
 ];

@@ -321,6 +321,16 @@ export class Runs {
   }
 
   /** Per-host progress of every step of a run. */
+  /** Hosts a deploy of the run rolled back to their previous release, each once. */
+  rolledBackHosts(runId: number): string[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT DISTINCT host FROM step_hosts WHERE run_id = ? AND status = 'rolled-back' ORDER BY host`,
+      )
+      .all(runId) as Row[];
+    return rows.map((r) => r.host as string);
+  }
+
   hosts(runId: number): StepHostRecord[] {
     const rows = this.#db
       .prepare('SELECT * FROM step_hosts WHERE run_id = ? ORDER BY job, idx, host')

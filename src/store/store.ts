@@ -6,6 +6,7 @@ import { DriftChecks } from './drift-checks.ts';
 import { EventLog } from './events.ts';
 import { Gates } from './gates.ts';
 import { Locks } from './locks.ts';
+import { Notifications } from './notifications.ts';
 import { Releases } from './releases.ts';
 import { Runs } from './runs.ts';
 import type { RunDetail } from './types.ts';
@@ -19,6 +20,7 @@ export class Store {
   readonly locks: Locks;
   readonly releases: Releases;
   readonly drift: DriftChecks;
+  readonly notifications: Notifications;
   readonly #db: DatabaseSync;
 
   constructor(path: string) {
@@ -30,6 +32,7 @@ export class Store {
     this.locks = new Locks(this.#db, this.events);
     this.releases = new Releases(this.#db);
     this.drift = new DriftChecks(this.#db);
+    this.notifications = new Notifications(this.#db);
   }
 
   /** Runs `fn` atomically across the store's tables. */

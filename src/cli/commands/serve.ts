@@ -84,6 +84,7 @@ export const registerServe: RegisterCommand = (program) => {
         inventoriesRoot: load.inventoriesRoot,
         worker: f.worker ? { concurrency: positive(f.concurrency), pollMs: 1_000, graceMs: 30_000 } : false,
         loadRun: runContextLoader,
+        ...(f.publicUrl ? { notifications: dashboardLinks(f.publicUrl) } : {}),
         dashboard: {
           environments: Object.keys(repo.project.environments),
           publicUrl: f.publicUrl,
@@ -118,6 +119,15 @@ export const registerServe: RegisterCommand = (program) => {
       });
     });
 };
+
+/** Links to the dashboard's run and environment pages, for notifications and forge issues. */
+function dashboardLinks(publicUrl: string) {
+  const base = publicUrl.replace(/\/+$/, '');
+  return {
+    runUrl: (id: number) => `${base}/runs/${id}`,
+    environmentUrl: (env: string) => `${base}/environments/${encodeURIComponent(env)}`,
+  };
+}
 
 function forgeBinding(f: ServeFlags, token: string | undefined) {
   if (f.forge !== 'github' && f.forge !== 'gitea')

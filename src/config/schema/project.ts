@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { name, principal, repoPath } from './common.ts';
+import { notifications } from './notifications.ts';
 import { people } from './people.ts';
 
 /** An environment: the inventory its hosts come from and which branches may deploy to it. */
@@ -23,5 +24,10 @@ export const project = z.strictObject({
   people: people.describe(
     'Each person and their logins per channel (github, gitea, dashboard, os); an unmapped login decides nothing',
   ),
+  notifications: notifications
+    .prefault({})
+    .describe(
+      'Who hears of an opened gate, a failed run, a rollback and drift, and how (read from the default branch)',
+    ),
 });
 export type Project = z.infer<typeof project>;

@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../../src/store/store.ts';
-import type { PlannedJob } from '../../../src/store/types.ts';
+import { caddyDriftPlan } from '../../support/drift-plan.ts';
 
-const plan = (subjects: string[]): PlannedJob[] => [
-  {
-    job: 'caddy-dev',
-    steps: [
-      {
-        step: 0,
-        kind: 'caddy',
-        name: 'caddy',
-        changes: subjects.map((subject) => ({ host: 'web1', action: 'change', subject })),
-      },
-    ],
-  },
-];
+const plan = caddyDriftPlan;
 const check = (pipeline: string, environment: string, subjects: string[], checkedAt: number) => ({
   pipeline,
   environment,
