@@ -3,7 +3,7 @@ import type { Router } from '../server/router.ts';
 import type { Service } from '../server/server.ts';
 import { openDashboardStore } from '../store/dashboard-store.ts';
 import type { Store } from '../store/store.ts';
-import type { ActionResult, RollbackRequest } from './data.ts';
+import type { ActionResult, LiveEnvironment, RollbackRequest, StartRequest } from './data.ts';
 import { createDashboard } from './routes.ts';
 import { storeData } from './store-data.ts';
 
@@ -15,6 +15,12 @@ export interface DashboardConfig {
   publicUrl?: string;
   /** Queues a rollback run of an environment in `store` (through the same gates as a deploy); without it, no rollback buttons. */
   rollback?(store: Store, req: RollbackRequest, policy: PolicySource): Promise<ActionResult>;
+  /** Queues a redeploy of the live release (same gates); without it, no redeploy buttons. */
+  redeploy?(store: Store, req: RollbackRequest, policy: PolicySource): Promise<ActionResult>;
+  /** Queues a run of a pipeline's jobs in an environment (same gates); without it, no run button. */
+  startRun?(store: Store, req: StartRequest, policy: PolicySource): Promise<ActionResult>;
+  /** Reads what runs where in an environment from its hosts; without it the page shows no apps. */
+  live?(env: string, policy: PolicySource): Promise<LiveEnvironment>;
 }
 
 /**
@@ -40,7 +46,10 @@ export function dashboardService(
       policy: o.policy,
       environments: () => o.environments,
       onDecision: o.decided,
-      rollback: o.rollback && (async (req) => rollbackAndWake(o, req)),
+      rollback: wakeAfter(o, o.rollback),
+      redeploy: wakeAfter(o, o.redeploy),
+      startRun: wakeAfter(o, o.startRun),
+      ...(o.live ? { live: (env: string) => o.live!(env, o.policy) } : {}),
     }),
     publicOrigin: o.publicUrl && new URL(o.publicUrl).origin,
   });
@@ -58,12 +67,15 @@ export function dashboardService(
   };
 }
 
-/** A queued rollback is run at once, like a decided gate: the worker is woken with its run id. */
-async function rollbackAndWake(
-  o: Pick<DashboardConfig, 'rollback'> & { store: Store; policy: PolicySource; decided(runId: number): void },
-  req: RollbackRequest,
-): Promise<ActionResult> {
-  const result = await o.rollback!(o.store, req, o.policy);
-  if (result.ok && result.runId) o.decided(Number(result.runId));
-  return result;
+/** A start the worker runs at once, like a decided gate: it is woken with the queued run's id. */
+function wakeAfter<R>(
+  o: { store: Store; policy: PolicySource; decided(runId: number): void },
+  start: ((store: Store, req: R, policy: PolicySource) => Promise<ActionResult>) | undefined,
+): ((req: R) => Promise<ActionResult>) | undefined {
+  if (!start) return undefined;
+  return async (req) => {
+    const result = await start(o.store, req, o.policy);
+    if (result.ok && result.runId) o.decided(Number(result.runId));
+    return result;
+  };
 }

@@ -192,7 +192,11 @@ export class ForgeReporter implements Service {
       for (const job of this.#o.store.runs.jobs(run.id)) {
         await this.#commitStatus(run, job.name, { commit: 'pending', text: 'queued' });
       }
-    } else if (e.kind === 'run' && (e.status === 'failed' || (e.status === 'succeeded' && run.rollback))) {
+    } else if (
+      e.kind === 'run' &&
+      (e.status === 'failed' ||
+        (e.status === 'succeeded' && run.rollback && run.rollback.kind !== 'redeploy'))
+    ) {
       await this.#tellGateIssues(run, e.status);
     } else if (e.kind === 'job' && e.job && e.status && JOB_STATES[e.status]) {
       const job = this.#o.store.runs.jobs(run.id).find((j) => j.name === e.job);

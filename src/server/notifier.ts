@@ -178,7 +178,7 @@ export class Notifier implements Service {
         event: { event: 'run.failed', run: this.#runRef(run), reason: run.reason ?? 'failed', rolledBack },
       };
     }
-    if (e.status === 'succeeded' && run.rollback) {
+    if (e.status === 'succeeded' && run.rollback && run.rollback.kind !== 'redeploy') {
       const environment = store.runs.jobs(run.id).find((j) => j.environment)?.environment;
       return {
         key: `run:${run.id}:rolled_back`,

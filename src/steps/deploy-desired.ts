@@ -23,6 +23,8 @@ export interface Desired {
   config: RecordedConfig;
   routes: Map<string, AppRoute[]>;
   hashes: Map<string, string>;
+  /** A redeploy: every host gets the release again, even one that runs it. */
+  redeploy?: boolean;
 }
 
 /** A recorded release by its ledger id. */
@@ -70,7 +72,13 @@ async function releaseSource(ctx: StepContext, step: DeployStep, ledger: Recorde
       `deploy: release ${back.releaseId} has no recorded compose file and configuration, so it cannot be restored exactly`,
     );
   }
-  return { digest: back.digest, config: row.config, sha: row.sha ?? ctx.run.sha, restores: back.releaseId };
+  return {
+    digest: back.digest,
+    config: row.config,
+    sha: row.sha ?? ctx.run.sha,
+    restores: back.releaseId,
+    redeploy: back.kind === 'redeploy',
+  };
 }
 
 // A rollback resolves the secrets its release used by name, today: say which release needs a missing one.
@@ -96,7 +104,7 @@ export async function desiredState(
   hosts: readonly InventoryHost[],
   ledger: Recorded,
 ): Promise<Desired | undefined> {
-  const { digest, config, sha, restores } = await releaseSource(ctx, step, ledger);
+  const { digest, config, sha, restores, redeploy } = await releaseSource(ctx, step, ledger);
   if (digest === undefined) return undefined;
   if (!isDigest(digest)) throw new Error(`deploy: ${digest} is not an image digest`);
   const app = step.deploy.app ?? ctx.pipeline.pipeline.name;
@@ -122,7 +130,18 @@ export async function desiredState(
     sha,
     ...(restores ? { restores } : {}),
   };
-  return { spec, config, routes, hashes };
+  return { spec, config, routes, hashes, ...(redeploy ? { redeploy } : {}) };
+}
+
+/** A redeploy on a host that runs the release already: the same image and configuration in new containers. */
+function redeployChange(host: string, want: Desired, current: Parameters<typeof releaseChange>[2]): Change {
+  const { spec } = want;
+  return {
+    host,
+    action: 'change',
+    subject: `app ${spec.app} release ${spec.repository}@${spec.digest.replace(/^sha256:/, '').slice(0, 12)}`,
+    detail: `redeploy of release ${spec.restores} (same image and configuration): new containers replace ${current?.release ?? 'none'}`,
+  };
 }
 
 /** The change on one host (undefined: it runs this release already); a rollback says which release it restores. */
@@ -132,12 +151,11 @@ export function hostChange(
   current: Parameters<typeof releaseChange>[2],
 ): Change | undefined {
   const { spec } = want;
-  const change = releaseChange(host, spec.app, current, {
-    image: spec.repository,
-    digest: spec.digest,
-    configHash: want.hashes.get(host)!,
-  });
-  if (!change || !spec.restores) return change;
+  const desired = { image: spec.repository, digest: spec.digest, configHash: want.hashes.get(host)! };
+  const change =
+    releaseChange(host, spec.app, current, desired) ??
+    (want.redeploy ? redeployChange(host, want, current) : undefined);
+  if (!change || !spec.restores || want.redeploy) return change;
   const restores = `rollback to release ${spec.restores} (commit ${spec.sha.slice(0, 7)}): its image, ${spec.composeFile} and env`;
   return { ...change, detail: [restores, change.detail].filter(Boolean).join('\n') };
 }

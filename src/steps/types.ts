@@ -17,7 +17,7 @@ export interface StepContext {
     author?: string;
     triggeredBy: string;
     /** Set on a rollback run: the recorded release (ledger row, id, digest) its deploy restores. */
-    rollback?: { ledgerId: number; releaseId: string; digest: string };
+    rollback?: { ledgerId: number; releaseId: string; digest: string; kind?: 'redeploy' };
   };
   /** The checkout of the repository at `run.sha`. */
   workdir: string;

@@ -204,9 +204,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX drift_checks_env ON drift_checks(environment, pipeline, id);
   `,
-  // 6 (dayops: notifications): the outbox of notifications (one row per event and channel, retried with
-  // backoff until sent or given up) and how far the notifier has read the event log.
+  // 6 (dayops: notifications, redeploys): the outbox of notifications (one row per event and channel, retried
+  // with backoff until sent or given up), how far the notifier has read the event log, and which rollback
+  // runs are redeploys of the live release.
   `
+  ALTER TABLE runs ADD COLUMN rollback_kind TEXT;
   CREATE TABLE notifications (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     key TEXT NOT NULL UNIQUE,

@@ -52,8 +52,8 @@ export class Runs {
         .prepare(
           `INSERT INTO runs (pipeline, pipeline_file, repo_root, inventories_root, sha, branch, author_name, author_email,
              triggered_by, trigger_identity, channel, status, created_at, rollback_ledger_id, rollback_release,
-             rollback_digest)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+             rollback_digest, rollback_kind)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
         )
         .run(
           input.pipeline,
@@ -71,6 +71,7 @@ export class Runs {
           input.rollback?.ledgerId ?? null,
           input.rollback?.releaseId ?? null,
           input.rollback?.digest ?? null,
+          input.rollback?.kind ?? null,
         );
       const runId = Number(lastInsertRowid);
       const job = this.#db.prepare(
@@ -91,7 +92,7 @@ export class Runs {
           kind: 'run',
           status: 'queued',
           text: input.rollback
-            ? `rollback of ${input.pipeline} to release ${input.rollback.releaseId}`
+            ? `${input.rollback.kind ?? 'rollback'} of ${input.pipeline} ${input.rollback.kind ? 'of' : 'to'} release ${input.rollback.releaseId}`
             : `run of ${input.pipeline} at ${input.sha}`,
         },
       ]);
@@ -394,6 +395,7 @@ function toRun(r: Row): RunRecord {
             ledgerId: r.rollback_ledger_id as number,
             releaseId: r.rollback_release as string,
             digest: r.rollback_digest as string,
+            ...(r.rollback_kind === 'redeploy' ? { kind: 'redeploy' as const } : {}),
           },
   };
 }

@@ -93,6 +93,8 @@ export interface RollbackOf {
   ledgerId: number;
   releaseId: string;
   digest: string;
+  /** `redeploy`: the live release again, on every host, new containers (absent: a rollback to an earlier one). */
+  kind?: 'redeploy';
 }
 
 /** A run as stored. */

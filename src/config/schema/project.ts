@@ -8,6 +8,14 @@ export const environment = z.strictObject({
   inventory: repoPath.optional().describe('Inventory directory or file (default inventories/<env>)'),
   branches: z.array(z.string().min(1)).default(['*']).describe('Branches (globs) allowed to deploy here'),
   url: z.url().optional(),
+  run_by: z
+    .array(principal)
+    .min(1)
+    .optional()
+    .describe(
+      'Persons and teams who may start runs of this environment by hand (slipway run, the dashboard: run, ' +
+        'redeploy, roll back); without it anyone who reaches those channels may (on the dashboard, a person of people)',
+    ),
 });
 
 /**
