@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { startRefusal } from '../../../src/approvals/starters.ts';
-import { trustedPolicyOf } from '../../../src/approvals/trusted-policy.ts';
-import { project as projectSchema } from '../../../src/config/schema/project.ts';
+import { projectTrustedPolicy } from '../../support/policy.ts';
 
-const policy = (project: unknown) =>
-  trustedPolicyOf(
-    {
-      root: '/nonexistent',
-      project: projectSchema.parse(project),
-      pipelines: [],
-      inventories: new Map(),
-      keys: new Map(),
-      accessFiles: new Map(),
-      sitesFiles: new Map(),
-    },
-    'refs/heads/main',
-    'f'.repeat(40),
-  );
+const policy = projectTrustedPolicy;
 const dash = (login: string) => ({ channel: 'dashboard' as const, login });
 const os = (login: string) => ({ channel: 'os' as const, login });
 

@@ -7,6 +7,7 @@ import type { DashboardData } from '../../../src/dashboard/data.ts';
 import { storeData } from '../../../src/dashboard/store-data.ts';
 import { openDashboardStore } from '../../../src/store/dashboard-store.ts';
 import { Store } from '../../../src/store/store.ts';
+import { caddyDriftPlan } from '../../support/drift-plan.ts';
 import { projectPolicy } from '../../support/policy.ts';
 
 let dir: string;
@@ -232,19 +233,7 @@ describe('dashboard data over the store', () => {
       branch: 'main',
       checkedAt: 2,
       status: 'drift',
-      plan: [
-        {
-          job: 'caddy-prod',
-          steps: [
-            {
-              step: 0,
-              kind: 'caddy',
-              name: 'caddy',
-              changes: [{ host: 'web1', action: 'remove', subject: 'route /old' }],
-            },
-          ],
-        },
-      ],
+      plan: caddyDriftPlan(['route /old'], 'caddy-prod', 'remove'),
     });
     store.releases.record({
       environment: 'prod',

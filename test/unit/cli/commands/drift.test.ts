@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../../../src/store/store.ts';
+import { caddyDriftPlan } from '../../../support/drift-plan.ts';
 import { REPO } from '../../../support/slipway-cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'slipway-drift-cli-'));
@@ -35,19 +36,7 @@ describe('slipway drift', () => {
       ...base,
       environment: 'prod',
       status: 'drift',
-      plan: [
-        {
-          job: 'caddy-prod',
-          steps: [
-            {
-              step: 0,
-              kind: 'caddy',
-              name: 'caddy',
-              changes: [{ host: 'web1', action: 'remove', subject: 'route /old' }],
-            },
-          ],
-        },
-      ],
+      plan: caddyDriftPlan(['route /old'], 'caddy-prod', 'remove'),
     });
     store.close();
     const text = await drift();
