@@ -1,5 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { type Identity, identityText } from '../approvals/people.ts';
+import { startRefusal } from '../approvals/starters.ts';
 import { branchRefusal, type TrustedPolicy } from '../approvals/trusted-policy.ts';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
 import { stepKind, stepName } from '../steps/kinds/index.ts';
@@ -106,11 +107,9 @@ export function createRun(store: Store, req: RunRequest): number {
   for (const name of names) {
     if (!pipeline.jobs[name]) throw new Error(`${req.pipeline.file}: no job ${name}`);
   }
-  refuseBranch(
-    req.policy,
-    req.commit.branch,
-    names.flatMap((n) => pipeline.jobs[n]!.environment ?? []),
-  );
+  const envs = names.flatMap((n) => pipeline.jobs[n]!.environment ?? []);
+  refuseBranch(req.policy, req.commit.branch, envs);
+  refuseStarter(req, envs);
   return store.transaction(() => {
     const runId = store.runs.create({
       ...runOrigin(req),
@@ -125,10 +124,25 @@ export function createRun(store: Store, req: RunRequest): number {
         };
       }),
     });
-    const envs = names.flatMap((n) => pipeline.jobs[n]!.environment ?? []);
     store.locks.enqueue(runId, envs);
     return runId;
   });
+}
+
+/**
+ * Throws when a run started by hand (CLI, dashboard) may not be: a pipeline with `on.manual: false` (a
+ * rollback or redeploy restores a release and is not refused for it), or a person `run_by` does not name.
+ */
+function refuseStarter(req: RunRequest, envs: readonly string[]): void {
+  if (req.channel !== 'cli' && req.channel !== 'dashboard') return;
+  const { pipeline, file } = req.pipeline;
+  if (!req.rollback && !pipeline.on.manual)
+    throw new Error(`${file}: pipeline ${pipeline.name} is not started by hand (on.manual: false)`);
+  if (!req.triggerIdentity) return;
+  const refusals = [...new Set(envs)].flatMap(
+    (env) => startRefusal(req.policy, req.triggerIdentity!, env) ?? [],
+  );
+  if (refusals.length) throw new Error(refusals.join('; '));
 }
 
 /** Throws when `branch` may not deploy to one of `envs` under the trusted policy (checked again before each job). */

@@ -30,7 +30,14 @@ import { lockState, lockTimeoutFromEnv, lockWaitText } from './lock-wait.ts';
 import { planSteps } from './plan.ts';
 import { expireUnwatchedGates, recoverAbandonedRuns } from './recovery.ts';
 import { gateApprovers, runLedger } from './run-ledger.ts';
-import { heldSecretValues, processSources, type RunSecrets, resolveSecrets, vaultValues } from './secrets.ts';
+import {
+  heldSecretValues,
+  notificationSecretValues,
+  processSources,
+  type RunSecrets,
+  resolveSecrets,
+  vaultValues,
+} from './secrets.ts';
 
 /** How a process executes (or continues) a stored run. */
 export interface ExecuteOptions {
@@ -182,6 +189,7 @@ class Execution {
     this.#maskValues = maskValues([
       ...this.#secrets.values(),
       ...heldSecretValues(env),
+      ...notificationSecretValues(policy.project, processSources(env)),
       ...vaultValues(repo),
     ]);
     this.#writer = new LogWriter(this.#store.events, run.id, this.#maskValues);

@@ -2,6 +2,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 import type { SecretOrigin, SecretSource } from '../config/schema/common.ts';
 import type { Pipeline } from '../config/schema/pipeline.ts';
+import type { Project } from '../config/schema/project.ts';
 import { availableIn } from '../config/secret-scope.ts';
 import type { OpsRepo } from '../config/types.ts';
 
@@ -95,7 +96,8 @@ function describeOrigin(origin: SecretOrigin): string {
   return 'env' in origin ? `env ${origin.env}` : `file ${origin.file}`;
 }
 
-function readOrigin(origin: SecretOrigin, sources: SecretSources): { value?: string; error?: string } {
+/** The value at one origin, or why it cannot be read (the variable is unset, the file is missing...). */
+export function readOrigin(origin: SecretOrigin, sources: SecretSources): { value?: string; error?: string } {
   if ('env' in origin) {
     const value = sources.env[origin.env];
     return value ? { value } : { error: `environment variable ${origin.env} is not set for this process` };
@@ -150,6 +152,16 @@ export function heldSecretValues(env: NodeJS.ProcessEnv = process.env): string[]
     }
   }
   return out;
+}
+
+/** The values of Slipway's own notification credentials (webhook key, SMTP password) this process can read. */
+export function notificationSecretValues(
+  project: Project,
+  sources: SecretSources = processSources(),
+): string[] {
+  const n = project.notifications;
+  const origins = [n.webhook?.secret, n.email?.smtp.password].filter((o) => o !== undefined);
+  return origins.flatMap((o) => readOrigin(o, sources).value ?? []);
 }
 
 /** The values decrypted from `!vault` variables of the repository's inventories. */

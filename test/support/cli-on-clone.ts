@@ -1,3 +1,5 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { REPO_ROOT } from './sandbox.ts';
@@ -28,4 +30,32 @@ export function slipwayOnClone(o: {
       reject: false,
       timeout: o.timeoutMs,
     });
+}
+
+/**
+ * A clone of this checkout on branch `main` (prod admits main only) in a fresh temp directory, its state
+ * beside it, and the CLI on it against a sandbox's inventories: `setUp` in beforeAll, `tearDown` in afterAll.
+ */
+export function cloneOnSandbox(o: { prefix: string; timeoutMs: number }) {
+  const at = { dir: '', clone: '', env: {} as NodeJS.ProcessEnv, inventories: '' };
+  return {
+    at,
+    slipway: slipwayOnClone({
+      clone: () => at.clone,
+      inventoriesRoot: () => at.inventories,
+      env: () => at.env,
+      timeoutMs: o.timeoutMs,
+    }),
+    async setUp(inventoriesRoot: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
+      at.dir = await mkdtemp(join(tmpdir(), o.prefix));
+      at.clone = join(at.dir, 'repo');
+      at.inventories = inventoriesRoot;
+      at.env = { ...process.env, SLIPWAY_STATE: join(at.dir, 'state.db'), ...env };
+      await execa('git', ['clone', '--quiet', REPO_ROOT, at.clone]);
+      await execa('git', ['-C', at.clone, 'checkout', '--quiet', '-B', 'main']);
+    },
+    async tearDown(): Promise<void> {
+      if (at.dir) await rm(at.dir, { recursive: true, force: true });
+    },
+  };
 }

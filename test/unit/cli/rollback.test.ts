@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dashboardRollback } from '../../../src/cli/dashboard-rollback.ts';
+import { dashboardRollback } from '../../../src/cli/dashboard-actions.ts';
 import { ExitCode } from '../../../src/cli/exit-codes.ts';
 import { Store } from '../../../src/store/store.ts';
 import { projectPolicy } from '../../support/policy.ts';
@@ -60,9 +60,11 @@ describe('slipway rollback, runs and show', () => {
       const queued = await dashboardRollback(
         store,
         { env: 'dev', app: 'web', login: 'bob' },
-        REPO,
-        'inventories/sandbox',
-        projectPolicy({ people: { bob: { dashboard: 'bob' } } }, REPO),
+        {
+          root: REPO,
+          inventoriesRoot: 'inventories/sandbox',
+          policy: projectPolicy({ people: { bob: { dashboard: 'bob' } } }, REPO),
+        },
       );
       expect(queued.ok).toBe(true);
     } finally {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dashboardRollback } from '../../../src/cli/dashboard-rollback.ts';
+import { dashboardRollback, dashboardRun } from '../../../src/cli/dashboard-actions.ts';
 import { Store } from '../../../src/store/store.ts';
 import { projectPolicy } from '../../support/policy.ts';
 
@@ -43,9 +43,7 @@ describe('rollback from the dashboard', () => {
     const result = await dashboardRollback(
       store,
       { env: 'dev', app: 'web', login: 'bob' },
-      ROOT,
-      'inventories/sandbox',
-      POLICY,
+      { root: ROOT, inventoriesRoot: 'inventories/sandbox', policy: POLICY },
     );
     expect(result).toMatchObject({ ok: true, message: 'rollback of web in dev to r1 queued' });
     const runId = Number(result.ok && result.runId);
@@ -67,9 +65,7 @@ describe('rollback from the dashboard', () => {
     const result = await dashboardRollback(
       store,
       { env: 'dev', app: 'web', login: 'bob' },
-      ROOT,
-      'inventories/sandbox',
-      POLICY,
+      { root: ROOT, inventoriesRoot: 'inventories/sandbox', policy: POLICY },
     );
     expect(result.ok).toBe(false);
     expect(!result.ok && result.reason).toBe(
@@ -84,13 +80,53 @@ describe('rollback from the dashboard', () => {
     const result = await dashboardRollback(
       store,
       { env: 'dev', app: 'web', login: 'bob' },
-      ROOT,
-      'inventories/sandbox',
-      POLICY,
+      { root: ROOT, inventoriesRoot: 'inventories/sandbox', policy: POLICY },
     );
     expect(!result.ok && result.reason).toMatch(
       /release r1 of web was recorded before .* cannot be restored exactly/,
     );
     expect(store.runs.list({}).length).toBe(0);
+  });
+
+  const at = { root: ROOT, inventoriesRoot: 'inventories/sandbox', policy: POLICY };
+
+  it('queues a redeploy of the live release, marked as one', async () => {
+    record('r1', OLD);
+    const live = record('r2', LIVE);
+    const result = await dashboardRollback(store, { env: 'dev', app: 'web', login: 'bob' }, at, {
+      redeploy: true,
+    });
+    expect(result).toMatchObject({ ok: true, message: 'redeploy of web in dev (r2) queued' });
+    const run = store.runs.get(Number(result.ok && result.runId))!;
+    expect(run.rollback).toEqual({ ledgerId: live, releaseId: 'r2', digest: LIVE, kind: 'redeploy' });
+  });
+
+  it("queues a run of the pipeline's jobs in the environment and the jobs they need", async () => {
+    const result = await dashboardRun(store, { env: 'dev', pipeline: 'web', login: 'bob' }, at);
+    expect(result).toMatchObject({ ok: true, message: 'run of web in dev queued' });
+    const runId = Number(result.ok && result.runId);
+    expect(store.runs.get(runId)).toMatchObject({
+      triggeredBy: 'bob',
+      triggerIdentity: 'dashboard:bob',
+      channel: 'dashboard',
+    });
+    expect(
+      store
+        .detail(runId)!
+        .jobs.map((j) => j.name)
+        .sort(),
+    ).toEqual(['build', 'deploy-dev', 'push']);
+  });
+
+  it('refuses a login that is no person, an unknown pipeline, and one with no job there; queues nothing', async () => {
+    const ghost = await dashboardRun(store, { env: 'dev', pipeline: 'web', login: 'ghost' }, at);
+    expect(!ghost.ok && ghost.reason).toMatch(
+      /^dashboard:ghost is not mapped to a person \(add it under people in slipway.yml/,
+    );
+    const unknown = await dashboardRun(store, { env: 'dev', pipeline: 'nope', login: 'bob' }, at);
+    expect(unknown).toEqual({ ok: false, reason: 'no pipeline nope' });
+    const elsewhere = await dashboardRun(store, { env: 'qa', pipeline: 'web', login: 'bob' }, at);
+    expect(elsewhere).toEqual({ ok: false, reason: 'pipeline web has no job in qa' });
+    expect(store.runs.list({})).toEqual([]);
   });
 });
