@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
+import { DeliverySpool, spoolDirOf } from '../src/server/delivery-spool.ts';
 import { startHttpServer } from '../src/server/server.ts';
 import { Deliveries } from '../src/store/deliveries.ts';
 import { signBody } from '../src/triggers/verify-signature.ts';
@@ -24,8 +25,14 @@ const arg = (name: string, fallback: number) => {
 const N = arg('n', 5000);
 const C = arg('c', 16);
 const SECRET = 'bench-secret';
-const BODY = JSON.stringify(pushPayload('github', { ref: 'refs/heads/main' }));
-const SIGNATURE = signBody(BODY, SECRET, 'github');
+const PUSH = pushPayload('github', { ref: 'refs/heads/main' });
+let pushes = 0;
+
+/** A signed push of a commit not sent before: a push is taken once per repository, ref and new head. */
+function nextPush(): { body: string; signature: string } {
+  const body = JSON.stringify({ ...PUSH, after: (++pushes).toString(16).padStart(40, '0') });
+  return { body, signature: signBody(body, SECRET, 'github') };
+}
 
 interface Result {
   name: string;
@@ -46,6 +53,7 @@ async function drive(name: string, url: string): Promise<Result> {
   const worker = async () => {
     while (next < N) {
       next++;
+      const { body, signature } = nextPush();
       const t0 = performance.now();
       const res = await request(url, {
         method: 'POST',
@@ -54,9 +62,9 @@ async function drive(name: string, url: string): Promise<Result> {
           'content-type': 'application/json',
           'x-github-event': 'push',
           'x-github-delivery': randomUUID(),
-          'x-hub-signature-256': SIGNATURE,
+          'x-hub-signature-256': signature,
         },
-        body: BODY,
+        body,
       });
       await res.body.dump();
       if (res.statusCode !== 202) throw new Error(`${name}: got ${res.statusCode}`);
@@ -94,13 +102,23 @@ async function baseline(): Promise<Result> {
 async function slipway(): Promise<Result> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-bench-webhooks-'));
   const deliveries = new Deliveries(join(dir, 'state.db'));
+  const spool = new DeliverySpool(spoolDirOf(join(dir, 'state.db')));
   const server = await startHttpServer({
     host: '127.0.0.1',
     port: 0,
     deliveries,
+    spool,
     secrets: { github: SECRET },
     received: () => undefined,
-    services: [{ name: 'bench store', stop: async () => deliveries.close() }],
+    services: [
+      {
+        name: 'bench store',
+        stop: async () => {
+          deliveries.close();
+          spool.close();
+        },
+      },
+    ],
     log: () => undefined,
   });
   try {
@@ -119,7 +137,7 @@ const base = await baseline();
 const ours = await slipway();
 const fmt = (n: number, d = 1) => n.toFixed(d);
 console.log(
-  `webhook ingestion: ${N} signed push deliveries (${BODY.length} bytes), ${C} in flight, loopback`,
+  `webhook ingestion: ${N} signed push deliveries (${nextPush().body.length} bytes), ${C} in flight, loopback`,
 );
 console.log('| server | deliveries/s | p50 ms | p99 ms | throughput ratio | p99 ratio |');
 console.log('|---|---:|---:|---:|---:|---:|');

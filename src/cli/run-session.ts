@@ -6,11 +6,13 @@ import type { PolicySource } from '../approvals/policy-source.ts';
 import type { TrustedPolicy } from '../approvals/trusted-policy.ts';
 import { formatConfigError, loadRepo } from '../config/load-repo.ts';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
+import type { JobRequester } from '../engine/create-run.ts';
 import { expireUnwatchedGates, recoverAbandonedRuns } from '../engine/recovery.ts';
 import { openStore, type Store } from '../store/store.ts';
 import type { RunRecord } from '../store/types.ts';
 import { CliError } from './errors.ts';
 import { ExitCode } from './exit-codes.ts';
+import { headCommit } from './git-commit.ts';
 import { repoFlags } from './repo-config.ts';
 
 /** The store of the repository a command works on, brought up to date (dead runners, expired gates). */
@@ -25,6 +27,28 @@ export async function openRunStore(cmd: Command): Promise<Store> {
 export function operator(policy: TrustedPolicy): { actor: Actor; name: string } {
   const actor = cliActor();
   return { actor, name: actorName(actor, policy.project.people) };
+}
+
+/**
+ * Who asks for a run of one job alone (a rollback, a restore) from the CLI: the operator, at the checkout's
+ * HEAD, under the policy in force; `name` is who executes it.
+ */
+export async function cliRequester(
+  cmd: Command,
+  repo: OpsRepo,
+  policy: TrustedPolicy,
+): Promise<JobRequester & { name: string }> {
+  const { actor, name } = operator(policy);
+  return {
+    name,
+    repo,
+    commit: await headCommit(repo.root),
+    triggeredBy: name,
+    triggerIdentity: actor.identity,
+    channel: 'cli',
+    policy,
+    inventoriesRoot: repoFlags(cmd).load.inventoriesRoot,
+  };
 }
 
 /**

@@ -26,7 +26,7 @@ import {
   stopRemovedStateful,
 } from './stateful-phase.ts';
 import { parseStatefulState, type StatefulState, statefulWanted } from './stateful-plan.ts';
-import { keepReleases, stopRelease } from './tidy.ts';
+import { keepReleases, stopOtherReleases } from './tidy.ts';
 import { UndoStack } from './undo-stack.ts';
 
 /** What is released: the same on every host of a rollout. */
@@ -128,7 +128,6 @@ export async function readLiveApp(t: Transport, app: string, root = APPS_ROOT): 
  */
 export async function deployToHost(d: HostDeployment, live: LiveApp): Promise<ReleaseRecord> {
   const engine = await openHostDocker(d.host.transport, d.host.dockerSocket);
-  const current = live.release;
   try {
     const began = Date.now();
     const a = await planAttempt(d, live, engine);
@@ -143,7 +142,7 @@ export async function deployToHost(d: HostDeployment, live: LiveApp): Promise<Re
       log: d.log,
     };
     await Promise.all([
-      current ? stopRelease(tidy, current) : undefined,
+      stopOtherReleases(tidy, a.project.name),
       keepReleases(tidy, d.policy.keep, a.release),
       stopRemovedStateful(a),
       keepBackups(a),

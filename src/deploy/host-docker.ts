@@ -65,7 +65,8 @@ export async function checkEngine(engine: HostDocker): Promise<void> {
   }
 }
 
-const projectFilter = (project: string) => ({ label: [`com.docker.compose.project=${project}`] });
+const PROJECT_LABEL = 'com.docker.compose.project';
+const projectFilter = (project: string) => ({ label: [`${PROJECT_LABEL}=${project}`] });
 
 /**
  * Pulls `ref` on the host. Credentials travel in the request's X-Registry-Auth header over the SSH
@@ -87,6 +88,12 @@ export async function pullImage(
 export async function projectContainers(docker: Docker, project: string): Promise<string[]> {
   const rows = await docker.listContainers({ all: true, filters: projectFilter(project) });
   return rows.map((r) => r.Id);
+}
+
+/** The compose projects that have a container on the host, running or not. */
+export async function composeProjects(docker: Docker): Promise<string[]> {
+  const rows = await docker.listContainers({ all: true, filters: { label: [PROJECT_LABEL] } });
+  return [...new Set(rows.map((r) => r.Labels[PROJECT_LABEL]!))];
 }
 
 /** `docker inspect` of each container, in order. */

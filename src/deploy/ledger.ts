@@ -20,6 +20,8 @@ export interface ReleaseLedger {
   record(r: ReleaseRecord, config: RecordedConfig): void;
   /** A recorded release by its ledger id. */
   recorded(id: number): RecordedRelease | undefined;
+  /** The id of the release recorded last for an app on a host of an environment, if any. */
+  lastRecorded(q: { environment: string; host: string; app: string }): string | undefined;
   /** Records a backup as soon as it is on the host. */
   recordBackup(b: BackupTaken & BackupPlace): void;
   /** Records that backups of a service were pruned from a host. */

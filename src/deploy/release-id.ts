@@ -16,3 +16,10 @@ export function composeProject(app: string, release: string): string {
   const p = `${app}-${release}`.toLowerCase().replace(/[^a-z0-9_-]/g, '-');
   return /^[a-z0-9]/.test(p) ? p : `r${p}`;
 }
+
+/** The release whose compose project `project` is, if it is one of `app`'s (not of an app whose name starts alike). */
+export function releaseOfProject(app: string, project: string): string | undefined {
+  const prefix = composeProject(app, '');
+  const release = project.slice(prefix.length);
+  return project.startsWith(prefix) && isReleaseId(release) ? release : undefined;
+}

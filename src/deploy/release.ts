@@ -66,7 +66,8 @@ export function configHash(inputs: ConfigInputs): string {
   return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
 }
 
-const short = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
+/** The first 12 hex digits of a digest or hash, as plans show them. */
+export const short = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
 
 /** The change deploying `digest` with `hash` makes on a host whose live release is `current` (none: nothing to do). */
 export function releaseChange(

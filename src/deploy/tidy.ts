@@ -2,10 +2,10 @@ import * as files from '../remote/commands/files.ts';
 import type { Transport } from '../remote/transport.ts';
 import { errorMessage } from '../util/errors.ts';
 import * as cmd from './commands.ts';
-import { type HostDocker, pruneImages, removeProject } from './host-docker.ts';
+import { composeProjects, type HostDocker, pruneImages, removeProject } from './host-docker.ts';
 import { appPaths, releasePaths } from './layout.ts';
-import { parseReleaseMarker, type ReleaseRecord } from './release.ts';
-import { isReleaseId } from './release-id.ts';
+import { parseReleaseMarker } from './release.ts';
+import { isReleaseId, releaseOfProject } from './release-id.ts';
 
 /** What tidying after a release needs; its failures are warnings in the log, never a rollback. */
 export interface TidyTarget {
@@ -17,14 +17,30 @@ export interface TidyTarget {
   log(line: string, stream?: 'stdout' | 'stderr'): void;
 }
 
-/** Stops and removes the containers of a release that no longer serves. */
-export async function stopRelease(t: TidyTarget, old: ReleaseRecord): Promise<void> {
+/**
+ * Stops and removes the containers of every release of the app but the live one: the release it replaced,
+ * and any that an attempt interrupted by a dead runner left running (which may still hold a port).
+ */
+export async function stopOtherReleases(t: TidyTarget, live: string): Promise<void> {
+  let others: string[];
   try {
-    await removeProject(t.engine.api, old.project, 10);
-    t.log(`stopped release ${old.release}`);
+    others = (await composeProjects(t.engine.api)).filter(
+      (p) => p !== live && releaseOfProject(t.app, p) !== undefined,
+    );
   } catch (err) {
-    t.log(`could not stop ${old.project}: ${errorMessage(err)}`, 'stderr');
+    t.log(`could not list the releases running: ${errorMessage(err)}`, 'stderr');
+    return;
   }
+  await Promise.all(
+    others.map(async (project) => {
+      try {
+        await removeProject(t.engine.api, project, 10);
+        t.log(`stopped release ${releaseOfProject(t.app, project)}`);
+      } catch (err) {
+        t.log(`could not stop ${project}: ${errorMessage(err)}`, 'stderr');
+      }
+    }),
+  );
 }
 
 /** Keeps the newest `keep` releases (always the live one), removes the rest and the images only they used. */

@@ -11,6 +11,7 @@ const planLedger: ReleaseLedger = {
     throw new Error('a plan records no release');
   },
   recorded: () => undefined,
+  lastRecorded: () => undefined,
   recordBackup: () => {
     throw new Error('a plan takes no backup');
   },

@@ -21,6 +21,8 @@ export function runLedger(store: Store, runId: number): ReleaseLedger {
       });
     },
     recorded: (id) => store.releases.get(id),
+    lastRecorded: ({ environment, host, app }) =>
+      store.releases.list(environment, { app, host, limit: 1 })[0]?.releaseId,
     recordBackup(b) {
       store.backups.record({
         environment: b.environment,

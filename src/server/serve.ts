@@ -15,6 +15,7 @@ import { remotePolicySource } from '../triggers/policy-ref.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { BodyBudgetLimits } from './body-budget.ts';
 import { DeliveryProcessor } from './delivery-processor.ts';
+import { DeliverySpool, spoolDirOf } from './delivery-spool.ts';
 import { DriftChecker } from './drift-check.ts';
 import { ForgeCommentPoller } from './forge-comment-poller.ts';
 import { commentDecider, forgeCommentHandler } from './forge-comments.ts';
@@ -26,6 +27,7 @@ import { Poller } from './poller.ts';
 import type { Router } from './router.ts';
 import { Scheduler } from './scheduler.ts';
 import { type RunningServer, type Service, startHttpServer } from './server.ts';
+import { SPOOL_INGEST_EVERY_MS, SpoolIngester } from './spool-ingester.ts';
 import { TriggerIntake } from './trigger-intake.ts';
 import { Worker } from './worker.ts';
 
@@ -68,6 +70,8 @@ export interface ServeOptions {
   };
   /** How many webhook bodies are read at once (default: WEBHOOK_BODY_LIMITS). */
   webhookBodies?: BodyBudgetLimits;
+  /** How many bytes of deliveries the spool holds while the store is busy (default: SPOOL_MAX_BYTES). */
+  spoolMaxBytes?: number;
   /** How often the default branch's policy is asked for when nothing else asks (default POLICY_CHECK_MS). */
   policyCheckMs?: number;
   /** Extra routes and services. */
@@ -91,16 +95,24 @@ export interface Serving extends RunningServer {
   idle(): Promise<void>;
 }
 
-/** How long storing a webhook delivery waits for another process's write before answering 503. */
+/** How long storing a webhook delivery waits for another process's write before spooling it. */
 const WEBHOOK_STORE_WAIT_MS = 1_000;
+
+/** How long the spool's ingest waits for another process's write: it tries again a second later. */
+const SPOOL_STORE_WAIT_MS = 50;
 
 /** Starts `slipway serve`: webhooks and polling turn commits into queued runs, the worker executes them. */
 export async function serve(o: ServeOptions): Promise<Serving> {
   const store = new Store(o.statePath);
   const deliveries = new Deliveries(o.statePath);
   // The webhook route's own connection: a request must not hold the event loop long while another process
-  // writes; past this wait the forge is told to deliver again.
+  // writes; past this wait the delivery goes to the spool.
   const intakeDeliveries = new Deliveries(o.statePath, { busyTimeoutMs: WEBHOOK_STORE_WAIT_MS });
+  // What the store could not take when it arrived, kept on disk until it can.
+  const spool = new DeliverySpool(spoolDirOf(o.statePath), {
+    ...(o.spoolMaxBytes ? { maxBytes: o.spoolMaxBytes } : {}),
+  });
+  const spoolDeliveries = new Deliveries(o.statePath, { busyTimeoutMs: SPOOL_STORE_WAIT_MS });
   for (const id of deliveries.failInterrupted())
     o.log(`delivery ${id}: interrupted by the last shutdown, marked failed`);
   const state = dirname(o.statePath);
@@ -184,6 +196,8 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     log: o.log,
   });
   const wake = () => processor.wake();
+  const ingester = new SpoolIngester({ spool, deliveries: spoolDeliveries, ingested: wake, log: o.log });
+  const ingest = periodic('spool ingester', SPOOL_INGEST_EVERY_MS, async () => ingester.ingest());
   const poller = new Poller({
     pipelines: o.pollPipelines,
     checkouts,
@@ -225,6 +239,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     poller,
     scheduler,
     ...(commentPoller ? [commentPoller] : []),
+    ingest,
     { name: 'deliveries', stop: () => processor.stop() },
     ...(worker ? [worker] : []),
     ...(reporter ? [reporter] : []),
@@ -234,6 +249,8 @@ export async function serve(o: ServeOptions): Promise<Serving> {
       stop: async () => {
         links?.close();
         intakeDeliveries.close();
+        spoolDeliveries.close();
+        spool.close();
         deliveries.close();
         store.close();
       },
@@ -243,6 +260,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     host: o.host,
     port: o.port,
     deliveries: intakeDeliveries,
+    spool,
     secrets: o.secrets,
     ...(o.webhookBodies ? { bodyLimits: o.webhookBodies } : {}),
     received: wake,
@@ -253,7 +271,8 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     },
     log: o.log,
   });
-  // Deliveries stored before a restart are processed now; then polling and execution start.
+  // Deliveries stored or spooled before a restart are processed now; then polling and execution start.
+  ingest.start();
   processor.wake();
   pruner.start();
   watch.start();

@@ -4,6 +4,7 @@ import type { ForgeKind } from '../forge/types.ts';
 import type { Deliveries } from '../store/deliveries.ts';
 import { errorMessage } from '../util/errors.ts';
 import { BodyBudget, type BodyBudgetLimits } from './body-budget.ts';
+import type { DeliverySpool } from './delivery-spool.ts';
 import { type Handler, Router, sendJson, sendText } from './router.ts';
 import { webhookRoute } from './webhook-route.ts';
 
@@ -34,6 +35,8 @@ export interface HttpServerOptions {
   port: number;
   /** Where webhook deliveries are stored (a connection whose writes wait briefly for other processes). */
   deliveries: Deliveries;
+  /** Where webhook deliveries go while the store is busy. */
+  spool: DeliverySpool;
   /** Webhook secret per forge; a forge without one has no route. */
   secrets: Partial<Record<ForgeKind, string>>;
   /** Woken after each stored delivery. */
@@ -65,13 +68,25 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningServ
     router.add(
       'POST',
       `/webhooks/${forge}`,
-      webhookRoute({ forge, secret, deliveries: o.deliveries, budget, received: o.received, log: o.log }),
+      webhookRoute({
+        forge,
+        secret,
+        deliveries: o.deliveries,
+        spool: o.spool,
+        budget,
+        received: o.received,
+        log: o.log,
+      }),
     );
   }
   const healthz: Handler = (_req, res) =>
     closing
       ? sendJson(res, 503, { ok: false, state: 'shutting down' })
-      : sendJson(res, 200, { ok: true, pendingDeliveries: o.deliveries.pending(1000).length });
+      : sendJson(res, 200, {
+          ok: true,
+          pendingDeliveries: o.deliveries.pending(1000).length,
+          spooledDeliveries: o.spool.count,
+        });
   router.add('GET', '/healthz', healthz);
   o.mount?.(router);
 

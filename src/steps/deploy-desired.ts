@@ -8,7 +8,7 @@ import { pinCompose } from '../deploy/compose-file.ts';
 import type { LiveApp, ReleaseSpec } from '../deploy/host-deploy.ts';
 import { appPaths } from '../deploy/layout.ts';
 import type { ReleaseLedger } from '../deploy/ledger.ts';
-import { configHash, releaseChange } from '../deploy/release.ts';
+import { configHash, type ReleaseRecord, releaseChange, short } from '../deploy/release.ts';
 import { releaseSecrets, stableVariables } from '../deploy/release-env.ts';
 import { type AppRoute, appRoutes } from '../deploy/routes.ts';
 import { type StatefulWanted, statefulChanges, statefulWanted } from '../deploy/stateful-plan.ts';
@@ -179,18 +179,46 @@ function refuseStatefulRoutes(routes: readonly AppRoute[], stateful: readonly st
 }
 
 /**
- * The changes on one host (none: it runs this release already): the release, then each stateful service
- * and volume on a line of its own; a rollback says which release it restores.
+ * The changes on one host (none: it runs this release already, and it is the release the ledger recorded
+ * last for the host): the release, then each stateful service and volume on a line of its own; a rollback
+ * says which release it restores.
  */
-export function hostChanges(want: Desired, host: string, live: LiveApp): Change[] {
+export function hostChanges(
+  want: Desired,
+  host: string,
+  live: LiveApp,
+  lastRecorded: string | undefined,
+): Change[] {
   const { spec } = want;
   const desired = { image: spec.repository, digest: spec.digest, configHash: want.hashes.get(host)! };
   const change =
     releaseChange(host, spec.app, live.release, desired) ??
-    (want.redeploy ? redeployChange(host, want, live.release) : undefined);
+    (want.redeploy ? redeployChange(host, want, live.release) : undefined) ??
+    unrecordedRelease(host, spec.app, live.release, desired, lastRecorded);
   const stateful = statefulChanges(host, want.stateful.get(host)!, live.stateful);
   if (!change) return stateful;
   if (!spec.restores || want.redeploy) return [change, ...stateful];
   const restores = `rollback to release ${spec.restores} (commit ${spec.sha.slice(0, 7)}): its image, ${spec.composeFile} and env`;
   return [{ ...change, detail: [restores, change.detail].filter(Boolean).join('\n') }, ...stateful];
+}
+
+/**
+ * A host that runs the wanted release already, but not the one the ledger recorded last for it: its runner
+ * died after the release went live and before it was recorded (or the host was changed behind the ledger).
+ * It is released again, so that what runs there is what the ledger says.
+ */
+function unrecordedRelease(
+  host: string,
+  app: string,
+  current: ReleaseRecord | undefined,
+  desired: { image: string; digest: string },
+  lastRecorded: string | undefined,
+): Change | undefined {
+  if (!current || current.release === lastRecorded) return undefined;
+  return {
+    host,
+    action: 'change',
+    subject: `app ${app} release ${desired.image}@${short(desired.digest)}`,
+    detail: `release ${current.release} runs it but the ledger records ${lastRecorded ? `release ${lastRecorded}` : 'no release'} last on this host: released again`,
+  };
 }

@@ -48,6 +48,11 @@ function deployHostOf(h: InventoryHost, pool: TransportPool, want: Desired): Dep
   };
 }
 
+// The release the ledger recorded last for the app on `h`.
+function lastRecorded(ctx: StepContext, want: Desired, h: InventoryHost): string | undefined {
+  return ctx.releases.lastRecorded({ environment: want.spec.environment, host: h.name, app: want.spec.app });
+}
+
 // Per host, the release it would get (none where it runs it already); before the push, the promise of one.
 async function planDeploy(ctx: StepContext, step: DeployStep): Promise<Change[]> {
   const hosts = targetHosts('deploy', ctx.inventory, step.deploy.hosts);
@@ -57,7 +62,9 @@ async function planDeploy(ctx: StepContext, step: DeployStep): Promise<Change[]>
     return hosts.map((h) => ({ host: h.name, action: 'change', subject }));
   }
   const current = await liveReleases(ctx.transports, hosts, want.spec.app, ctx.signal);
-  const changes = hosts.flatMap((h) => hostChanges(want, h.name, current.get(h.name)!));
+  const changes = hosts.flatMap((h) =>
+    hostChanges(want, h.name, current.get(h.name)!, lastRecorded(ctx, want, h)),
+  );
   const touched = new Set(changes.map((c) => c.host));
   const command = releaseCommandChange(
     ctx,
@@ -86,7 +93,9 @@ async function applyDeploy(ctx: StepContext, step: DeployStep): Promise<StepResu
     approvedBy: ctx.approvers(),
   };
   const live = `already runs ${digestReference(spec.repository, spec.digest)}`;
-  const todo = hosts.filter((h) => hostChanges(want, h.name, current.get(h.name)!).length > 0);
+  const todo = hosts.filter(
+    (h) => hostChanges(want, h.name, current.get(h.name)!, lastRecorded(ctx, want, h)).length > 0,
+  );
   const commandOn = releaseCommandHosts(
     commandRule(ctx, want),
     todo.map((h) => h.name),

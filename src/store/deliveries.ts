@@ -88,6 +88,14 @@ export class Deliveries {
     return changes === 1;
   }
 
+  /**
+   * Records deliveries in one transaction (all or none); returns the ids that were new. Recording the same
+   * ones again records nothing, which is what makes ingesting a spool twice harmless.
+   */
+  recordAll(ds: readonly Omit<DeliveryRecord, 'status' | 'outcome'>[]): string[] {
+    return transaction(this.#db, () => ds.filter((d) => this.record(d)).map((d) => d.id));
+  }
+
   /** The delivery that took `key`, if any. */
   takenBy(key: string): string | undefined {
     const row = this.#db.prepare('SELECT id FROM deliveries WHERE push_key = ?').get(key) as Row | undefined;

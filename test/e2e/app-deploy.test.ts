@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline as pipelineSchema } from '../../src/config/schema/pipeline.ts';
 import { sites as sitesSchema } from '../../src/config/schema/sites.ts';
 import type { Inventory } from '../../src/config/types.ts';
+import type { ReleaseLedger } from '../../src/deploy/ledger.ts';
 import { runLedger } from '../../src/engine/run-ledger.ts';
 import { resolveSecrets } from '../../src/engine/secrets.ts';
 import { buildHandler } from '../../src/steps/build.ts';
@@ -75,6 +76,8 @@ describe('app deploy on sandbox hosts', () => {
     inventory: Inventory,
     version: keyof typeof shas,
     rollback?: Parameters<typeof stepContext>[0]['rollback'],
+    // The store's ledger, as the engine hands a run's steps.
+    releases: ReleaseLedger = runLedger(ledgerStore, 1),
   ) =>
     stepContext({
       workdir: repoRoot,
@@ -84,8 +87,7 @@ describe('app deploy on sandbox hosts', () => {
       inventory,
       outputs: { 'image.digest': digests[version]! },
       ...(rollback ? { rollback } : {}),
-      // The store's ledger, as the engine hands a run's steps.
-      releases: runLedger(ledgerStore, 1),
+      releases,
       repo: { sitesFiles: new Map([['infra/sites.yml', sites]]) },
       job: `deploy-${inventory.environment}`,
     });
@@ -227,6 +229,50 @@ describe('app deploy on sandbox hosts', () => {
     const before = await releasesOn('dev1');
     expect(await deployHandler.apply(ctx, deploy())).toEqual({ changed: false, hosts: { dev1: 'ok' } });
     expect(await releasesOn('dev1')).toEqual(before);
+  });
+
+  it('after a runner died between the switch and the record, releases again and stops what it left running', async () => {
+    // What a runner killed after the commit leaves: dev1 runs v2 but the ledger still says v1 last ...
+    const died: ReleaseLedger = { ...runLedger(ledgerStore, 1), record: () => undefined };
+    await deployHandler.apply(ctxFor(dev, 'v2', undefined, died).ctx, deploy());
+    const unrecorded = JSON.parse(
+      await sb.exec('dev1', ['cat', '/srv/slipway/apps/web/current/release.json']),
+    );
+    // ... and a release of an attempt it interrupted earlier still runs (holding a port).
+    const stray = 'web-20200101-000000-0000000';
+    await sb.exec('dev1', [
+      'docker',
+      'run',
+      '-d',
+      '--label',
+      `com.docker.compose.project=${stray}`,
+      `${image}@${digests.v1}`,
+      'sleep',
+      '3600',
+    ]);
+    const { ctx } = ctxFor(dev, 'v2');
+    const plan = await deployHandler.plan(ctx, deploy());
+    expect(plan).toEqual([
+      expect.objectContaining({
+        host: 'dev1',
+        detail: expect.stringContaining(
+          `release ${unrecorded.release} runs it but the ledger records release`,
+        ),
+      }),
+    ]);
+    expect(await deployHandler.apply(ctx, deploy())).toEqual({ changed: true, hosts: { dev1: 'changed' } });
+    const [last] = ledgerStore.releases.list('dev', { host: 'dev1', limit: 1 });
+    const live = JSON.parse(await sb.exec('dev1', ['cat', '/srv/slipway/apps/web/current/release.json']));
+    expect(last).toMatchObject({ releaseId: live.release, digest: digests.v2 });
+    const projects = await sb.exec('dev1', [
+      'docker',
+      'ps',
+      '-a',
+      '--format',
+      '{{.Label "com.docker.compose.project"}}',
+    ]);
+    expect(projects.split('\n').filter((p) => p.startsWith('web-'))).toEqual([live.project]);
+    expect(await throughCaddy(sb, 'dev1', 'web.test', '/version.txt')).toBe('web 2.0.0 200');
   });
 
   it('promotes exactly the digest dev ran to prod in batches, stopping the old release', async () => {

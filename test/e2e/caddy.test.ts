@@ -54,7 +54,10 @@ describe('Caddy on sandbox hosts: role, step, every route type, restart, drift',
   const step = caddyKind.schema.parse({ caddy: { hosts: 'web' } });
   const addressOf = (name: string) => sb.hosts.find((h) => h.name === name)!.address;
   const get = async (host: string, path: string) => {
-    const res = await request(`http://${addressOf(host)}${path}`, { headers: { host: 'shop.test' } });
+    const res = await request(`http://${addressOf(host)}${path}`, {
+      headers: { host: 'shop.test' },
+      reset: true, // Caddy 2.6 closes idle keep-alive connections at each config load
+    });
     return { status: res.statusCode, location: res.headers.location, body: await res.body.text() };
   };
 
@@ -175,7 +178,10 @@ describe('Caddy on sandbox hosts: role, step, every route type, restart, drift',
 
   it('answers 503 for an app with no release yet, then serves it once a deploy switches its upstreams', async () => {
     const appGet = async (h: string) => {
-      const res = await request(`http://${addressOf(h)}/api/`, { headers: { host: 'app.test' } });
+      const res = await request(`http://${addressOf(h)}/api/`, {
+        headers: { host: 'app.test' },
+        reset: true,
+      });
       return { status: res.statusCode, body: await res.body.text() };
     };
     expect(await appGet('h1')).toEqual({ status: 503, body: '503 Service Unavailable\n' });

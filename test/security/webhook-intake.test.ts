@@ -1,22 +1,38 @@
-// Attacks on `slipway serve`'s webhook route: a real server on loopback, a real SQLite store, a real git
-// origin; another process holding the store's write lock is a real process.
+// Attacks on `slipway serve`'s webhook route: a real server on loopback (in this process, or a real
+// `slipway serve` process), a real SQLite store, a real git origin; another process holding the store's
+// write lock is a real process.
 import { randomUUID } from 'node:crypto';
-import { rename } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spoolDirOf } from '../../src/server/delivery-spool.ts';
+import { Store } from '../../src/store/store.ts';
 import { SIGNATURE_HEADER, signBody } from '../../src/triggers/verify-signature.ts';
-import { type ServeFixture, startServeFixture, WEBHOOK_SECRET } from '../support/serve-fixture.ts';
+import { createGitOrigin, type GitOrigin } from '../support/git-origin.ts';
+import {
+  OPS_FILES,
+  type ServeFixture,
+  spawnServe,
+  startServeFixture,
+  WEBHOOK_SECRET,
+} from '../support/serve-fixture.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { pushPayload } from '../support/webhook-payloads.ts';
 
 let fx: ServeFixture | undefined;
+const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await fx?.close();
   fx = undefined;
+  for (const c of cleanups.splice(0)) await c();
 });
 
-async function pushOfNewCommit(f: ServeFixture) {
-  const after = await f.origin.commit({ 'app.txt': randomUUID() });
+async function pushOfNewCommit(origin: GitOrigin) {
+  const after = await origin.commit({ 'app.txt': randomUUID() });
   return pushPayload('github', { ref: 'refs/heads/main', after, paths: ['app.txt'] });
 }
 const runsOf = (f: ServeFixture) => f.server.store.runs.list({ limit: 1000 });
@@ -54,7 +70,7 @@ function openDelivery(
 describe('webhook intake', () => {
   it('takes a push once per repository, ref and new head: a replay under a new delivery id queues nothing', async () => {
     fx = await startServeFixture();
-    const payload = await pushOfNewCommit(fx);
+    const payload = await pushOfNewCommit(fx.origin);
     expect((await fx.deliver('github', 'push', payload)).status).toBe(202);
     await fx.server.idle();
     const replay = await fx.deliver('github', 'push', payload);
@@ -74,7 +90,7 @@ describe('webhook intake', () => {
 
   it('lets a push whose processing failed be delivered again, since it queued nothing', async () => {
     fx = await startServeFixture();
-    const payload = await pushOfNewCommit(fx);
+    const payload = await pushOfNewCommit(fx.origin);
     const bare = new URL(fx.origin.url).pathname;
     await rename(bare, `${bare}.away`);
     const failed = await fx.deliver('github', 'push', payload);
@@ -113,7 +129,7 @@ describe('webhook intake', () => {
       webhookBodies: { bodies: 2, bytes: 1024 * 1024, waiting: 1, waitMs: 1_000 },
     });
     const payloads = [];
-    for (let i = 0; i < 3; i++) payloads.push(await pushOfNewCommit(fx));
+    for (let i = 0; i < 3; i++) payloads.push(await pushOfNewCommit(fx.origin));
     const bodies = payloads.map((p) => Buffer.from(JSON.stringify(p)));
     const signed = (body: Buffer) => signBody(body, WEBHOOK_SECRET, 'github');
     // Two senders hold the two places, half their body sent.
@@ -142,31 +158,127 @@ describe('webhook intake', () => {
     expect(runsOf(fx)).toHaveLength(3);
   });
 
-  it('answers 503 with Retry-After while another process holds the store, never a 500, and takes the redelivery', async () => {
-    fx = await startServeFixture();
-    const payload = await pushOfNewCommit(fx);
-    const holder = execa(
-      process.execPath,
-      [
-        '-e',
-        `const { DatabaseSync } = require('node:sqlite');
-         const db = new DatabaseSync(process.argv[1]);
-         db.exec('BEGIN IMMEDIATE');
-         console.log('locked');
-         process.stdin.once('data', () => { db.exec('ROLLBACK'); process.exit(0); });`,
-        `${fx.dir}/state.db`,
-      ],
-      { stdin: 'pipe' },
-    );
-    await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
-    const busy = await fx.deliver('github', 'push', payload);
-    expect(busy.status).toBe(503);
-    expect(busy.body).toContain('the state store is busy');
-    holder.stdin!.write('go\n');
-    await holder;
-    expect(fx.server.deliveries.get(`github:${busy.delivery}`)).toBeUndefined();
-    expect((await fx.deliver('github', 'push', payload)).status).toBe(202);
+  it('spools what arrives while another process holds the store: 202 each, then exactly one run each', async () => {
+    const serving = await serveProcess();
+    const payloads = [];
+    for (let i = 0; i < 5; i++) payloads.push(await pushOfNewCommit(serving.origin));
+    const lock = await holdStoreLock(serving.state);
+    const answers = [];
+    for (const p of payloads) answers.push(await serving.serve.deliver('github', 'push', p));
+    // A replay of a spooled delivery, and the same push under a new delivery id, are not spooled again.
+    const replay = await serving.serve.deliver('github', 'push', payloads[0], {
+      delivery: answers[0]!.delivery,
+    });
+    const again = await serving.serve.deliver('github', 'push', payloads[1]);
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202, 202]);
+    expect(answers.map((a) => JSON.parse(a.body).spooled)).toEqual([true, true, true, true, true]);
+    expect([replay.status, again.status]).toEqual([200, 200]);
+    expect((await serving.serve.health()).spooledDeliveries).toBe(5);
+    const spool = join(spoolDirOf(serving.state), 'deliveries');
+    expect(statSync(spool).mode & 0o777).toBe(0o600);
+    expect(statSync(spoolDirOf(serving.state)).mode & 0o777).toBe(0o700);
+
+    await lock.release();
+    const runs = await settledRuns(serving.state, 5);
+    expect(runs.map((r) => r.sha).sort()).toEqual(payloads.map((p) => p.after).sort());
+    expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
+    expect((await serving.serve.health()).spooledDeliveries).toBe(0);
+    expect(statSync(spool).size).toBe(0);
+  });
+
+  it('keeps spooled deliveries through a kill -9 of serve and takes each once after the restart', async () => {
+    const serving = await serveProcess();
+    const payloads = [];
+    for (let i = 0; i < 3; i++) payloads.push(await pushOfNewCommit(serving.origin));
+    const lock = await holdStoreLock(serving.state);
+    for (const p of payloads) expect((await serving.serve.deliver('github', 'push', p)).status).toBe(202);
+    await serving.serve.crash();
+    await lock.release();
+    serving.serve = await spawnServe({ checkout: serving.checkout, state: serving.state });
+    const runs = await settledRuns(serving.state, 3);
+    expect(runs.map((r) => r.sha).sort()).toEqual(payloads.map((p) => p.after).sort());
+    // Delivered again by hand after the restart: recognised, nothing more queued.
+    expect((await serving.serve.deliver('github', 'push', payloads[0])).status).toBe(200);
+    expect(await settledRuns(serving.state, 3)).toHaveLength(3);
+  });
+
+  it('answers 503 only when the store is busy and the spool is full, and takes the redelivery', async () => {
+    fx = await startServeFixture({ spoolMaxBytes: 16 * 1024 });
+    const first = await pushOfNewCommit(fx.origin);
+    const second = await pushOfNewCommit(fx.origin);
+    const lock = await holdStoreLock(`${fx.dir}/state.db`);
+    expect((await fx.deliver('github', 'push', first)).status).toBe(202);
+    const refused = await fx.deliver('github', 'push', second);
+    expect(refused.status).toBe(503);
+    expect(refused.body).toContain('the state store is busy and the spool cannot take the delivery');
+    await lock.release();
+    const health = async () =>
+      ((await (await fetch(`${fx!.server.url}/healthz`)).json()) as { spooledDeliveries: number })
+        .spooledDeliveries;
+    await waitFor('the spool to be ingested', async () => (await health()) === 0);
+    expect(fx.server.deliveries.get(`github:${refused.delivery}`)).toBeUndefined();
+    expect((await fx.deliver('github', 'push', second)).status).toBe(202);
     await fx.server.idle();
-    expect(runsOf(fx)).toHaveLength(1);
+    expect(runsOf(fx)).toHaveLength(2);
   });
 });
+
+/** Another process holding the store's write lock until `release`. */
+async function holdStoreLock(state: string) {
+  const holder = execa(
+    process.execPath,
+    [
+      '-e',
+      `const { DatabaseSync } = require('node:sqlite');
+       const db = new DatabaseSync(process.argv[1]);
+       db.exec('BEGIN IMMEDIATE');
+       console.log('locked');
+       process.stdin.once('data', () => { db.exec('ROLLBACK'); process.exit(0); });`,
+      state,
+    ],
+    { stdin: 'pipe' },
+  );
+  await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+  return {
+    async release() {
+      holder.stdin!.write('go\n');
+      await holder;
+    },
+  };
+}
+
+/** A `slipway serve` process (worker on) on a clone of a fresh origin, stopped after the test. */
+async function serveProcess() {
+  const origin = await createGitOrigin();
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-intake-'));
+  const checkout = join(dir, 'ops');
+  const state = join(dir, 'state.db');
+  await origin.commit(OPS_FILES);
+  await execa('git', ['clone', '--quiet', origin.url, checkout]);
+  const serving = { origin, dir, checkout, state, serve: await spawnServe({ checkout, state }) };
+  cleanups.push(async () => {
+    await serving.serve.crash();
+    await origin.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return serving;
+}
+
+/** Waits until the store holds `count` runs, all finished; returns them. */
+async function settledRuns(state: string, count: number) {
+  const store = new Store(state);
+  try {
+    return await waitFor(
+      `${count} settled runs`,
+      () => {
+        const runs = store.runs.list({ limit: 100 });
+        return (
+          runs.length >= count && runs.every((r) => r.status === 'succeeded' || r.status === 'failed') && runs
+        );
+      },
+      60_000,
+    );
+  } finally {
+    store.close();
+  }
+}

@@ -90,6 +90,9 @@ export function stepContext(opts: {
     releases: opts.releases ?? {
       record: (r) => releases.push(r),
       recorded: () => undefined,
+      lastRecorded: (q) =>
+        releases.findLast((r) => r.environment === q.environment && r.host === q.host && r.app === q.app)
+          ?.release,
       recordBackup: (b) => backups.push(b),
       backupsRemoved: () => {},
       backup: () => undefined,

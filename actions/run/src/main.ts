@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import type { Identity } from '../../../src/approvals/people.ts';
+import type { PolicySource } from '../../../src/approvals/policy-source.ts';
 import type { TrustedPolicy } from '../../../src/approvals/trusted-policy.ts';
 import { headCommit } from '../../../src/cli/git-commit.ts';
 import { findPipeline, runContextLoader } from '../../../src/cli/run-session.ts';
@@ -45,16 +46,21 @@ async function startRun(): Promise<void> {
       ? await queueRerun(store, queue, rerunInput)
       : await queueRun(store, queue, optionalInput('pipeline')!);
     core.setOutput('run-id', String(runId));
-    await executeAndReport({
-      store,
-      runId,
-      source,
-      actor: trigger().login,
-      dashboardUrl: optionalInput('dashboard-url'),
-    });
+    await execute(store, runId, source);
   } finally {
     store.close();
   }
+}
+
+/** Executes run `runId` in this job on behalf of the workflow's trigger, and reports it. */
+function execute(store: Store, runId: number, source: PolicySource) {
+  return executeAndReport({
+    store,
+    runId,
+    source,
+    actor: trigger().login,
+    dashboardUrl: optionalInput('dashboard-url'),
+  });
 }
 
 /** Continues stored run `runId` in this job (after its gate was decided), in the checkout it started in. */
@@ -70,13 +76,7 @@ async function continueRun(runId: number): Promise<void> {
     const source = actionPolicy(root, optionalInput('inventories'));
     maskPipelineSecrets((await runContextLoader(source)(run)).pipeline);
     core.info(`continuing run ${runId}: ${run.pipeline} at ${run.sha.slice(0, 12)} (${run.branch})`);
-    await executeAndReport({
-      store,
-      runId,
-      source,
-      actor: trigger().login,
-      dashboardUrl: optionalInput('dashboard-url'),
-    });
+    await execute(store, runId, source);
   } finally {
     store.close();
   }

@@ -2,9 +2,8 @@ import type { Command } from 'commander';
 import { createRestoreRun } from '../../engine/restore-run.ts';
 import { asInvalidConfig } from '../errors.ts';
 import { executeNewRun } from '../execute-run.ts';
-import { headCommit } from '../git-commit.ts';
-import { loadTrustedForCommand, repoFlags } from '../repo-config.ts';
-import { openRunStore, operator } from '../run-session.ts';
+import { loadTrustedForCommand } from '../repo-config.ts';
+import { cliRequester, openRunStore } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
 /**
@@ -33,22 +32,10 @@ export const registerRestore: RegisterCommand = (program) => {
         const { repo, policy, source } = await loadTrustedForCommand(cmd);
         const store = await openRunStore(cmd);
         try {
-          const { actor, name } = operator(policy);
-          const commit = await headCommit(repo.root);
+          const { name, ...who } = await cliRequester(cmd, repo, policy);
           // A backup, app or job that does not exist is a usage error: nothing is created.
           const { runId, backup } = asInvalidConfig(() =>
-            createRestoreRun(store, {
-              repo,
-              env,
-              app,
-              backup: wanted,
-              commit,
-              triggeredBy: name,
-              triggerIdentity: actor.identity,
-              channel: 'cli',
-              policy,
-              inventoriesRoot: repoFlags(cmd).load.inventoriesRoot,
-            }),
+            createRestoreRun(store, { ...who, env, app, backup: wanted }),
           );
           if (!flags.json) {
             process.stderr.write(

@@ -3,9 +3,8 @@ import { NothingToRollBack } from '../../deploy/rollback-target.ts';
 import { createRollbackRun } from '../../engine/rollback-run.ts';
 import { asInvalidConfig, refusedAs } from '../errors.ts';
 import { executeNewRun } from '../execute-run.ts';
-import { headCommit } from '../git-commit.ts';
-import { loadTrustedForCommand, repoFlags } from '../repo-config.ts';
-import { openRunStore, operator } from '../run-session.ts';
+import { loadTrustedForCommand } from '../repo-config.ts';
+import { cliRequester, openRunStore } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
 /**
@@ -34,22 +33,15 @@ export const registerRollback: RegisterCommand = (program) => {
         const { repo, policy, source } = await loadTrustedForCommand(cmd);
         const store = await openRunStore(cmd);
         try {
-          const { actor, name } = operator(policy);
-          const commit = await headCommit(repo.root);
+          const { name, ...who } = await cliRequester(cmd, repo, policy);
           // Nothing to go back to is a request that failed; a wrong app, release or job is a usage error.
           const { runId, target } = asInvalidConfig(() =>
             refusedAs(NothingToRollBack, 'rollback', () =>
               createRollbackRun(store, {
-                repo,
+                ...who,
                 env,
                 ...(flags.app ? { app: flags.app } : {}),
                 ...(wanted ? { release: wanted } : {}),
-                commit,
-                triggeredBy: name,
-                triggerIdentity: actor.identity,
-                channel: 'cli',
-                policy,
-                inventoriesRoot: repoFlags(cmd).load.inventoriesRoot,
               }),
             ),
           );

@@ -21,8 +21,12 @@ async function backend(name: string): Promise<{ server: Server; dial: string }> 
   return { server, dial: `127.0.0.1:${addr.port}` };
 }
 
+/** A request on a connection of its own: each config load makes Caddy 2.6 close idle keep-alive ones. */
 async function get(caddy: LocalCaddy, domain: string, path: string) {
-  const res = await request(`http://127.0.0.1:${caddy.ports.http}${path}`, { headers: { host: domain } });
+  const res = await request(`http://127.0.0.1:${caddy.ports.http}${path}`, {
+    headers: { host: domain },
+    reset: true,
+  });
   return { status: res.statusCode, location: res.headers.location, body: await res.body.text() };
 }
 

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sites as sitesSchema } from '../../../src/config/schema/sites.ts';
 import type { Inventory, InventoryHost } from '../../../src/config/types.ts';
-import { configHash } from '../../../src/deploy/release.ts';
+import { configHash, type ReleaseRecord } from '../../../src/deploy/release.ts';
 import { desiredState, hostChanges, type Recorded } from '../../../src/steps/deploy-desired.ts';
 import { deployKind } from '../../../src/steps/kinds/deploy.ts';
 import { Store } from '../../../src/store/store.ts';
@@ -117,7 +117,7 @@ describe('desiredState', () => {
     expect(want.hashes.get('web1')).toBe(
       configHash({ compose: RECORDED.compose, env: RECORDED.env, secrets: { API_KEY: 'k-today' }, routes }),
     );
-    const [change] = hostChanges(want, 'web1', {});
+    const [change] = hostChanges(want, 'web1', {}, undefined);
     expect(change).toBeDefined();
     expect(change!.detail).toMatch(/^rollback to release 20261201-100000-aaaaaaa \(commit aaaaaaa\)/);
   });
@@ -146,8 +146,8 @@ describe('desiredState', () => {
       triggeredBy: 'bob',
       deployedAt: '2026-12-01T10:00:00Z',
     };
-    expect(hostChanges(rollback, 'web1', { release: live })).toEqual([]);
-    expect(hostChanges(redeploy, 'web1', { release: live })).toEqual([
+    expect(hostChanges(rollback, 'web1', { release: live }, live.release)).toEqual([]);
+    expect(hostChanges(redeploy, 'web1', { release: live }, live.release)).toEqual([
       {
         host: 'web1',
         action: 'change',
@@ -174,5 +174,49 @@ describe('desiredState', () => {
     await expect(
       desiredState(ctxFor({ rollback: { ledgerId: id }, secrets: {} }), step, [web1], recorded),
     ).rejects.toThrow(/release 20261201-100000-aaaaaaa used secret API_KEY, which cannot be resolved now/);
+  });
+});
+
+describe('hostChange', () => {
+  // The host's live release as its marker says: today's digest and configuration.
+  const live = async () => {
+    const want = (await desiredState(ctxFor(), step, [web1], () => undefined))!;
+    const marker: ReleaseRecord = {
+      app: 'web',
+      release: '20261207-182924-cccccc0',
+      environment: 'prod',
+      host: 'web1',
+      image: 'registry.test/acme/web',
+      digest: NEW,
+      configHash: want.hashes.get('web1')!,
+      project: 'web-20261207-182924-cccccc0',
+      ports: { web: 20001 },
+      runId: '7',
+      sha: 'c'.repeat(40),
+      triggeredBy: 'test',
+      deployedAt: '2026-12-07T18:29:30.000Z',
+    };
+    return { want, marker };
+  };
+
+  it('changes nothing on a host that runs the release the ledger recorded last for it', async () => {
+    const { want, marker } = await live();
+    expect(hostChanges(want, 'web1', { release: marker }, marker.release)).toEqual([]);
+  });
+
+  it('releases again on a host whose live release the ledger lacks (its runner died before recording it)', async () => {
+    const { want, marker } = await live();
+    expect(hostChanges(want, 'web1', { release: marker }, '20261201-100000-aaaaaaa')).toEqual([
+      {
+        host: 'web1',
+        action: 'change',
+        subject: `app web release registry.test/acme/web@${'b'.repeat(12)}`,
+        detail:
+          'release 20261207-182924-cccccc0 runs it but the ledger records release 20261201-100000-aaaaaaa last on this host: released again',
+      },
+    ]);
+    expect(hostChanges(want, 'web1', { release: marker }, undefined)[0]?.detail).toContain(
+      'the ledger records no release last',
+    );
   });
 });

@@ -45,6 +45,9 @@ describe('ssh-keys plan with an unreachable host', () => {
     ]);
     const gone = plan.filter((c) => c.host === 'gone');
     expect(gone).toHaveLength(1);
-    expect(gone[0]!.subject).toMatch(/^not planned: gone \(unreachable: .*Connection refused/);
+    // ssh's own words: a refused connection, or on a loaded machine the pipe it broke while being refused.
+    expect(gone[0]!.subject).toMatch(
+      /^not planned: gone \(unreachable: .*(Connection refused|Broken pipe|Connection reset)/,
+    );
   }, 120_000);
 });
