@@ -93,17 +93,22 @@ function toRow(r: RunRecord): RunRow {
 export function storeData(opts: StoreDataOptions): DashboardData {
   const { store } = opts;
 
-  /** A start (run, redeploy, rollback) recorded in the audit, accepted with its run or refused with why. */
+  /**
+   * A start (run, redeploy, rollback, re-run) recorded in the audit, accepted with the run it queued or
+   * refused with why (and the run it was asked about, for a re-run).
+   */
   const audited =
     <R extends { login: string }>(
       action: string,
       target: (req: R) => string,
       start: (req: R) => Promise<ActionResult>,
+      about?: (req: R) => string,
     ) =>
     async (req: R): Promise<ActionResult> => {
       const result = await start(req);
+      const subject = runId((result.ok ? result.runId : about?.(req)) ?? '');
       store.gates.audit({
-        ...(result.ok && result.runId ? { runId: Number(result.runId) } : {}),
+        ...(subject === undefined ? {} : { runId: subject }),
         actor: req.login,
         channel: 'dashboard',
         action,
@@ -364,7 +369,14 @@ export function storeData(opts: StoreDataOptions): DashboardData {
       };
     },
 
-    rerun: opts.rerun && audited('rerun', (r) => `run ${r.runId}`, opts.rerun),
+    rerun:
+      opts.rerun &&
+      audited(
+        'rerun',
+        (r) => `run ${r.runId}`,
+        opts.rerun,
+        (r) => r.runId,
+      ),
 
     auditRefusal(entry) {
       store.gates.audit({

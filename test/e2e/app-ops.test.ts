@@ -180,7 +180,7 @@ describe('slipway app status, logs and exec on a deployed app', () => {
     const unknownApp = await slipway('app', 'status', 'dev', '../../etc');
     expect(unknownApp.exitCode).toBe(2);
     expect(unknownApp.stderr).toContain(
-      'no pipeline job deploys ../../etc to dev (apps deployed to dev: web)',
+      'no pipeline job deploys ../../etc to dev (apps deployed to dev: notes, web)',
     );
     expect(audit().length).toBe(before);
     expect((await slipway('releases', 'prod', '--json')).stdout).toBe(releases);

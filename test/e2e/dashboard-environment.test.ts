@@ -79,6 +79,8 @@ describe('the environment page in chromium', () => {
     await writeFile(join(clone, 'pipelines/edge.yml'), EDGE);
     await execa('git', ['-C', clone, 'add', 'pipelines/edge.yml']);
     await commitAsPusher(clone, 'dashboard environment e2e');
+    // The clone is the ops repository serve fetches: its main is the default branch for the CLI too.
+    await execa('git', ['-C', clone, 'remote', 'remove', 'origin']);
     // Caddy on dev1 serves the sites without status.example.test: the drift the schedule will find.
     const sites = sitesSchema.parse(parse(await readFile(join(clone, 'infra/sites.yml'), 'utf8')));
     delete sites.sites['status.example.test'];
@@ -194,12 +196,16 @@ describe('the environment page in chromium', () => {
     expect(liveDigest('dev1')).toBe(before);
 
     await page.goto(`${base}/environments/dev`);
-    const releaseBefore = await page.locator('tr[data-host="dev1"] td').nth(2).textContent();
+    const releaseBefore = await page.locator('tr[data-app="web"][data-host="dev1"] td').nth(2).textContent();
     const redeploy = await startAndFollow('.app-actions[data-app="web"] .btn-redeploy', 'succeeded');
     expect(store((s) => s.runs.get(redeploy)!.rollback)).toMatchObject({ kind: 'redeploy', digest: before });
     await page.goto(`${base}/environments/dev`);
-    expect(await page.locator('tr[data-host="dev1"] td').nth(2).textContent()).not.toBe(releaseBefore);
-    expect(await page.locator('tr[data-host="dev1"] td').nth(3).textContent()).toBe(before.slice(7, 19));
+    expect(await page.locator('tr[data-app="web"][data-host="dev1"] td').nth(2).textContent()).not.toBe(
+      releaseBefore,
+    );
+    expect(await page.locator('tr[data-app="web"][data-host="dev1"] td').nth(3).textContent()).toBe(
+      before.slice(7, 19),
+    );
     expect(store((s) => s.gates.auditTrail().map((a) => [a.actor, a.action, a.outcome]))).toEqual(
       expect.arrayContaining([
         ['alice', 'run', 'accepted'],
