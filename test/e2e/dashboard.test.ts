@@ -366,8 +366,8 @@ describe('dashboard in chromium', () => {
     expect(rerun.gates[0]).toMatchObject({ status: 'approved', carriedFrom: { runId } });
     // Nobody decided on the re-run: the audit says who started it and that the approval was carried over.
     expect(store.gates.auditTrail(rerunId).map((a) => [a.actor, a.action, a.outcome])).toEqual([
-      ['slipway', 'carry-over', 'recorded'],
       ['alice', 'rerun', 'accepted'],
+      ['slipway', 'carry-over', 'recorded'],
     ]);
   });
 });
