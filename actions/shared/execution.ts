@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import type { PolicySource } from '../../src/approvals/policy-source.ts';
-import { headSha } from '../../src/cli/git-commit.ts';
+import { headSha } from '../../src/triggers/checkout.ts';
 import { runContextLoader } from '../../src/cli/run-session.ts';
 import type { PipelineFile } from '../../src/config/types.ts';
 import { escapeHtml } from '../../src/dashboard/views/html.ts';

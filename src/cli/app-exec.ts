@@ -18,6 +18,8 @@ export interface AppExecOptions {
   service?: string;
   command: string[];
   host?: string;
+  /** Run on every host that runs the app, not only one named with `host`. */
+  all?: boolean;
 }
 
 const USAGE = 'expected: slipway app exec ENV APP [SERVICE] -- COMMAND [ARG...]';
@@ -60,13 +62,32 @@ export function execTarget(
   return running;
 }
 
-/** `slipway app exec`: runs the command on each host in turn; exits with the first non-zero exit code. */
+/**
+ * Refuses to run one command on several hosts unless asked to (`--all`): a migration or a cleanup run N
+ * times is a surprise nobody wants.
+ */
+export function refuseSeveralHosts(
+  hosts: readonly string[],
+  o: Pick<AppExecOptions, 'app' | 'host' | 'all'>,
+) {
+  if (hosts.length <= 1 || o.host !== undefined || o.all) return;
+  throw new CliError(
+    `${o.app} runs on ${hosts.length} hosts (${hosts.join(', ')}): name one with --host HOST, or pass --all to run the command on each in turn`,
+    ExitCode.InvalidConfig,
+  );
+}
+
+/** `slipway app exec`: runs the command on one host, or with --all on each in turn; exits with the first non-zero exit code. */
 export async function appExecCommand(cmd: Command, o: AppExecOptions): Promise<void> {
   const s = await openAppSession(cmd, o.env, o.app, o.host);
   const store = await openRunStore(cmd);
   try {
     const actor = await operatorName(policySourceFor(cmd));
     const hosts = await deployedHosts(s);
+    refuseSeveralHosts(
+      hosts.map((h) => h.name),
+      o,
+    );
     let exitCode = 0;
     for (const h of hosts) {
       const code = await execOnHost(s, store, actor, h, o, hosts.length > 1);

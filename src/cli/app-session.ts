@@ -4,8 +4,8 @@ import { type AppTarget, appTarget, pickHosts } from '../deploy/app-hosts.ts';
 import { readLiveApp } from '../deploy/host-deploy.ts';
 import { dockerSocketOf } from '../deploy/host-docker.ts';
 import type { ReleaseRecord } from '../deploy/release.ts';
-import { heldSecretValues, processSources, resolveSecrets, vaultValues } from '../engine/secrets.ts';
-import { maskText, maskValues } from '../logs/masker.ts';
+import { processSources, resolveSecrets, valuesToMask } from '../engine/secrets.ts';
+import { maskText } from '../logs/masker.ts';
 import { forEachHost } from '../remote/fanout.ts';
 import { hostParallelism } from '../remote/parallelism.ts';
 import { TransportPool } from '../remote/pool.ts';
@@ -54,14 +54,14 @@ export async function openAppSession(
   };
 }
 
-/** Masks every secret the app's pipelines and this process hold in its output (an app may print its own). */
+/** Masks every secret the app's pipelines, this process and the notifications hold in its output (an app may print its own). */
 export function appMasker(
   repo: OpsRepo,
   target: AppTarget,
   env: NodeJS.ProcessEnv = process.env,
 ): (text: string) => string {
   const secrets = target.pipelines.flatMap((p) => resolveSecrets(p.pipeline, processSources(env)).values());
-  const masked = maskValues([...secrets, ...heldSecretValues(env), ...vaultValues(repo)]);
+  const masked = valuesToMask(repo, repo.project, secrets, env);
   return (text) => maskText(text, masked);
 }
 

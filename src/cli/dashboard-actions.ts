@@ -8,6 +8,7 @@ import { createRun } from '../engine/create-run.ts';
 import { createRollbackRun } from '../engine/rollback-run.ts';
 import type { Store } from '../store/store.ts';
 import { errorMessage } from '../util/errors.ts';
+import { dirtyMessage, dirtyTree, pathsRead } from './clean-tree.ts';
 import { checkoutUnder, dashboardStarter } from './dashboard-starter.ts';
 import { headCommit } from './git-commit.ts';
 
@@ -20,7 +21,7 @@ export interface ServedCheckout {
 
 /**
  * Runs `start` on the ops repository as checked out now under the policy in force (so jobs and gates are
- * today's) at its HEAD, for `login` if it is a person's under that policy (`dashboardStarter`); what the
+ * today's) at its HEAD, refused while the working tree holds edits HEAD does not, for `login` if it is a person's under that policy (`dashboardStarter`); what the
  * policy or the engine refuses comes back as the refusal's reason.
  */
 async function underPolicy(
@@ -33,6 +34,9 @@ async function underPolicy(
     if ('reason' in starter) return { ok: false, reason: starter.reason };
     const repo = await checkoutUnder(starter.policy, at.root, at.inventoriesRoot);
     if ('reason' in repo) return { ok: false, reason: repo.reason };
+    const read = repo.pipelines.flatMap((p) => pathsRead(p.pipeline));
+    const dirty = dirtyMessage(await dirtyTree(at.root, read), 'a run started here');
+    if (dirty) return { ok: false, reason: `the served checkout ${at.root}: ${dirty}` };
     return start({ repo, policy: starter.policy, commit: await headCommit(at.root), by: starter.identity });
   } catch (err) {
     return { ok: false, reason: errorMessage(err) };

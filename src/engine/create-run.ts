@@ -25,6 +25,11 @@ export interface RunRequest {
   /** Who started it as the channel saw them: self-approval is refused to that person. */
   triggerIdentity?: Identity;
   channel: Channel;
+  /**
+   * Started by a person's own act on a channel that also carries pushes (a workflow dispatched or re-run by
+   * hand in Actions): refused like a start on the CLI or the dashboard (`on.manual`, `run_by`).
+   */
+  byHand?: boolean;
   /** The policy in force: the run's branch must be allowed into every environment it deploys to. */
   policy: TrustedPolicy;
   /** Run only these jobs (and what they need; for a rollback, these jobs alone). */
@@ -47,7 +52,7 @@ export interface RunRequest {
 /** Who asks for a run of one job alone (a rollback, a restore), from which checkout, under which policy. */
 export type JobRequester = Pick<
   RunRequest,
-  'repo' | 'commit' | 'triggeredBy' | 'triggerIdentity' | 'channel' | 'policy' | 'inventoriesRoot'
+  'repo' | 'commit' | 'triggeredBy' | 'triggerIdentity' | 'channel' | 'byHand' | 'policy' | 'inventoriesRoot'
 >;
 
 /** Stores a queued run of one job of `pipeline` alone, marked as a rollback or a restore. */
@@ -130,13 +135,14 @@ export function createRun(store: Store, req: RunRequest): number {
 }
 
 /**
- * Throws when a run started by hand (CLI, dashboard) may not be: a pipeline with `on.manual: false` (a
- * rollback or redeploy restores a release and is not refused for it), or a person `run_by` does not name.
+ * Throws when a run started by hand (CLI, dashboard, `byHand`) may not be: a pipeline with `on.manual: false` (a
+ * rollback, redeploy, restore or re-run repeats what its trigger started and is not refused for it), or a
+ * person `run_by` does not name.
  */
 function refuseStarter(req: RunRequest, envs: readonly string[]): void {
-  if (req.channel !== 'cli' && req.channel !== 'dashboard') return;
+  if (req.channel !== 'cli' && req.channel !== 'dashboard' && !req.byHand) return;
   const { pipeline, file } = req.pipeline;
-  if (!req.rollback && !pipeline.on.manual)
+  if (!alone(req) && !pipeline.on.manual)
     throw new Error(`${file}: pipeline ${pipeline.name} is not started by hand (on.manual: false)`);
   if (!req.triggerIdentity) return;
   const refusals = [...new Set(envs)].flatMap(

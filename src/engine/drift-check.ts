@@ -1,11 +1,11 @@
 import { branchRefusal, type TrustedPolicy } from '../approvals/trusted-policy.ts';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
-import { maskText, maskValues } from '../logs/masker.ts';
+import { maskText } from '../logs/masker.ts';
 import type { Store } from '../store/store.ts';
 import type { DriftCheckRecord, PlannedJob } from '../store/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import { planJobs } from './plan.ts';
-import { heldSecretValues, processSources, resolveSecrets, vaultValues } from './secrets.ts';
+import { processSources, resolveSecrets, valuesToMask } from './secrets.ts';
 
 /** A drift check of one pipeline at one commit. */
 export interface DriftCheckRequest {
@@ -38,7 +38,7 @@ function jobsByEnvironment(p: PipelineFile): Map<string, string[]> {
 export async function checkDrift(store: Store, req: DriftCheckRequest): Promise<DriftCheckRecord[]> {
   const env = req.env ?? process.env;
   const secrets = resolveSecrets(req.pipeline.pipeline, processSources(env));
-  const masked = maskValues([...secrets.values(), ...heldSecretValues(env), ...vaultValues(req.repo)]);
+  const masked = valuesToMask(req.repo, req.policy.project, secrets.values(), env);
   const mask = (text: string) => maskText(text, masked);
   const records: DriftCheckRecord[] = [];
   for (const [environment, jobs] of jobsByEnvironment(req.pipeline)) {

@@ -5,6 +5,7 @@ import type { Pipeline } from '../config/schema/pipeline.ts';
 import type { Project } from '../config/schema/project.ts';
 import { availableIn } from '../config/secret-scope.ts';
 import type { OpsRepo } from '../config/types.ts';
+import { maskValues } from '../logs/masker.ts';
 
 /** A pipeline's secrets, read at run time from this process's sources; values are held in memory only. */
 export interface RunSecrets {
@@ -160,8 +161,27 @@ export function notificationSecretValues(
   sources: SecretSources = processSources(),
 ): string[] {
   const n = project.notifications;
-  const origins = [n.webhook?.secret, n.email?.smtp.password].filter((o) => o !== undefined);
+  const url = typeof n.webhook?.url === 'object' ? n.webhook.url : undefined;
+  const origins = [n.webhook?.secret, url, n.email?.smtp.password].filter((o) => o !== undefined);
   return origins.flatMap((o) => readOrigin(o, sources).value ?? []);
+}
+
+/**
+ * Every value a log or record of work on `repo` must not show, ready for `maskText`: the pipelines'
+ * resolved secrets, what this process holds, the notification keys of `project`, and the vault's values.
+ */
+export function valuesToMask(
+  repo: OpsRepo,
+  project: Project,
+  pipelineSecrets: Iterable<string>,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  return maskValues([
+    ...pipelineSecrets,
+    ...heldSecretValues(env),
+    ...notificationSecretValues(project, processSources(env)),
+    ...vaultValues(repo),
+  ]);
 }
 
 /** The values decrypted from `!vault` variables of the repository's inventories. */

@@ -109,6 +109,9 @@ class Conversation {
 
   /** Swaps the plain socket for TLS on top of it (after `STARTTLS` was accepted). */
   async upgrade(options: ConnectionOptions): Promise<void> {
+    // Anything the server sent in clear after its STARTTLS reply could be injected (CVE-2011-0411 style).
+    if (this.#buffer !== '' || this.#lines.length > 0)
+      throw new SmtpError('the server sent data after accepting STARTTLS, before TLS: refused', false);
     const plain = this.#socket;
     plain.removeAllListeners('data');
     plain.removeAllListeners('close');

@@ -22,6 +22,8 @@ export async function postWebhook(
   body: string,
   meta: { event: string; delivery: string; timeoutMs: number },
 ): Promise<AttemptOutcome> {
+  // Chat hooks carry their credential in the path: logs and the outbox name the origin only.
+  const where = `to ${new URL(url).origin}`;
   let res: Response;
   try {
     res = await fetch(url, {
@@ -39,10 +41,10 @@ export async function postWebhook(
     });
   } catch (err) {
     const cause = (err as { cause?: unknown }).cause;
-    return { ok: false, retry: true, error: `POST ${url}: ${errorMessage(cause ?? err)}` };
+    return { ok: false, retry: true, error: `POST ${where} failed: ${errorMessage(cause ?? err)}` };
   }
   await res.body?.cancel();
   if (res.ok) return { ok: true };
   const retry = res.status === 408 || res.status === 429 || res.status >= 500;
-  return { ok: false, retry, error: `POST ${url} answered ${res.status}${retry ? '' : ' (not retried)'}` };
+  return { ok: false, retry, error: `POST ${where} answered ${res.status}${retry ? '' : ' (not retried)'}` };
 }

@@ -2,7 +2,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { contactsOf } from '../approvals/people.ts';
 import type { PolicySource } from '../approvals/policy-source.ts';
 import { environmentApprovers, type TrustedPolicy } from '../approvals/trusted-policy.ts';
-import type { Notifications as NotifyConfig } from '../config/schema/notifications.ts';
+import { type Notifications as NotifyConfig, webhookUrl } from '../config/schema/notifications.ts';
 import { notificationSecretValues, processSources, readOrigin } from '../engine/secrets.ts';
 import { maskText, maskValues } from '../logs/masker.ts';
 import { composeMail } from '../notify/email.ts';
@@ -274,7 +274,11 @@ export class Notifier implements Service {
         sentAt: new Date().toISOString(),
       });
       const key = secret(config.webhook.secret, 'notifications.webhook.secret');
-      return postWebhook(config.webhook.url, key, body, {
+      const { url } = config.webhook;
+      const target = typeof url === 'string' ? url : secret(url, 'notifications.webhook.url');
+      if (!webhookUrl.safeParse(target).success)
+        return { ok: false, retry: false, error: 'notifications.webhook.url: expected an http(s) URL' };
+      return postWebhook(target, key, body, {
         event: event.event,
         delivery: String(n.id),
         timeoutMs: ATTEMPT_TIMEOUT_MS,

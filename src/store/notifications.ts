@@ -54,14 +54,6 @@ export class Notifications {
     ).map(toNotification);
   }
 
-  /** The earliest time a pending notification is due, if any. */
-  nextDue(): number | undefined {
-    const row = this.#db
-      .prepare(`SELECT min(next_at) AS at FROM notifications WHERE status = 'pending'`)
-      .get() as Row;
-    return opt(row.at);
-  }
-
   /** Records an attempt: sent, to be tried again at `nextAt`, or given up (`failed`). */
   attempted(
     id: number,

@@ -354,7 +354,6 @@ export class Runs {
     });
   }
 
-  /** Per-host progress of every step of a run. */
   /** Hosts a deploy of the run rolled back to their previous release, each once. */
   rolledBackHosts(runId: number): string[] {
     const rows = this.#db
@@ -365,6 +364,7 @@ export class Runs {
     return rows.map((r) => r.host as string);
   }
 
+  /** Per-host progress of every step of a run. */
   hosts(runId: number): StepHostRecord[] {
     const rows = this.#db
       .prepare('SELECT * FROM step_hosts WHERE run_id = ? ORDER BY job, idx, host')

@@ -105,8 +105,9 @@ export function parseCron(source: string): Cron {
     days: days!,
     months: months!,
     weekdays: weekdays!,
-    daysRestricted: parts[2] !== '*',
-    weekdaysRestricted: parts[4] !== '*',
+    // As in Vixie cron, a field that starts with `*` (`*/2` included) does not restrict the day.
+    daysRestricted: !parts[2]!.startsWith('*'),
+    weekdaysRestricted: !parts[4]!.startsWith('*'),
   };
   if (cron.daysRestricted && !cron.weekdaysRestricted) {
     const fits = [...cron.months].some((m) => [...cron.days].some((d) => d <= DAYS_IN_MONTH[m - 1]!));

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 
 /** One request the receiver took. */
 export interface ReceivedHook {
+  path: string;
   headers: IncomingMessage['headers'];
   body: string;
   status: number;
@@ -25,7 +26,12 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const status = planned.shift() ?? 200;
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status });
+      received.push({
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        status,
+      });
       res.writeHead(status, status >= 300 && status < 400 ? { location: '/followed' } : {});
       res.end();
     });

@@ -52,10 +52,14 @@ export const registerApp: RegisterCommand = (program) => {
   appSubcommand(
     app,
     'exec',
-    "run a command (argv after --, no shell) in the current release's container on each host (or --host); recorded in the audit",
+    "run a command (argv after --, no shell) in the current release's container on one host (--host, or --all); recorded in the audit",
     '[service-and-command...]',
   )
     .usage('[options] <env> <app> [service] -- <command> [args...]')
+    .option(
+      '--all',
+      'run it on every host that runs the app, one after the other (else name one with --host)',
+    )
     .action(async (env: string, name: string, operands: string[], flags, cmd: Command) => {
       const { appExecCommand, splitExecOperands } = await import('../app-exec.ts');
       // commander drops `--`; the raw argv says where the command starts.

@@ -1,15 +1,21 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { port, secretReference } from './common.ts';
+import { port, secretOrigin, secretReference } from './common.ts';
 
 /** What is notified: an opened gate, a failed run, a rollback (a rollback run, or a deploy rolled back), drift. */
 export const NOTIFY_EVENTS = ['gate', 'failure', 'rollback', 'drift'] as const;
 export type NotifyEventName = (typeof NOTIFY_EVENTS)[number];
 
+/** What a webhook URL must be, written here or read from where `url: { env | file }` points. */
+export const webhookUrl = z.url({ protocol: /^https?$/ });
+
 const webhook = z.strictObject({
   url: z
-    .url({ protocol: /^https?$/ })
-    .describe('Where each notification is POSTed as JSON; chat bridges read its `text`'),
+    .union([webhookUrl, secretOrigin])
+    .describe(
+      'Where each notification is POSTed as JSON; chat bridges read its `text`. A URL that is itself the ' +
+        'credential (Slack, Mattermost hooks): { env: VAR } or { file: path } in SLIPWAY_SECRETS_DIR',
+    ),
   secret: secretReference.describe(
     'HMAC-SHA256 key of the X-Slipway-Signature-256 header: { env: VAR } or { file: path } in SLIPWAY_SECRETS_DIR',
   ),

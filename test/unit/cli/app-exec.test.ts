@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { execTarget, splitExecOperands } from '../../../src/cli/app-exec.ts';
+import { execTarget, refuseSeveralHosts, splitExecOperands } from '../../../src/cli/app-exec.ts';
 import { CliError } from '../../../src/cli/errors.ts';
 import type { ContainerInfo } from '../../../src/deploy/container-state.ts';
 
@@ -47,5 +47,25 @@ describe('execTarget', () => {
       'r has several services (web, db): name one before --',
     );
     expect(() => execTarget([c('db', false)], 'db', 'r')).toThrow('r: service db has no running container');
+  });
+});
+
+describe('refuseSeveralHosts', () => {
+  it('runs on one host, or on several only when named or asked for with --all', () => {
+    expect(() => refuseSeveralHosts(['web1'], { app: 'web' })).not.toThrow();
+    expect(() => refuseSeveralHosts(['web1', 'web2'], { app: 'web', host: 'web2' })).not.toThrow();
+    expect(() => refuseSeveralHosts(['web1', 'web2'], { app: 'web', all: true })).not.toThrow();
+    const refused = (() => {
+      try {
+        refuseSeveralHosts(['web1', 'web2'], { app: 'web' });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(refused).toBeInstanceOf(CliError);
+    expect((refused as CliError).message).toBe(
+      'web runs on 2 hosts (web1, web2): name one with --host HOST, or pass --all to run the command on each in turn',
+    );
+    expect((refused as CliError).exitCode).toBe(2);
   });
 });

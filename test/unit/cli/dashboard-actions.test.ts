@@ -1,13 +1,21 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dashboardRollback, dashboardRun } from '../../../src/cli/dashboard-actions.ts';
 import { Store } from '../../../src/store/store.ts';
 import { projectPolicy } from '../../support/policy.ts';
 
-// The sample ops repository (this checkout) deploys app `web` to dev through its deploy-dev job.
+// The sample ops repository (this checkout) deploys app `web` to dev through its deploy-dev job; the
+// dashboard serves a clone of its last commit.
 const ROOT = resolve(import.meta.dirname, '../../..');
+let served: string;
+beforeAll(async () => {
+  served = await mkdtemp(join(tmpdir(), 'slipway-served-'));
+  await execa('git', ['clone', '--quiet', ROOT, served]);
+});
+afterAll(() => rm(served, { recursive: true, force: true }));
 const OLD = `sha256:${'a'.repeat(64)}`;
 const LIVE = `sha256:${'b'.repeat(64)}`;
 // The checkout's own slipway.yml stands for the default branch's.
@@ -43,7 +51,7 @@ describe('rollback from the dashboard', () => {
     const result = await dashboardRollback(
       store,
       { env: 'dev', app: 'web', login: 'bob' },
-      { root: ROOT, inventoriesRoot: 'inventories/sandbox', policy: POLICY },
+      { root: served, inventoriesRoot: 'inventories/sandbox', policy: POLICY },
     );
     expect(result).toMatchObject({ ok: true, message: 'rollback of web in dev to r1 queued' });
     const runId = Number(result.ok && result.runId);
@@ -65,7 +73,7 @@ describe('rollback from the dashboard', () => {
     const result = await dashboardRollback(
       store,
       { env: 'dev', app: 'web', login: 'bob' },
-      { root: ROOT, inventoriesRoot: 'inventories/sandbox', policy: POLICY },
+      { root: served, inventoriesRoot: 'inventories/sandbox', policy: POLICY },
     );
     expect(result.ok).toBe(false);
     expect(!result.ok && result.reason).toBe(
@@ -80,7 +88,7 @@ describe('rollback from the dashboard', () => {
     const result = await dashboardRollback(
       store,
       { env: 'dev', app: 'web', login: 'bob' },
-      { root: ROOT, inventoriesRoot: 'inventories/sandbox', policy: POLICY },
+      { root: served, inventoriesRoot: 'inventories/sandbox', policy: POLICY },
     );
     expect(!result.ok && result.reason).toMatch(
       /release r1 of web was recorded before .* cannot be restored exactly/,
@@ -88,7 +96,13 @@ describe('rollback from the dashboard', () => {
     expect(store.runs.list({}).length).toBe(0);
   });
 
-  const at = { root: ROOT, inventoriesRoot: 'inventories/sandbox', policy: POLICY };
+  const at = {
+    get root() {
+      return served;
+    },
+    inventoriesRoot: 'inventories/sandbox',
+    policy: POLICY,
+  };
 
   it('queues a redeploy of the live release, marked as one', async () => {
     record('r1', OLD);
@@ -128,5 +142,25 @@ describe('rollback from the dashboard', () => {
     const elsewhere = await dashboardRun(store, { env: 'qa', pipeline: 'web', login: 'bob' }, at);
     expect(elsewhere).toEqual({ ok: false, reason: 'pipeline web has no job in qa' });
     expect(store.runs.list({})).toEqual([]);
+  });
+
+  it('refuses every start while the served checkout holds edits its HEAD does not: the run would not be the commit', async () => {
+    record('r1', OLD);
+    record('r2', LIVE);
+    const app = join(served, 'pipelines/app.yml');
+    await writeFile(app, '# edited in place\n', { flag: 'a' });
+    try {
+      const run = await dashboardRun(store, { env: 'dev', pipeline: 'web', login: 'bob' }, at);
+      const rollback = await dashboardRollback(store, { env: 'dev', app: 'web', login: 'bob' }, at);
+      for (const refused of [run, rollback]) {
+        expect(!refused.ok && refused.reason).toContain(
+          `the served checkout ${served}: the working tree differs from HEAD`,
+        );
+        expect(!refused.ok && refused.reason).toContain('pipelines/app.yml');
+      }
+      expect(store.runs.list({})).toEqual([]);
+    } finally {
+      await execa('git', ['-C', served, 'checkout', '--', 'pipelines/app.yml']);
+    }
   });
 });

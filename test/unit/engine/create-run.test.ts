@@ -20,7 +20,19 @@ const pipeline = (manual: boolean) => ({
   jobs: { deploy: { environment: 'prod', steps: [{ run: { command: ['true'] } }] } },
 });
 
-function start(manual: boolean, channel: 'cli' | 'dashboard' | 'forge', login: string, rollback = false) {
+/** What a run that repeats its trigger's work names: the job it runs alone, and what it repeats. */
+const ALONE = {
+  rollback: { rollback: { ledgerId: 1, releaseId: 'r1', digest: 'sha256:x' } },
+  restore: { restoreBackup: 1 },
+  rerun: { rerunOf: 1 },
+};
+
+function start(
+  manual: boolean,
+  channel: 'cli' | 'dashboard' | 'forge',
+  login: string,
+  alone?: keyof typeof ALONE,
+) {
   fx ??= engineFixture(PROJECT);
   const file = pipelineFile(fx, pipeline(manual));
   return () =>
@@ -35,19 +47,19 @@ function start(manual: boolean, channel: 'cli' | 'dashboard' | 'forge', login: s
       },
       channel,
       policy: fixturePolicy(fx, file),
-      ...(rollback
-        ? { jobs: ['deploy'], rollback: { ledgerId: 1, releaseId: 'r1', digest: 'sha256:x' } }
-        : {}),
+      ...(alone ? { jobs: ['deploy'], ...ALONE[alone] } : {}),
     });
 }
 
 describe('createRun: who may start a run by hand', () => {
-  it('refuses a pipeline with on.manual: false by hand, not from a push, nor a rollback of it', () => {
+  it('refuses a pipeline with on.manual: false by hand, not from a push, nor a rollback, restore or re-run of it', () => {
     fx = engineFixture(PROJECT);
     expect(start(false, 'cli', 'root')).toThrow('pipeline web is not started by hand (on.manual: false)');
     expect(start(false, 'dashboard', 'alice')).toThrow('on.manual: false');
     expect(start(false, 'forge', 'someone')()).toBeGreaterThan(0);
-    expect(start(false, 'dashboard', 'alice', true)()).toBeGreaterThan(0);
+    expect(start(false, 'dashboard', 'alice', 'rollback')()).toBeGreaterThan(0);
+    expect(start(false, 'cli', 'root', 'restore')()).toBeGreaterThan(0);
+    expect(start(false, 'dashboard', 'alice', 'rerun')()).toBeGreaterThan(0);
   });
 
   it('refuses a person run_by does not name, on the CLI and the dashboard, and records nothing', () => {

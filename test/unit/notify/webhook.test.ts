@@ -33,18 +33,25 @@ describe('postWebhook', () => {
     expect(await post('{}')).toMatchObject({
       ok: false,
       retry: true,
-      error: `POST ${hook.url} answered 503`,
+      error: `POST to ${new URL(hook.url).origin} answered 503`,
     });
     expect(await post('{}')).toMatchObject({ ok: false, retry: true });
     expect(await post('{}')).toMatchObject({
       ok: false,
       retry: false,
-      error: `POST ${hook.url} answered 400 (not retried)`,
+      error: `POST to ${new URL(hook.url).origin} answered 400 (not retried)`,
     });
     const count = hook.received.length;
     expect(await post('{}')).toMatchObject({ ok: false, retry: false });
     // Not followed: the receiver would have seen the redirect's target too.
     expect(hook.received.length).toBe(count + 1);
     expect(await post('{}', 'http://127.0.0.1:9/nothing-listens')).toMatchObject({ ok: false, retry: true });
+  });
+
+  it('names only the origin when it fails: a chat hook carries its credential in the path', async () => {
+    hook.answer(500);
+    const failed = await post('{}', `${hook.url}/T000/B000/s3cr3t-hook-token`);
+    expect(failed).toMatchObject({ ok: false, retry: true });
+    expect(JSON.stringify(failed)).not.toContain('s3cr3t-hook-token');
   });
 });

@@ -19,6 +19,8 @@ import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhoo
 
 const HOOK_KEY = 'hook-key-3fa9c1';
 const SMTP_PASSWORD = 'smtp-pw-91b2e7';
+// A chat hook whose URL is the credential: read from the environment, never logged.
+const HOOK_PATH = 'T01/B02/hook-path-7c4d2e';
 let fx: EngineFixture;
 let hook: WebhookReceiver;
 let smtp: SmtpReceiver;
@@ -50,7 +52,7 @@ beforeAll(async () => {
     teams: { '@acme/ops': ['alice', 'bob'] },
     people: { alice: { email: 'alice@example.com' }, bob: {} },
     notifications: {
-      webhook: { url: hook.url, secret: { env: 'CHAT_HOOK' } },
+      webhook: { url: { env: 'CHAT_HOOK_URL' }, secret: { env: 'CHAT_HOOK' } },
       email: {
         smtp: {
           host: '127.0.0.1',
@@ -67,7 +69,7 @@ beforeAll(async () => {
   notifier = new Notifier({
     store: fx.store,
     policy: staticPolicy(fixturePolicy(fx, pipelineFile(fx, GATED))),
-    env: { CHAT_HOOK: HOOK_KEY, SLIPWAY_SECRETS_DIR: fx.dir },
+    env: { CHAT_HOOK: HOOK_KEY, CHAT_HOOK_URL: `${hook.url}/${HOOK_PATH}`, SLIPWAY_SECRETS_DIR: fx.dir },
     smtpTls: { ca: cert.ca },
     runUrl: (id) => `https://ci.example.com/runs/${id}`,
     pollMs: 50,
@@ -125,7 +127,7 @@ describe('notifier', () => {
       ['webhook', 'failed', 1],
       ['email', 'sent', 1],
     ]);
-    expect(failed[0]!.lastError).toBe(`POST ${hook.url} answered 400 (not retried)`);
+    expect(failed[0]!.lastError).toBe(`POST to ${new URL(hook.url).origin} answered 400 (not retried)`);
     expect(logs.some((l) => l.includes('given up'))).toBe(true);
   });
 
@@ -139,5 +141,7 @@ describe('notifier', () => {
     const everything = JSON.stringify(fx.store.notifications.list()) + logs.join('\n');
     expect(everything).not.toContain(HOOK_KEY);
     expect(everything).not.toContain(SMTP_PASSWORD);
+    expect(everything).not.toContain(HOOK_PATH);
+    expect(hook.received.at(-1)!.path).toBe(`/hooks/slipway/${HOOK_PATH}`);
   });
 });

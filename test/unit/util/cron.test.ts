@@ -77,6 +77,13 @@ describe('nextFire', () => {
     );
   });
 
+  it('takes a day field that starts with * (*/2 too) as unrestricted: both fields must match', () => {
+    // Mondays of March 2026 are the 2nd, 9th, 16th, 23rd and 30th; */2 gives the odd days.
+    expect(fires('0 12 */2 * mon', local(2026, 3, 1), 3)).toEqual(
+      [local(2026, 3, 9, 12), local(2026, 3, 23, 12), local(2026, 4, 13, 12)].map((d) => d.toISOString()),
+    );
+  });
+
   it('skips a time in the spring DST gap and fires once in the repeated autumn hour', () => {
     // Paris: 2026-03-29 02:00 -> 03:00; 2026-10-25 03:00 -> 02:00.
     expect(next('30 2 * * *', local(2026, 3, 29, 1, 0))).toEqual(local(2026, 3, 30, 2, 30));
