@@ -5,17 +5,19 @@ import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dashboardRollback, dashboardRun } from '../../../src/cli/dashboard-actions.ts';
 import { Store } from '../../../src/store/store.ts';
+import { cloneOfThisCheckout } from '../../support/checkout-clone.ts';
 import { projectPolicy } from '../../support/policy.ts';
 
 // The sample ops repository (this checkout) deploys app `web` to dev through its deploy-dev job; the
 // dashboard serves a clone of its last commit.
 const ROOT = resolve(import.meta.dirname, '../../..');
+let clone: Awaited<ReturnType<typeof cloneOfThisCheckout>>;
 let served: string;
 beforeAll(async () => {
-  served = await mkdtemp(join(tmpdir(), 'slipway-served-'));
-  await execa('git', ['clone', '--quiet', ROOT, served]);
+  clone = await cloneOfThisCheckout();
+  served = clone.root;
 });
-afterAll(() => rm(served, { recursive: true, force: true }));
+afterAll(() => clone?.remove());
 const OLD = `sha256:${'a'.repeat(64)}`;
 const LIVE = `sha256:${'b'.repeat(64)}`;
 // The checkout's own slipway.yml stands for the default branch's.
