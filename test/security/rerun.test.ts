@@ -308,7 +308,7 @@ describe('re-run of failed jobs', () => {
     const run = await slipway('run', 'pipelines/app.yml');
     expect([rerun.exitCode, rerun.stderr]).toEqual([2, refusal]);
     expect([run.exitCode, run.stderr]).toEqual([2, refusal]);
-    expect(inStore((s) => s.runs.list({ limit: 1 })[0]!.id)).toBe(onHotfix);
+    expect(inStore((s) => s.runs.list({ limit: 1, kind: 'pipeline' })[0]!.id)).toBe(onHotfix);
     await git('checkout', '-q', 'main');
   });
 });
