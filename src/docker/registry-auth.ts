@@ -91,12 +91,39 @@ export async function fetchBearerToken(challenge: Challenge, opts: AuthOptions):
   } catch (err) {
     throw new Error(`token endpoint ${url.origin}${url.pathname} is unreachable: ${errorMessage(err)}`);
   }
-  const body = (await res.body.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown };
+  const body = parseJson(await readCapped(res.body, url)) as { token?: unknown; access_token?: unknown };
   const token = body.token ?? body.access_token;
   if (res.statusCode !== 200 || typeof token !== 'string' || token === '') {
     throw new TokenRefusedError(res.statusCode, url);
   }
   return token;
+}
+
+/** Most a token answer may weigh: real ones are a few KB, a hostile realm must not fill the runner's memory. */
+export const MAX_TOKEN_ANSWER = 1024 * 1024;
+
+// The body of the realm's answer, refused once it passes MAX_TOKEN_ANSWER.
+async function readCapped(body: Dispatcher.ResponseData['body'], url: URL): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_TOKEN_ANSWER) {
+      body.destroy();
+      throw new Error(`expected a token answer under 1 MiB from ${url.origin}${url.pathname}, got more`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** A response, and the token that got it when the registry asked for one. */

@@ -6,6 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import { request } from 'undici';
 import { startTokenService } from '../../src/sandbox/token-service.ts';
 import { freePort } from './free-port.ts';
+import { selfSignedLoopbackCert } from './tls-cert.ts';
 
 /** A running docker-registry with htpasswd auth on loopback. */
 export interface TestRegistry {
@@ -32,40 +33,22 @@ async function authSection(
   }
   // One self-signed pair serves TLS on 127.0.0.1 and signs the tokens: the test trusts it as a CA.
   const f = (name: string) => join(dir, name);
-  await execa('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    f('tls.key'),
-    '-out',
-    f('tls.crt'),
-    '-days',
-    '1',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-  ]);
+  const tls = await selfSignedLoopbackCert(dir);
   await writeFile(f('credentials.json'), JSON.stringify(login), { mode: 0o600 });
   const port = await freePort();
   const server = await startTokenService({
     host: '127.0.0.1',
     port,
-    tlsCert: f('tls.crt'),
-    tlsKey: f('tls.key'),
-    signingKey: f('tls.key'),
-    signingCert: f('tls.crt'),
+    tlsCert: tls.cert,
+    tlsKey: tls.key,
+    signingKey: tls.key,
+    signingCert: tls.cert,
     issuer: 'slipway-test-issuer',
     service: 'slipway-test',
     credentials: f('credentials.json'),
   });
-  const auth = `auth: { token: { realm: "https://127.0.0.1:${port}/token", service: slipway-test, issuer: slipway-test-issuer, rootcertbundle: ${f('tls.crt')} } }`;
-  const ca = await readFile(f('tls.crt'), 'utf8');
+  const auth = `auth: { token: { realm: "https://127.0.0.1:${port}/token", service: slipway-test, issuer: slipway-test-issuer, rootcertbundle: ${tls.cert} } }`;
+  const ca = await readFile(tls.cert, 'utf8');
   return { auth, ca, stop: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
