@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRepo } from '../../src/config/load-repo.ts';
 import { status } from '../../src/sandbox/status.ts';
 import { cleanHost, startHostCaddy, stopHostCaddy, throughCaddy } from '../support/app-deploy.ts';
-import { commitAsPusher, slipwayOnClone } from '../support/cli-on-clone.ts';
+import { pushAppVersion, slipwayOnClone } from '../support/cli-on-clone.ts';
 import { REPO_ROOT, type SandboxFixture, useSandbox } from '../support/sandbox.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
@@ -52,14 +52,7 @@ describe('pipelines/app.yml against a registry behind token authentication', () 
     }),
     timeoutMs: 300_000,
   });
-  const push = async (version: string) => {
-    const file = join(clone, 'pipelines/app.yml');
-    const text = (await readFile(file, 'utf8'))
-      .replaceAll('10.207.0.1:5000', sb.registry.address)
-      .replace(/VERSION: "[^"]*"/, `VERSION: "${version}"`);
-    await writeFile(file, text);
-    await commitAsPusher(clone, `web ${version}`);
-  };
+  const push = (version: string) => pushAppVersion(clone, sb.registry.address, version);
   const tokenLog = () => readFileSync(join(sb.stateDir, 'logs', 'token-service.log'), 'utf8');
 
   beforeAll(async () => {
