@@ -320,7 +320,9 @@ async function ensureRegistry(
 /** Stops the registry and its token service, also ones a lost state file no longer names. */
 async function stopRegistry(state: SandboxState, files: RegistryFiles): Promise<void> {
   const stale = findByCommandLine(
-    (c) => c === `docker-registry serve ${files.config}` || c.endsWith(` ${files.tokenConfig}`),
+    (c) =>
+      c === `docker-registry serve ${files.config}` ||
+      c.endsWith(`token-service-main.ts ${files.tokenConfig}`),
   );
   const refs = [state.registry, state.tokenService, ...stale.map(refOf)];
   await stopProcesses(refs.filter((r): r is ProcRef => r !== undefined));
