@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -15,6 +15,16 @@ const PUSH_AUTHOR = {
 /** Commits every tracked change in `clone` as PUSH_AUTHOR: a push, as far as Slipway can tell. */
 export async function commitAsPusher(clone: string, message: string): Promise<void> {
   await execa('git', ['-C', clone, 'commit', '-qam', message], { env: { ...process.env, ...PUSH_AUTHOR } });
+}
+
+/** A push of the sample app: the clone's pipelines/app.yml pointed at `registry`, its VERSION set, one commit. */
+export async function pushAppVersion(clone: string, registry: string, version: string): Promise<void> {
+  const file = join(clone, 'pipelines/app.yml');
+  const text = (await readFile(file, 'utf8'))
+    .replaceAll('10.207.0.1:5000', registry)
+    .replace(/VERSION: "[^"]*"/, `VERSION: "${version}"`);
+  await writeFile(file, text);
+  await commitAsPusher(clone, `web ${version}`);
 }
 
 /** This checkout's `bin/slipway`, run on `clone` against `inventoriesRoot`, never throwing on a non-zero exit. */

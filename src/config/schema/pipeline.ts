@@ -75,7 +75,11 @@ export const pipeline = z.strictObject({
         'expected an image repository like registry.example.com/acme/web (no tag: Slipway tags by commit)',
     })
     .optional(),
-  registry: registryAuth.optional(),
+  registry: registryAuth
+    .optional()
+    .describe(
+      "Login for the registry of `image` (push, digest checks, pulls on hosts): basic auth or the Bearer token flow (GHCR, Gitea, Harbor); the password is a secret's name",
+    ),
   env: z.record(z.string(), z.string()).default({}),
   secrets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), secretSource).default({}),
   timeout: duration.optional(),
