@@ -16,9 +16,9 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SHIPPED_ROLES } from '../src/ansible/roles.ts';
 import { execInHost } from '../src/sandbox/host-control.ts';
 import { down, upThin } from '../src/sandbox/sandbox.ts';
-import { SSH_KEYS_ROLE } from '../src/ssh-keys/role.ts';
 import { tempOpsRepo } from '../test/support/ops-repo.ts';
 import { REPO_ROOT } from '../test/support/sandbox.ts';
 import { numberArg } from './lib/number-arg.ts';
@@ -166,7 +166,7 @@ async function benchSize(n: number): Promise<SizeResult> {
           ...extra,
           'playbooks/baseline.yml',
         ],
-        { cwd: repo, env: { ...process.env, ANSIBLE_ROLES_PATH: join(SSH_KEYS_ROLE, '..') } },
+        { cwd: repo, env: { ...process.env, ANSIBLE_ROLES_PATH: SHIPPED_ROLES } },
       );
     for (const [phase, version] of [
       ['keys + file', 1],

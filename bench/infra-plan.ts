@@ -10,7 +10,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SSH_KEYS_ROLE } from '../src/ssh-keys/role.ts';
+import { SHIPPED_ROLES } from '../src/ansible/roles.ts';
 import { REPO_ROOT, useSandbox } from '../test/support/sandbox.ts';
 import { numberArg } from './lib/number-arg.ts';
 import { type BenchRow, emitRows } from './lib/rows.ts';
@@ -59,7 +59,7 @@ try {
         '--diff',
         playbook,
       ],
-      { cwd: REPO_ROOT, env: { ...process.env, ANSIBLE_ROLES_PATH: join(SSH_KEYS_ROLE, '..') } },
+      { cwd: REPO_ROOT, env: { ...process.env, ANSIBLE_ROLES_PATH: SHIPPED_ROLES } },
     );
     ansible.push(succeeded('ansible-playbook --check --diff', check));
   }

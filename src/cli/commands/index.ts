@@ -8,12 +8,15 @@ export type RegisterCommand = (program: Command) => void;
  * (validate need not load dockerode, octokit or the dashboard), which keeps start-up short.
  */
 export const commandLoaders: Record<string, () => Promise<RegisterCommand>> = {
+  init: async () => (await import('./init.ts')).registerInit,
   validate: async () => (await import('./validate.ts')).registerValidate,
   inventory: async () => (await import('./inventory.ts')).registerInventory,
   schema: async () => (await import('./schema.ts')).registerSchema,
+  drift: async () => (await import('./drift.ts')).registerDrift,
   describe: async () => (await import('./describe.ts')).registerDescribe,
   sandbox: async () => (await import('./sandbox.ts')).registerSandbox,
   user: async () => (await import('./user.ts')).registerUser,
+  app: async () => (await import('./app.ts')).registerApp,
   approvals: async () => (await import('./approvals.ts')).registerApprovals,
   approve: async () => (await import('./approve.ts')).registerApprove,
   cancel: async () => (await import('./cancel.ts')).registerCancel,

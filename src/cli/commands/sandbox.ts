@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { listInstances, SandboxPreflightError } from '../../sandbox/instance.ts';
 import { DEFAULT_INSTANCE } from '../../sandbox/plan.ts';
+import { REGISTRY_AUTH_MODES, type RegistryAuth } from '../../sandbox/registry.ts';
 import {
   down,
   type SandboxHostsInfo,
@@ -21,6 +22,7 @@ interface SandboxFlags {
   debian?: boolean;
   postgres?: boolean;
   thin?: boolean;
+  registryAuth?: RegistryAuth;
   all?: boolean;
   json?: boolean;
   repo: string;
@@ -95,6 +97,14 @@ export const registerSandbox: RegisterCommand = (program) => {
       '--postgres',
       "also build PostgreSQL 15 from Debian's packages on that image (once per machine: about a minute), for apps with a database",
     )
+    .addOption(
+      new Option(
+        '--registry-auth <mode>',
+        'how the registry authenticates: basic (htpasswd) or token (a Bearer challenge answered by a local token service, as GHCR and Gitea do)',
+      )
+        .choices(REGISTRY_AUTH_MODES)
+        .default('basic'),
+    )
     .option(
       '--thin',
       'hosts with sshd only: no dockerd, no registry (for infra pipelines on many hosts, e.g. 200)',
@@ -107,12 +117,22 @@ export const registerSandbox: RegisterCommand = (program) => {
           ?.split(',')
           .map((h) => h.trim())
           .filter(Boolean);
-        if (f.thin && (f.debian || f.postgres))
-          throw new CliError('sandbox up: --thin hosts have no registry, so no --debian or --postgres image');
+        if (f.thin && (f.debian || f.postgres || f.registryAuth === 'token'))
+          throw new CliError(
+            'sandbox up: --thin hosts have no registry, so no --debian, --postgres or --registry-auth token',
+          );
         const log = (l: string) => process.stderr.write(`${l}\n`);
         const r: UpReport<SandboxHostsInfo & Partial<Pick<SandboxInfo, 'registry'>>> = f.thin
           ? await upThin({ repoRoot: f.repo, name: f.name, hosts, log })
-          : await up({ repoRoot: f.repo, name: f.name, hosts, debian: f.debian, postgres: f.postgres, log });
+          : await up({
+              repoRoot: f.repo,
+              name: f.name,
+              hosts,
+              debian: f.debian,
+              postgres: f.postgres,
+              registryAuth: f.registryAuth,
+              log,
+            });
         const reg = r.info.registry;
         if (f.json)
           return out(
@@ -130,7 +150,7 @@ export const registerSandbox: RegisterCommand = (program) => {
           );
         for (const h of r.info.hosts) out(`${h.name.padEnd(8)} ${h.env.padEnd(5)} ${h.user}@${h.address}`);
         if (reg) {
-          out(`registry   ${reg.address} (user ${reg.username}, CA ${reg.caCert})`);
+          out(`registry   ${reg.address} (${reg.auth} auth, user ${reg.username}, CA ${reg.caCert})`);
           out(`base image ${reg.baseImage}`);
           if (reg.debianImage) out(`debian image ${reg.debianImage}`);
           if (reg.postgresImage) out(`postgres image ${reg.postgresImage}`);
