@@ -239,14 +239,32 @@ function accessChecks(access: Loaded<Access>, parts: RepoParts): ConfigError[] {
   return errors;
 }
 
-function siteChecks(sites: Loaded<Sites>, parts: RepoParts): ConfigError[] {
-  const errors: ConfigError[] = [];
+/** What the pipelines put on hosts that a route can serve: deployed apps and synced directories. */
+function routeTargets(parts: RepoParts): { apps: Set<string>; synced: Set<string> } {
   const apps = new Set<string>();
+  const synced = new Set<string>();
   for (const p of parts.pipelines) {
     for (const job of Object.values(p.value.jobs)) {
-      for (const step of job.steps) if ('deploy' in step) apps.add(step.deploy.app ?? p.value.name);
+      for (const step of job.steps) {
+        if ('deploy' in step) apps.add(step.deploy.app ?? p.value.name);
+        if ('sync' in step) synced.add(step.sync.to);
+      }
     }
   }
+  return { apps, synced };
+}
+
+function syncRouteCheck(sites: Loaded<Sites>, at: KeyPath, name: string, synced: Set<string>): ConfigError[] {
+  if (synced.has(name)) return [];
+  const hint = synced.size
+    ? suggestionHint(name, [...synced], 'synced directories')
+    : `add a sync step with "to: ${name}" to a pipeline`;
+  return [err(sites.src, at, `no pipeline syncs a directory "${name}"`, hint)];
+}
+
+function siteChecks(sites: Loaded<Sites>, parts: RepoParts): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const { apps, synced } = routeTargets(parts);
   const envs = [...parts.inventoryPaths.keys()];
   for (const [domain, site] of Object.entries(sites.value.sites)) {
     const seen = new Map<string, number>();
@@ -264,6 +282,8 @@ function siteChecks(sites: Loaded<Sites>, parts: RepoParts): ConfigError[] {
           ),
         );
       } else seen.set(route.path, i);
+      if (parts.pipelinesComplete && 'static' in route && 'sync' in route.static)
+        errors.push(...syncRouteCheck(sites, [...rp, 'static', 'sync'], route.static.sync, synced));
       if (parts.pipelinesComplete && 'proxy' in route && 'app' in route.proxy && !apps.has(route.proxy.app)) {
         errors.push(
           err(
