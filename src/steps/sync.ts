@@ -3,10 +3,11 @@ import { targetHosts } from '../config/inventory/targets.ts';
 import type { InventoryHost } from '../config/types.ts';
 import type { Change, HostStatus } from '../core/changes.ts';
 import { type SyncPaths, syncPaths } from '../core/sync-layout.ts';
+import { rmTree } from '../remote/commands/files.ts';
 import { allOk, forEachHost } from '../remote/fanout.ts';
 import { hostParallelism } from '../remote/parallelism.ts';
 import { diffDetail, diffFiles, diffSummary, releasesToPrune } from '../sync/diff.ts';
-import { stageRelease, switchRelease } from '../sync/host-release.ts';
+import { releaseDir, stageRelease, switchRelease } from '../sync/host-release.ts';
 import { type HostSyncState, readHostState } from '../sync/host-state.ts';
 import { buildManifest, type Manifest } from '../sync/manifest.ts';
 import { packManifest } from '../sync/pack.ts';
@@ -61,11 +62,13 @@ export function hostChanges(
   return changes;
 }
 
-// Every host gets the release before any `current` moves: a failed upload leaves all hosts on the live one.
+// Every host gets the release before any `current` moves: a failed upload leaves all hosts on the live one,
+// and the releases this apply uploaded elsewhere are removed again, so the hosts are as they were.
 async function stageAll(ctx: StepContext, step: SyncStep, v: SyncView): Promise<void> {
   const source = join(ctx.workdir, step.sync.source);
   const origin = { commit: ctx.run.sha, run: ctx.run.id, signal: ctx.signal };
   const stale = v.hosts.filter((h) => v.states.get(h.name)!.live?.id !== v.manifest.id);
+  const uploaded: InventoryHost[] = [];
   const outcomes = await forEachHost(
     stale,
     hostParallelism(),
@@ -73,20 +76,9 @@ async function stageAll(ctx: StepContext, step: SyncStep, v: SyncView): Promise<
       ctx.hostStatus(h.name, 'running');
       try {
         const t = ctx.transports.get(h);
-        const uploaded = await stageRelease(
-          t,
-          v.paths,
-          v.manifest,
-          () => packManifest(source, v.manifest),
-          origin,
-        );
-        const count = Object.keys(v.manifest.files).length;
-        ctx.log(
-          uploaded
-            ? `uploaded release ${v.manifest.id} (${count} files)`
-            : `release ${v.manifest.id} is kept here: no upload`,
-          { host: h.name },
-        );
+        const pack = () => packManifest(source, v.manifest);
+        if (await stageRelease(t, v.paths, v.manifest, pack, origin)) uploaded.push(h);
+        ctx.log(describeStaged(v.manifest, uploaded.includes(h)), { host: h.name });
       } catch (err) {
         ctx.hostStatus(h.name, 'failed', `upload: ${errorMessage(err)}; current release untouched`);
         throw err;
@@ -94,7 +86,26 @@ async function stageAll(ctx: StepContext, step: SyncStep, v: SyncView): Promise<
     },
     { signal: ctx.signal },
   );
+  if (outcomes.every((o) => o.ok)) return;
+  for (const h of uploaded) {
+    await ctx.transports
+      .get(h)
+      .exec(rmTree(releaseDir(v.paths, v.manifest.id)))
+      .catch(() => undefined);
+    ctx.hostStatus(
+      h.name,
+      'skipped',
+      `release ${v.manifest.id} removed again: another host failed its upload`,
+    );
+  }
   allOk(outcomes);
+}
+
+function describeStaged(manifest: Manifest, uploaded: boolean): string {
+  const count = Object.keys(manifest.files).length;
+  return uploaded
+    ? `uploaded release ${manifest.id} (${count} files, checked against their hashes)`
+    : `release ${manifest.id} is kept here: no upload`;
 }
 
 async function switchAll(ctx: StepContext, step: SyncStep, v: SyncView): Promise<Record<string, HostStatus>> {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { type PackOptions, pack } from 'tar-fs';
 import type { Manifest } from './manifest.ts';
 
@@ -19,5 +19,6 @@ export function packManifest(dir: string, manifest: Manifest): Readable {
       return header;
     },
   };
-  return pack(join(dir), options) as unknown as Readable;
+  // tar-fs gives a streamx stream, which child processes do not take as stdin; it is async-iterable.
+  return Readable.from(pack(join(dir), options) as unknown as AsyncIterable<Buffer>);
 }
