@@ -1,7 +1,7 @@
 // What a sync step ships: every regular file under its source directory, by path, with its content hash and
 // whether it is executable. The walk refuses what cannot be shipped faithfully before anything runs on a host.
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 /** One shipped file: its SHA-256 (hex), size in bytes and mode (0644, or 0755 when executable). */
@@ -95,8 +95,16 @@ function followLink(abs: string, rel: string, shown: string, realRoot: string): 
   return [rel];
 }
 
+// Read in chunks: a large asset must not be held in memory whole.
 function describeFile(abs: string): ManifestFile {
   const st = statSync(abs);
-  const sha256 = createHash('sha256').update(readFileSync(abs)).digest('hex');
-  return { sha256, size: st.size, mode: st.mode & 0o111 ? 0o755 : 0o644 };
+  const h = createHash('sha256');
+  const chunk = Buffer.alloc(1 << 20);
+  const fd = openSync(abs, 'r');
+  try {
+    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) h.update(chunk.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return { sha256: h.digest('hex'), size: st.size, mode: st.mode & 0o111 ? 0o755 : 0o644 };
 }

@@ -2,11 +2,13 @@
 // out, at the source or anywhere below it) is refused with a clear message before any host is touched. The
 // host is the runner itself (ansible_connection: local), so "nothing ran" is a directory that never appears.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, rmSync, symlinkSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SYNC_ROOT } from '../../src/core/sync-layout.ts';
+import { Store } from '../../src/store/store.ts';
 import { tempOpsRepo } from '../support/ops-repo.ts';
 
 const SLIPWAY = resolve(import.meta.dirname, '../../bin/slipway');
@@ -29,6 +31,7 @@ function opsRepo(source: string, prepare: (dir: string) => void = () => {}): str
       'jobs:',
       '  ship:',
       '    environment: dev',
+      '    approval: { approvers: [alice], allow_self_approval: true }',
       '    steps:',
       `      - sync: { source: ${JSON.stringify(source)}, to: ${NAME} }`,
       '',
@@ -61,7 +64,7 @@ describe('sync refuses a source outside the repository and runs nothing', () => 
   ])('refuses %j at validation, with file:line:col', (source, message) => {
     const run = slipway(opsRepo(source), 'run', 'site', '--detach');
     expect(run.status, run.stderr).toBe(2);
-    expect(run.stderr).toContain(`pipelines/site.yml:6:25: jobs.ship.steps.0.sync.source: ${message}`);
+    expect(run.stderr).toContain(`pipelines/site.yml:7:25: jobs.ship.steps.0.sync.source: ${message}`);
     expect(existsSync(TARGET)).toBe(false);
   });
 
@@ -75,7 +78,7 @@ describe('sync refuses a source outside the repository and runs nothing', () => 
 
   it('refuses a symlink out of the repository below the source before any host is asked anything', () => {
     const dir = opsRepo('site', (d) => symlinkSync('/etc/hostname', join(d, 'site/leak.txt')));
-    const run = slipway(dir, 'run', 'site');
+    const run = slipway(dir, 'run', 'site', '--detach');
     expect(run.status).toBe(1);
     const logs = slipway(dir, 'logs', '1');
     expect(logs.stdout + run.stderr).toContain(
@@ -84,9 +87,22 @@ describe('sync refuses a source outside the repository and runs nothing', () => 
     expect(existsSync(TARGET)).toBe(false);
   });
 
-  it('ships the same repository once the link is gone (the refusals above were not a broken setup)', () => {
-    const run = slipway(opsRepo('site'), 'run', 'site');
-    expect(run.status, run.stderr).toBe(0);
+  it('ships the same repository once the link is gone, through its gate (the refusals were not a broken setup)', () => {
+    const dir = opsRepo('site');
+    const run = slipway(dir, 'run', 'site', '--detach');
+    expect(run.status, run.stderr).toBe(3);
+    const store = new Store(join(dir, '.slipway', 'state.db'));
+    try {
+      const [planned] = store.gates.latest(1, 'ship')!.plan;
+      expect(planned!.changes.map((c) => [c.host, c.action, c.detail])).toEqual([
+        ['h1', 'add', `+ index.html ${createHash('sha256').update('<h1>site</h1>\n').digest('hex')}`],
+      ]);
+    } finally {
+      store.close();
+    }
+    expect(existsSync(TARGET)).toBe(false);
+    const approved = slipway(dir, 'approve', '1');
+    expect(approved.status, approved.stderr).toBe(0);
     expect(execFileSync('cat', [join(TARGET, 'current/files/index.html')], { encoding: 'utf8' })).toBe(
       '<h1>site</h1>\n',
     );

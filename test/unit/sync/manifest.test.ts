@@ -35,6 +35,16 @@ describe('buildManifest', () => {
     expect(buildManifest(repo, 'site').id).not.toBe(m.id);
   });
 
+  it('hashes a file larger than one read', () => {
+    const big = Buffer.alloc(2.5 * 1024 * 1024, 'x');
+    writeFileSync(join(repo, 'site/big.bin'), big);
+    expect(buildManifest(repo, 'site').files['big.bin']).toEqual({
+      sha256: createHash('sha256').update(big).digest('hex'),
+      size: big.length,
+      mode: 0o644,
+    });
+  });
+
   it('gives a mode change a new id', () => {
     const before = buildManifest(repo, 'site').id;
     chmodSync(join(repo, 'site/index.html'), 0o755);
