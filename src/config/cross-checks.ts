@@ -356,6 +356,31 @@ function sitesPerEnvironment(parts: RepoParts): ConfigError[] {
   return errors;
 }
 
+/** Two sync steps must not ship different sources to one directory of the same hosts: each run would undo the other. */
+function syncTargets(parts: RepoParts): ConfigError[] {
+  const first = new Map<string, { source: string; file: string }>();
+  const errors: ConfigError[] = [];
+  for (const p of parts.pipelines)
+    for (const [name, job] of Object.entries(p.value.jobs))
+      job.steps.forEach((step, i) => {
+        if (!('sync' in step) || !job.environment) return;
+        const { to, hosts, source } = step.sync;
+        const key = JSON.stringify([job.environment, hosts, to]);
+        const seen = first.get(key);
+        if (!seen) first.set(key, { source, file: p.src.file });
+        else if (seen.source !== source)
+          errors.push(
+            err(
+              p.src,
+              ['jobs', name, 'steps', i, 'sync', 'to'],
+              `"${to}" on ${hosts} of environment "${job.environment}" already ships ${seen.source} (${seen.file}), not ${source}`,
+              'give each synced directory its own "to"',
+            ),
+          );
+      });
+  return errors;
+}
+
 /** Every cross-file problem of an otherwise valid repository. */
 /** `${{ ... }}` in a value Slipway passes on verbatim: it would reach the app as that literal text. */
 const EXPRESSION = /\$\{\{/;
@@ -452,7 +477,7 @@ export function crossChecks(parts: RepoParts): ConfigError[] {
       );
     } else names.set(p.value.name, p.src.file);
   }
-  errors.push(...sitesPerEnvironment(parts));
+  errors.push(...sitesPerEnvironment(parts), ...syncTargets(parts));
   for (const access of parts.accessFiles.values()) errors.push(...accessChecks(access, parts));
   for (const sites of parts.sitesFiles.values()) errors.push(...siteChecks(sites, parts));
   return errors;
