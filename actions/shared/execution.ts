@@ -1,6 +1,5 @@
 import * as core from '@actions/core';
 import type { PolicySource } from '../../src/approvals/policy-source.ts';
-import { headSha } from '../../src/cli/git-commit.ts';
 import { runContextLoader } from '../../src/cli/run-session.ts';
 import type { PipelineFile } from '../../src/config/types.ts';
 import { escapeHtml } from '../../src/dashboard/views/html.ts';
@@ -8,6 +7,7 @@ import { executeRun } from '../../src/engine/executor.ts';
 import { resolveSecrets } from '../../src/engine/secrets.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { RunDetail, RunRecord, RunStatus } from '../../src/store/types.ts';
+import { headSha } from '../../src/triggers/checkout.ts';
 import { formatDuration } from '../../src/util/format.ts';
 
 /** Masks (`setSecret`) every value the pipeline's secrets resolve to, before anything could print one. */

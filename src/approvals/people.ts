@@ -1,4 +1,6 @@
 import type { IdentityChannel, People } from '../config/schema/people.ts';
+import type { Project } from '../config/schema/project.ts';
+import { teamMembers } from './teams.ts';
 
 /** A login as one channel vouches for it (a verified forge login, a dashboard session, an OS account). */
 export interface Identity {
@@ -46,4 +48,19 @@ export function identityText(id: Identity): string {
 export function parseIdentity(text: string | undefined): Identity | undefined {
   const m = text?.match(/^(github|gitea|dashboard|os):(.+)$/);
   return m ? { channel: m[1] as IdentityChannel, login: m[2]! } : undefined;
+}
+
+/** The persons a list of approvers names (persons, and the members of each team), each once, in order. */
+export function personsNamed(project: Project, principals: readonly string[]): string[] {
+  const persons = principals.flatMap((p) => (p.startsWith('@') ? teamMembers(project.teams, p) : [p]));
+  return [...new Set(persons)].filter((p) => project.people[p] !== undefined);
+}
+
+/** What reaches those persons on one channel: their forge login or their e-mail address, where they have one. */
+export function contactsOf(
+  project: Project,
+  principals: readonly string[],
+  channel: 'github' | 'gitea' | 'email',
+): string[] {
+  return personsNamed(project, principals).flatMap((p) => project.people[p]![channel] ?? []);
 }

@@ -126,6 +126,11 @@ function trustedJob(policy: TrustedPolicy, file: string, name: string, job: Job)
   return known && known.environment === job.environment ? known : undefined;
 }
 
+/** Everyone who approves some gate of `env` on the trusted ref (principals, each once). */
+export function environmentApprovers(policy: TrustedPolicy, env: string): string[] {
+  return [...new Set(environmentGates(policy, env).flatMap((g) => g.approvers))];
+}
+
 /** Every gate of jobs deploying to `env`: what a job the policy does not know gets the strictest of. */
 export function environmentGates(policy: TrustedPolicy, env: string): GatePolicy[] {
   return [...policy.pipelines.values()].flatMap((jobs) =>

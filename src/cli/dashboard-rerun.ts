@@ -3,11 +3,9 @@ import type { PolicySource } from '../approvals/policy-source.ts';
 import type { ActionResult, RerunRequest } from '../dashboard/data.ts';
 import { createRerun, failedRun } from '../engine/rerun.ts';
 import type { Store } from '../store/store.ts';
-import type { RunRecord } from '../store/types.ts';
-import { isCommitTree } from '../triggers/checkout.ts';
+import { checkedOutSha } from '../triggers/checkout.ts';
 import { errorMessage } from '../util/errors.ts';
 import { checkoutUnder, dashboardStarter } from './dashboard-starter.ts';
-import { headSha } from './git-commit.ts';
 
 /**
  * A re-run of a failed run's failed jobs asked for on the dashboard: checked like a rollback (a person
@@ -36,7 +34,7 @@ export async function dashboardRerun(
     const rerun = createRerun(store, {
       runId: run.id,
       repo,
-      checkoutSha: await checkedOut(run),
+      checkoutSha: await checkedOutSha(run.repoRoot, run.sha),
       triggeredBy: login,
       triggerIdentity: starter.identity,
       channel: 'dashboard',
@@ -53,7 +51,3 @@ export async function dashboardRerun(
 }
 
 /** The commit the run's checkout holds now: its own for a tree written from it, else the working tree's HEAD. */
-async function checkedOut(run: RunRecord): Promise<string> {
-  if (isCommitTree(run.repoRoot, run.sha)) return run.sha;
-  return (await headSha(run.repoRoot)) ?? '(no commit)';
-}

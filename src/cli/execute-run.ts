@@ -4,10 +4,10 @@ import { cancelRun } from '../engine/cancel.ts';
 import { executeRun } from '../engine/executor.ts';
 import type { Store } from '../store/store.ts';
 import type { RunRecord } from '../store/types.ts';
+import { headSha } from '../triggers/checkout.ts';
 import { DirtyTreeError, requireCleanTree } from './clean-tree.ts';
 import { CliError } from './errors.ts';
 import { exitCodeFor } from './exit-codes.ts';
-import { headSha } from './git-commit.ts';
 import { chooseRenderer, followRun } from './render/follow.ts';
 import { runContextLoader } from './run-session.ts';
 

@@ -14,12 +14,3 @@ export async function headCommit(dir: string): Promise<Commit> {
   const [authorEmail, authorName] = (await git('log', '-1', '--format=%ae%n%an')).split('\n');
   return { sha, branch, authorEmail, authorName };
 }
-
-/** HEAD's sha in `dir`, or undefined when it is not a Git checkout. */
-export async function headSha(dir: string): Promise<string | undefined> {
-  try {
-    return (await execa('git', ['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
-  } catch {
-    return undefined;
-  }
-}

@@ -1,7 +1,7 @@
 // Checks that span files: jobs against inventories, access against keys, sites against pipelines.
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { kindOf, type Step, stepOptions } from '../steps/kinds/index.ts';
+import { kindOf, STEP_KINDS, type Step, stepOptions } from '../steps/kinds/index.ts';
 import { suggestionHint } from './did-you-mean.ts';
 import { sitesPathsByEnvironment } from './environment-sites.ts';
 import { matchHosts } from './inventory/targets.ts';
@@ -199,6 +199,27 @@ function pipelineChecks(p: Loaded<Pipeline>, parts: RepoParts): ConfigError[] {
     );
   }
   return errors;
+}
+
+/** A drift check (`mode: plan`) plans every job: each step must be of a kind whose plan is drift. */
+function scheduleChecks(p: Loaded<Pipeline>): ConfigError[] {
+  const entries = p.value.on.schedule ?? [];
+  const steps = Object.entries(p.value.jobs).flatMap(([job, j]) => j.steps.map((s) => ({ job, s })));
+  const odd = steps.find(({ s }) => !kindOf(s).driftCheck);
+  if (!odd) return [];
+  const checkable = STEP_KINDS.filter((k) => k.driftCheck).map((k) => k.key);
+  return entries.flatMap((e, i) =>
+    e.mode !== 'plan'
+      ? []
+      : [
+          err(
+            p.src,
+            ['on', 'schedule', i, 'mode'],
+            `mode plan checks drift, but job "${odd.job}" has a ${kindOf(odd.s).key} step, whose plan is not drift`,
+            `plan only pipelines of ${checkable.join(', ')} steps, or write mode: run`,
+          ),
+        ],
+  );
 }
 
 function accessChecks(access: Loaded<Access>, parts: RepoParts): ConfigError[] {
@@ -464,7 +485,7 @@ export function crossChecks(parts: RepoParts): ConfigError[] {
   const errors: ConfigError[] = [];
   const names = new Map<string, string>();
   for (const p of parts.pipelines) {
-    errors.push(...pipelineChecks(p, parts), ...secretChecks(p, parts));
+    errors.push(...pipelineChecks(p, parts), ...secretChecks(p, parts), ...scheduleChecks(p));
     const other = names.get(p.value.name);
     if (other) {
       errors.push(

@@ -124,8 +124,12 @@ function issueToErrors(issue: Issue, base: KeyPath, ctx: Ctx): ConfigError[] {
     }
     case 'invalid_union':
       return unionErrors(issue, path, ctx, input);
-    case 'custom':
-      return [error(ctx, path, 'value', `invalid value ${describeValue(input)}`, issue.message)];
+    case 'custom': {
+      // A value that may be a secret someone committed is not repeated in logs.
+      const secret = (issue as { params?: { secret?: boolean } }).params?.secret === true;
+      const shown = secret ? '(not shown: it may be a secret)' : describeValue(input);
+      return [error(ctx, path, 'value', `invalid value ${shown}`, issue.message)];
+    }
     default:
       return [error(ctx, path, 'value', issue.message)];
   }

@@ -1,4 +1,15 @@
-import type { AuditRow, GateView, LogLine, ReleaseRow, RunDetail, RunFilter, RunRow } from './views/model.ts';
+import type {
+  AppHostRow,
+  AuditRow,
+  EnvironmentSummary,
+  EnvironmentView,
+  GateView,
+  LogLine,
+  ReleaseRow,
+  RunDetail,
+  RunFilter,
+  RunRow,
+} from './views/model.ts';
 
 /** The outcome of a decision or a rollback request, as the policy and the engine report it. */
 export type ActionResult = { ok: true; runId?: string; message?: string } | { ok: false; reason: string };
@@ -14,6 +25,20 @@ export interface RollbackRequest {
 export interface RerunRequest {
   runId: string;
   login: string;
+}
+
+/** A run of a pipeline asked for from an environment's page: its jobs there and what they need. */
+export interface StartRequest {
+  env: string;
+  pipeline: string;
+  login: string;
+}
+
+/** What the environment page reads live from the ops repository and the hosts. */
+export interface LiveEnvironment {
+  apps: AppHostRow[];
+  /** Pipelines with jobs in the environment that may be started by hand (`on.manual`). */
+  pipelines: string[];
 }
 
 /** What the dashboard reads and asks for; implemented over the store, the policy and the engine. */
@@ -47,6 +72,14 @@ export interface DashboardData {
    * unchanged) on behalf of `login`; absent when this server cannot.
    */
   rerun?(req: RerunRequest): Promise<ActionResult>;
+  /** Starts a redeploy of the live release of `app` in `env` on every host (new containers), through the same gates. */
+  redeploy?(req: RollbackRequest): Promise<ActionResult>;
+  /** Starts a run of a pipeline's jobs in `env` (and what they need), through its gates. */
+  startRun?(req: StartRequest): Promise<ActionResult>;
+  /** Environments of the ops repository with their drift badges. */
+  environments(): EnvironmentSummary[];
+  /** One environment: what runs where (live when this server can read its hosts), drift, and what `login` may start; undefined for an unknown one. */
+  environment(env: string, login: string): Promise<EnvironmentView | undefined>;
   /** Records a refused request (bad CSRF token, foreign origin, no session) in the audit log. */
   auditRefusal(entry: {
     actor: string;

@@ -3,7 +3,7 @@ import type { Router } from '../server/router.ts';
 import type { Service } from '../server/server.ts';
 import { openDashboardStore } from '../store/dashboard-store.ts';
 import type { Store } from '../store/store.ts';
-import type { ActionResult, RerunRequest, RollbackRequest } from './data.ts';
+import type { ActionResult, LiveEnvironment, RerunRequest, RollbackRequest, StartRequest } from './data.ts';
 import { createDashboard } from './routes.ts';
 import { storeData } from './store-data.ts';
 
@@ -17,6 +17,12 @@ export interface DashboardConfig {
   rollback?(store: Store, req: RollbackRequest, policy: PolicySource): Promise<ActionResult>;
   /** Queues a re-run of a failed run's failed jobs in `store`; without it, no re-run button. */
   rerun?(store: Store, req: RerunRequest, policy: PolicySource): Promise<ActionResult>;
+  /** Queues a redeploy of the live release (same gates); without it, no redeploy buttons. */
+  redeploy?(store: Store, req: RollbackRequest, policy: PolicySource): Promise<ActionResult>;
+  /** Queues a run of a pipeline's jobs in an environment (same gates); without it, no run button. */
+  startRun?(store: Store, req: StartRequest, policy: PolicySource): Promise<ActionResult>;
+  /** Reads what runs where in an environment from its hosts; without it the page shows no apps. */
+  live?(env: string, policy: PolicySource): Promise<LiveEnvironment>;
 }
 
 /**
@@ -42,8 +48,11 @@ export function dashboardService(
       policy: o.policy,
       environments: () => o.environments,
       onDecision: o.decided,
-      rollback: o.rollback && ((req) => queueAndWake(o, o.rollback!(o.store, req, o.policy))),
-      rerun: o.rerun && ((req) => queueAndWake(o, o.rerun!(o.store, req, o.policy))),
+      rollback: wakeAfter(o, o.rollback),
+      rerun: wakeAfter(o, o.rerun),
+      redeploy: wakeAfter(o, o.redeploy),
+      startRun: wakeAfter(o, o.startRun),
+      ...(o.live ? { live: (env: string) => o.live!(env, o.policy) } : {}),
     }),
     publicOrigin: o.publicUrl && new URL(o.publicUrl).origin,
   });
@@ -61,12 +70,15 @@ export function dashboardService(
   };
 }
 
-/** A run queued from the dashboard (rollback, re-run) is run at once, like a decided gate: the worker is woken. */
-async function queueAndWake(
-  o: { decided(runId: number): void },
-  queued: Promise<ActionResult>,
-): Promise<ActionResult> {
-  const result = await queued;
-  if (result.ok && result.runId) o.decided(Number(result.runId));
-  return result;
+/** A start (rollback, re-run, redeploy, run) the worker runs at once, like a decided gate: it is woken with the queued run's id. */
+function wakeAfter<R>(
+  o: { store: Store; policy: PolicySource; decided(runId: number): void },
+  start: ((store: Store, req: R, policy: PolicySource) => Promise<ActionResult>) | undefined,
+): ((req: R) => Promise<ActionResult>) | undefined {
+  if (!start) return undefined;
+  return async (req) => {
+    const result = await start(o.store, req, o.policy);
+    if (result.ok && result.runId) o.decided(Number(result.runId));
+    return result;
+  };
 }

@@ -23,6 +23,7 @@ import type { ActionResult, DashboardData } from './data.ts';
 import { RequestError, readForm, redirect, SECURITY_HEADERS, safeLocalPath, sendHtml } from './http.ts';
 import { RefusalThrottle } from './refusal-throttle.ts';
 import { followRun } from './sse.ts';
+import { environmentPage, environmentsPage } from './views/environment.ts';
 import type { Viewer } from './views/layout.ts';
 import type { RunFilter } from './views/model.ts';
 import { approvalsPage, auditPage, errorPage, releasesPage, signinPage } from './views/pages.ts';
@@ -61,6 +62,8 @@ type PostAction =
   | { kind: 'decide'; runId: string; job: string; decision: 'approve' | 'reject' }
   | { kind: 'rollback'; env: string; app: string }
   | { kind: 'rerun'; runId: string }
+  | { kind: 'redeploy'; env: string; app: string }
+  | { kind: 'run'; env: string }
   | { kind: 'unknown'; path: string };
 
 function decodeSegment(segment: string): string | undefined {
@@ -76,9 +79,14 @@ function postAction(path: string): PostAction {
   const gate = /^\/runs\/([^/]+)\/jobs\/([^/]+)\/(approve|reject)$/.exec(path);
   const [runId, job] = gate ? [decodeSegment(gate[1]!), decodeSegment(gate[2]!)] : [];
   if (gate && runId && job) return { kind: 'decide', runId, job, decision: gate[3] as 'approve' | 'reject' };
-  const rollback = /^\/releases\/([^/]+)\/([^/]+)\/rollback$/.exec(path);
-  const [env, app] = rollback ? [decodeSegment(rollback[1]!), decodeSegment(rollback[2]!)] : [];
-  if (env && app) return { kind: 'rollback', env, app };
+  const start =
+    /^\/releases\/([^/]+)\/([^/]+)\/(rollback)$/.exec(path) ??
+    /^\/environments\/([^/]+)\/apps\/([^/]+)\/(rollback|redeploy)$/.exec(path);
+  const [env, app] = start ? [decodeSegment(start[1]!), decodeSegment(start[2]!)] : [];
+  if (env && app) return { kind: start![3] as 'rollback' | 'redeploy', env, app };
+  const run = /^\/environments\/([^/]+)\/run$/.exec(path);
+  const runEnv = run && decodeSegment(run[1]!);
+  if (runEnv) return { kind: 'run', env: runEnv };
   const rerun = /^\/runs\/([^/]+)\/rerun$/.exec(path);
   const rerunOf = rerun && decodeSegment(rerun[1]!);
   if (rerunOf) return { kind: 'rerun', runId: rerunOf };
@@ -90,9 +98,12 @@ function auditTarget(a: PostAction): { action: string; target: string; runId?: s
     case 'decide':
       return { action: a.decision, target: `run ${a.runId} / ${a.job}`, runId: a.runId, job: a.job };
     case 'rollback':
-      return { action: 'rollback', target: `${a.app} in ${a.env}` };
+    case 'redeploy':
+      return { action: a.kind, target: `${a.app} in ${a.env}` };
     case 'rerun':
       return { action: 'rerun', target: `run ${a.runId}`, runId: a.runId };
+    case 'run':
+      return { action: 'run', target: `a pipeline in ${a.env}` };
     case 'signout':
       return { action: 'signout', target: 'dashboard' };
     case 'unknown':
@@ -189,19 +200,9 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     return form;
   }
 
-  /** Answers a request that starts a run: to the new run's page, or refused and audited with the reason. */
-  function started(
-    res: ServerResponse,
-    viewer: Viewer,
-    session: SessionRecord,
-    action: PostAction,
-    result: ActionResult,
-    fallback: string,
-  ) {
-    if (!result.ok) {
-      data.auditRefusal({ ...auditTarget(action), actor: session.login, detail: result.reason });
-      return refuse(res, viewer, 403, result.reason);
-    }
+  /** After a start: to the new run's page (else `fallback`), or a refusal saying why (the policy, the engine). */
+  function started(res: ServerResponse, viewer: Viewer, result: ActionResult, fallback = '/') {
+    if (!result.ok) return refuse(res, viewer, 403, result.reason);
     return redirect(res, result.runId ? `/runs/${encodeURIComponent(result.runId)}` : fallback);
   }
 
@@ -239,15 +240,22 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         if (!result.ok) return refuse(res, viewer, 403, result.reason);
         return redirect(res, `/runs/${encodeURIComponent(runId)}`);
       }
-      case 'rollback': {
-        if (!data.rollback) break;
-        const result = await data.rollback({ env: action.env, app: action.app, login: session.login });
-        return started(res, viewer, session, action, result, '/releases');
+      case 'rollback':
+      case 'redeploy': {
+        const start = data[action.kind];
+        if (!start) break;
+        return started(res, viewer, await start({ env: action.env, app: action.app, login: session.login }));
+      }
+      case 'run': {
+        if (!data.startRun) break;
+        const pipeline = form.get('pipeline')?.trim();
+        if (!pipeline) return refuse(res, viewer, 400, 'Choose a pipeline to run.');
+        return started(res, viewer, await data.startRun({ env: action.env, pipeline, login: session.login }));
       }
       case 'rerun': {
         if (!data.rerun) break;
         const result = await data.rerun({ runId: action.runId, login: session.login });
-        return started(res, viewer, session, action, result, `/runs/${encodeURIComponent(action.runId)}`);
+        return started(res, viewer, result, `/runs/${encodeURIComponent(action.runId)}`);
       }
     }
     return refuse(res, viewer, 404, 'No such action.');
@@ -329,6 +337,14 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     if (path === '/releases')
       return sendHtml(res, 200, releasesPage(viewer, data.releases(), data.rollback !== undefined));
     if (path === '/audit') return sendHtml(res, 200, auditPage(viewer, data.audit(500)));
+    if (path === '/environments') return sendHtml(res, 200, environmentsPage(viewer, data.environments()));
+    const env = /^\/environments\/([^/]+)$/.exec(path);
+    if (env) {
+      const view = await data.environment(decodeSegment(env[1]!) ?? '', session.login);
+      if (!view) return sendHtml(res, 404, errorPage(viewer, 'Not found', 'No such environment.'));
+      const can = { run: !!data.startRun, redeploy: !!data.redeploy, rollback: !!data.rollback };
+      return sendHtml(res, 200, environmentPage(viewer, view, can));
+    }
     return sendHtml(res, 404, errorPage(viewer, 'Not found', `Nothing at ${path}.`));
   }
 

@@ -1,12 +1,22 @@
 import { type Actor, decide } from '../approvals/policy.ts';
 import type { PolicySource } from '../approvals/policy-source.ts';
 import { decisionRequest, submitDecision } from '../approvals/service.ts';
+import { startRefusal } from '../approvals/starters.ts';
 import type { RunFacets } from '../store/run-facets.ts';
 import type { Store } from '../store/store.ts';
-import type { GateRecord, RunRecord, RunDetail as StoredRun } from '../store/types.ts';
+import type { DriftCheckRecord, GateRecord, RunRecord, RunDetail as StoredRun } from '../store/types.ts';
 import { FINAL_RUN_STATUSES } from '../store/types.ts';
-import type { ActionResult, DashboardData } from './data.ts';
-import type { AuditRow, GateView, JobView, LogLine, ReleaseRow, RunFilter, RunRow } from './views/model.ts';
+import type { ActionResult, DashboardData, LiveEnvironment } from './data.ts';
+import type {
+  AuditRow,
+  DriftView,
+  GateView,
+  JobView,
+  LogLine,
+  ReleaseRow,
+  RunFilter,
+  RunRow,
+} from './views/model.ts';
 
 /** What the store adapter needs besides the store. */
 export interface StoreDataOptions {
@@ -22,6 +32,37 @@ export interface StoreDataOptions {
   rollback?: DashboardData['rollback'];
   /** Starts a re-run of a failed run's failed jobs on behalf of `login`; without it the dashboard offers none. */
   rerun?: DashboardData['rerun'];
+  /** Starts a redeploy of the live release; without it the dashboard offers none. */
+  redeploy?: DashboardData['redeploy'];
+  /** Starts a run of a pipeline's jobs in an environment; without it the dashboard offers none. */
+  startRun?: DashboardData['startRun'];
+  /** What runs where in an environment (read from its hosts) and which pipelines may be started there. */
+  live?(env: string): Promise<LiveEnvironment>;
+}
+
+/** A drift check as the dashboard shows it. */
+function toDriftView(c: DriftCheckRecord): DriftView {
+  return {
+    pipeline: c.pipeline,
+    status: c.status,
+    changes: c.changes,
+    at: c.checkedAt,
+    sha: c.sha,
+    branch: c.branch,
+    lines: c.plan.flatMap((j) =>
+      j.steps.flatMap((st) =>
+        st.changes.map((ch) => `${j.job}: ${ch.action} ${ch.host ? `${ch.host}: ` : ''}${ch.subject}`),
+      ),
+    ),
+    ...(c.reason ? { reason: c.reason } : {}),
+  };
+}
+
+/** The badge of an environment: drift first, then a failed check, else the newest check. */
+function worstDrift(checks: readonly DriftCheckRecord[]): DriftView | undefined {
+  const worst =
+    checks.find((c) => c.status === 'drift') ?? checks.find((c) => c.status === 'failed') ?? checks[0];
+  return worst && toDriftView(worst);
 }
 
 /** Largest number of runs scanned for one page when filtering by branch or trigger, which the store cannot filter. */
@@ -40,6 +81,7 @@ function toRow(r: RunRecord): RunRow {
     triggeredBy: r.triggeredBy,
     ...(r.rollback ? { rollbackTo: r.rollback.releaseId } : {}),
     ...(r.rerunOf === undefined ? {} : { rerunOf: String(r.rerunOf) }),
+    ...(r.rollback?.kind === 'redeploy' ? { redeploy: true } : {}),
     status: r.status,
     createdAt: r.createdAt,
     startedAt: r.startedAt,
@@ -50,6 +92,31 @@ function toRow(r: RunRecord): RunRow {
 /** Dashboard data read from the store, with decisions through the approval policy. */
 export function storeData(opts: StoreDataOptions): DashboardData {
   const { store } = opts;
+
+  /**
+   * A start (run, redeploy, rollback, re-run) recorded in the audit, accepted with the run it queued or
+   * refused with why (and the run it was asked about, for a re-run).
+   */
+  const audited =
+    <R extends { login: string }>(
+      action: string,
+      target: (req: R) => string,
+      start: (req: R) => Promise<ActionResult>,
+      about?: (req: R) => string,
+    ) =>
+    async (req: R): Promise<ActionResult> => {
+      const result = await start(req);
+      const subject = runId((result.ok ? result.runId : about?.(req)) ?? '');
+      store.gates.audit({
+        ...(subject === undefined ? {} : { runId: subject }),
+        actor: req.login,
+        channel: 'dashboard',
+        action,
+        outcome: result.ok ? 'accepted' : 'refused',
+        reason: `${target(req)}: ${result.ok ? (result.message ?? 'queued') : result.reason}`,
+      });
+      return result;
+    };
 
   /**
    * Asks the policy (without recording anything: this runs on every page view) whether `login` could approve
@@ -277,9 +344,39 @@ export function storeData(opts: StoreDataOptions): DashboardData {
       return { ok: true, message: outcome.reason };
     },
 
-    rollback: opts.rollback,
+    rollback: opts.rollback && audited('rollback', (r) => `${r.app} in ${r.env}`, opts.rollback),
+    redeploy: opts.redeploy && audited('redeploy', (r) => `${r.app} in ${r.env}`, opts.redeploy),
+    startRun: opts.startRun && audited('run', (r) => `${r.pipeline} in ${r.env}`, opts.startRun),
 
-    rerun: opts.rerun,
+    environments: () =>
+      opts.environments().map((name) => ({ name, drift: worstDrift(store.drift.latest(name)) })),
+
+    async environment(env, login) {
+      if (!opts.environments().includes(env)) return undefined;
+      const live = await (opts.live?.(env) ?? Promise.resolve({ apps: [], pipelines: [] }));
+      const policy = await opts.policy.current().catch(() => undefined);
+      const refusal = policy
+        ? startRefusal(policy, { channel: 'dashboard', login }, env)
+        : 'the policy in force cannot be read';
+      return {
+        name: env,
+        apps: live.apps,
+        releasedApps: [...new Set(store.releases.list(env, { limit: 1000 }).map((r) => r.app))].sort(),
+        drift: store.drift.latest(env).map(toDriftView),
+        pipelines: live.pipelines,
+        canStart: refusal === undefined,
+        ...(refusal ? { refusal } : {}),
+      };
+    },
+
+    rerun:
+      opts.rerun &&
+      audited(
+        'rerun',
+        (r) => `run ${r.runId}`,
+        opts.rerun,
+        (r) => r.runId,
+      ),
 
     auditRefusal(entry) {
       store.gates.audit({

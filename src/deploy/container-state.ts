@@ -10,6 +10,9 @@ export interface ContainerInfo {
     Running: boolean;
     ExitCode: number;
     Health?: { Status: string };
+    /** ISO times; `0001-01-01T00:00:00Z` when it never happened. */
+    StartedAt?: string;
+    FinishedAt?: string;
   };
   RestartCount?: number;
   Config: { Labels?: Record<string, string> | null; Tty?: boolean };

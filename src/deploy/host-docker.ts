@@ -1,9 +1,11 @@
 import Docker from 'dockerode';
+import type { InventoryHost } from '../config/types.ts';
 import { followProgress } from '../docker/progress.ts';
 import type { RegistryCredentials } from '../docker/push.ts';
 import type { Transport } from '../remote/transport.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { ContainerInfo } from './container-state.ts';
+import { FrameDecoder } from './log-frames.ts';
 
 /** Where the Docker Engine listens on a host unless the inventory says otherwise (`docker_socket`). */
 export const DOCKER_SOCKET = '/var/run/docker.sock';
@@ -20,10 +22,31 @@ export interface HostDocker {
   close(): Promise<void>;
 }
 
+/** Where a host's engine listens: inventory var `docker_socket`, else DOCKER_SOCKET. */
+export function dockerSocketOf(host: InventoryHost): string {
+  const v = host.vars['docker_socket'];
+  return typeof v === 'string' && v !== '' ? v : DOCKER_SOCKET;
+}
+
 /** Opens the API of the host behind `t` at its `socket`. */
 export async function openHostDocker(t: Transport, socket = DOCKER_SOCKET): Promise<HostDocker> {
   const fwd = await t.forwardUnixSocket(socket);
   return { api: new Docker({ socketPath: fwd.localPath }), socket, close: () => fwd.close() };
+}
+
+/** Runs `fn` with the host's engine open and answering (checkEngine), closing the forward after. */
+export async function withHostDocker<T>(
+  t: Transport,
+  socket: string,
+  fn: (engine: HostDocker) => Promise<T>,
+): Promise<T> {
+  const engine = await openHostDocker(t, socket);
+  try {
+    await checkEngine(engine);
+    return await fn(engine);
+  } finally {
+    await engine.close();
+  }
 }
 
 /**
@@ -98,19 +121,9 @@ export async function containerLogTail(docker: Docker, c: ContainerInfo, lines: 
   return text.split('\n').filter(Boolean);
 }
 
-/**
- * Joins the payloads of the engine's multiplexed log stream (non-TTY containers): each frame is an
- * 8-byte header (stream, 3 zero bytes, big-endian length) and its payload.
- */
+/** Joins the payloads of the engine's multiplexed log stream (non-TTY containers), headers stripped. */
 export function demuxLogs(raw: Buffer): string {
-  const parts: Buffer[] = [];
-  let at = 0;
-  while (at + 8 <= raw.length) {
-    const size = raw.readUInt32BE(at + 4);
-    parts.push(raw.subarray(at + 8, at + 8 + size));
-    at += 8 + size;
-  }
-  return Buffer.concat(parts).toString('utf8');
+  return Buffer.concat(new FrameDecoder().push(raw).map((f) => f.payload)).toString('utf8');
 }
 
 /**

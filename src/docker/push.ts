@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
-import { isDigest } from './image-ref.ts';
+import { errorMessage } from '../util/errors.ts';
+import { isDigest, parseRepository } from './image-ref.ts';
 import { followProgress, LineSplitter, type ProgressEvent } from './progress.ts';
 
 /** Registry credentials; the password comes from a pipeline secret and is never logged. */
@@ -19,8 +20,23 @@ export interface PushOptions {
   signal?: AbortSignal;
 }
 
-/** Pushes `repository:tag` with the runner's daemon and returns the manifest digest the registry stored. */
+/**
+ * Pushes `repository:tag` with the runner's daemon and returns the manifest digest the registry stored.
+ * A failure names the registry and the user: the daemon's own message ("unauthorized: ...") says neither.
+ */
 export async function pushImage(docker: Docker, opts: PushOptions): Promise<string> {
+  try {
+    return await pushWithDaemon(docker, opts);
+  } catch (err) {
+    const who = opts.auth ? ` as ${opts.auth.username}` : ' without credentials';
+    const registry = parseRepository(opts.repository).registry;
+    throw new Error(
+      `push of ${opts.repository}:${opts.tag} to registry ${registry}${who} failed: ${errorMessage(err)}`,
+    );
+  }
+}
+
+async function pushWithDaemon(docker: Docker, opts: PushOptions): Promise<string> {
   const authconfig = opts.auth
     ? { username: opts.auth.username, password: opts.auth.password, serveraddress: opts.auth.registry }
     : undefined;

@@ -6,6 +6,7 @@ import type Docker from 'dockerode';
 import { Agent, type Dispatcher, request } from 'undici';
 import { errorMessage } from '../util/errors.ts';
 import type { RegistryCredentials } from './push.ts';
+import { basicAuthorization, sendAuthorized, TokenRefusedError } from './registry-auth.ts';
 
 const MANIFEST_TYPES = [
   'application/vnd.oci.image.index.v1+json',
@@ -72,15 +73,10 @@ export class RegistryError extends Error {
   override name = 'RegistryError';
 }
 
-function parseChallenge(header: string): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (const m of header.matchAll(/(\w+)="([^"]*)"/g)) params[m[1]!] = m[2]!;
-  return params;
-}
-
 /** A minimal OCI distribution client: enough to check, before touching any host, that an image can be pulled. */
 export class RegistryClient {
   readonly #base: string;
+  readonly #scheme: 'http' | 'https';
   readonly #auth: RegistryCredentials | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #dispatcher: Dispatcher | undefined;
@@ -95,6 +91,7 @@ export class RegistryClient {
     signal?: AbortSignal;
   }) {
     this.#base = `${opts.scheme}://${opts.registry}`;
+    this.#scheme = opts.scheme;
     this.#auth = opts.auth;
     this.#signal = opts.signal;
     if (opts.ca?.length) this.#dispatcher = new Agent({ connect: { ca: [...rootCertificates, ...opts.ca] } });
@@ -105,9 +102,25 @@ export class RegistryClient {
     await this.#dispatcher?.close();
   }
 
-  #basic(): string | undefined {
-    if (!this.#auth) return undefined;
-    return `Basic ${Buffer.from(`${this.#auth.username}:${this.#auth.password}`).toString('base64')}`;
+  // Sends with the credentials, through the Bearer token flow when the registry asks for it.
+  async #authorized(send: (authorization: string | undefined) => Promise<Dispatcher.ResponseData>) {
+    try {
+      const { res, bearer } = await sendAuthorized(send, {
+        registryScheme: this.#scheme,
+        ...(this.#auth ? { basic: basicAuthorization(this.#auth.username, this.#auth.password) } : {}),
+        ...(this.#bearer ? { bearer: this.#bearer } : {}),
+        ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
+        ...(this.#signal ? { signal: this.#signal } : {}),
+      });
+      this.#bearer = bearer;
+      return res;
+    } catch (err) {
+      if (err instanceof RegistryError) throw err;
+      const who = this.#auth ? `the credentials of ${this.#auth.username}` : 'anonymous access';
+      if (err instanceof TokenRefusedError)
+        throw new RegistryError(`registry ${this.#base} refused ${who} (${err.message})`);
+      throw new RegistryError(`registry ${this.#base}: ${errorMessage(err)}`);
+    }
   }
 
   async #send(method: 'HEAD' | 'GET', url: string, authorization: string | undefined) {
@@ -125,39 +138,13 @@ export class RegistryClient {
     }
   }
 
-  /** Token for the Bearer scheme (Docker Hub, GHCR, Harbor...), fetched with the basic credentials. */
-  async #token(challenge: string): Promise<string> {
-    const { realm, service, scope } = parseChallenge(challenge);
-    if (!realm) throw new RegistryError(`registry ${this.#base} sent a Bearer challenge without a realm`);
-    const url = new URL(realm);
-    if (service) url.searchParams.set('service', service);
-    if (scope) url.searchParams.set('scope', scope);
-    const res = await this.#send('GET', url.toString(), this.#basic());
-    const body = (await res.body.json().catch(() => ({}))) as { token?: string; access_token?: string };
-    const token = body.token ?? body.access_token;
-    if (res.statusCode !== 200 || !token) {
-      throw new RegistryError(
-        `registry ${this.#base} refused the credentials (token endpoint: ${res.statusCode})`,
-      );
-    }
-    return token;
-  }
-
   /**
    * The digest the registry holds for `path` at `reference` (tag or digest), or undefined when it has
    * no such manifest. Throws RegistryError when the registry cannot be reached or refuses the credentials.
    */
   async manifestDigest(path: string, reference: string): Promise<string | undefined> {
     const url = `${this.#base}/v2/${path}/manifests/${reference}`;
-    let res = await this.#send('HEAD', url, this.#bearer ? `Bearer ${this.#bearer}` : this.#basic());
-    if (res.statusCode === 401) {
-      const challenge = String(res.headers['www-authenticate'] ?? '');
-      await res.body.dump();
-      if (/^bearer/i.test(challenge)) {
-        this.#bearer = await this.#token(challenge);
-        res = await this.#send('HEAD', url, `Bearer ${this.#bearer}`);
-      }
-    }
+    const res = await this.#authorized((authorization) => this.#send('HEAD', url, authorization));
     await res.body.dump();
     if (res.statusCode === 404) return undefined;
     if (res.statusCode === 401 || res.statusCode === 403) {

@@ -1,5 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { type Identity, identityText } from '../approvals/people.ts';
+import { startRefusal } from '../approvals/starters.ts';
 import { branchRefusal, type TrustedPolicy } from '../approvals/trusted-policy.ts';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
 import { stepKind, stepName } from '../steps/kinds/index.ts';
@@ -24,6 +25,11 @@ export interface RunRequest {
   /** Who started it as the channel saw them: self-approval is refused to that person. */
   triggerIdentity?: Identity;
   channel: Channel;
+  /**
+   * Started by a person's own act on a channel that also carries pushes (a workflow dispatched or re-run by
+   * hand in Actions): refused like a start on the CLI or the dashboard (`on.manual`, `run_by`).
+   */
+  byHand?: boolean;
   /** The policy in force: the run's branch must be allowed into every environment it deploys to. */
   policy: TrustedPolicy;
   /** Run only these jobs (and what they need; for a rollback, these jobs alone). */
@@ -46,7 +52,7 @@ export interface RunRequest {
 /** Who asks for a run of one job alone (a rollback, a restore), from which checkout, under which policy. */
 export type JobRequester = Pick<
   RunRequest,
-  'repo' | 'commit' | 'triggeredBy' | 'triggerIdentity' | 'channel' | 'policy' | 'inventoriesRoot'
+  'repo' | 'commit' | 'triggeredBy' | 'triggerIdentity' | 'channel' | 'byHand' | 'policy' | 'inventoriesRoot'
 >;
 
 /** Stores a queued run of one job of `pipeline` alone, marked as a rollback or a restore. */
@@ -106,11 +112,9 @@ export function createRun(store: Store, req: RunRequest): number {
   for (const name of names) {
     if (!pipeline.jobs[name]) throw new Error(`${req.pipeline.file}: no job ${name}`);
   }
-  refuseBranch(
-    req.policy,
-    req.commit.branch,
-    names.flatMap((n) => pipeline.jobs[n]!.environment ?? []),
-  );
+  const envs = names.flatMap((n) => pipeline.jobs[n]!.environment ?? []);
+  refuseBranch(req.policy, req.commit.branch, envs);
+  refuseStarter(req, envs);
   return store.transaction(() => {
     const runId = store.runs.create({
       ...runOrigin(req),
@@ -125,10 +129,26 @@ export function createRun(store: Store, req: RunRequest): number {
         };
       }),
     });
-    const envs = names.flatMap((n) => pipeline.jobs[n]!.environment ?? []);
     store.locks.enqueue(runId, envs);
     return runId;
   });
+}
+
+/**
+ * Throws when a run started by hand (CLI, dashboard, `byHand`) may not be: a pipeline with `on.manual: false` (a
+ * rollback, redeploy, restore or re-run repeats what its trigger started and is not refused for it), or a
+ * person `run_by` does not name.
+ */
+function refuseStarter(req: RunRequest, envs: readonly string[]): void {
+  if (req.channel !== 'cli' && req.channel !== 'dashboard' && !req.byHand) return;
+  const { pipeline, file } = req.pipeline;
+  if (!alone(req) && !pipeline.on.manual)
+    throw new Error(`${file}: pipeline ${pipeline.name} is not started by hand (on.manual: false)`);
+  if (!req.triggerIdentity) return;
+  const refusals = [...new Set(envs)].flatMap(
+    (env) => startRefusal(req.policy, req.triggerIdentity!, env) ?? [],
+  );
+  if (refusals.length) throw new Error(refusals.join('; '));
 }
 
 /** Throws when `branch` may not deploy to one of `envs` under the trusted policy (checked again before each job). */

@@ -8,7 +8,7 @@ import {
 } from '../approvals/trusted-policy.ts';
 import type { Job } from '../config/schema/pipeline.ts';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
-import { maskText, maskValues } from '../logs/masker.ts';
+import { maskText } from '../logs/masker.ts';
 import { LogWriter } from '../logs/writer.ts';
 import { currentOwner, processRef } from '../process/identity.ts';
 import { TransportPool } from '../remote/pool.ts';
@@ -30,7 +30,7 @@ import { lockState, lockTimeoutFromEnv, lockWaitText } from './lock-wait.ts';
 import { planSteps } from './plan.ts';
 import { expireUnwatchedGates, recoverAbandonedRuns } from './recovery.ts';
 import { gateApprovers, runLedger } from './run-ledger.ts';
-import { heldSecretValues, processSources, type RunSecrets, resolveSecrets, vaultValues } from './secrets.ts';
+import { processSources, type RunSecrets, resolveSecrets, valuesToMask } from './secrets.ts';
 
 /** How a process executes (or continues) a stored run. */
 export interface ExecuteOptions {
@@ -179,11 +179,7 @@ class Execution {
     this.#policy = policy;
     const env = opts.env ?? process.env;
     this.#secrets = resolveSecrets(pipeline.pipeline, processSources(env));
-    this.#maskValues = maskValues([
-      ...this.#secrets.values(),
-      ...heldSecretValues(env),
-      ...vaultValues(repo),
-    ]);
+    this.#maskValues = valuesToMask(repo, policy.project, this.#secrets.values(), env);
     this.#writer = new LogWriter(this.#store.events, run.id, this.#maskValues);
     this.#outputs = this.#store.runs.outputs(run.id);
     this.#pollMs = opts.pollMs ?? 250;

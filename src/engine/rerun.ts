@@ -72,6 +72,8 @@ export interface RerunRequest {
   /** Who asks, as the channel saw them: they may not approve a gate that opens again. */
   triggerIdentity?: Identity;
   channel: Channel;
+  /** Asked for by a person on a channel that also carries pushes (see RunRequest.byHand). */
+  byHand?: boolean;
   /** The policy in force: the run's branch must still be allowed into every environment it deploys to. */
   policy: TrustedPolicy;
 }
@@ -102,6 +104,7 @@ export function createRerun(
     triggeredBy: req.triggeredBy,
     ...(req.triggerIdentity ? { triggerIdentity: req.triggerIdentity } : {}),
     channel: req.channel,
+    ...(req.byHand ? { byHand: true } : {}),
     policy: req.policy,
     jobs,
     ...(run.inventoriesRoot ? { inventoriesRoot: run.inventoriesRoot } : {}),

@@ -8,10 +8,12 @@ export interface RollbackRequest extends JobRequester {
   app?: string;
   /** Release id or digest; default: the release before the live one. */
   release?: string;
+  /** The live release again on every host, new containers (`release` is ignored). */
+  redeploy?: boolean;
 }
 
 /**
- * Stores a queued rollback run of the environment's deploy job alone, restoring the recorded release
+ * Stores a queued rollback (or redeploy) run of the environment's deploy job alone, restoring the recorded release
  * (its digest, compose file and configuration): the job's needs (build, push, earlier environments)
  * already ran for that digest, and its gate still applies. Throws with a message for people when there
  * is nothing to roll back to.
@@ -20,16 +22,18 @@ export function createRollbackRun(
   store: Store,
   req: RollbackRequest,
 ): { runId: number; target: RollbackTarget } {
-  const chosen = chooseRelease(
-    store.releases.list(req.env, { limit: 10_000 }),
-    req.env,
-    req.app,
-    req.release,
-  );
+  const ledger = store.releases.list(req.env, { limit: 10_000 });
+  const live = req.redeploy ? ledger.find((r) => !req.app || r.app === req.app)?.releaseId : undefined;
+  const chosen = chooseRelease(ledger, req.env, req.app, live ?? req.release);
   const target: RollbackTarget = { ...chosen, ...findDeployJob(req.repo.pipelines, req.env, chosen.app) };
   const { release } = target;
   const runId = createJobRun(store, req, target.pipeline, target.job, {
-    rollback: { ledgerId: release.id, releaseId: release.releaseId, digest: release.digest },
+    rollback: {
+      ledgerId: release.id,
+      releaseId: release.releaseId,
+      digest: release.digest,
+      ...(req.redeploy ? { kind: 'redeploy' as const } : {}),
+    },
   });
   return { runId, target };
 }

@@ -2,8 +2,10 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 import type { SecretOrigin, SecretSource } from '../config/schema/common.ts';
 import type { Pipeline } from '../config/schema/pipeline.ts';
+import type { Project } from '../config/schema/project.ts';
 import { availableIn } from '../config/secret-scope.ts';
 import type { OpsRepo } from '../config/types.ts';
+import { maskValues } from '../logs/masker.ts';
 
 /** A pipeline's secrets, read at run time from this process's sources; values are held in memory only. */
 export interface RunSecrets {
@@ -95,7 +97,8 @@ function describeOrigin(origin: SecretOrigin): string {
   return 'env' in origin ? `env ${origin.env}` : `file ${origin.file}`;
 }
 
-function readOrigin(origin: SecretOrigin, sources: SecretSources): { value?: string; error?: string } {
+/** The value at one origin, or why it cannot be read (the variable is unset, the file is missing...). */
+export function readOrigin(origin: SecretOrigin, sources: SecretSources): { value?: string; error?: string } {
   if ('env' in origin) {
     const value = sources.env[origin.env];
     return value ? { value } : { error: `environment variable ${origin.env} is not set for this process` };
@@ -150,6 +153,35 @@ export function heldSecretValues(env: NodeJS.ProcessEnv = process.env): string[]
     }
   }
   return out;
+}
+
+/** The values of Slipway's own notification credentials (webhook key, SMTP password) this process can read. */
+export function notificationSecretValues(
+  project: Project,
+  sources: SecretSources = processSources(),
+): string[] {
+  const n = project.notifications;
+  const url = typeof n.webhook?.url === 'object' ? n.webhook.url : undefined;
+  const origins = [n.webhook?.secret, url, n.email?.smtp.password].filter((o) => o !== undefined);
+  return origins.flatMap((o) => readOrigin(o, sources).value ?? []);
+}
+
+/**
+ * Every value a log or record of work on `repo` must not show, ready for `maskText`: the pipelines'
+ * resolved secrets, what this process holds, the notification keys of `project`, and the vault's values.
+ */
+export function valuesToMask(
+  repo: OpsRepo,
+  project: Project,
+  pipelineSecrets: Iterable<string>,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  return maskValues([
+    ...pipelineSecrets,
+    ...heldSecretValues(env),
+    ...notificationSecretValues(project, processSources(env)),
+    ...vaultValues(repo),
+  ]);
 }
 
 /** The values decrypted from `!vault` variables of the repository's inventories. */

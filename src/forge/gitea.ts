@@ -6,6 +6,7 @@ import {
   type RestIssueComment,
   repoPermission,
   toIssueComment,
+  withoutRefusedAssignees,
 } from './github-compatible.ts';
 import type {
   CommitState,
@@ -17,6 +18,7 @@ import type {
   ForgeCapabilities,
   Issue,
   IssueComment,
+  NewIssue,
   RepoId,
 } from './types.ts';
 
@@ -114,14 +116,17 @@ export function giteaForge(connection: ForgeConnection): Forge {
       });
     },
 
-    async openIssue(repo: RepoId, issue: { title: string; body: string; labels?: string[] }): Promise<Issue> {
+    async openIssue(repo: RepoId, issue: NewIssue): Promise<Issue> {
       const labels = await labelIdsFor(repo, issue.labels ?? []);
-      const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues', {
-        ...repo,
-        title: issue.title,
-        body: issue.body,
-        labels: labels as unknown as string[],
-      });
+      const { data } = await withoutRefusedAssignees(issue, (assignees) =>
+        octokit.request('POST /repos/{owner}/{repo}/issues', {
+          ...repo,
+          title: issue.title,
+          body: issue.body,
+          labels: labels as unknown as string[],
+          ...(assignees.length ? { assignees } : {}),
+        }),
+      );
       const created = data as unknown as GiteaIssue;
       return {
         number: created.number,

@@ -1,6 +1,6 @@
 import type { Octokit } from 'octokit';
 import { RequestError } from 'octokit';
-import type { CommitStatus, IssueComment, RepoId, RepoPermission } from './types.ts';
+import type { CommitStatus, IssueComment, NewIssue, RepoId, RepoPermission } from './types.ts';
 
 /** An issue comment as GitHub and Gitea both return it. */
 export interface RestIssueComment {
@@ -71,5 +71,22 @@ export async function repoPermission(octokit: Octokit, repo: RepoId, login: stri
   } catch (err) {
     if (err instanceof RequestError && (err.status === 404 || err.status === 403)) return 'none';
     throw err;
+  }
+}
+
+/**
+ * Creates an issue with its assignees; when the forge refuses them (422: no such user, or one without access),
+ * creates it again unassigned, since the issue matters more than who it is assigned to.
+ */
+export async function withoutRefusedAssignees<T>(
+  issue: NewIssue,
+  create: (assignees: string[]) => Promise<T>,
+): Promise<T> {
+  const assignees = issue.assignees ?? [];
+  try {
+    return await create(assignees);
+  } catch (err) {
+    if (assignees.length === 0 || !(err instanceof RequestError) || err.status !== 422) throw err;
+    return create([]);
   }
 }

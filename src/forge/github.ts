@@ -1,5 +1,11 @@
 import { createOctokit, type ForgeConnection } from './client.ts';
-import { postCommitStatus, postIssueComment, repoPermission, toIssueComment } from './github-compatible.ts';
+import {
+  postCommitStatus,
+  postIssueComment,
+  repoPermission,
+  toIssueComment,
+  withoutRefusedAssignees,
+} from './github-compatible.ts';
 import type {
   CommitStatus,
   Deployment,
@@ -8,6 +14,7 @@ import type {
   ForgeCapabilities,
   Issue,
   IssueComment,
+  NewIssue,
   RepoId,
 } from './types.ts';
 
@@ -57,13 +64,16 @@ export function githubForge(connection: ForgeConnection): Forge {
       });
     },
 
-    async openIssue(repo: RepoId, issue: { title: string; body: string; labels?: string[] }): Promise<Issue> {
-      const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues', {
-        ...repo,
-        title: issue.title,
-        body: issue.body,
-        labels: issue.labels ?? [],
-      });
+    async openIssue(repo: RepoId, issue: NewIssue): Promise<Issue> {
+      const { data } = await withoutRefusedAssignees(issue, (assignees) =>
+        octokit.request('POST /repos/{owner}/{repo}/issues', {
+          ...repo,
+          title: issue.title,
+          body: issue.body,
+          labels: issue.labels ?? [],
+          ...(assignees.length ? { assignees } : {}),
+        }),
+      );
       return { number: data.number, url: data.html_url, state: data.state === 'closed' ? 'closed' : 'open' };
     },
 

@@ -63,6 +63,14 @@ export interface Issue {
   state: 'open' | 'closed';
 }
 
+/** An issue to open. */
+export interface NewIssue {
+  title: string;
+  body: string;
+  labels?: string[];
+  assignees?: string[];
+}
+
 /** A comment on an issue, with what tells an original comment from an edited one. */
 export interface IssueComment {
   id: number;
@@ -83,8 +91,11 @@ export interface Forge {
   createDeployment(repo: RepoId, sha: string, environment: string, description?: string): Promise<Deployment>;
   /** Reports a deployment's progress; calls must come in the order the states happened. */
   setDeploymentStatus(repo: RepoId, deployment: Deployment, status: DeploymentStatus): Promise<void>;
-  /** Opens an issue with labels by name (created on the forge when missing). */
-  openIssue(repo: RepoId, issue: { title: string; body: string; labels?: string[] }): Promise<Issue>;
+  /**
+   * Opens an issue with labels by name (created on the forge when missing), assigned to `assignees` (logins)
+   * when the forge accepts them; when it refuses them (no such user, no access) the issue is opened unassigned.
+   */
+  openIssue(repo: RepoId, issue: NewIssue): Promise<Issue>;
   /** Every comment of an issue, oldest first, across all pages. */
   listIssueComments(repo: RepoId, issue: number): Promise<IssueComment[]>;
   /** Adds a comment to an issue. */

@@ -3,6 +3,7 @@
  * the registry, openssl and ssh. Golden-tested in test/unit/sandbox/commands.test.ts.
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { HostPaths } from './layout.ts';
 import { ETC_UPPER, ETC_WORK, PRIVATE_DIRS } from './layout.ts';
 import type { HostPlan, SandboxPlan } from './plan.ts';
@@ -164,6 +165,12 @@ export function runnerDockerdArgv(): string[] {
 /** The registry serving with the given config file. */
 export function registryArgv(configPath: string): string[] {
   return ['docker-registry', 'serve', configPath];
+}
+
+/** The sandbox's token service (a Node script beside this file) serving with the given config file. */
+export function tokenServiceArgv(configPath: string, node = process.execPath): string[] {
+  const script = fileURLToPath(new URL('./token-service-main.ts', import.meta.url));
+  return [node, '--disable-warning=ExperimentalWarning', script, configPath];
 }
 
 /** A new ed25519 key pair without passphrase at `path` (and `path`.pub). */

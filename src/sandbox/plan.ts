@@ -9,6 +9,8 @@ export const DEFAULT_HOSTS = ['dev1', 'prod1', 'prod2'] as const;
 export const DEFAULT_INSTANCE = 'demo';
 /** Port of each instance's registry, on the instance's gateway address. */
 export const REGISTRY_PORT = 5000;
+/** Port of the token service of a registry in token mode, on the same address. */
+export const TOKEN_PORT = 5001;
 /** Highest instance index: the third octet of 10.207.X.0/24. */
 export const MAX_INDEX = 254;
 

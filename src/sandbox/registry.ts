@@ -1,19 +1,35 @@
 /**
  * The instance's OCI registry: Debian's docker-registry on the gateway address, TLS from a local CA
  * (hosts trust it through /etc/docker/certs.d in their private /etc, the runner's dockerd through the
- * machine's) and htpasswd auth with a generated password kept in a 0600 file.
+ * machine's) and a generated password kept in a 0600 file. Basic auth (htpasswd) by default; in token
+ * mode the registry answers a Bearer challenge, as GHCR and Gitea do, and the sandbox's token service
+ * (token-service.ts, on the gateway's TOKEN_PORT) issues the tokens.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
-import { stringify } from 'yaml';
-import { caArgv, htpasswdArgv, registryArgv, serverCsrArgv, serverSignArgv } from './commands.ts';
+import { Agent, type Dispatcher, request } from 'undici';
+import { parse, stringify } from 'yaml';
+import {
+  caArgv,
+  htpasswdArgv,
+  registryArgv,
+  serverCsrArgv,
+  serverSignArgv,
+  tokenServiceArgv,
+} from './commands.ts';
 import { run, spawnDaemon } from './exec.ts';
 import type { Layout } from './layout.ts';
-import { REGISTRY_PORT, type SandboxPlan } from './plan.ts';
+import { REGISTRY_PORT, type SandboxPlan, TOKEN_PORT } from './plan.ts';
 import { type ProcRef, refOf } from './processes.ts';
+import type { TokenServiceConfig } from './token-service.ts';
 import { tcpOpen, waitFor } from './wait.ts';
+
+/** How the registry authenticates: `basic` (htpasswd, the default) or `token` (Bearer tokens from the token service). */
+export type RegistryAuth = 'basic' | 'token';
+
+/** The auth modes `sandbox up --registry-auth` accepts. */
+export const REGISTRY_AUTH_MODES: readonly RegistryAuth[] = ['basic', 'token'];
 
 /** Login of the instance registry. */
 export interface RegistryCredentials {
@@ -32,6 +48,11 @@ export interface RegistryFiles {
   config: string;
   data: string;
   log: string;
+  /** Key that signs the tokens, and its self-signed certificate: the registry's rootcertbundle. */
+  tokenKey: string;
+  tokenCert: string;
+  tokenConfig: string;
+  tokenLog: string;
 }
 
 /** Where the registry's files are in the layout. */
@@ -47,6 +68,10 @@ export function registryFiles(layout: Layout): RegistryFiles {
     config: join(d, 'config.yml'),
     data: join(d, 'data'),
     log: join(layout.logsDir, 'registry.log'),
+    tokenKey: join(d, 'token-signing.key'),
+    tokenCert: join(d, 'token-signing.crt'),
+    tokenConfig: join(d, 'token-service.json'),
+    tokenLog: join(layout.logsDir, 'token-service.log'),
   };
 }
 
@@ -55,8 +80,28 @@ export function readCredentials(files: RegistryFiles): RegistryCredentials {
   return JSON.parse(readFileSync(files.credentials, 'utf8')) as RegistryCredentials;
 }
 
-/** The registry's config file content: TLS, htpasswd, storage under the state dir. */
-export function registryConfig(plan: SandboxPlan, files: RegistryFiles, secret: string): string {
+/** Where the token service answers, and the names the registry and it agree on. */
+export function tokenEndpoint(plan: SandboxPlan): { realm: string; service: string; issuer: string } {
+  return {
+    realm: `https://${plan.gateway}:${TOKEN_PORT}/token`,
+    service: `slipway-sandbox-${plan.name}`,
+    issuer: `slipway-sandbox-${plan.name}-token-service`,
+  };
+}
+
+/** The `auth` section of the registry's config for `mode`. */
+function authSection(plan: SandboxPlan, files: RegistryFiles, mode: RegistryAuth): Record<string, unknown> {
+  if (mode === 'basic') return { htpasswd: { realm: `slipway-sandbox-${plan.name}`, path: files.htpasswd } };
+  return { token: { ...tokenEndpoint(plan), rootcertbundle: files.tokenCert } };
+}
+
+/** The registry's config file content: TLS, auth, storage under the state dir. */
+export function registryConfig(
+  plan: SandboxPlan,
+  files: RegistryFiles,
+  secret: string,
+  mode: RegistryAuth,
+): string {
   return stringify({
     version: 0.1,
     log: { level: 'info', fields: { service: 'registry', instance: plan.name } },
@@ -67,12 +112,42 @@ export function registryConfig(plan: SandboxPlan, files: RegistryFiles, secret: 
       tls: { certificate: files.cert, key: files.key },
       headers: { 'X-Content-Type-Options': ['nosniff'] },
     },
-    auth: { htpasswd: { realm: `slipway-sandbox-${plan.name}`, path: files.htpasswd } },
+    auth: authSection(plan, files, mode),
   });
 }
 
-/** Creates the CA, the server certificate, the login and the config unless they exist. */
-export async function ensureRegistryFiles(plan: SandboxPlan, layout: Layout): Promise<RegistryFiles> {
+/** The token service's config file content: the registry's TLS files, the signing pair, the login. */
+export function tokenServiceConfig(plan: SandboxPlan, files: RegistryFiles): string {
+  const { service, issuer } = tokenEndpoint(plan);
+  const config: TokenServiceConfig = {
+    host: plan.gateway,
+    port: TOKEN_PORT,
+    tlsCert: files.cert,
+    tlsKey: files.key,
+    signingKey: files.tokenKey,
+    signingCert: files.tokenCert,
+    issuer,
+    service,
+    credentials: files.credentials,
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+// Writes the registry's config for `mode`, keeping the HTTP secret of the one already there.
+function writeRegistryConfig(plan: SandboxPlan, f: RegistryFiles, mode: RegistryAuth): void {
+  const old = existsSync(f.config)
+    ? (parse(readFileSync(f.config, 'utf8')) as { http?: { secret?: string } })
+    : {};
+  const secret = old.http?.secret ?? randomBytes(24).toString('hex');
+  writeFileSync(f.config, registryConfig(plan, f, secret, mode), { mode: 0o600 });
+}
+
+/** Creates the CA, the server certificate, the login and the token signing pair unless they exist; writes the config for `mode`. */
+export async function ensureRegistryFiles(
+  plan: SandboxPlan,
+  layout: Layout,
+  mode: RegistryAuth,
+): Promise<RegistryFiles> {
   const f = registryFiles(layout);
   mkdirSync(f.data, { recursive: true, mode: 0o700 });
   if (!existsSync(f.caCert) || !existsSync(f.caKey)) {
@@ -97,9 +172,12 @@ export async function ensureRegistryFiles(plan: SandboxPlan, layout: Layout): Pr
     writeFileSync(f.htpasswd, `${line.trim()}\n`, { mode: 0o600 });
     writeFileSync(f.credentials, `${JSON.stringify(creds)}\n`, { mode: 0o600 });
   }
-  if (!existsSync(f.config)) {
-    writeFileSync(f.config, registryConfig(plan, f, randomBytes(24).toString('hex')), { mode: 0o600 });
+  if (mode === 'token') {
+    if (!existsSync(f.tokenCert) || !existsSync(f.tokenKey))
+      await run(caArgv(f.tokenKey, f.tokenCert, `slipway sandbox ${plan.name} token signing`));
+    writeFileSync(f.tokenConfig, tokenServiceConfig(plan, f), { mode: 0o600 });
   }
+  writeRegistryConfig(plan, f, mode);
   return f;
 }
 
@@ -116,15 +194,57 @@ export async function startRegistry(plan: SandboxPlan, files: RegistryFiles): Pr
   return ref;
 }
 
-/** HTTP status of an authenticated GET of `path` on the registry (0 when it cannot be reached). */
-export async function registryGet(plan: SandboxPlan, files: RegistryFiles, path: string): Promise<number> {
+/** Starts the token service and waits until it listens. */
+export async function startTokenService(plan: SandboxPlan, files: RegistryFiles): Promise<ProcRef> {
+  const ref = refOf(spawnDaemon(tokenServiceArgv(files.tokenConfig), files.tokenLog));
+  if (!ref) throw new Error(`the token service exited at once; see ${files.tokenLog}`);
+  await waitFor(
+    `the token service on ${plan.gateway}:${TOKEN_PORT} (log: ${files.tokenLog})`,
+    () => tcpOpen(plan.gateway, TOKEN_PORT, 500),
+    15_000,
+    50,
+  );
+  return ref;
+}
+
+/** The mode the registry's config file sets. */
+function configuredAuth(files: RegistryFiles): RegistryAuth {
+  const config = parse(readFileSync(files.config, 'utf8')) as { auth?: { token?: unknown } };
+  return config.auth?.token ? 'token' : 'basic';
+}
+
+/**
+ * The Authorization header for `path`: the instance login, or in token mode a token the instance's token
+ * service issues for it (pull on the repository of a manifest path), as a docker client would get one.
+ */
+async function authorizationFor(
+  plan: SandboxPlan,
+  files: RegistryFiles,
+  path: string,
+  dispatcher: Dispatcher,
+): Promise<string> {
   const creds = readCredentials(files);
+  const basic = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+  if (configuredAuth(files) === 'basic') return basic;
+  const { realm, service } = tokenEndpoint(plan);
+  const url = new URL(realm);
+  url.searchParams.set('service', service);
+  const repository = /^\/v2\/(.+)\/manifests\/[^/]+$/.exec(path)?.[1];
+  if (repository) url.searchParams.set('scope', `repository:${repository}:pull`);
+  const res = await request(url, { dispatcher, headers: { authorization: basic }, headersTimeout: 5_000 });
+  const body = (await res.body.json().catch(() => ({}))) as { token?: string };
+  if (res.statusCode !== 200 || !body.token) throw new Error(`the token service answered ${res.statusCode}`);
+  return `Bearer ${body.token}`;
+}
+
+/** HTTP status of an authenticated GET of `path` on the registry (0 when it or its token service cannot be reached). */
+export async function registryGet(plan: SandboxPlan, files: RegistryFiles, path: string): Promise<number> {
   const dispatcher = new Agent({ connect: { ca: readFileSync(files.caCert, 'utf8'), timeout: 3_000 } });
   try {
     const res = await request(`https://${plan.registry}${path}`, {
       dispatcher,
       headers: {
-        authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`,
+        authorization: await authorizationFor(plan, files, path, dispatcher),
         accept:
           'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json',
       },

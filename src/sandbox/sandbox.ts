@@ -1,6 +1,7 @@
 /**
  * `slipway sandbox up|down`: disposable local servers, each with its own network, mount, UTS and PID
- * namespaces, sshd and dockerd, plus a TLS registry with htpasswd auth on the instance gateway.
+ * namespaces, sshd and dockerd, plus a TLS registry on the instance gateway (htpasswd auth, or Bearer
+ * tokens from a local token service with `registryAuth: 'token'`).
  * `up` is idempotent and repairs what is missing; `down` undoes everything, also after a crash.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,10 +65,13 @@ import {
 import { findByCommandLine, isAlive, type ProcRef, refOf, stopProcesses } from './processes.ts';
 import {
   ensureRegistryFiles,
+  type RegistryAuth,
+  type RegistryFiles,
   readCredentials,
   registryFiles,
   registryHealthy,
   startRegistry,
+  startTokenService,
   trustOnRunner,
   untrustOnRunner,
 } from './registry.ts';
@@ -80,6 +84,8 @@ export interface UpOptions extends SandboxTarget {
   debian?: boolean;
   /** Also build PostgreSQL 15 on that Debian image and push it as <registry>/sandbox/postgres:15. */
   postgres?: boolean;
+  /** How the registry authenticates (default basic); a change restarts the registry in the new mode. */
+  registryAuth?: RegistryAuth;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -106,6 +112,8 @@ export interface SandboxInfo {
   inventoriesRoot: string;
   registry: {
     address: string;
+    /** `basic` (htpasswd) or `token` (Bearer challenge, tokens from the sandbox's token service). */
+    auth: RegistryAuth;
     username: string;
     password: string;
     caCert: string;
@@ -184,7 +192,17 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
       log(`removed hosts ${dropped.join(', ')}`);
     }
   }
-  const state: SandboxState = { version: 1, name, index, hosts, registry: existing?.registry, procs: {} };
+  const registryAuth = opts.registryAuth ?? 'basic';
+  const state: SandboxState = {
+    version: 1,
+    name,
+    index,
+    hosts,
+    registry: existing?.registry,
+    registryAuth: existing?.registryAuth,
+    tokenService: existing?.tokenService,
+    procs: {},
+  };
   for (const h of hostNames(hosts)) state.procs[h] = existing?.procs[h] ?? {};
   const save = () => writeState(layout.stateFile, state);
   save();
@@ -198,7 +216,7 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
   );
   if (!existsSync(layout.sshKey)) await run(keygenArgv(layout.sshKey, `slipway-sandbox-${name}`));
   await ensureNsDir(layout);
-  const regFiles = await ensureRegistryFiles(plan, layout);
+  const regFiles = await ensureRegistryFiles(plan, layout, registryAuth);
   mark('prepare', since);
 
   since = Date.now();
@@ -234,12 +252,10 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
   mark('hosts', since);
 
   since = Date.now();
-  if (!isAlive(state.registry) || !(await registryHealthy(plan, regFiles))) {
-    if (existing) repaired.push('registry');
-    await stopRegistry(state, regFiles.config);
-    state.registry = await startRegistry(plan, regFiles);
-    save();
-  }
+  const repair = (what: string) => {
+    if (existing) repaired.push(what);
+  };
+  await ensureRegistry(plan, regFiles, state, registryAuth, repair, save);
   trustOnRunner(plan, regFiles);
   mark('registry', since);
 
@@ -275,16 +291,43 @@ async function upLocked(opts: UpOptions, t0: number): Promise<UpReport> {
     registryCredentials: ref(regFiles.credentials),
   });
   save();
-  const info = infoOf(opts, plan, layout);
+  const info = infoOf(opts, plan, layout, registryAuth);
   if (opts.debian) info.registry.debianImage = debianImageRef(plan);
   if (opts.postgres) info.registry.postgresImage = postgresImageRef(plan);
   return { info, timings, repaired };
 }
 
-async function stopRegistry(state: SandboxState, config: string): Promise<void> {
-  const stale = findByCommandLine((c) => c === `docker-registry serve ${config}`);
-  await stopProcesses([state.registry, ...stale.map(refOf)].filter((r): r is ProcRef => r !== undefined));
+/** Starts the registry (and in token mode its token service) unless it runs healthy in `mode` already. */
+async function ensureRegistry(
+  plan: SandboxPlan,
+  files: RegistryFiles,
+  state: SandboxState,
+  mode: RegistryAuth,
+  repaired: (what: string) => void,
+  save: () => void,
+): Promise<void> {
+  const sameMode = (state.registryAuth ?? 'basic') === mode;
+  const tokenOk = mode === 'basic' || isAlive(state.tokenService);
+  if (sameMode && tokenOk && isAlive(state.registry) && (await registryHealthy(plan, files))) return;
+  if (sameMode) repaired('registry');
+  await stopRegistry(state, files);
+  state.registryAuth = mode;
+  if (mode === 'token') state.tokenService = await startTokenService(plan, files);
+  state.registry = await startRegistry(plan, files);
+  save();
+}
+
+/** Stops the registry and its token service, also ones a lost state file no longer names. */
+async function stopRegistry(state: SandboxState, files: RegistryFiles): Promise<void> {
+  const stale = findByCommandLine(
+    (c) =>
+      c === `docker-registry serve ${files.config}` ||
+      c.endsWith(`token-service-main.ts ${files.tokenConfig}`),
+  );
+  const refs = [state.registry, state.tokenService, ...stale.map(refOf)];
+  await stopProcesses(refs.filter((r): r is ProcRef => r !== undefined));
   state.registry = undefined;
+  state.tokenService = undefined;
 }
 
 /** The state of an instance that may have lost its state file: index and hosts recovered from the kernel and disk. */
@@ -328,7 +371,7 @@ async function downLocked(t: SandboxTarget): Promise<{ removed: boolean }> {
   }
   const hosts = state.hosts.length > 0 ? plan.hosts : [];
   await Promise.all(hosts.map((h) => removeHost(h, layout, state)));
-  await stopRegistry(state, registryFiles(layout).config);
+  await stopRegistry(state, registryFiles(layout));
   await removeBridge(plan);
   untrustOnRunner(plan);
   await releaseNsDir(layout);
@@ -337,7 +380,7 @@ async function downLocked(t: SandboxTarget): Promise<{ removed: boolean }> {
   return { removed: true };
 }
 
-function infoOf(t: SandboxTarget, plan: SandboxPlan, layout: Layout): SandboxInfo {
+function infoOf(t: SandboxTarget, plan: SandboxPlan, layout: Layout, auth: RegistryAuth): SandboxInfo {
   const reg = registryFiles(layout);
   const creds = readCredentials(reg);
   return {
@@ -354,6 +397,6 @@ function infoOf(t: SandboxTarget, plan: SandboxPlan, layout: Layout): SandboxInf
     sshKey: layout.sshKey,
     knownHosts: layout.knownHosts,
     inventoriesRoot: inventoriesRootOf(t, layout),
-    registry: { address: plan.registry, ...creds, caCert: reg.caCert, baseImage: baseImageRef(plan) },
+    registry: { address: plan.registry, auth, ...creds, caCert: reg.caCert, baseImage: baseImageRef(plan) },
   };
 }

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProcRef } from './processes.ts';
+import type { RegistryAuth } from './registry.ts';
 
 /** Processes started for one host. */
 export interface HostProcs {
@@ -21,6 +22,10 @@ export interface SandboxState {
   index: number;
   hosts: string[];
   registry?: ProcRef;
+  /** How the registry authenticates; absent in instances made before token mode: basic. */
+  registryAuth?: RegistryAuth;
+  /** The token service of a registry in token mode. */
+  tokenService?: ProcRef;
   procs: Record<string, HostProcs>;
 }
 

@@ -63,12 +63,14 @@ export async function status(t: SandboxTarget): Promise<StatusReport> {
     }),
   );
   const reg = registryFiles(layout);
-  const regOk = isAlive(state.registry) && (await registryHealthy(plan, reg));
+  const tokenOk = state.registryAuth !== 'token' || isAlive(state.tokenService);
+  const regOk = tokenOk && isAlive(state.registry) && (await registryHealthy(plan, reg));
+  const detail = `pid ${state.registry?.pid}, ${state.registryAuth === 'token' ? `token auth (token service pid ${state.tokenService?.pid})` : 'basic auth'}`;
   return {
     name,
     exists: true,
     healthy: regOk && hosts.every((h) => h.sshd.ok && h.dockerd.ok),
     hosts,
-    registry: { address: plan.registry, ok: regOk, detail: regOk ? `pid ${state.registry!.pid}` : 'down' },
+    registry: { address: plan.registry, ok: regOk, detail: regOk ? detail : 'down' },
   };
 }

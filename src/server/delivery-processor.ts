@@ -2,6 +2,8 @@ import type { ForgeKind } from '../forge/types.ts';
 import type { Deliveries, DeliveryRecord } from '../store/deliveries.ts';
 import { parsePushEvent } from '../triggers/push-event.ts';
 import { errorMessage } from '../util/errors.ts';
+import type { DriftChecker } from './drift-check.ts';
+import type { SchedulePayload } from './scheduler.ts';
 import type { TriggerIntake, TriggerOutcome } from './trigger-intake.ts';
 
 /** Handles one kind of delivery event; returns its outcome for the record, or `ignored: ...`. */
@@ -17,6 +19,8 @@ export interface DeliveryProcessorOptions {
   intake: TriggerIntake;
   /** Approval commands in issue comments; absent when no forge channel is configured. */
   issueComment?: EventHandler;
+  /** Due `mode: plan` schedule entries. */
+  drift: Pick<DriftChecker, 'check'>;
   /** Told after a delivery queued runs (the worker looks at once instead of at its next poll). */
   queued?(): void;
   log(line: string): void;
@@ -104,6 +108,17 @@ export class DeliveryProcessor {
       } else if (d.event === 'poll') {
         const { pipeline, branch, sha } = payload as { pipeline: string; branch: string; sha: string };
         this.#finish(d.id, await this.#o.intake.acceptPoll(pipeline, branch, sha, label));
+      } else if (d.event === 'schedule') {
+        const p = payload as SchedulePayload;
+        if (p.mode === 'plan') {
+          const { status, outcome } = await this.#o.drift.check(p, label);
+          this.#o.deliveries.finish(d.id, status, outcome);
+        } else {
+          this.#finish(
+            d.id,
+            await this.#o.intake.acceptSchedule(p.pipeline, p.index, p.branch, p.sha, label),
+          );
+        }
       } else if (d.event === 'issue_comment' && this.#o.issueComment) {
         const { status, outcome } = await this.#o.issueComment(forge, payload, label);
         this.#o.deliveries.finish(d.id, status, outcome);

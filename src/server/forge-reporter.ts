@@ -1,12 +1,19 @@
+import { contactsOf } from '../approvals/people.ts';
+import type { PolicySource } from '../approvals/policy-source.ts';
+import { environmentApprovers } from '../approvals/trusted-policy.ts';
+import type { NotifyEventName } from '../config/schema/notifications.ts';
 import type { CommitState, DeploymentState, Forge, RepoId } from '../forge/types.ts';
 import type { ForgeLinks } from '../store/forge-links.ts';
 import type { Store } from '../store/store.ts';
-import type { GateRecord, JobRecord, RunEvent, RunRecord } from '../store/types.ts';
+import type { DriftCheckRecord, GateRecord, JobRecord, RunEvent, RunRecord } from '../store/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Service } from './server.ts';
 
 /** Label of approval issues, so they can be found and filtered on the forge. */
 export const APPROVAL_LABEL = 'slipway-approval';
+
+/** Label of drift issues. */
+export const DRIFT_LABEL = 'slipway-drift';
 
 /** What the reporter needs. */
 export interface ForgeReporterOptions {
@@ -19,6 +26,13 @@ export interface ForgeReporterOptions {
   /** Where an environment answers (slipway.yml `environments.<env>.url`). */
   environmentUrls: Readonly<Record<string, string>>;
   pollMs: number;
+  /**
+   * The policy in force: whom a gate, a failure or drift concerns (people's forge logins, teams) and
+   * `notifications.forge` (mention, assign). Without it nobody is mentioned.
+   */
+  policy?: PolicySource;
+  /** Where an environment's page is (the dashboard), for drift issues. */
+  environmentUrl?(env: string): string | undefined;
   log(line: string): void;
 }
 
@@ -112,11 +126,79 @@ export class ForgeReporter implements Service {
     this.#lastSeen = last;
   }
 
+  /**
+   * A drift check's outcome as a commit status on the commit it planned (`slipway/<pipeline>/drift/<env>`):
+   * success in sync, failure on drift, error when the check failed.
+   */
+  async reportDrift(c: DriftCheckRecord): Promise<void> {
+    const state: CommitState = c.status === 'clean' ? 'success' : c.status === 'drift' ? 'failure' : 'error';
+    const text =
+      c.status === 'clean'
+        ? 'in sync'
+        : c.status === 'drift'
+          ? `drift: ${c.changes} change${c.changes === 1 ? '' : 's'} (slipway drift ${c.environment})`
+          : `check failed: ${c.reason ?? ''}`;
+    await this.#o.forge.setCommitStatus(this.#o.repo, c.sha, {
+      context: `slipway/${c.pipeline}/drift/${c.environment}`,
+      state,
+      description: `${c.environment}: ${text}`,
+    });
+    if (c.status !== 'failed') await this.#driftIssue(c);
+  }
+
+  /**
+   * One open issue per pipeline and environment while drift lasts: opened (approvers of the environment
+   * mentioned and assigned) when drift is found, told of drift that changed, closed once in sync again.
+   */
+  async #driftIssue(c: DriftCheckRecord): Promise<void> {
+    const { forge, links, repo } = this.#o;
+    const open = links.driftIssue(c.pipeline, c.environment);
+    if (c.status === 'clean') {
+      if (!open) return;
+      await forge.commentOnIssue(
+        repo,
+        open.number,
+        `In sync again at ${c.sha.slice(0, 7)} (${new Date(c.checkedAt).toISOString()}).`,
+      );
+      await forge.closeIssue(repo, open.number);
+      links.updateDriftIssue(c.pipeline, c.environment, undefined);
+      return;
+    }
+    if (open?.fingerprint === c.fingerprint) return;
+    const policy = await this.#o.policy?.current();
+    const approvers = policy ? environmentApprovers(policy, c.environment) : [];
+    const reach = await this.#reach(approvers, ['drift']);
+    const body = driftIssueBody(c, reach.mention, this.#o.environmentUrl?.(c.environment));
+    if (open) {
+      await forge.commentOnIssue(repo, open.number, body);
+      links.updateDriftIssue(c.pipeline, c.environment, c.fingerprint);
+      return;
+    }
+    const issue = await forge.openIssue(repo, {
+      title: `Drift in ${c.environment}: ${c.changes} change${c.changes === 1 ? '' : 's'} (${c.pipeline})`,
+      body,
+      labels: [DRIFT_LABEL],
+      assignees: reach.assign,
+    });
+    links.addDriftIssue(c.pipeline, c.environment, {
+      number: issue.number,
+      url: issue.url,
+      fingerprint: c.fingerprint,
+    });
+    this.#o.log(`forge: drift of ${c.pipeline} in ${c.environment}: opened ${issue.url}`);
+  }
+
   async #event(run: RunRecord, e: RunEvent): Promise<void> {
     if (e.kind === 'run' && e.status === 'queued') {
       for (const job of this.#o.store.runs.jobs(run.id)) {
         await this.#commitStatus(run, job.name, { commit: 'pending', text: 'queued' });
       }
+    } else if (
+      e.kind === 'run' &&
+      (e.status === 'failed' ||
+        (e.status === 'succeeded' && run.rollback && run.rollback.kind !== 'redeploy'))
+    ) {
+      await this.#tellGateIssues(run, e.status);
     } else if (e.kind === 'job' && e.job && e.status && JOB_STATES[e.status]) {
       const job = this.#o.store.runs.jobs(run.id).find((j) => j.name === e.job);
       const state = JOB_STATES[e.status]!;
@@ -167,14 +249,32 @@ export class ForgeReporter implements Service {
     );
   }
 
+  /**
+   * The forge logins of the persons `principals` name, to mention and to assign, as `notifications.forge`
+   * and `notifications.events` (`event`) ask.
+   */
+  async #reach(
+    principals: readonly string[],
+    asked: readonly NotifyEventName[],
+  ): Promise<{ mention: string[]; assign: string[] }> {
+    const policy = await this.#o.policy?.current();
+    if (!policy) return { mention: [], assign: [] };
+    const { forge, events } = policy.project.notifications;
+    if (!asked.some((e) => events.includes(e))) return { mention: [], assign: [] };
+    const logins = contactsOf(policy.project, principals, this.#o.forge.kind);
+    return { mention: forge.mention ? logins : [], assign: forge.assign ? logins.slice(0, 10) : [] };
+  }
+
   async #openIssue(run: RunRecord, gate: GateRecord) {
     const { forge, links, repo } = this.#o;
     if (links.issueOfGate(gate.id)) return;
     const job = this.#o.store.runs.jobs(run.id).find((j) => j.name === gate.job);
+    const reach = await this.#reach(gate.policy.approvers, ['gate']);
     const issue = await forge.openIssue(repo, {
       title: `Approve ${run.pipeline} / ${gate.job}${job?.environment ? ` to ${job.environment}` : ''} at ${run.sha.slice(0, 7)} (run ${run.id})`,
-      body: approvalIssueBody(run, gate, this.#o.runUrl?.(run.id)),
+      body: approvalIssueBody(run, gate, this.#o.runUrl?.(run.id), reach.mention),
       labels: [APPROVAL_LABEL],
+      assignees: reach.assign,
     });
     links.addIssue({
       gateId: gate.id,
@@ -183,6 +283,30 @@ export class ForgeReporter implements Service {
       url: issue.url,
     });
     this.#o.log(`forge: gate of run ${run.id} job ${gate.job}: opened ${issue.url}`);
+  }
+
+  /** A failed run or a rollback, told on the run's gate issues with the approvers mentioned. */
+  async #tellGateIssues(run: RunRecord, status: string) {
+    const { forge, links, repo, store } = this.#o;
+    const gates = store.gates.ofRun(run.id);
+    const issues = [...new Set(gates.flatMap((g) => links.issueOfGate(g.id)?.number ?? []))];
+    if (issues.length === 0) return;
+    const failed = status === 'failed';
+    const rolledBack = store.runs.rolledBackHosts(run.id);
+    const asked: NotifyEventName[] = !failed
+      ? ['rollback']
+      : rolledBack.length
+        ? ['failure', 'rollback']
+        : ['failure'];
+    const { mention } = await this.#reach(
+      gates.flatMap((g) => g.policy.approvers),
+      asked,
+    );
+    const who = mention.length ? `${mention.map((l) => `@${l}`).join(' ')}: ` : '';
+    const text = failed
+      ? `${who}run ${run.id} failed: ${run.reason ?? 'failed'}${rolledBack.length ? ` (rolled back on ${rolledBack.join(', ')})` : ''}.`
+      : `${who}run ${run.id} rolled back to release ${run.rollback?.releaseId}.`;
+    for (const n of issues) await forge.commentOnIssue(repo, n, text);
   }
 
   async #closeIssue(gate: GateRecord, status: string, reason?: string) {
@@ -195,8 +319,35 @@ export class ForgeReporter implements Service {
   }
 }
 
-/** The body of an approval issue: the plan, who may decide, and how. */
-export function approvalIssueBody(run: RunRecord, gate: GateRecord, runUrl?: string): string {
+/** The body of a drift issue: what the scheduled plan found, whom it concerns, and how to correct it. */
+export function driftIssueBody(c: DriftCheckRecord, mention: readonly string[], pageUrl?: string): string {
+  const lines = [
+    `The scheduled plan of **${c.pipeline}** (${c.branch} at \`${c.sha}\`) found ${c.changes} change${c.changes === 1 ? '' : 's'} in **${c.environment}** at ${new Date(c.checkedAt).toISOString()}. Nothing was applied.`,
+    '',
+  ];
+  for (const j of c.plan) {
+    for (const step of j.steps.filter((s) => s.changes.length > 0)) {
+      lines.push(`**${j.job} / ${step.name}** (${step.kind})`);
+      for (const ch of step.changes)
+        lines.push(`- ${ch.host ? `${ch.host}: ` : ''}${ch.action} ${ch.subject}`);
+      lines.push('');
+    }
+  }
+  lines.push(
+    'A run of the pipeline corrects it, through its gates; this issue closes when a check finds it in sync.',
+  );
+  if (mention.length) lines.push('', `cc ${mention.map((l) => `@${l}`).join(' ')}`);
+  if (pageUrl) lines.push('', `Environment: ${pageUrl}`);
+  return lines.join('\n');
+}
+
+/** The body of an approval issue: the plan, who may decide (mentioned where they have a login here), and how. */
+export function approvalIssueBody(
+  run: RunRecord,
+  gate: GateRecord,
+  runUrl?: string,
+  mention: readonly string[] = [],
+): string {
   const p = gate.policy;
   const lines = [
     `Run ${run.id} of **${run.pipeline}** at \`${run.sha}\` (${run.branch}) waits for approval before job **${gate.job}**.`,
@@ -216,6 +367,7 @@ export function approvalIssueBody(run: RunRecord, gate: GateRecord, runUrl?: str
   lines.push(
     'Comment `/approve` to approve, or `/reject <reason>` to reject. Edited or deleted comments are not counted.',
   );
+  if (mention.length) lines.push('', `cc ${mention.map((l) => `@${l}`).join(' ')}`);
   if (runUrl) lines.push('', `Run: ${runUrl}`);
   return lines.join('\n');
 }

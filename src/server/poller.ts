@@ -4,17 +4,20 @@ import type { Checkouts } from '../triggers/checkout.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Service } from './server.ts';
 
-/** What the polling trigger needs. */
-export interface PollerOptions {
-  /** Pipelines with `on.poll`, as configured when the server started. */
+/** What a trigger that records branch heads as deliveries needs (polling, schedules). */
+export interface HeadTriggerOptions {
+  /** Pipelines the trigger starts, as configured when the server started. */
   pipelines: PipelineFile[];
   checkouts: Checkouts;
   repoUrl: string;
   deliveries: Deliveries;
-  /** Woken after a new commit is recorded. */
+  /** Woken after a delivery is recorded. */
   received(): void;
   log(line: string): void;
 }
+
+/** What the polling trigger needs: the pipelines with `on.poll`. */
+export type PollerOptions = HeadTriggerOptions;
 
 /**
  * The polling trigger, for forges that cannot reach the runner: every `on.poll.interval` it asks the

@@ -9,19 +9,23 @@ import type { Forge, ForgeKind, RepoId } from '../forge/types.ts';
 import { Deliveries } from '../store/deliveries.ts';
 import { ForgeLinks } from '../store/forge-links.ts';
 import { Store } from '../store/store.ts';
+import type { DriftCheckRecord } from '../store/types.ts';
 import { Checkouts } from '../triggers/checkout.ts';
 import { remotePolicySource } from '../triggers/policy-ref.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { BodyBudgetLimits } from './body-budget.ts';
 import { DeliveryProcessor } from './delivery-processor.ts';
 import { DeliverySpool, spoolDirOf } from './delivery-spool.ts';
+import { DriftChecker } from './drift-check.ts';
 import { ForgeCommentPoller } from './forge-comment-poller.ts';
 import { commentDecider, forgeCommentHandler } from './forge-comments.ts';
 import { ForgeReporter } from './forge-reporter.ts';
+import { Notifier, type NotifierOptions } from './notifier.ts';
 import { periodic } from './periodic.ts';
 import { POLICY_CHECK_MS, policyWatch } from './policy-watch.ts';
 import { Poller } from './poller.ts';
 import type { Router } from './router.ts';
+import { Scheduler } from './scheduler.ts';
 import { type RunningServer, type Service, startHttpServer } from './server.ts';
 import { SPOOL_INGEST_EVERY_MS, SpoolIngester } from './spool-ingester.ts';
 import { TriggerIntake } from './trigger-intake.ts';
@@ -41,6 +45,14 @@ export interface ServeOptions {
   secrets: Partial<Record<ForgeKind, string>>;
   /** Pipelines with `on.poll` to poll (from the served checkout, loaded at start). */
   pollPipelines: PipelineFile[];
+  /** Pipelines with `on.schedule` (from the served checkout, loaded at start). */
+  schedulePipelines?: PipelineFile[];
+  /** Links and TLS for notifications (slipway.yml `notifications` says what and where). */
+  notifications?: Pick<NotifierOptions, 'runUrl' | 'environmentUrl' | 'smtpTls'> & { pollMs?: number };
+  /** What time it is for the schedule (default: the system's clock; a test moves it to a due time). */
+  clock?(): Date;
+  /** Told of each environment's drift check once recorded. */
+  driftChecked?(check: DriftCheckRecord): Promise<void> | void;
   inventoriesRoot?: string;
   /** The run executor; off to only take deliveries in (another process executes). */
   worker: { concurrency: number; pollMs: number; graceMs: number } | false;
@@ -74,8 +86,10 @@ export interface Serving extends RunningServer {
   store: Store;
   deliveries: Deliveries;
   poller: Poller;
+  scheduler: Scheduler;
   worker?: Worker;
   reporter?: ForgeReporter;
+  notifier: Notifier;
   commentPoller?: ForgeCommentPoller;
   /** Resolves once every stored delivery is processed (and, with a worker, every started run settled). */
   idle(): Promise<void>;
@@ -125,7 +139,17 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     ? new Worker({ store, load: o.loadRun(policy), ...o.worker, log: o.log })
     : undefined;
   const links = o.forge ? new ForgeLinks(o.statePath) : undefined;
-  const reporter = o.forge && links ? new ForgeReporter({ store, links, ...o.forge, log: o.log }) : undefined;
+  const reporter =
+    o.forge && links
+      ? new ForgeReporter({
+          store,
+          links,
+          ...o.forge,
+          policy,
+          ...(o.notifications?.environmentUrl ? { environmentUrl: o.notifications.environmentUrl } : {}),
+          log: o.log,
+        })
+      : undefined;
   const channel =
     o.forge && links
       ? {
@@ -147,9 +171,26 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     channel && decide && o.forge?.commentPollMs
       ? new ForgeCommentPoller({ ...channel, decide, intervalMs: o.forge.commentPollMs })
       : undefined;
+  const notifier = new Notifier({
+    store,
+    policy,
+    ...o.notifications,
+    pollMs: o.notifications?.pollMs ?? 1_000,
+    log: o.log,
+  });
+  const drift = new DriftChecker({
+    store,
+    intake,
+    policy,
+    log: o.log,
+    checked: async (check) => {
+      await Promise.all([reporter?.reportDrift(check), notifier.drift(check), o.driftChecked?.(check)]);
+    },
+  });
   const processor = new DeliveryProcessor({
     deliveries,
     intake,
+    drift,
     issueComment,
     queued: () => worker?.tick(),
     log: o.log,
@@ -164,6 +205,15 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     deliveries,
     received: wake,
     log: o.log,
+  });
+  const scheduler = new Scheduler({
+    pipelines: o.schedulePipelines ?? [],
+    checkouts,
+    repoUrl: o.repoUrl,
+    deliveries,
+    received: wake,
+    log: o.log,
+    ...(o.clock ? { now: o.clock } : {}),
   });
   const pruner = workPruner(store, checkouts, o.log);
   const watch = policyWatch(policy, o.policyCheckMs ?? POLICY_CHECK_MS, o.log);
@@ -187,11 +237,13 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     pruner,
     watch,
     poller,
+    scheduler,
     ...(commentPoller ? [commentPoller] : []),
     ingest,
     { name: 'deliveries', stop: () => processor.stop() },
     ...(worker ? [worker] : []),
     ...(reporter ? [reporter] : []),
+    notifier,
     {
       name: 'store',
       stop: async () => {
@@ -225,21 +277,26 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   pruner.start();
   watch.start();
   poller.start();
+  scheduler.start();
   worker?.start();
   reporter?.start();
+  notifier.start();
   commentPoller?.start();
   return {
     ...http,
     store,
     deliveries,
     poller,
+    scheduler,
     worker,
     reporter,
+    notifier,
     commentPoller,
     async idle() {
       await processor.idle();
       await worker?.idle();
       await reporter?.flush();
+      await notifier.flush();
     },
   };
 }

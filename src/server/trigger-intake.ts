@@ -63,7 +63,7 @@ export class TriggerIntake {
     if (push.refType === 'other') return ignore(`${push.ref} is neither a branch nor a tag`);
 
     const policy = await o.policy.current();
-    const loaded = await this.#load(push.ref, push.after, policy);
+    const loaded = await this.load(push.ref, push.after, policy);
     if (!loaded.ok) {
       return ignore(
         `the ops repository at ${push.after.slice(0, 12)} is invalid: ${firstErrors(loaded.errors)}`,
@@ -113,22 +113,54 @@ export class TriggerIntake {
   }
 
   /** Queues a run of pipeline `name` at a commit the poller found on `branch`. */
-  async acceptPoll(name: string, branch: string, sha: string, label: string): Promise<TriggerOutcome> {
+  acceptPoll(name: string, branch: string, sha: string, label: string): Promise<TriggerOutcome> {
+    return this.#acceptHead({ name, branch, sha, label, triggeredBy: 'poll' }, (file) =>
+      file.pipeline.on.poll?.branch === branch ? undefined : `pipeline ${name} no longer polls ${branch}`,
+    );
+  }
+
+  /** Queues a run of pipeline `name` at the head of `branch` when its `on.schedule` entry `index` is due. */
+  acceptSchedule(
+    name: string,
+    index: number,
+    branch: string,
+    sha: string,
+    label: string,
+  ): Promise<TriggerOutcome> {
+    return this.#acceptHead({ name, branch, sha, label, triggeredBy: 'schedule' }, (file) => {
+      const entry = file.pipeline.on.schedule?.[index];
+      return entry?.mode === 'run' && entry.branch === branch
+        ? undefined
+        : `pipeline ${name} no longer runs ${branch} on schedule entry ${index}`;
+    });
+  }
+
+  /** Queues a run of pipeline `name` at a branch head a trigger found, unless `stale` says it no longer applies. */
+  async #acceptHead(
+    t: { name: string; branch: string; sha: string; label: string; triggeredBy: string },
+    stale: (file: PipelineFile) => string | undefined,
+  ): Promise<TriggerOutcome> {
     const policy = await this.#o.policy.current();
-    const loaded = await this.#load(`refs/heads/${branch}`, sha, policy);
+    const loaded = await this.load(`refs/heads/${t.branch}`, t.sha, policy);
     const ignore = (summary: string): TriggerOutcome => {
-      this.#o.log(`${label}: ignored: ${summary}`);
+      this.#o.log(`${t.label}: ignored: ${summary}`);
       return { runIds: [], summary };
     };
-    if (!loaded.ok)
-      return ignore(`the ops repository at ${sha.slice(0, 12)} is invalid: ${firstErrors(loaded.errors)}`);
-    const file = loaded.repo.pipelines.find((p) => p.pipeline.name === name);
-    if (!file) return ignore(`pipeline ${name} is not in the repository at ${sha.slice(0, 12)}`);
-    if (file.pipeline.on.poll?.branch !== branch) return ignore(`pipeline ${name} no longer polls ${branch}`);
-    const author = await this.#o.checkouts.author(sha);
-    const id = this.#queue(loaded.repo, policy, file, { sha, branch, ...author, triggeredBy: 'poll' });
+    const at = t.sha.slice(0, 12);
+    if (!loaded.ok) return ignore(`the ops repository at ${at} is invalid: ${firstErrors(loaded.errors)}`);
+    const file = loaded.repo.pipelines.find((p) => p.pipeline.name === t.name);
+    if (!file) return ignore(`pipeline ${t.name} is not in the repository at ${at}`);
+    const why = stale(file);
+    if (why) return ignore(why);
+    const author = await this.#o.checkouts.author(t.sha);
+    const id = this.#queue(loaded.repo, policy, file, {
+      sha: t.sha,
+      branch: t.branch,
+      ...author,
+      triggeredBy: t.triggeredBy,
+    });
     if (typeof id === 'string') return ignore(id);
-    this.#o.log(`${label}: ${branch} at ${sha.slice(0, 12)} queued run ${id} of ${name}`);
+    this.#o.log(`${t.label}: ${t.branch} at ${at} queued run ${id} of ${t.name}`);
     return { runIds: [id], summary: `queued run ${id}` };
   }
 
@@ -161,7 +193,7 @@ export class TriggerIntake {
   }
 
   /** The commit's tree loaded under the trusted slipway.yml; a burst of deliveries for one commit loads it once. */
-  async #load(ref: string, sha: string, policy: TrustedPolicy): Promise<LoadResult> {
+  async load(ref: string, sha: string, policy: TrustedPolicy): Promise<LoadResult> {
     const key = `${sha}:${policy.sha}`;
     let pending = this.#loaded.get(key);
     if (!pending) {
@@ -177,6 +209,7 @@ export class TriggerIntake {
   }
 }
 
-function firstErrors(errors: ConfigError[]): string {
+/** The first few errors of an invalid repository, on one line. */
+export function firstErrors(errors: ConfigError[]): string {
   return errors.slice(0, 5).map(formatConfigError).join('; ');
 }

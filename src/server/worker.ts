@@ -4,6 +4,7 @@ import { stillWaitsForLock } from '../engine/lock-wait.ts';
 import { expireUnwatchedGates, recoverAbandonedRuns } from '../engine/recovery.ts';
 import type { Store } from '../store/store.ts';
 import type { RunRecord } from '../store/types.ts';
+import { checkedOutSha } from '../triggers/checkout.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Service } from './server.ts';
 
@@ -157,6 +158,7 @@ export class Worker implements Service {
 
   async #execute(runId: number): Promise<void> {
     try {
+      const run = this.#o.store.runs.get(runId)!;
       const status = await executeRun({
         store: this.#o.store,
         runId,
@@ -164,6 +166,8 @@ export class Worker implements Service {
         actor: 'slipway serve',
         detach: true,
         shutdown: this.#shutdown.signal,
+        // A run the dashboard started executes in the served checkout, which may have moved since.
+        checkoutSha: () => checkedOutSha(run.repoRoot, run.sha),
       });
       this.#o.log(`run ${runId}: ${status}`);
       this.#o.onRunSettled?.(runId, status);

@@ -28,6 +28,8 @@ export interface Desired {
   hashes: Map<string, string>;
   /** Per host, what its stateful services and volumes should be. */
   stateful: Map<string, StatefulWanted>;
+  /** A redeploy: every host gets the release again, even one that runs it. */
+  redeploy?: boolean;
 }
 
 /** A recorded release by its ledger id. */
@@ -75,7 +77,13 @@ async function releaseSource(ctx: StepContext, step: DeployStep, ledger: Recorde
       `deploy: release ${back.releaseId} has no recorded compose file and configuration, so it cannot be restored exactly`,
     );
   }
-  return { digest: back.digest, config: row.config, sha: row.sha ?? ctx.run.sha, restores: back.releaseId };
+  return {
+    digest: back.digest,
+    config: row.config,
+    sha: row.sha ?? ctx.run.sha,
+    restores: back.releaseId,
+    redeploy: back.kind === 'redeploy',
+  };
 }
 
 // A rollback resolves the secrets its release used by name, today: say which release needs a missing one.
@@ -101,7 +109,7 @@ export async function desiredState(
   hosts: readonly InventoryHost[],
   ledger: Recorded,
 ): Promise<Desired | undefined> {
-  const { digest, config, sha, restores } = await releaseSource(ctx, step, ledger);
+  const { digest, config, sha, restores, redeploy } = await releaseSource(ctx, step, ledger);
   if (digest === undefined) return undefined;
   if (!isDigest(digest)) throw new Error(`deploy: ${digest} is not an image digest`);
   const app = step.deploy.app ?? ctx.pipeline.pipeline.name;
@@ -146,7 +154,18 @@ export async function desiredState(
     ...(step.deploy.release_command ? { releaseCommand: step.deploy.release_command } : {}),
     ...(restores ? { restores } : {}),
   };
-  return { spec, config, routes, hashes, stateful };
+  return { spec, config, routes, hashes, stateful, ...(redeploy ? { redeploy } : {}) };
+}
+
+/** A redeploy on a host that runs the release already: the same image and configuration in new containers. */
+function redeployChange(host: string, want: Desired, current: Parameters<typeof releaseChange>[2]): Change {
+  const { spec } = want;
+  return {
+    host,
+    action: 'change',
+    subject: `app ${spec.app} release ${spec.repository}@${spec.digest.replace(/^sha256:/, '').slice(0, 12)}`,
+    detail: `redeploy of release ${spec.restores} (same image and configuration): new containers replace ${current?.release ?? 'none'}`,
+  };
 }
 
 /** Refuses a route of infra/sites.yml to a stateful service: it runs once, on no alternating port. */
@@ -174,16 +193,13 @@ export function hostChanges(
   const desired = { image: spec.repository, digest: spec.digest, configHash: want.hashes.get(host)! };
   const change =
     releaseChange(host, spec.app, live.release, desired) ??
+    (want.redeploy ? redeployChange(host, want, live.release) : undefined) ??
     unrecordedRelease(host, spec.app, live.release, desired, lastRecorded);
   const stateful = statefulChanges(host, want.stateful.get(host)!, live.stateful);
   if (!change) return stateful;
-  const notes = [
-    spec.restores
-      ? `rollback to release ${spec.restores} (commit ${spec.sha.slice(0, 7)}): its image, ${spec.composeFile} and env`
-      : undefined,
-    change.detail,
-  ];
-  return [{ ...change, detail: notes.filter(Boolean).join('\n') }, ...stateful];
+  if (!spec.restores || want.redeploy) return [change, ...stateful];
+  const restores = `rollback to release ${spec.restores} (commit ${spec.sha.slice(0, 7)}): its image, ${spec.composeFile} and env`;
+  return [{ ...change, detail: [restores, change.detail].filter(Boolean).join('\n') }, ...stateful];
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   type ReleasePolicy,
   type ReleaseSpec,
 } from '../deploy/host-deploy.ts';
+import { dockerSocketOf } from '../deploy/host-docker.ts';
 import { liveReleases } from '../deploy/live-releases.ts';
 import { requireManifest } from '../deploy/registry-check.ts';
 import { type ReleaseCommandRule, releaseCommandHosts } from '../deploy/release-command.ts';
@@ -37,14 +38,13 @@ function policyOf(step: DeployStep): ReleasePolicy {
 
 // One target host as the release attempt reaches it: transport, routes, config hash, sockets.
 function deployHostOf(h: InventoryHost, pool: TransportPool, want: Desired): DeployHost {
-  const docker = h.vars['docker_socket'];
   return {
     name: h.name,
     transport: pool.get(h),
     routes: want.routes.get(h.name)!,
     configHash: want.hashes.get(h.name)!,
     caddySocket: adminSocketOf(h),
-    ...(typeof docker === 'string' ? { dockerSocket: docker } : {}),
+    dockerSocket: dockerSocketOf(h),
   };
 }
 

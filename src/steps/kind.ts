@@ -61,6 +61,12 @@ export interface StepKindSpec<K extends string, O extends z.ZodType> {
   files(options: z.output<O>): Record<string, RepoFile>;
   /** The text after `<kind>: ` in `slipway describe`. */
   describe(options: z.output<O>, ctx: DescribeContext): string;
+  /**
+   * Whether a scheduled drift check (`on.schedule` with `mode: plan`) may plan it: its plan compares the
+   * hosts' live state with the repository and is empty when nobody changed them. A kind whose plan is work a
+   * run always does (a command, a build) or that needs an earlier step's output (a digest) is no drift.
+   */
+  driftCheck: boolean;
   /** Its `plan` and `apply`, loaded on first use so that validating a pipeline loads no runtime code. */
   handler(): Promise<StepHandler<StepOf<K, O>>>;
 }

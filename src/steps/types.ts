@@ -17,7 +17,7 @@ export interface StepContext {
     author?: string;
     triggeredBy: string;
     /** Set on a rollback run: the recorded release (ledger row, id, digest) its deploy restores. */
-    rollback?: { ledgerId: number; releaseId: string; digest: string };
+    rollback?: { ledgerId: number; releaseId: string; digest: string; kind?: 'redeploy' };
     /** Set on a restore run: the ledger id of the backup its deploy step restores (no release is made). */
     restoreBackup?: number;
   };

@@ -44,6 +44,16 @@ export class EventLog {
     return rows.map(toEvent);
   }
 
+  /** Events of every run with id greater than `afterId`, oldest first (a reader of all runs, e.g. the notifier). */
+  since(afterId: number, limit: number, kinds: readonly RunEvent['kind'][]): RunEvent[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT * FROM events WHERE id > ? AND kind IN (${kinds.map(() => '?').join(',')}) ORDER BY id LIMIT ?`,
+      )
+      .all(afterId, ...kinds, limit) as Row[];
+    return rows.map(toEvent);
+  }
+
   /** The highest event id of all runs: a cheap "anything new?" probe for pollers. */
   lastId(): number {
     const row = this.#db.prepare('SELECT MAX(id) AS id FROM events').get() as Row;

@@ -25,7 +25,23 @@ const SCHEMA = `
     run_id INTEGER PRIMARY KEY,
     event_id INTEGER NOT NULL
   );
+  CREATE TABLE IF NOT EXISTS forge_drift_issues (
+    pipeline TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    closed INTEGER NOT NULL DEFAULT 0
+  );
 `;
+
+/** The issue that tells of drift in one environment, while it lasts. */
+export interface DriftIssueLink {
+  number: number;
+  url: string;
+  /** The drift it last told of. */
+  fingerprint: string;
+}
 
 /** An approval issue opened for a gate round. */
 export interface ForgeIssueLink {
@@ -121,6 +137,34 @@ export class ForgeLinks {
         'INSERT INTO forge_cursors (run_id, event_id) VALUES (?, ?) ON CONFLICT(run_id) DO UPDATE SET event_id = excluded.event_id',
       )
       .run(runId, eventId);
+  }
+
+  /** The open drift issue of a pipeline in an environment, if any. */
+  driftIssue(pipeline: string, environment: string): DriftIssueLink | undefined {
+    const r = this.#db
+      .prepare(
+        'SELECT * FROM forge_drift_issues WHERE pipeline = ? AND environment = ? AND closed = 0 ORDER BY rowid DESC LIMIT 1',
+      )
+      .get(pipeline, environment) as Row | undefined;
+    return r && { number: r.number as number, url: r.url as string, fingerprint: r.fingerprint as string };
+  }
+
+  /** Records the drift issue opened for a pipeline in an environment. */
+  addDriftIssue(pipeline: string, environment: string, link: DriftIssueLink): void {
+    this.#db
+      .prepare(
+        'INSERT INTO forge_drift_issues (pipeline, environment, number, url, fingerprint) VALUES (?, ?, ?, ?, ?)',
+      )
+      .run(pipeline, environment, link.number, link.url, link.fingerprint);
+  }
+
+  /** Notes the drift an open issue now tells of, or (fingerprint undefined) that it is closed. */
+  updateDriftIssue(pipeline: string, environment: string, fingerprint: string | undefined): void {
+    this.#db
+      .prepare(
+        `UPDATE forge_drift_issues SET fingerprint = coalesce(?, fingerprint), closed = ? WHERE pipeline = ? AND environment = ? AND closed = 0`,
+      )
+      .run(fingerprint ?? null, fingerprint === undefined ? 1 : 0, pipeline, environment);
   }
 
   close(): void {

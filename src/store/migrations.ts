@@ -230,4 +230,46 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX backups_env ON backups(environment, app, id);
   ALTER TABLE runs ADD COLUMN restore_backup INTEGER;
   `,
+  // 8: drift checks: what each scheduled plan (on.schedule mode: plan) found per environment; the
+  // plan is kept so the dashboard shows the drift, the fingerprint so unchanged drift is notified once.
+  `
+  CREATE TABLE drift_checks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    pipeline TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    sha TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    checked_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    changes INTEGER NOT NULL,
+    plan TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    reason TEXT
+  );
+  CREATE INDEX drift_checks_env ON drift_checks(environment, pipeline, id);
+  `,
+  // 9: notifications and redeploys: the outbox of notifications (one row per event and channel, retried
+  // with backoff until sent or given up), how far the notifier has read the event log, and which rollback
+  // runs are redeploys of the live release.
+  `
+  ALTER TABLE runs ADD COLUMN rollback_kind TEXT;
+  CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL UNIQUE,
+    event TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    sent_at INTEGER
+  );
+  CREATE INDEX notifications_due ON notifications(status, next_at);
+  CREATE TABLE notify_cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    event_id INTEGER NOT NULL
+  );
+  `,
 ];

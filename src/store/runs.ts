@@ -56,8 +56,8 @@ export class Runs {
         .prepare(
           `INSERT INTO runs (pipeline, pipeline_file, repo_root, inventories_root, sha, branch, author_name, author_email,
              triggered_by, trigger_identity, channel, status, created_at, rollback_ledger_id, rollback_release,
-             rollback_digest, kind, rerun_of, restore_backup)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+             rollback_digest, kind, rerun_of, restore_backup, rollback_kind)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           input.pipeline,
@@ -78,6 +78,7 @@ export class Runs {
           input.kind ?? 'pipeline',
           input.rerunOf ?? null,
           input.restoreBackup ?? null,
+          input.rollback?.kind ?? null,
         );
       const runId = Number(lastInsertRowid);
       // A re-run starts from what the run it repeats recorded (the pushed digest): nothing is built again.
@@ -353,6 +354,16 @@ export class Runs {
     });
   }
 
+  /** Hosts a deploy of the run rolled back to their previous release, each once. */
+  rolledBackHosts(runId: number): string[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT DISTINCT host FROM step_hosts WHERE run_id = ? AND status = 'rolled-back' ORDER BY host`,
+      )
+      .all(runId) as Row[];
+    return rows.map((r) => r.host as string);
+  }
+
   /** Per-host progress of every step of a run. */
   hosts(runId: number): StepHostRecord[] {
     const rows = this.#db
@@ -386,6 +397,7 @@ export class Runs {
 
 /** The first event of a new run: what it is of. */
 function runText(input: NewRun): string {
+  if (input.rollback?.kind) return `redeploy of ${input.pipeline} of release ${input.rollback.releaseId}`;
   if (input.rollback) return `rollback of ${input.pipeline} to release ${input.rollback.releaseId}`;
   if (input.restoreBackup !== undefined)
     return `restore of ${input.pipeline} from backup ${input.restoreBackup}`;
@@ -428,6 +440,7 @@ function toRun(r: Row): RunRecord {
             ledgerId: r.rollback_ledger_id as number,
             releaseId: r.rollback_release as string,
             digest: r.rollback_digest as string,
+            ...(r.rollback_kind === 'redeploy' ? { kind: 'redeploy' as const } : {}),
           },
     rerunOf: opt(r.rerun_of),
     restoreBackup: opt(r.restore_backup),

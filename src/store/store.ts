@@ -3,9 +3,11 @@ import { dirname, join, resolve } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { Backups } from './backups.ts';
 import { openDatabase, transaction } from './database.ts';
+import { DriftChecks } from './drift-checks.ts';
 import { EventLog } from './events.ts';
 import { Gates } from './gates.ts';
 import { Locks } from './locks.ts';
+import { Notifications } from './notifications.ts';
 import { Policies } from './policies.ts';
 import { Releases } from './releases.ts';
 import { Runs } from './runs.ts';
@@ -21,6 +23,8 @@ export class Store {
   readonly releases: Releases;
   readonly backups: Backups;
   readonly policies: Policies;
+  readonly drift: DriftChecks;
+  readonly notifications: Notifications;
   readonly #db: DatabaseSync;
 
   constructor(path: string) {
@@ -33,6 +37,8 @@ export class Store {
     this.releases = new Releases(this.#db);
     this.backups = new Backups(this.#db);
     this.policies = new Policies(this.#db);
+    this.drift = new DriftChecks(this.#db);
+    this.notifications = new Notifications(this.#db);
   }
 
   /** Runs `fn` atomically across the store's tables. */

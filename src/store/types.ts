@@ -105,6 +105,8 @@ export interface RollbackOf {
   ledgerId: number;
   releaseId: string;
   digest: string;
+  /** `redeploy`: the live release again, on every host, new containers (absent: a rollback to an earlier one). */
+  kind?: 'redeploy';
 }
 
 /** A run as stored. */
@@ -319,4 +321,31 @@ export interface LockEntry {
   environment: string;
   runId: number;
   requestedAt: number;
+}
+
+/** What a drift check found in one environment: nothing, drift, or no answer (the plan failed). */
+export type DriftStatus = 'clean' | 'drift' | 'failed';
+
+/** The planned steps of one job, as a drift check keeps them. */
+export interface PlannedJob {
+  job: string;
+  steps: PlannedStep[];
+}
+
+/** One scheduled plan of a pipeline in one environment (`on.schedule` with `mode: plan`). */
+export interface DriftCheckRecord {
+  id: number;
+  pipeline: string;
+  environment: string;
+  sha: string;
+  branch: string;
+  checkedAt: number;
+  status: DriftStatus;
+  /** How many changes the plan holds (0 unless drift). */
+  changes: number;
+  plan: PlannedJob[];
+  /** A hash of the changes: the same drift found again has the same fingerprint. */
+  fingerprint: string;
+  /** Why the check failed. */
+  reason?: string;
 }

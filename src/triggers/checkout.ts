@@ -36,6 +36,24 @@ export function isCommitTree(dir: string, sha: string): boolean {
   return basename(dir) === sha && !existsSync(join(dir, '.git'));
 }
 
+/** HEAD's sha in `dir`, or undefined when it is not a Git checkout. */
+export async function headSha(dir: string): Promise<string | undefined> {
+  try {
+    return (await execa('git', ['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The commit a run's repository holds now: `sha` for a tree `Checkouts` wrote from it, else the working
+ * tree's HEAD (a served or operator's checkout can move after the run was queued).
+ */
+export async function checkedOutSha(repoRoot: string, sha: string): Promise<string> {
+  if (isCommitTree(repoRoot, sha)) return sha;
+  return (await headSha(repoRoot)) ?? '(no commit)';
+}
+
 /** Where checkouts live: a bare cache repository and one directory per commit. */
 export interface CheckoutPaths {
   /** Bare repository that accumulates fetched objects (`.slipway/git/cache.git`). */

@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRepo } from '../../src/config/load-repo.ts';
 import { cleanHost, startHostCaddy, stopHostCaddy, throughCaddy } from '../support/app-deploy.ts';
-import { commitAsPusher, slipwayOnClone } from '../support/cli-on-clone.ts';
+import { pushAppVersion, slipwayOnClone } from '../support/cli-on-clone.ts';
 import { type SandboxFixture, useSandbox } from '../support/sandbox.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
@@ -29,15 +29,7 @@ describe('pipelines/app.yml from a push to prod, then rollback, then a failed pr
     env: () => env,
     timeoutMs: 300_000,
   });
-  // A push: the pipeline pointed at this instance's registry, the app's version set, one commit.
-  const push = async (version: string) => {
-    const file = join(clone, 'pipelines/app.yml');
-    const text = (await readFile(file, 'utf8'))
-      .replaceAll('10.207.0.1:5000', sb.registry.address)
-      .replace(/VERSION: "[^"]*"/, `VERSION: "${version}"`);
-    await writeFile(file, text);
-    await commitAsPusher(clone, `web ${version}`);
-  };
+  const push = (version: string) => pushAppVersion(clone, sb.registry.address, version);
   const runToGate = async () => {
     const r = await slipway('run', 'pipelines/app.yml', '--detach');
     expect(r.exitCode, r.stderr).toBe(3);

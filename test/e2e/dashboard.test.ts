@@ -17,7 +17,7 @@ import type { OpsRepo } from '../../src/config/types.ts';
 import { createRun } from '../../src/engine/create-run.ts';
 import { type Serving, serve } from '../../src/server/serve.ts';
 import type { Store } from '../../src/store/store.ts';
-import { launchChromium } from '../support/chromium.ts';
+import { launchChromium, signIn as signInAs } from '../support/chromium.ts';
 import { until } from '../support/engine-fixture.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -90,14 +90,7 @@ function startRun(name = 'demo', sha = 'c0ffee'.repeat(6) + 'abcd'): number {
   return runId;
 }
 
-async function signIn(login: string): Promise<void> {
-  await page.goto(`${base}/`);
-  expect(new URL(page.url()).pathname).toBe('/signin');
-  await page.fill('input[name=token]', tokens[login]!);
-  await page.click('form.signin button');
-  await page.waitForURL(`${base}/`);
-  expect(await page.textContent('.who .login')).toBe(login);
-}
+const signIn = (login: string) => signInAs(page, base, login, tokens[login]!);
 
 // Locators wait by polling the DOM from the driver: no script evaluation, which the dashboard's CSP forbids.
 const waitForRunStatus = (status: string) =>
@@ -371,8 +364,9 @@ describe('dashboard in chromium', () => {
     });
     expect(rerun.jobs.map((j) => j.name)).toEqual(['deploy']);
     expect(rerun.gates[0]).toMatchObject({ status: 'approved', carriedFrom: { runId } });
-    // Nobody decided on the re-run: the audit says the approval was carried over, and why.
+    // Nobody decided on the re-run: the audit says who started it and that the approval was carried over.
     expect(store.gates.auditTrail(rerunId).map((a) => [a.actor, a.action, a.outcome])).toEqual([
+      ['alice', 'rerun', 'accepted'],
       ['slipway', 'carry-over', 'recorded'],
     ]);
   });

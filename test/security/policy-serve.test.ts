@@ -1,24 +1,19 @@
 // Policy and identity through `slipway serve`: a real origin repository, real store, server and worker;
 // only the forge API is mocked (msw, real payload shapes). Pushes come as signed webhooks, decisions as
 // issue comments.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { finishRun } from '../../src/engine/recovery.ts';
-import { createForge } from '../../src/forge/create.ts';
 import type { ForgeKind } from '../../src/forge/types.ts';
 import type { ServeOptions } from '../../src/server/serve.ts';
-import { GITEA_URL, GITHUB_API, MOCK_TOKEN, startForgeApiMock } from '../support/forge-api-mock.ts';
+import { mockedForge, useForgeApiMock } from '../support/forge-api-mock.ts';
 import { type ServeFixture, startServeFixture } from '../support/serve-fixture.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { commentPayload, type Payload, pushPayload } from '../support/webhook-payloads.ts';
 
-const mock = startForgeApiMock();
-afterAll(() => mock.server.close());
 let fx: ServeFixture | undefined;
-afterEach(async () => {
+const mock = useForgeApiMock(async () => {
   await fx?.close();
   fx = undefined;
-  expect(mock.unhandled).toEqual([]);
-  mock.reset();
 });
 
 const HOSTS = 'all:\n  hosts:\n    web1: { ansible_host: 127.0.0.1 }\n';
@@ -76,11 +71,7 @@ async function start(kind: ForgeKind = 'github', o: Partial<ServeOptions> = {}):
       repository: 'acme/ops',
       worker: { concurrency: 2, pollMs: 50, graceMs: 5_000 },
       forge: {
-        forge: createForge(kind, {
-          url: kind === 'github' ? GITHUB_API : GITEA_URL,
-          token: MOCK_TOKEN,
-          resilient: false,
-        }),
+        forge: mockedForge(kind),
         repo: { owner: 'acme', repo: 'ops' },
         environmentUrls: {},
         pollMs: 50,

@@ -9,8 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitDecision } from '../../src/approvals/service.ts';
+import { dashboardRollback } from '../../src/cli/dashboard-actions.ts';
 import { dashboardRerun } from '../../src/cli/dashboard-rerun.ts';
-import { dashboardRollback } from '../../src/cli/dashboard-rollback.ts';
 import { runContextLoader } from '../../src/cli/run-session.ts';
 import { generateToken, hashToken } from '../../src/dashboard/auth/tokens.ts';
 import { type Serving, serve } from '../../src/server/serve.ts';
@@ -167,7 +167,8 @@ beforeAll(async () => {
     loadRun: runContextLoader,
     dashboard: {
       environments: ['prod'],
-      rollback: (store, req, policy) => dashboardRollback(store, req, repo, inventories, policy),
+      rollback: (store, req, policy) =>
+        dashboardRollback(store, req, { root: repo, inventoriesRoot: inventories, policy }),
       rerun: dashboardRerun,
     },
     log: () => {},
@@ -307,7 +308,7 @@ describe('re-run of failed jobs', () => {
     const run = await slipway('run', 'pipelines/app.yml');
     expect([rerun.exitCode, rerun.stderr]).toEqual([2, refusal]);
     expect([run.exitCode, run.stderr]).toEqual([2, refusal]);
-    expect(inStore((s) => s.runs.list({ limit: 1 })[0]!.id)).toBe(onHotfix);
+    expect(inStore((s) => s.runs.list({ limit: 1, kind: 'pipeline' })[0]!.id)).toBe(onHotfix);
     await git('checkout', '-q', 'main');
   });
 });

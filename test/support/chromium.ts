@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /**
  * Flags for Debian's chromium driven by playwright-core: headless, no sandbox (root in a container), and
@@ -39,4 +39,16 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** Signs `login` in with its token on the dashboard at `base`, through the sign-in form. */
+export async function signIn(page: Page, base: string, login: string, token: string): Promise<void> {
+  await page.goto(`${base}/`);
+  if (new URL(page.url()).pathname !== '/signin')
+    throw new Error(`expected the sign-in page, got ${page.url()}`);
+  await page.fill('input[name=token]', token);
+  await page.click('form.signin button');
+  await page.waitForURL(`${base}/`);
+  const shown = await page.textContent('.who .login');
+  if (shown !== login) throw new Error(`expected ${login} signed in, got ${shown}`);
 }

@@ -1,6 +1,8 @@
 import { HttpResponse, http, passthrough } from 'msw';
 import { type SetupServer, setupServer } from 'msw/node';
-import type { ForgeKind } from '../../src/forge/types.ts';
+import { afterAll, afterEach, expect } from 'vitest';
+import { createForge } from '../../src/forge/create.ts';
+import type { Forge, ForgeKind } from '../../src/forge/types.ts';
 
 // A stateful stand-in for GitHub's and Gitea's REST APIs, the one mock the project allows. Response
 // bodies follow the shapes of GitHub's REST reference and Gitea's swagger (api/v1): field names,
@@ -22,7 +24,14 @@ export interface ForgeApiState {
   }>;
   issues: Map<
     number,
-    { title: string; body: string; labels: string[]; state: 'open' | 'closed'; comments: MockComment[] }
+    {
+      title: string;
+      body: string;
+      labels: string[];
+      assignees: string[];
+      state: 'open' | 'closed';
+      comments: MockComment[];
+    }
   >;
   labels: Array<{ id: number; name: string; color: string }>;
   /**
@@ -122,6 +131,12 @@ const githubError = (status: number, message: string) =>
 const giteaError = (status: number, message: string) =>
   HttpResponse.json({ message, url: `${GITEA_URL}/api/swagger` }, { status });
 
+/** Who may be assigned an issue: a collaborator with write access or more. */
+function assignable(state: ForgeApiState, login: string): boolean {
+  const p = state.collaborators[login];
+  return p === 'write' || p === 'admin';
+}
+
 function authorized(request: Request): boolean {
   return request.headers.get('authorization') === `token ${MOCK_TOKEN}`;
 }
@@ -154,8 +169,8 @@ function githubHandlers(state: ForgeApiState) {
         color: 'ededed',
         default: false,
       })),
-      assignee: null,
-      assignees: [],
+      assignee: issue.assignees[0] ? githubUser(issue.assignees[0]) : null,
+      assignees: issue.assignees.map(githubUser),
       milestone: null,
       locked: false,
       active_lock_reason: null,
@@ -258,12 +273,29 @@ function githubHandlers(state: ForgeApiState) {
       );
     }),
     http.post(`${base}/issues`, async ({ request, params }) => {
-      const body = (await request.json()) as { title: string; body: string; labels?: string[] };
+      const body = (await request.json()) as {
+        title: string;
+        body: string;
+        labels?: string[];
+        assignees?: string[];
+      };
+      // GitHub refuses an assignee who cannot be assigned (no push access) with a 422 on the field.
+      const refused = (body.assignees ?? []).find((a) => !assignable(state, a));
+      if (refused)
+        return HttpResponse.json(
+          {
+            message: 'Validation Failed',
+            errors: [{ value: refused, resource: 'Issue', field: 'assignees', code: 'invalid' }],
+            documentation_url: 'https://docs.github.com/rest/issues/issues#create-an-issue',
+          },
+          { status: 422 },
+        );
       const n = state.issues.size + 1;
       state.issues.set(n, {
         title: body.title,
         body: body.body,
         labels: body.labels ?? [],
+        assignees: body.assignees ?? [],
         state: 'open',
         comments: [],
       });
@@ -366,8 +398,8 @@ function giteaHandlers(state: ForgeApiState) {
         };
       }),
       milestone: null,
-      assignee: null,
-      assignees: null,
+      assignee: issue.assignees[0] ? giteaUser(issue.assignees[0]) : null,
+      assignees: issue.assignees.length ? issue.assignees.map(giteaUser) : null,
       state: issue.state,
       is_locked: false,
       comments: issue.comments.length,
@@ -433,7 +465,15 @@ function giteaHandlers(state: ForgeApiState) {
       );
     }),
     http.post(`${base}/issues`, async ({ request, params }) => {
-      const body = (await request.json()) as { title: string; body: string; labels?: unknown[] };
+      const body = (await request.json()) as {
+        title: string;
+        body: string;
+        labels?: unknown[];
+        assignees?: string[];
+      };
+      const refused = (body.assignees ?? []).find((a) => !assignable(state, a));
+      // Gitea answers an assignee without access like a missing user, with its 422 message.
+      if (refused) return giteaError(422, `user does not exist [uid: 0, name: ${refused}]`);
       // Gitea's CreateIssueOption takes label ids (int64): names are a 422 from its JSON binding.
       if ((body.labels ?? []).some((l) => typeof l !== 'number'))
         return giteaError(422, 'labels: expected []int64');
@@ -446,6 +486,7 @@ function giteaHandlers(state: ForgeApiState) {
         title: body.title,
         body: body.body,
         labels: names as string[],
+        assignees: body.assignees ?? [],
         state: 'open',
         comments: [],
       });
@@ -542,4 +583,28 @@ export function startForgeApiMock(): ForgeApiMock {
       unhandled.length = 0;
     },
   };
+}
+
+/**
+ * The fake forge of a test file: after each test `teardown` runs (close the test's server), no request may
+ * have gone unhandled, and the forge is reset; after the file, it stops.
+ */
+export function useForgeApiMock(teardown: () => Promise<void>): ForgeApiMock {
+  const mock = startForgeApiMock();
+  afterAll(() => mock.server.close());
+  afterEach(async () => {
+    await teardown();
+    expect(mock.unhandled).toEqual([]);
+    mock.reset();
+  });
+  return mock;
+}
+
+/** An adapter of `kind` talking to the fake forge (no retries: an unhandled request fails at once). */
+export function mockedForge(kind: ForgeKind): Forge {
+  return createForge(kind, {
+    url: kind === 'github' ? GITHUB_API : GITEA_URL,
+    token: MOCK_TOKEN,
+    resilient: false,
+  });
 }

@@ -1,10 +1,10 @@
 import type { PolicySource } from '../../src/approvals/policy-source.ts';
-import { trustedPolicyOf } from '../../src/approvals/trusted-policy.ts';
+import { type TrustedPolicy, trustedPolicyOf } from '../../src/approvals/trusted-policy.ts';
 import { project as projectSchema } from '../../src/config/schema/project.ts';
 
-/** A policy source answering slipway.yml `project` (given as its parsed input) with no pipelines. */
-export function projectPolicy(project: unknown, root = '/nonexistent'): PolicySource {
-  const policy = trustedPolicyOf(
+/** The policy of slipway.yml `project` (given as its parsed input) with no pipelines, on main. */
+export function projectTrustedPolicy(project: unknown, root = '/nonexistent'): TrustedPolicy {
+  return trustedPolicyOf(
     {
       root,
       project: projectSchema.parse(project),
@@ -17,6 +17,11 @@ export function projectPolicy(project: unknown, root = '/nonexistent'): PolicySo
     'refs/heads/main',
     'f'.repeat(40),
   );
+}
+
+/** A policy source answering slipway.yml `project` (given as its parsed input) with no pipelines. */
+export function projectPolicy(project: unknown, root = '/nonexistent'): PolicySource {
+  const policy = projectTrustedPolicy(project, root);
   return { current: async () => policy };
 }
 

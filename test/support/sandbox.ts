@@ -6,7 +6,7 @@
  *   sb.hosts[0]            // { name: 'h1', env: 'test', address: '10.207.N.31', port: 22, user: 'root' }
  *   sb.sshKey, sb.knownHosts          // ed25519 key authorized for root; known_hosts with every host key
  *   sb.inventoriesRoot                // <root>/<env>/hosts.yml (+ group_vars/all.yml): use as --inventories
- *   sb.registry                       // { address: '10.207.N.1:5000', username, password, caCert, baseImage }
+ *   sb.registry                       // { address: '10.207.N.1:5000', auth, username, password, caCert, baseImage }
  *   await sb.exec('h1', ['cat', '/etc/passwd'])      // runs in the host's namespaces, returns stdout
  *   await sb.stopSshd('h2'); ...; await sb.startSshd('h2')   // an unreachable host, then back
  *   await sb.down()                   // removes the instance (processes, namespaces, mounts, files)
@@ -21,6 +21,7 @@
 import { fileURLToPath } from 'node:url';
 import { execInHost, startHostSshd, stopHostSshd } from '../../src/sandbox/host-control.ts';
 import type { SandboxTarget } from '../../src/sandbox/instance.ts';
+import type { RegistryAuth } from '../../src/sandbox/registry.ts';
 import { down, type SandboxInfo, up } from '../../src/sandbox/sandbox.ts';
 
 /** Root of this checkout: instances live in its .slipway/sandbox/. */
@@ -36,6 +37,8 @@ export interface UseSandboxOptions {
   fresh?: boolean;
   /** Also seed the PostgreSQL image (built once per machine, on the sandbox's Debian image). */
   postgres?: boolean;
+  /** How the registry authenticates (default basic): `token` puts it behind the sandbox's token service. */
+  registryAuth?: RegistryAuth;
 }
 
 /** A running sandbox instance and the means to act on its hosts. */
@@ -58,6 +61,7 @@ export async function useSandbox(opts: UseSandboxOptions = {}): Promise<SandboxF
     ...target,
     hosts: opts.hosts ?? ['h1', 'h2', 'h3'],
     ...(opts.postgres ? { postgres: true } : {}),
+    ...(opts.registryAuth ? { registryAuth: opts.registryAuth } : {}),
   });
   return {
     ...info,

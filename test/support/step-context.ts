@@ -1,4 +1,5 @@
 import { type Pipeline, pipeline as pipelineSchema } from '../../src/config/schema/pipeline.ts';
+import { project as projectSchema } from '../../src/config/schema/project.ts';
 import type { Inventory, OpsRepo, PipelineFile } from '../../src/config/types.ts';
 import type { HostStatus } from '../../src/core/changes.ts';
 import type { ReleaseLedger } from '../../src/deploy/ledger.ts';
@@ -48,7 +49,7 @@ export function stepContext(opts: {
   const backups: RecordedContext['backups'] = [];
   const repo: OpsRepo = {
     root: opts.workdir,
-    project: { environments: {}, teams: {}, people: {} },
+    project: projectSchema.parse({}),
     pipelines: [file],
     inventories: new Map(),
     keys: new Map(),

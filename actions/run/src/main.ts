@@ -121,6 +121,19 @@ function trigger(): Identity {
   return { channel: process.env.GITEA_ACTIONS === 'true' ? 'gitea' : 'github', login };
 }
 
+/**
+ * A workflow a person dispatched (or an API call did) or re-ran is a start by hand: `on.manual` and the
+ * environments' `run_by` apply to it as to `slipway run`. A push's first attempt is not.
+ */
+function startedByHand(): boolean {
+  const event = process.env.GITHUB_EVENT_NAME ?? '';
+  return (
+    event === 'workflow_dispatch' ||
+    event === 'repository_dispatch' ||
+    Number(process.env.GITHUB_RUN_ATTEMPT ?? '1') > 1
+  );
+}
+
 /** Queues a run of the named pipeline (or its `job` input) on the checked-out commit. */
 async function queueRun(store: Store, q: Queue, pipelineName: string): Promise<number> {
   const pipeline = findPipeline(q.repo, pipelineName);
@@ -143,6 +156,7 @@ async function queueRun(store: Store, q: Queue, pipelineName: string): Promise<n
     triggeredBy: by.login,
     triggerIdentity: by,
     channel: 'forge',
+    byHand: startedByHand(),
     policy: q.policy,
     ...(job ? { jobs: [job] } : {}),
     ...(q.inventoriesRoot ? { inventoriesRoot: q.inventoriesRoot } : {}),
@@ -166,6 +180,7 @@ async function queueRerun(store: Store, q: Queue, input: string): Promise<number
     triggeredBy: by.login,
     triggerIdentity: by,
     channel: 'forge',
+    byHand: startedByHand(),
     policy: q.policy,
   });
   core.info(

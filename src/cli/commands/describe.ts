@@ -5,6 +5,7 @@ import type { Job } from '../../config/schema/pipeline.ts';
 import type { OpsRepo, PipelineFile } from '../../config/types.ts';
 import { gateLine } from '../../steps/kinds/gate-line.ts';
 import { describeStep } from '../../steps/kinds/index.ts';
+import { localTimeZone } from '../../util/cron.ts';
 import { formatDuration } from '../../util/format.ts';
 import { CliError } from '../errors.ts';
 import { loadRepoForCommand } from '../repo-config.ts';
@@ -66,6 +67,10 @@ function triggers(p: PipelineFile): string {
     );
   }
   if (on.poll) parts.push(`poll ${on.poll.branch} every ${formatDuration(on.poll.interval)}`);
+  for (const e of on.schedule ?? [])
+    parts.push(
+      `${e.mode === 'plan' ? 'drift check' : 'run'} of ${e.branch} at "${e.cron}" (${localTimeZone()})`,
+    );
   if (on.manual) parts.push('manual');
   return parts.join('; ');
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { createRerun, failedRun, RerunRefused, rerunPipeline } from '../../engine/rerun.ts';
+import { headSha } from '../../triggers/checkout.ts';
 import { asInvalidConfig, refusedAs } from '../errors.ts';
 import { executeNewRun } from '../execute-run.ts';
-import { headSha } from '../git-commit.ts';
 import { loadTrustedForCommand } from '../repo-config.ts';
 import { refuseUnready } from '../run-preflight.ts';
 import { openRunStore, operator, runIdArg } from '../run-session.ts';

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { listInstances, SandboxPreflightError } from '../../sandbox/instance.ts';
 import { DEFAULT_INSTANCE } from '../../sandbox/plan.ts';
+import { REGISTRY_AUTH_MODES, type RegistryAuth } from '../../sandbox/registry.ts';
 import { down, up } from '../../sandbox/sandbox.ts';
 import { type StatusReport, status } from '../../sandbox/status.ts';
 import { CliError } from '../errors.ts';
@@ -13,6 +14,7 @@ interface SandboxFlags {
   hosts?: string;
   debian?: boolean;
   postgres?: boolean;
+  registryAuth?: RegistryAuth;
   all?: boolean;
   json?: boolean;
   repo: string;
@@ -87,6 +89,14 @@ export const registerSandbox: RegisterCommand = (program) => {
       '--postgres',
       "also build PostgreSQL 15 from Debian's packages on that image (once per machine: about a minute), for apps with a database",
     )
+    .addOption(
+      new Option(
+        '--registry-auth <mode>',
+        'how the registry authenticates: basic (htpasswd) or token (a Bearer challenge answered by a local token service, as GHCR and Gitea do)',
+      )
+        .choices(REGISTRY_AUTH_MODES)
+        .default('basic'),
+    )
     .option('--json', 'print the result as JSON')
     .action(async (_o, cmd: Command) =>
       guarded(async () => {
@@ -101,6 +111,7 @@ export const registerSandbox: RegisterCommand = (program) => {
           hosts,
           debian: f.debian,
           postgres: f.postgres,
+          registryAuth: f.registryAuth,
           log: (l) => process.stderr.write(`${l}\n`),
         });
         if (f.json)
@@ -118,7 +129,7 @@ export const registerSandbox: RegisterCommand = (program) => {
           );
         for (const h of r.info.hosts) out(`${h.name.padEnd(8)} ${h.env.padEnd(5)} ${h.user}@${h.address}`);
         out(
-          `registry   ${r.info.registry.address} (user ${r.info.registry.username}, CA ${r.info.registry.caCert})`,
+          `registry   ${r.info.registry.address} (${r.info.registry.auth} auth, user ${r.info.registry.username}, CA ${r.info.registry.caCert})`,
         );
         out(`base image ${r.info.registry.baseImage}`);
         if (r.info.registry.debianImage) out(`debian image ${r.info.registry.debianImage}`);

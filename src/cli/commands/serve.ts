@@ -1,13 +1,16 @@
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
+import type { PolicySource } from '../../approvals/policy-source.ts';
 import { duration } from '../../config/schema/common.ts';
+import type { RollbackRequest, StartRequest } from '../../dashboard/data.ts';
 import { lockTimeoutFromEnv } from '../../engine/lock-wait.ts';
 import { createForge } from '../../forge/create.ts';
 import type { ForgeKind, RepoId } from '../../forge/types.ts';
 import { serve } from '../../server/serve.ts';
-import { storePath } from '../../store/store.ts';
+import { type Store, storePath } from '../../store/store.ts';
+import { dashboardRollback, dashboardRun } from '../dashboard-actions.ts';
+import { liveEnvironment } from '../dashboard-environment.ts';
 import { dashboardRerun } from '../dashboard-rerun.ts';
-import { dashboardRollback } from '../dashboard-rollback.ts';
 import { loadRepoForCommand, repoFlags } from '../repo-config.ts';
 import { runContextLoader } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
@@ -81,13 +84,15 @@ export const registerServe: RegisterCommand = (program) => {
         repository: f.repository,
         secrets,
         pollPipelines: repo.pipelines.filter((p) => p.pipeline.on.poll),
+        schedulePipelines: repo.pipelines.filter((p) => p.pipeline.on.schedule),
         inventoriesRoot: load.inventoriesRoot,
         worker: f.worker ? { concurrency: positive(f.concurrency), pollMs: 1_000, graceMs: 30_000 } : false,
         loadRun: runContextLoader,
+        ...(f.publicUrl ? { notifications: dashboardLinks(f.publicUrl) } : {}),
         dashboard: {
           environments: Object.keys(repo.project.environments),
           publicUrl: f.publicUrl,
-          rollback: (store, req, policy) => dashboardRollback(store, req, root, load.inventoriesRoot, policy),
+          ...dashboardStarts({ root, inventoriesRoot: load.inventoriesRoot }),
           rerun: dashboardRerun,
         },
         ...(forge
@@ -119,6 +124,28 @@ export const registerServe: RegisterCommand = (program) => {
       });
     });
 };
+
+/** The dashboard's starts (rollback, redeploy, run) and live reads, on the served checkout under the policy in force. */
+function dashboardStarts(checkout: { root: string; inventoriesRoot?: string }) {
+  const at = (policy: PolicySource) => ({ ...checkout, policy });
+  return {
+    rollback: (store: Store, req: RollbackRequest, policy: PolicySource) =>
+      dashboardRollback(store, req, at(policy)),
+    redeploy: (store: Store, req: RollbackRequest, policy: PolicySource) =>
+      dashboardRollback(store, req, at(policy), { redeploy: true }),
+    startRun: (store: Store, req: StartRequest, policy: PolicySource) => dashboardRun(store, req, at(policy)),
+    live: (env: string, policy: PolicySource) => liveEnvironment(env, at(policy)),
+  };
+}
+
+/** Links to the dashboard's run and environment pages, for notifications and forge issues. */
+function dashboardLinks(publicUrl: string) {
+  const base = publicUrl.replace(/\/+$/, '');
+  return {
+    runUrl: (id: number) => `${base}/runs/${id}`,
+    environmentUrl: (env: string) => `${base}/environments/${encodeURIComponent(env)}`,
+  };
+}
 
 function forgeBinding(f: ServeFlags, token: string | undefined) {
   if (f.forge !== 'github' && f.forge !== 'gitea')

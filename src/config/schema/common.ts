@@ -76,3 +76,23 @@ export const secretSource = z.union([
   }),
 ]);
 export type SecretSource = z.infer<typeof secretSource>;
+
+/**
+ * Where a credential of Slipway's own (a notification key, an SMTP password) is read from at run time: a
+ * variable of the runner's environment or a file in SLIPWAY_SECRETS_DIR. A value written in the committed
+ * file is refused.
+ */
+export const secretReference = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          "a secret never lives in the committed file: write { env: VAR } (the runner's environment) or " +
+          '{ file: path } (inside SLIPWAY_SECRETS_DIR)',
+        params: { secret: true },
+        abort: true,
+      });
+  })
+  .pipe(secretOrigin);

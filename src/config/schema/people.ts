@@ -18,6 +18,10 @@ export const person = z.strictObject({
     .array(z.string().min(1))
     .default([])
     .describe('Local OS accounts whose CLI decisions are this person'),
+  email: z
+    .email()
+    .optional()
+    .describe('Where notifications.email reaches this person (gates they decide, drift where they approve)'),
 });
 export type Person = z.infer<typeof person>;
 

@@ -2,10 +2,25 @@ import { z } from 'zod';
 import { STEP_KINDS, step } from '../../steps/kinds/index.ts';
 import { approvalPolicy } from './approval.ts';
 import { duration, name, secretSource } from './common.ts';
+import { cronExpression } from './cron.ts';
 
 const globs = z.array(z.string().min(1)).default([]);
 
-/** What starts a pipeline: a push (branch, tag and path globs), a manual run, or polling. */
+/** One entry of `on.schedule`: when, which branch's head, and whether to run it or only plan it. */
+export const scheduleEntry = z.strictObject({
+  cron: cronExpression,
+  branch: z.string().min(1).default('main').describe('The branch whose head is run or planned'),
+  mode: z
+    .enum(['run', 'plan'])
+    .default('run')
+    .describe(
+      'run: a run of the pipeline, through its gates; plan: a drift check: every job is planned, the changes ' +
+        'found are reported as drift (status, notification, dashboard), nothing is applied',
+    ),
+});
+export type ScheduleEntry = z.infer<typeof scheduleEntry>;
+
+/** What starts a pipeline: a push (branch, tag and path globs), a manual run, polling, or a schedule. */
 export const triggers = z
   .strictObject({
     push: z
@@ -17,6 +32,13 @@ export const triggers = z
       .strictObject({ interval: duration, branch: z.string().default('main') })
       .optional()
       .describe('Poll the branch for new commits every `interval`'),
+    schedule: z
+      .array(scheduleEntry)
+      .min(1)
+      .optional()
+      .describe(
+        'Start the pipeline at times written in cron syntax, read in the time zone of the runner that serves (slipway serve states it)',
+      ),
   })
   .default({ manual: true });
 
@@ -53,7 +75,11 @@ export const pipeline = z.strictObject({
         'expected an image repository like registry.example.com/acme/web (no tag: Slipway tags by commit)',
     })
     .optional(),
-  registry: registryAuth.optional(),
+  registry: registryAuth
+    .optional()
+    .describe(
+      "Login for the registry of `image` (push, digest checks, pulls on hosts): basic auth or the Bearer token flow (GHCR, Gitea, Harbor); the password is a secret's name",
+    ),
   env: z.record(z.string(), z.string()).default({}),
   secrets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), secretSource).default({}),
   timeout: duration.optional(),

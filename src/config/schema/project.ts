@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { name, principal, repoPath } from './common.ts';
+import { notifications } from './notifications.ts';
 import { people } from './people.ts';
 
 /** An environment: the inventory its hosts come from and which branches may deploy to it. */
@@ -7,6 +8,14 @@ export const environment = z.strictObject({
   inventory: repoPath.optional().describe('Inventory directory or file (default inventories/<env>)'),
   branches: z.array(z.string().min(1)).default(['*']).describe('Branches (globs) allowed to deploy here'),
   url: z.url().optional(),
+  run_by: z
+    .array(principal)
+    .min(1)
+    .optional()
+    .describe(
+      'Persons and teams who may start runs of this environment by hand (slipway run, the dashboard: run, ' +
+        'redeploy, roll back); without it anyone who reaches those channels may (on the dashboard, a person of people)',
+    ),
 });
 
 /**
@@ -23,5 +32,10 @@ export const project = z.strictObject({
   people: people.describe(
     'Each person and their logins per channel (github, gitea, dashboard, os); an unmapped login decides nothing',
   ),
+  notifications: notifications
+    .prefault({})
+    .describe(
+      'Who hears of an opened gate, a failed run, a rollback and drift, and how (read from the default branch)',
+    ),
 });
 export type Project = z.infer<typeof project>;

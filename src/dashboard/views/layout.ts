@@ -9,6 +9,7 @@ export interface Viewer {
 const NAV = [
   ['/', 'Runs'],
   ['/approvals', 'Approvals'],
+  ['/environments', 'Environments'],
   ['/releases', 'Releases'],
   ['/audit', 'Audit'],
 ] as const;

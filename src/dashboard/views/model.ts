@@ -11,6 +11,8 @@ export interface RunRow {
   rollbackTo?: string;
   /** Set on a re-run: the id of the failed run it re-runs. */
   rerunOf?: string;
+  /** The rollback run is a redeploy of the live release. */
+  redeploy?: boolean;
   status: string;
   createdAt: number;
   startedAt?: number;
@@ -112,4 +114,52 @@ export interface RunFilter {
   status?: string;
   branch?: string;
   triggeredBy?: string;
+}
+
+/** The last drift check of one pipeline in an environment, as the badge and the page show it. */
+export interface DriftView {
+  pipeline: string;
+  status: 'clean' | 'drift' | 'failed';
+  changes: number;
+  at: number;
+  sha: string;
+  branch: string;
+  /** The drift, one line per change. */
+  lines: string[];
+  reason?: string;
+}
+
+/** An environment in the list: its name and its drift badge (the worst of its pipelines' last checks). */
+export interface EnvironmentSummary {
+  name: string;
+  drift?: DriftView;
+}
+
+/** One app on one host, read live: its release, digest, health and since when. */
+export interface AppHostRow {
+  app: string;
+  host: string;
+  release?: string;
+  digest?: string;
+  /** `healthy`, `starting`, `unhealthy`, `down`, `not deployed`, or `unreachable`. */
+  health: string;
+  /** When the release went live. */
+  since?: number;
+  services: { service: string; state: string; since?: number }[];
+  /** Why the host could not be read. */
+  error?: string;
+}
+
+/** Everything the environment page shows. */
+export interface EnvironmentView {
+  name: string;
+  apps: AppHostRow[];
+  /** Apps with a recorded release: the ones redeploy and roll back apply to. */
+  releasedApps: string[];
+  drift: DriftView[];
+  /** Pipelines with jobs in this environment that may be started by hand. */
+  pipelines: string[];
+  /** Whether the viewer may start runs here (the policy in force); why not otherwise. */
+  canStart: boolean;
+  refusal?: string;
 }

@@ -40,7 +40,7 @@ export function runsPage(opts: {
   const max = Math.max(0, ...durations);
   const rows = opts.runs.map((r, i) => {
     const d = elapsed(r.startedAt, r.finishedAt, opts.now);
-    return html`<tr class="run" data-status="${r.status}"><td><a href="/runs/${r.id}">${r.id}</a></td><td>${r.pipeline}${r.rollbackTo ? html` <span class="rollback">rollback to ${r.rollbackTo}</span>` : ''}${r.rerunOf ? html` <span class="rerun">re-run of ${r.rerunOf}</span>` : ''}</td>
+    return html`<tr class="run" data-status="${r.status}"><td><a href="/runs/${r.id}">${r.id}</a></td><td>${r.pipeline}${r.rollbackTo ? html` <span class="rollback">${r.redeploy ? 'redeploy of' : 'rollback to'} ${r.rollbackTo}</span>` : ''}${r.rerunOf ? html` <span class="rerun">re-run of ${r.rerunOf}</span>` : ''}</td>
 <td><code>${shortSha(r.sha)}</code> ${r.branch}</td><td>${r.triggeredBy}</td><td><span class="badge st-${r.status}">${r.status}</span></td>
 <td class="dur">${d === undefined ? '' : html`${durationBar(durations[i]!, max, r.status)} ${formatDuration(d)}`}</td><td>${formatTime(r.createdAt)}</td></tr>`;
   });

@@ -40,6 +40,8 @@ export const ansibleKind = defineStepKind({
   summary:
     "Runs a playbook or role of the repository on the environment's hosts; its --check --diff is the plan",
   options,
+  // --check --diff compares the hosts with the repository and changes nothing: a drift check may plan it.
+  driftCheck: true,
   hosts: (o) => o.hosts,
   files: (o) => ({
     playbook: o.playbook === undefined ? undefined : { path: o.playbook, is: 'file' },

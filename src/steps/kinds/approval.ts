@@ -10,6 +10,7 @@ export const approvalKind = defineStepKind({
   hosts: 'runner',
   files: () => ({}),
   describe: gateLine,
+  driftCheck: true,
   handler: () => import('../approval.ts').then((m) => m.approvalHandler),
 });
 export type ApprovalStep = StepOf<'approval', typeof approvalPolicy>;

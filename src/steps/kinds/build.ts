@@ -17,6 +17,7 @@ export const buildKind = defineStepKind({
   hosts: 'runner',
   files: (o) => ({ context: o.context, dockerfile: o.dockerfile }),
   describe: (o, { pipeline }) => `image ${pipeline.image ?? '(no image)'} from ${o.context}`,
+  driftCheck: false,
   handler: () => import('../build.ts').then((m) => m.buildHandler),
 });
 export type BuildStep = StepOf<'build', typeof options>;

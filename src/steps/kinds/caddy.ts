@@ -24,6 +24,7 @@ export const caddyKind = defineStepKind({
       .join(', ');
     return `${domains || 'no sites'} (${o.sites})`;
   },
+  driftCheck: true,
   handler: () => import('../caddy.ts').then((m) => m.caddyStepHandler),
 });
 export type CaddyStep = StepOf<'caddy', typeof options>;

@@ -96,6 +96,7 @@ export const deployKind = defineStepKind({
     ].filter(Boolean);
     return `app ${o.app ?? pipeline.name} (${[o.compose, `batch ${o.batch}`, ...extra].join(', ')})`;
   },
+  driftCheck: false,
   handler: () => import('../deploy.ts').then((m) => m.deployHandler),
 });
 export type DeployStep = StepOf<'deploy', typeof options>;

@@ -11,6 +11,7 @@ export const pushKind = defineStepKind({
   hosts: 'runner',
   files: () => ({}),
   describe: (_o, { pipeline }) => `${pipeline.image ?? '(no image)'} -> digest`,
+  driftCheck: false,
   handler: () => import('../push.ts').then((m) => m.pushHandler),
 });
 export type PushStep = StepOf<'push', typeof options>;

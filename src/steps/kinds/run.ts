@@ -17,6 +17,7 @@ export const runKind = defineStepKind({
   hosts: 'runner',
   files: (o) => ({ cwd: o.cwd }),
   describe: (o) => shellQuote(o.command),
+  driftCheck: false,
   handler: () => import('../run.ts').then((m) => m.runHandler),
 });
 export type RunStep = StepOf<'run', typeof options>;

@@ -23,6 +23,7 @@ export const sshKeysKind = defineStepKind({
       .join('; ');
     return `authorized_keys of ${users || 'no users'} (${o.access})`;
   },
+  driftCheck: true,
   handler: () => import('../ssh-keys.ts').then((m) => m.sshKeysHandler),
 });
 export type SshKeysStep = StepOf<'ssh-keys', typeof options>;

@@ -26,6 +26,8 @@ export const syncKind = defineStepKind({
   hosts: (o) => o.hosts,
   files: (o) => ({ source: { path: o.source, is: 'directory' } }),
   describe: (o) => `${o.source} to ${o.to} (keep ${o.keep})`,
+  // The plan is the hosts' files against the repository's: empty when nobody changed either.
+  driftCheck: true,
   handler: () => import('../sync.ts').then((m) => m.syncHandler),
 });
 export type SyncStep = StepOf<'sync', typeof options>;

@@ -64,6 +64,33 @@ describe('actions/run and actions/approve bundles', () => {
     expect(approved.summary).toContain('<h3>Slipway: app run 1 succeeded</h3>');
   });
 
+  it('refuses a workflow dispatched or re-run by a person run_by does not name, and takes a push', async () => {
+    await checkout(dir, {
+      ...ACTION_OPS_FILES,
+      'slipway.yml': ACTION_OPS_FILES['slipway.yml']!.replace('dev: {}', 'dev: { run_by: [bob] }'),
+    });
+    const start = (login: string, event: string, attempt = '1') =>
+      runAction(
+        dir,
+        'run',
+        { pipeline: 'pipelines/app.yml', repo: 'repo' },
+        {
+          DEPLOY_TOKEN,
+          GITHUB_ACTOR: login,
+          GITHUB_TRIGGERING_ACTOR: login,
+          GITHUB_EVENT_NAME: event,
+          GITHUB_RUN_ATTEMPT: attempt,
+        },
+      );
+    const dispatched = await start('mallory', 'workflow_dispatch');
+    expect(dispatched.exitCode).toBe(1);
+    expect(dispatched.stdout).toMatch(/::error::.*mallory \(github:mallory\) may not start runs in dev/);
+    const rerunByHand = await start('mallory', 'push', '2');
+    expect(rerunByHand.exitCode).toBe(1);
+    expect((await start('mallory', 'push')).outputs).toMatchObject({ 'run-id': '1', status: 'waiting' });
+    expect((await start('bob', 'workflow_dispatch')).outputs).toMatchObject({ 'run-id': '2' });
+  });
+
   it('turns configuration errors into file/line annotations and fails', async () => {
     await checkout(dir, {
       ...ACTION_OPS_FILES,

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dashboardRollback } from '../../../src/cli/dashboard-rollback.ts';
+import { dashboardRollback } from '../../../src/cli/dashboard-actions.ts';
 import { ExitCode } from '../../../src/cli/exit-codes.ts';
 import { Store } from '../../../src/store/store.ts';
+import { cloneOfThisCheckout } from '../../support/checkout-clone.ts';
 import { projectPolicy } from '../../support/policy.ts';
 
 const run = promisify(execFile);
@@ -57,13 +58,17 @@ describe('slipway rollback, runs and show', () => {
           config: CONFIG,
         });
       }
+      const served = await cloneOfThisCheckout();
       const queued = await dashboardRollback(
         store,
         { env: 'dev', app: 'web', login: 'bob' },
-        REPO,
-        'inventories/sandbox',
-        projectPolicy({ people: { bob: { dashboard: 'bob' } } }, REPO),
+        {
+          root: served.root,
+          inventoriesRoot: 'inventories/sandbox',
+          policy: projectPolicy({ people: { bob: { dashboard: 'bob' } } }, REPO),
+        },
       );
+      await served.remove();
       expect(queued.ok).toBe(true);
     } finally {
       store.close();

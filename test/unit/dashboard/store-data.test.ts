@@ -7,6 +7,7 @@ import type { DashboardData } from '../../../src/dashboard/data.ts';
 import { storeData } from '../../../src/dashboard/store-data.ts';
 import { openDashboardStore } from '../../../src/store/dashboard-store.ts';
 import { Store } from '../../../src/store/store.ts';
+import { caddyDriftPlan } from '../../support/drift-plan.ts';
 import { projectPolicy } from '../../support/policy.ts';
 
 let dir: string;
@@ -212,6 +213,85 @@ describe('dashboard data over the store', () => {
       ['web2', 'sha256:bbb', true],
       ['web1', 'sha256:bbb', true],
       ['web1', 'sha256:aaa', false],
+    ]);
+  });
+
+  it('shows an environment: drift badge, released apps, what the policy lets the viewer start; audits each start', async () => {
+    store.drift.record({
+      pipeline: 'infra',
+      environment: 'prod',
+      sha: 'd'.repeat(40),
+      branch: 'main',
+      checkedAt: 1,
+      status: 'clean',
+      plan: [],
+    });
+    store.drift.record({
+      pipeline: 'infra',
+      environment: 'prod',
+      sha: 'e'.repeat(40),
+      branch: 'main',
+      checkedAt: 2,
+      status: 'drift',
+      plan: caddyDriftPlan(['route /old'], 'caddy-prod', 'remove'),
+    });
+    store.releases.record({
+      environment: 'prod',
+      host: 'web1',
+      app: 'web',
+      releaseId: 'r1',
+      digest: 'sha256:aa',
+      configHash: 'h',
+    });
+    const starts: string[] = [];
+    const withStarts = storeData({
+      store,
+      facets: own.facets,
+      policy: projectPolicy({
+        environments: { prod: { run_by: ['alice'] } },
+        people: { alice: { dashboard: 'alice' }, mallory: { dashboard: 'mallory' } },
+      }),
+      environments: () => ['prod'],
+      live: async () => ({
+        apps: [{ app: 'web', host: 'web1', health: 'healthy', services: [] }],
+        pipelines: ['web'],
+      }),
+      startRun: async (req) => {
+        starts.push(req.login);
+        return req.login === 'alice'
+          ? { ok: true, runId: '7', message: 'run of web in prod queued' }
+          : { ok: false, reason: 'not you' };
+      },
+    });
+    expect(withStarts.environments()).toEqual([
+      {
+        name: 'prod',
+        drift: expect.objectContaining({
+          status: 'drift',
+          changes: 1,
+          lines: ['caddy-prod: remove web1: route /old'],
+        }),
+      },
+    ]);
+    const alice = (await withStarts.environment('prod', 'alice'))!;
+    expect(alice).toMatchObject({
+      canStart: true,
+      releasedApps: ['web'],
+      pipelines: ['web'],
+      apps: [{ host: 'web1' }],
+    });
+    const mallory = (await withStarts.environment('prod', 'mallory'))!;
+    expect(mallory).toMatchObject({
+      canStart: false,
+      refusal: expect.stringContaining('mallory (dashboard:mallory) may not start runs in prod'),
+    });
+    expect(await withStarts.environment('qa', 'alice')).toBeUndefined();
+
+    await withStarts.startRun!({ env: 'prod', pipeline: 'web', login: 'alice' });
+    await withStarts.startRun!({ env: 'prod', pipeline: 'web', login: 'mallory' });
+    expect(store.gates.auditTrail().map((a) => [a.runId, a.actor, a.action, a.outcome, a.reason])).toEqual([
+      [7, 'alice', 'run', 'accepted', 'web in prod: run of web in prod queued'],
+      [undefined, 'mallory', 'run', 'refused', 'web in prod: not you'],
     ]);
   });
 });

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { demuxLogs } from '../../../src/deploy/host-docker.ts';
-
-// One frame of the engine's multiplexed log stream: stream byte, 3 zero bytes, big-endian length.
-function frame(stream: 1 | 2, text: string): Buffer {
-  const body = Buffer.from(text, 'utf8');
-  const head = Buffer.alloc(8);
-  head.writeUInt8(stream, 0);
-  head.writeUInt32BE(body.length, 4);
-  return Buffer.concat([head, body]);
-}
+import { frame } from '../../support/docker-frames.ts';
 
 describe('demuxLogs', () => {
   it('joins stdout and stderr payloads in arrival order, headers stripped', () => {

@@ -11,6 +11,7 @@ import {
   procMount,
   sshArgv,
   sshdArgv,
+  tokenServiceArgv,
 } from '../../../src/sandbox/commands.ts';
 import { hostPaths, layoutOf } from '../../../src/sandbox/layout.ts';
 import { planSandbox } from '../../../src/sandbox/plan.ts';
@@ -174,6 +175,16 @@ describe('sandbox command builders', () => {
       'root@10.207.3.31',
       '--',
       'true',
+    ]);
+  });
+
+  it('runs the token service as a Node script beside the sandbox code, its config the one argument', () => {
+    const script = new URL('../../../src/sandbox/token-service-main.ts', import.meta.url).pathname;
+    expect(tokenServiceArgv('/state/registry/token-service.json', '/opt/node')).toEqual([
+      '/opt/node',
+      '--disable-warning=ExperimentalWarning',
+      script,
+      '/state/registry/token-service.json',
     ]);
   });
 });

@@ -1,7 +1,6 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createForge } from '../../../src/forge/create.ts';
+import { describe, expect, it } from 'vitest';
 import type { ForgeKind } from '../../../src/forge/types.ts';
-import { GITEA_URL, GITHUB_API, MOCK_TOKEN, startForgeApiMock } from '../../support/forge-api-mock.ts';
+import { mockedForge, useForgeApiMock } from '../../support/forge-api-mock.ts';
 import { type ServeFixture, startServeFixture } from '../../support/serve-fixture.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import { commentPayload, pushPayload } from '../../support/webhook-payloads.ts';
@@ -9,14 +8,10 @@ import { commentPayload, pushPayload } from '../../support/webhook-payloads.ts';
 // The forge is the only thing mocked (msw, real response shapes); the server, store, git origin, worker
 // and approval policy are real.
 
-const mock = startForgeApiMock();
-afterAll(() => mock.server.close());
 let fx: ServeFixture | undefined;
-afterEach(async () => {
+const mock = useForgeApiMock(async () => {
   await fx?.close();
   fx = undefined;
-  expect(mock.unhandled).toEqual([]);
-  mock.reset();
 });
 
 const REPO = { owner: 'acme', repo: 'ops' };
@@ -52,11 +47,7 @@ async function start(kind: ForgeKind, commentPollMs?: number): Promise<ServeFixt
     {
       worker: { concurrency: 2, pollMs: 50, graceMs: 5_000 },
       forge: {
-        forge: createForge(kind, {
-          url: kind === 'github' ? GITHUB_API : GITEA_URL,
-          token: MOCK_TOKEN,
-          resilient: false,
-        }),
+        forge: mockedForge(kind),
         repo: REPO,
         environmentUrls: { dev: 'https://dev.example.com' },
         runUrl: (id) => `https://slipway.example.com/runs/${id}`,

@@ -57,7 +57,9 @@ function ledgerWith(config: RecordedConfig | undefined, env = 'prod'): { recorde
   return { recorded: (n) => store.releases.get(n), id };
 }
 
-const ctxFor = (opts: { rollback?: { ledgerId: number }; secrets?: Record<string, string> } = {}) =>
+const ctxFor = (
+  opts: { rollback?: { ledgerId: number; kind?: 'redeploy' }; secrets?: Record<string, string> } = {},
+) =>
   stepContext({
     workdir: ROOT,
     sha: 'c'.repeat(40),
@@ -74,7 +76,14 @@ const ctxFor = (opts: { rollback?: { ledgerId: number }; secrets?: Record<string
     repo: { sitesFiles: new Map([['infra/sites.yml', sites]]) },
     job: 'deploy',
     ...(opts.rollback
-      ? { rollback: { ledgerId: opts.rollback.ledgerId, releaseId: '20261201-100000-aaaaaaa', digest: OLD } }
+      ? {
+          rollback: {
+            ledgerId: opts.rollback.ledgerId,
+            releaseId: '20261201-100000-aaaaaaa',
+            digest: OLD,
+            ...(opts.rollback.kind ? { kind: opts.rollback.kind } : {}),
+          },
+        }
       : {}),
   }).ctx;
 
@@ -111,6 +120,42 @@ describe('desiredState', () => {
     const [change] = hostChanges(want, 'web1', {}, undefined);
     expect(change).toBeDefined();
     expect(change!.detail).toMatch(/^rollback to release 20261201-100000-aaaaaaa \(commit aaaaaaa\)/);
+  });
+
+  it('on a redeploy, changes a host that runs the release already: new containers, same image and configuration', async () => {
+    const { recorded, id } = ledgerWith(RECORDED);
+    const rollback = (await desiredState(ctxFor({ rollback: { ledgerId: id } }), step, [web1], recorded))!;
+    const redeploy = (await desiredState(
+      ctxFor({ rollback: { ledgerId: id, kind: 'redeploy' } }),
+      step,
+      [web1],
+      recorded,
+    ))!;
+    const live = {
+      app: 'web',
+      release: '20261201-100000-aaaaaaa',
+      environment: 'prod',
+      host: 'web1',
+      image: 'registry.test/acme/web',
+      digest: OLD,
+      configHash: redeploy.hashes.get('web1')!,
+      project: 'web-x',
+      ports: {},
+      runId: '1',
+      sha: 'a'.repeat(40),
+      triggeredBy: 'bob',
+      deployedAt: '2026-12-01T10:00:00Z',
+    };
+    expect(hostChanges(rollback, 'web1', { release: live }, live.release)).toEqual([]);
+    expect(hostChanges(redeploy, 'web1', { release: live }, live.release)).toEqual([
+      {
+        host: 'web1',
+        action: 'change',
+        subject: `app web release registry.test/acme/web@${'a'.repeat(12)}`,
+        detail:
+          'redeploy of release 20261201-100000-aaaaaaa (same image and configuration): new containers replace 20261201-100000-aaaaaaa',
+      },
+    ]);
   });
 
   it('refuses a rollback whose release is of another environment, or has no recorded configuration', async () => {
