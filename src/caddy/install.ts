@@ -1,15 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { failureReason, requireEveryHost } from '../ansible/host-failures.ts';
+import { roleDir } from '../ansible/roles.ts';
 import { type PlaybookResult, runPlaybook } from '../ansible/runner.ts';
 import type { Inventory, InventoryHost } from '../config/types.ts';
 import { knownHostsFilesOf } from '../remote/from-inventory.ts';
 import { requireSshFiles } from '../remote/ssh-files.ts';
-
-/** Slipway's own roles/caddy: the role whose contract (socket, bootstrap, --resume) the caddy client relies on. */
-export const CADDY_ROLE = fileURLToPath(new URL('../../roles/caddy', import.meta.url));
 
 /** What the installer needs from a run. */
 export interface InstallInput {
@@ -21,7 +18,11 @@ export interface InstallInput {
   log?: (line: string, host?: string) => void;
 }
 
-/** Runs roles/caddy on `hosts` through the Ansible wrapper; throws naming each host it could not install. */
+/**
+ * Runs roles/caddy (the repository's own, else Slipway's: either keeps the contract of socket, bootstrap and
+ * --resume the caddy client relies on) on `hosts` through the Ansible wrapper; throws naming each host it
+ * could not install.
+ */
 export async function installCaddy(input: InstallInput): Promise<PlaybookResult> {
   requireSshFiles(input.hosts, input.root, input.inventory.dir);
   const dir = await mkdtemp(join(tmpdir(), 'slipway-caddy-role-'));
@@ -30,7 +31,9 @@ export async function installCaddy(input: InstallInput): Promise<PlaybookResult>
     // JSON is YAML: the role path needs no quoting rules of its own.
     await writeFile(
       playbook,
-      JSON.stringify([{ hosts: 'all', gather_facts: false, roles: [{ role: CADDY_ROLE }] }]),
+      JSON.stringify([
+        { hosts: 'all', gather_facts: false, roles: [{ role: roleDir('caddy', input.root) }] },
+      ]),
     );
     const result = await runPlaybook({
       playbook,

@@ -4,11 +4,13 @@ import { Command, Option } from 'commander';
 import { hostParallelism } from '../remote/parallelism.ts';
 import { commandsFor } from './commands/index.ts';
 import { cliFailure } from './errors.ts';
+import { packageVersion } from './package-files.ts';
 
 const program = new Command('slipway')
   .description(
     'GitOps pipeline runner: infra and app pipelines from Git to your servers, behind approval gates',
   )
+  .version(packageVersion(), '-V, --version', 'print the version of Slipway')
   .option('-C, --repo <dir>', 'the ops repository', process.cwd())
   .addOption(
     new Option('--inventories <dir>', 'inventories root: environment X resolves to DIR/X').env(

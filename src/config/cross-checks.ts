@@ -60,7 +60,7 @@ function stepFiles(step: Step): [string, string, FileType | undefined][] {
   );
 }
 
-type FileType = 'file' | 'directory';
+export type FileType = 'file' | 'directory';
 
 function principalsCheck(
   src: YamlSource,
@@ -86,7 +86,8 @@ function principalsCheck(
   ];
 }
 
-function inRepo(root: string, rel: string, is?: FileType): 'ok' | 'missing' | 'escapes' | FileType {
+/** Whether `rel` is inside the repository (symlinks followed) and of type `is`. */
+export function inRepo(root: string, rel: string, is?: FileType): 'ok' | 'missing' | 'escapes' | FileType {
   const abs = join(root, rel);
   if (!existsSync(abs)) return 'missing';
   const real = realpathSync(abs);

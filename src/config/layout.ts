@@ -6,4 +6,12 @@ export const REPO_LAYOUT = {
   access: 'infra/access.yml',
   keys: 'infra/ssh-keys',
   sites: 'infra/sites.yml',
+  roles: 'roles',
 } as const;
+
+/**
+ * The roles Slipway ships and its ssh-keys and caddy steps run; an ops repository's roles/<name> of the same
+ * name is run instead.
+ */
+export const BUILT_IN_ROLES = ['caddy', 'ssh_keys'] as const;
+export type BuiltInRole = (typeof BUILT_IN_ROLES)[number];

@@ -10,6 +10,7 @@ import { statOrUndefined } from './file-read.ts';
 import { resolveInventorySync } from './inventory/resolve.ts';
 import { loadKeyFiles } from './key-files.ts';
 import { REPO_LAYOUT } from './layout.ts';
+import { roleOverrideChecks } from './role-overrides.ts';
 import { access as accessSchema } from './schema/access.ts';
 import { pipeline as pipelineSchema } from './schema/pipeline.ts';
 import { type Project, project as projectSchema } from './schema/project.ts';
@@ -129,7 +130,11 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
     inventoryPaths,
     brokenInventories,
   };
-  errors.push(...crossChecks(parts), ...composeServiceChecks(absRoot, pipelines));
+  errors.push(
+    ...crossChecks(parts),
+    ...composeServiceChecks(absRoot, pipelines),
+    ...roleOverrideChecks(absRoot),
+  );
   if (errors.length > 0) return { ok: false, errors: sortConfigErrors(errors) };
   const repo: OpsRepo = {
     root: absRoot,

@@ -2,7 +2,7 @@
  * Pure argv builders for everything the sandbox runs: ip, iptables, nsenter, mount, sshd, dockerd,
  * the registry, openssl and ssh. Golden-tested in test/unit/sandbox/commands.test.ts.
  */
-import { join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostPaths } from './layout.ts';
 import { ETC_UPPER, ETC_WORK, PRIVATE_DIRS } from './layout.ts';
@@ -169,7 +169,9 @@ export function registryArgv(configPath: string): string[] {
 
 /** The sandbox's token service (a Node script beside this file) serving with the given config file. */
 export function tokenServiceArgv(configPath: string, node = process.execPath): string[] {
-  const script = fileURLToPath(new URL('./token-service-main.ts', import.meta.url));
+  // This module's own extension: .ts in the sources, .js in the package's dist/.
+  const here = fileURLToPath(import.meta.url);
+  const script = join(dirname(here), `token-service-main${extname(here)}`);
   return [node, '--disable-warning=ExperimentalWarning', script, configPath];
 }
 

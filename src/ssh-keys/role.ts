@@ -1,18 +1,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { failureReason } from '../ansible/host-failures.ts';
+import { roleDir } from '../ansible/roles.ts';
 import { type PlaybookResult, runPlaybook } from '../ansible/runner.ts';
 import type { Offboard } from '../config/schema/access.ts';
 import type { Inventory, InventoryHost } from '../config/types.ts';
 import { knownHostsFilesOf } from '../remote/from-inventory.ts';
 import { type Account, authorizedKeysText } from './desired.ts';
 
-/** Slipway's own roles/ssh_keys. */
-export const SSH_KEYS_ROLE = fileURLToPath(new URL('../../roles/ssh_keys', import.meta.url));
-
-/** Task names of roles/ssh_keys the plan reads results from. */
+/** Task names of roles/ssh_keys the plan reads results from (a repository's own roles/ssh_keys keeps them). */
 export const ROLE_TASKS = {
   groups: 'Create missing groups',
   users: 'Create users, set their shell and groups',
@@ -55,7 +52,7 @@ export interface RoleRun {
   log?: (line: string, host?: string) => void;
 }
 
-/** Runs roles/ssh_keys on the hosts of `accounts` through the Ansible wrapper; per-host outcomes are in the result. */
+/** Runs roles/ssh_keys (the repository's own, else Slipway's) on the hosts of `accounts` through the Ansible wrapper; per-host outcomes are in the result. */
 export async function runSshKeysRole(run: RoleRun): Promise<PlaybookResult> {
   const hosts: InventoryHost[] = [...run.accounts.keys()].map((n) => run.inventory.hosts.get(n)!);
   const dir = await mkdtemp(join(tmpdir(), 'slipway-ssh-keys-role-'));
@@ -66,7 +63,7 @@ export async function runSshKeysRole(run: RoleRun): Promise<PlaybookResult> {
       gather_facts: false,
       roles: [
         {
-          role: SSH_KEYS_ROLE,
+          role: roleDir('ssh_keys', run.root),
           vars: {
             ssh_keys_users: '{{ slipway_ssh_keys[inventory_hostname] }}',
             ssh_keys_keep: '{{ slipway_ssh_keys_keep[inventory_hostname] | default([]) }}',

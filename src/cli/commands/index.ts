@@ -8,6 +8,7 @@ export type RegisterCommand = (program: Command) => void;
  * (validate need not load dockerode, octokit or the dashboard), which keeps start-up short.
  */
 export const commandLoaders: Record<string, () => Promise<RegisterCommand>> = {
+  init: async () => (await import('./init.ts')).registerInit,
   validate: async () => (await import('./validate.ts')).registerValidate,
   inventory: async () => (await import('./inventory.ts')).registerInventory,
   schema: async () => (await import('./schema.ts')).registerSchema,

@@ -5,8 +5,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CADDY_ROLE } from '../../../src/caddy/install.ts';
+import { SHIPPED_ROLES } from '../../../src/ansible/roles.ts';
+import { installCaddy } from '../../../src/caddy/install.ts';
 import { ADMIN_SOCKET, adminBlock } from '../../../src/caddy/render.ts';
+import { repoWithOwnRole } from '../../support/local-role-repo.ts';
+
+const CADDY_ROLE = join(SHIPPED_ROLES, 'caddy');
 
 describe('roles/caddy', () => {
   it('bootstraps Caddy with the same admin block Slipway renders', async () => {
@@ -45,6 +49,21 @@ describe('roles/caddy', () => {
       expect(stdout).toContain('playbook: ');
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// The real ansible-playbook on the runner itself (ansible_connection: local).
+describe('installCaddy', () => {
+  it("runs the repository's own roles/caddy instead of Slipway's", async () => {
+    const { repo, out, cleanup } = await repoWithOwnRole('caddy');
+    try {
+      const inventory = repo.inventories.get('dev')!;
+      const result = await installCaddy({ inventory, hosts: [inventory.hosts.get('h1')!], root: repo.root });
+      expect(result.hosts.h1).toBe('changed');
+      expect(await readFile(join(out, 'h1.caddy'), 'utf8')).toBe('own role\n');
+    } finally {
+      cleanup();
     }
   });
 });

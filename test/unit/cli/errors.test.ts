@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { asInvalidConfig, CliError, cliFailure } from '../../../src/cli/errors.ts';
 import { ExitCode } from '../../../src/cli/exit-codes.ts';
@@ -67,8 +70,14 @@ describe('the CLI error path', () => {
   });
 
   it('a run that does not exist: one `slipway:` line, exit 1', async () => {
-    const r = await slipway(['--repo', REPO, 'show', '999999']);
-    expect(r.code).toBe(ExitCode.Failed);
-    expect(r.stderr).toBe('slipway: there is no run 999999');
+    // A store of its own: the checkout's .slipway/state.db may have been migrated by another branch.
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-errors-'));
+    try {
+      const r = await slipway(['--repo', REPO, 'show', '999999'], { SLIPWAY_STATE: join(dir, 'state.db') });
+      expect(r.code).toBe(ExitCode.Failed);
+      expect(r.stderr).toBe('slipway: there is no run 999999');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
