@@ -1,4 +1,5 @@
 import type { Route, Sites } from '../config/schema/sites.ts';
+import { syncPaths } from '../core/sync-layout.ts';
 
 /** A Caddy JSON object (what the admin API reads and writes). */
 export type CaddyJson = Record<string, unknown>;
@@ -156,7 +157,11 @@ function renderRoute(domain: string, route: Route, upstreams: AppUpstreams): Cad
 }
 
 function renderHandlers(domain: string, route: Route, upstreams: AppUpstreams): CaddyJson[] {
-  if ('static' in route) return renderStatic(route.path, route.static.root, route.static.spa);
+  if ('static' in route) {
+    // A sync step's link is followed by Caddy on every request: its switch needs no config change.
+    const root = 'sync' in route.static ? syncPaths(route.static.sync).currentFiles : route.static.root;
+    return renderStatic(route.path, root, route.static.spa);
+  }
   if ('redirect' in route) {
     return [
       {

@@ -261,14 +261,32 @@ function accessChecks(access: Loaded<Access>, parts: RepoParts): ConfigError[] {
   return errors;
 }
 
-function siteChecks(sites: Loaded<Sites>, parts: RepoParts): ConfigError[] {
-  const errors: ConfigError[] = [];
+/** What the pipelines put on hosts that a route can serve: deployed apps and synced directories. */
+function routeTargets(parts: RepoParts): { apps: Set<string>; synced: Set<string> } {
   const apps = new Set<string>();
+  const synced = new Set<string>();
   for (const p of parts.pipelines) {
     for (const job of Object.values(p.value.jobs)) {
-      for (const step of job.steps) if ('deploy' in step) apps.add(step.deploy.app ?? p.value.name);
+      for (const step of job.steps) {
+        if ('deploy' in step) apps.add(step.deploy.app ?? p.value.name);
+        if ('sync' in step) synced.add(step.sync.to);
+      }
     }
   }
+  return { apps, synced };
+}
+
+function syncRouteCheck(sites: Loaded<Sites>, at: KeyPath, name: string, synced: Set<string>): ConfigError[] {
+  if (synced.has(name)) return [];
+  const hint = synced.size
+    ? suggestionHint(name, [...synced], 'synced directories')
+    : `add a sync step with "to: ${name}" to a pipeline`;
+  return [err(sites.src, at, `no pipeline syncs a directory "${name}"`, hint)];
+}
+
+function siteChecks(sites: Loaded<Sites>, parts: RepoParts): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const { apps, synced } = routeTargets(parts);
   const envs = [...parts.inventoryPaths.keys()];
   for (const [domain, site] of Object.entries(sites.value.sites)) {
     const seen = new Map<string, number>();
@@ -286,6 +304,8 @@ function siteChecks(sites: Loaded<Sites>, parts: RepoParts): ConfigError[] {
           ),
         );
       } else seen.set(route.path, i);
+      if (parts.pipelinesComplete && 'static' in route && 'sync' in route.static)
+        errors.push(...syncRouteCheck(sites, [...rp, 'static', 'sync'], route.static.sync, synced));
       if (parts.pipelinesComplete && 'proxy' in route && 'app' in route.proxy && !apps.has(route.proxy.app)) {
         errors.push(
           err(
@@ -352,6 +372,31 @@ function sitesPerEnvironment(parts: RepoParts): ConfigError[] {
               ['jobs', name, 'steps', i, kind.key, key],
               `environment "${job.environment}" is already routed by ${paths[0]}, not ${file.path}`,
               'give every caddy step of an environment the same sites file',
+            ),
+          );
+      });
+  return errors;
+}
+
+/** Two sync steps must not ship different sources to one directory of the same hosts: each run would undo the other. */
+function syncTargets(parts: RepoParts): ConfigError[] {
+  const first = new Map<string, { source: string; file: string }>();
+  const errors: ConfigError[] = [];
+  for (const p of parts.pipelines)
+    for (const [name, job] of Object.entries(p.value.jobs))
+      job.steps.forEach((step, i) => {
+        if (!('sync' in step) || !job.environment) return;
+        const { to, hosts, source } = step.sync;
+        const key = JSON.stringify([job.environment, hosts, to]);
+        const seen = first.get(key);
+        if (!seen) first.set(key, { source, file: p.src.file });
+        else if (seen.source !== source)
+          errors.push(
+            err(
+              p.src,
+              ['jobs', name, 'steps', i, 'sync', 'to'],
+              `"${to}" on ${hosts} of environment "${job.environment}" already ships ${seen.source} (${seen.file}), not ${source}`,
+              'give each synced directory its own "to"',
             ),
           );
       });
@@ -454,7 +499,7 @@ export function crossChecks(parts: RepoParts): ConfigError[] {
       );
     } else names.set(p.value.name, p.src.file);
   }
-  errors.push(...sitesPerEnvironment(parts));
+  errors.push(...sitesPerEnvironment(parts), ...syncTargets(parts));
   for (const access of parts.accessFiles.values()) errors.push(...accessChecks(access, parts));
   for (const sites of parts.sitesFiles.values()) errors.push(...siteChecks(sites, parts));
   return errors;

@@ -43,6 +43,10 @@ export function materializeCase(name: string): { root: string; cleanup: () => vo
     mkdirSync(join(root, 'playbooks'));
     symlinkSync('/etc/hostname', join(root, 'playbooks', 'site.yml'));
   }
+  if (name === 'sync-source-symlink-escapes') {
+    mkdirSync(join(root, 'site'));
+    symlinkSync('/etc', join(root, 'site', 'public'));
+  }
   if (name === 'broken-symlink-key')
     symlinkSync('/nonexistent/slipway-key.pub', join(root, 'infra', 'ssh-keys', 'gone.pub'));
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };

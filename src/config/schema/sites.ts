@@ -5,9 +5,17 @@ const base = {
   path: z.string().startsWith('/').default('/').describe('Path matched by this route (Caddy path matcher)'),
 };
 
-/** Files from a directory on the host; `spa` serves index.html for unknown paths. */
+const spa = z.boolean().default(false).describe('Serve /index.html for paths that match no file');
+
+/**
+ * Files from a directory on the host (`root`), or the live release of a sync step (`sync: <its to>`, served
+ * through its `current` link, so a new release needs no config change); `spa` serves index.html for unknown paths.
+ */
 export const staticRoute = z.strictObject({
-  static: z.strictObject({ root: z.string().startsWith('/'), spa: z.boolean().default(false) }),
+  static: z.union([
+    z.strictObject({ root: z.string().startsWith('/'), spa }),
+    z.strictObject({ sync: name.describe('The `to:` of a sync step whose live release is served'), spa }),
+  ]),
   ...base,
 });
 

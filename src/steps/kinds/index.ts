@@ -12,6 +12,7 @@ import { deployKind } from './deploy.ts';
 import { pushKind } from './push.ts';
 import { runKind } from './run.ts';
 import { sshKeysKind } from './ssh-keys.ts';
+import { syncKind } from './sync.ts';
 
 /** Every step kind, in the order users read them in docs. */
 export const STEP_KINDS = [
@@ -23,6 +24,7 @@ export const STEP_KINDS = [
   buildKind,
   pushKind,
   deployKind,
+  syncKind,
 ] as const;
 
 type Kinds = typeof STEP_KINDS;

@@ -126,6 +126,18 @@ describe('route paths', () => {
     expect(cfg).toContain('"strip_path_prefix":"/docs"');
   });
 
+  it("serves a sync step's live release through its current link", () => {
+    const cfg = JSON.stringify(one([{ path: '/docs', static: { sync: 'handbook', spa: true } }]));
+    expect(cfg).toContain('"handler":"file_server","root":"/srv/slipway/sync/handbook/current/files"');
+    expect(cfg).toContain('"file":{"root":"/srv/slipway/sync/handbook/current/files"');
+    expect(() =>
+      sites.parse({ sites: { 'a.example.com': { routes: [{ static: { sync: '../etc' } }] } } }),
+    ).toThrow();
+    expect(() =>
+      sites.parse({ sites: { 'a.example.com': { routes: [{ static: { sync: 'a', root: '/srv' } }] } } }),
+    ).toThrow();
+  });
+
   it('refuses two spellings of the same prefix', () => {
     expect(() =>
       one([

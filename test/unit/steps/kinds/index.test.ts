@@ -38,6 +38,7 @@ describe('the registry of step kinds', () => {
       'build',
       'push',
       'deploy',
+      'sync',
     ]);
     expect(stepKind(step.parse({ caddy: {} }))).toBe('caddy');
     expect(stepKind(step.parse({ ansible: { playbook: 'site.yml' } }))).toBe('ansible');
