@@ -3,8 +3,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuiltInRole, REPO_LAYOUT } from '../config/layout.ts';
 
-/** Slipway's own roles, shipped with the package: roles/ beside src/ (or its build, dist/). */
-export const SHIPPED_ROLES = fileURLToPath(new URL('../../roles', import.meta.url));
+/**
+ * Slipway's own roles, shipped with the package: roles/ beside src/ (or its build, dist/); from a GitHub
+ * Actions bundle (actions/<name>/dist/index.js) it is the action repository's roles/, one level further up.
+ */
+export const SHIPPED_ROLES =
+  ['../../roles', '../../../roles']
+    .map((p) => fileURLToPath(new URL(p, import.meta.url)))
+    .find((dir) => existsSync(join(dir, 'ssh_keys'))) ??
+  fileURLToPath(new URL('../../roles', import.meta.url));
 
 /**
  * The directory of role `name` for a run in the ops repository at `root`: the repository's own
