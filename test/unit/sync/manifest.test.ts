@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,6 +79,36 @@ describe('buildManifest', () => {
   it('refuses a file as the source', () => {
     expect(() => buildManifest(repo, 'shared.css')).toThrow(
       'expected sync source "shared.css" to be a directory, got a file',
+    );
+  });
+});
+
+describe('buildManifest in a Git working tree', () => {
+  let repo: string;
+  const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { stdio: 'ignore' });
+  beforeEach(() => {
+    repo = mkdtempSync(join(tmpdir(), 'slipway-manifest-git-'));
+    mkdirSync(join(repo, 'site'), { recursive: true });
+    writeFileSync(join(repo, 'site/index.html'), '<h1>hi</h1>');
+    writeFileSync(join(repo, '.gitignore'), '.env\nsite/secret.txt\n');
+    writeFileSync(join(repo, '.env'), 'TOKEN=t0p-s3cret');
+    writeFileSync(join(repo, 'site/secret.txt'), 'ignored');
+    git('init', '-q');
+    git('add', '.');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'site');
+  });
+  afterEach(() => rmSync(repo, { recursive: true, force: true }));
+
+  it('ships what the commit holds: no ignored file, no .git, from the site or the whole repository', () => {
+    expect(Object.keys(buildManifest(repo, 'site').files)).toEqual(['index.html']);
+    expect(Object.keys(buildManifest(repo, '.').files)).toEqual(['.gitignore', 'site/index.html']);
+  });
+
+  it('refuses a committed symlink to an ignored file', () => {
+    symlinkSync('../.env', join(repo, 'site/env.txt'));
+    git('add', 'site/env.txt');
+    expect(() => buildManifest(repo, 'site')).toThrow(
+      '"site/env.txt" is a symlink to .env, which the commit does not hold (ignored or untracked); point it at a committed file',
     );
   });
 });
