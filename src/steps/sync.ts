@@ -7,7 +7,7 @@ import { rmTree } from '../remote/commands/files.ts';
 import { allOk, forEachHost } from '../remote/fanout.ts';
 import { hostParallelism } from '../remote/parallelism.ts';
 import { diffDetail, diffFiles, diffSummary, releasesToPrune } from '../sync/diff.ts';
-import { releaseDir, stageRelease, switchRelease } from '../sync/host-release.ts';
+import { pruneReleases, releaseDir, stageRelease, switchRelease } from '../sync/host-release.ts';
 import { type HostSyncState, readHostState } from '../sync/host-state.ts';
 import { buildManifest, type Manifest } from '../sync/manifest.ts';
 import { packManifest } from '../sync/pack.ts';
@@ -108,39 +108,81 @@ function describeStaged(manifest: Manifest, uploaded: boolean): string {
     : `release ${manifest.id} is kept here: no upload`;
 }
 
+/**
+ * Moves every host's `current` to the release, then, only when all moved, prunes past `keep`: a host that
+ * cannot switch sends those that did back to their previous release, so the hosts end on one release.
+ */
 async function switchAll(ctx: StepContext, step: SyncStep, v: SyncView): Promise<Record<string, HostStatus>> {
   const statuses: Record<string, HostStatus> = {};
+  const switched: InventoryHost[] = [];
   const outcomes = await forEachHost(
     v.hosts,
     hostParallelism(),
     async (h) => {
-      const state = v.states.get(h.name)!;
-      const prune = releasesToPrune(state.releases, v.manifest.id, step.sync.keep);
-      const switching = state.live?.id !== v.manifest.id;
-      if (!switching && prune.length === 0) {
-        statuses[h.name] = 'ok';
-        ctx.hostStatus(h.name, 'ok');
-        return;
-      }
+      const live = v.states.get(h.name)!.live?.id;
+      if (live === v.manifest.id) return;
       try {
-        await switchRelease(ctx.transports.get(h), v.paths, v.manifest.id, prune, ctx.signal);
+        await switchRelease(ctx.transports.get(h), v.paths, v.manifest.id, ctx.signal);
       } catch (err) {
         statuses[h.name] = 'failed';
         ctx.hostStatus(h.name, 'failed', errorMessage(err));
         throw err;
       }
+      switched.push(h);
       // The run's log is the record a rollback reads: which release was live before this one.
-      if (switching)
-        ctx.log(`release ${v.manifest.id} is live (previous: ${state.live?.id ?? 'none'})`, { host: h.name });
+      ctx.log(`release ${v.manifest.id} is live (previous: ${live ?? 'none'})`, { host: h.name });
+    },
+    { signal: ctx.signal },
+  );
+  if (!outcomes.every((o) => o.ok)) {
+    await switchBack(ctx, v, switched, statuses);
+    allOk(outcomes);
+  }
+  await pruneAll(ctx, step, v, statuses, switched);
+  return statuses;
+}
+
+/** Sends the hosts that switched back to the release that was live on them (a first release stays). */
+async function switchBack(
+  ctx: StepContext,
+  v: SyncView,
+  switched: readonly InventoryHost[],
+  statuses: Record<string, HostStatus>,
+): Promise<void> {
+  for (const h of switched) {
+    const live = v.states.get(h.name)!.live?.id;
+    if (!live) continue;
+    const back = await switchRelease(ctx.transports.get(h), v.paths, live)
+      .then(() => `back on release ${live}: another host could not switch`)
+      .catch((err: unknown) => `could not switch back to ${live}: ${errorMessage(err)}`);
+    statuses[h.name] = 'rolled-back';
+    ctx.hostStatus(h.name, 'rolled-back', back);
+  }
+}
+
+/** Removes on each host the releases past `keep`, once every host serves the new one. */
+async function pruneAll(
+  ctx: StepContext,
+  step: SyncStep,
+  v: SyncView,
+  statuses: Record<string, HostStatus>,
+  switched: readonly InventoryHost[],
+): Promise<void> {
+  const outcomes = await forEachHost(
+    v.hosts,
+    hostParallelism(),
+    async (h) => {
+      const prune = releasesToPrune(v.states.get(h.name)!.releases, v.manifest.id, step.sync.keep);
+      await pruneReleases(ctx.transports.get(h), v.paths, prune, ctx.signal);
       for (const old of prune)
         ctx.log(`removed release ${old} (past keep ${step.sync.keep})`, { host: h.name });
-      statuses[h.name] = 'changed';
-      ctx.hostStatus(h.name, 'changed');
+      const status = switched.includes(h) || prune.length > 0 ? 'changed' : 'ok';
+      statuses[h.name] = status;
+      ctx.hostStatus(h.name, status);
     },
     { signal: ctx.signal },
   );
   allOk(outcomes);
-  return statuses;
 }
 
 /** The `sync` step kind: plan is the file diff per host, apply stages everywhere, then switches everywhere. */

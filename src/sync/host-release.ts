@@ -56,16 +56,24 @@ export async function stageRelease(
   return true;
 }
 
-/** Points `current` at release `id` atomically (it becomes the newest), then removes `prune`'s releases. */
+/** Points `current` at release `id` atomically; it becomes the newest. */
 export async function switchRelease(
   t: Transport,
   paths: SyncPaths,
   id: string,
-  prune: readonly string[],
   signal?: AbortSignal,
 ): Promise<void> {
   const dir = releaseDir(paths, id);
   await execOk(t, touchRelease(dir), { signal });
   await execOk(t, switchLink(dir, paths.current), { signal });
+}
+
+/** Removes the releases past `keep` (never the live one: `releasesToPrune` leaves it out). */
+export async function pruneReleases(
+  t: Transport,
+  paths: SyncPaths,
+  prune: readonly string[],
+  signal?: AbortSignal,
+): Promise<void> {
   for (const old of prune) await execOk(t, rmTree(releaseDir(paths, old)), { signal });
 }
