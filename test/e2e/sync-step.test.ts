@@ -184,6 +184,29 @@ describe('sync step on sandbox hosts: plan diff, release, Caddy serving it, chan
     for (const h of HOSTS) expect(await throughCaddy(sb, h, DOMAIN, '/')).toBe('<h1>handbook v1</h1> 200');
   });
 
+  it('sends the hosts that switched back when one cannot switch, and prunes nothing', async () => {
+    const v1 = buildManifest(repo, 'site').id;
+    write('index.html', '<h1>handbook v4</h1>\n');
+    const v4 = buildManifest(repo, 'site').id;
+    // A directory where h1's `current` link must go: its switch fails after both uploads.
+    await sb.exec('h1', ['sh', '-c', `rm -f ${ROOT}/current && mkdir -p ${ROOT}/current/in-the-way`]);
+    const kept = await releases('h2');
+    const { ctx, statuses } = ctxOf();
+    await expect(syncHandler.apply(ctx, step(1))).rejects.toThrow(/h1: /);
+    expect(statuses.find((s) => s.host === 'h2' && s.status === 'rolled-back')?.detail).toBe(
+      `back on release ${v1}: another host could not switch`,
+    );
+    expect(await live('h2')).toBe(`${ROOT}/releases/${v1}`);
+    expect(await throughCaddy(sb, 'h2', DOMAIN, '/')).toBe('<h1>handbook v1</h1> 200');
+    expect(await releases('h2')).toEqual([...kept, v4].sort());
+    await sb.exec('h1', [
+      'sh',
+      '-c',
+      `rm -rf ${ROOT}/current && ln -s ${ROOT}/releases/${v1} ${ROOT}/current`,
+    ]);
+    write('index.html', '<h1>handbook v1</h1>\n');
+  });
+
   it('prunes the releases past keep, never the live one', async () => {
     const v1 = buildManifest(repo, 'site').id;
     const plan = await syncHandler.plan(ctxOf().ctx, step(1));
