@@ -204,6 +204,7 @@ describe('sync step on sandbox hosts: plan diff, release, Caddy serving it, chan
       '-c',
       `rm -rf ${ROOT}/current && ln -s ${ROOT}/releases/${v1} ${ROOT}/current`,
     ]);
+    for (const h of HOSTS) await sb.exec(h, ['rm', '-rf', `${ROOT}/releases/${v4}`]);
     write('index.html', '<h1>handbook v1</h1>\n');
   });
 
