@@ -9,7 +9,7 @@ describe('slipway validate', () => {
   it('exits 0 on the sample ops repository', async () => {
     const r = await slipway(['--repo', REPO, 'validate']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ok: 3 pipelines, 2 environments/);
+    expect(r.stdout).toMatch(/^ok: 4 pipelines, 2 environments/);
   });
 
   it('exits 0 with the sandbox inventories swapped in', async () => {
