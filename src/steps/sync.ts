@@ -3,11 +3,10 @@ import { targetHosts } from '../config/inventory/targets.ts';
 import type { InventoryHost } from '../config/types.ts';
 import type { Change, HostStatus } from '../core/changes.ts';
 import { type SyncPaths, syncPaths } from '../core/sync-layout.ts';
-import { rmTree } from '../remote/commands/files.ts';
 import { allOk, forEachHost } from '../remote/fanout.ts';
 import { hostParallelism } from '../remote/parallelism.ts';
 import { diffDetail, diffFiles, diffSummary, releasesToPrune } from '../sync/diff.ts';
-import { pruneReleases, releaseDir, stageRelease, switchRelease } from '../sync/host-release.ts';
+import { pruneReleases, stageRelease, switchRelease, withdrawRelease } from '../sync/host-release.ts';
 import { type HostSyncState, readHostState } from '../sync/host-state.ts';
 import { buildManifest, type Manifest } from '../sync/manifest.ts';
 import { packManifest } from '../sync/pack.ts';
@@ -88,10 +87,7 @@ async function stageAll(ctx: StepContext, step: SyncStep, v: SyncView): Promise<
   );
   if (outcomes.every((o) => o.ok)) return;
   for (const h of uploaded) {
-    await ctx.transports
-      .get(h)
-      .exec(rmTree(releaseDir(v.paths, v.manifest.id)))
-      .catch(() => undefined);
+    await withdrawRelease(ctx.transports.get(h), v.paths, v.manifest.id).catch(() => undefined);
     ctx.hostStatus(
       h.name,
       'skipped',

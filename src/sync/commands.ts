@@ -16,6 +16,14 @@ const READ_STATE_SCRIPT = [
 ].join('\n');
 const STAGE_SCRIPT = 'set -eu\nrm -rf -- "$1"\nmkdir -p -- "$1/$2"';
 const VERIFY_SCRIPT = 'set -eu\ncd -- "$1"\nexec sha256sum --quiet --strict --check -';
+// A release is renamed out of the listing first: `rm -rf` stopped half-way must never leave a directory that
+// still looks like a complete release (its manifest kept, files gone), which the next sync would reuse.
+const REMOVE_SCRIPT = [
+  'set -eu',
+  'cd -- "$1"',
+  'if [ -e "$2" ]; then mv -T -- "$2" ".removing-$2"; fi',
+  'rm -rf -- .removing-*',
+].join('\n');
 
 /**
  * Prints the live release's manifest (one JSON line, empty when nothing is live), then the release
@@ -55,6 +63,16 @@ export function publish(from: string, to: string): string[] {
 /** Exits 0 when `releaseDir` holds a complete release (its manifest is written last). */
 export function isRelease(releaseDir: string): string[] {
   return ['test', '-f', `${absolute(releaseDir)}/${RELEASE_MANIFEST}`];
+}
+
+/**
+ * Removes release `id` from `releases` (renamed to a dot name, which no listing shows, then deleted), and
+ * what an earlier removal left half-deleted.
+ */
+export function removeRelease(releases: string, id: string): string[] {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id))
+    throw new Error(`expected a release id (letters, digits, . _ -), got ${JSON.stringify(id)}`);
+  return ['sh', '-c', REMOVE_SCRIPT, 'slipway-sync-remove', absolute(releases), id];
 }
 
 /** Marks a release as the newest (its mtime orders pruning). */

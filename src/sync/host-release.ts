@@ -8,6 +8,7 @@ import {
   isRelease,
   makeStaging,
   publish,
+  removeRelease,
   touchRelease,
   untar,
   verifyChecksums,
@@ -75,5 +76,10 @@ export async function pruneReleases(
   prune: readonly string[],
   signal?: AbortSignal,
 ): Promise<void> {
-  for (const old of prune) await execOk(t, rmTree(releaseDir(paths, old)), { signal });
+  for (const old of prune) await execOk(t, removeRelease(paths.releases, old), { signal });
+}
+
+/** Removes release `id` again (an upload another host failed), whole or not at all as far as a sync sees. */
+export async function withdrawRelease(t: Transport, paths: SyncPaths, id: string): Promise<void> {
+  await execOk(t, removeRelease(paths.releases, id));
 }

@@ -45,6 +45,19 @@ describe('sync commands', () => {
     expect(sync.publish('/r/.staging-a', '/r/a')).toEqual(['mv', '-T', '--', '/r/.staging-a', '/r/a']);
     expect(sync.isRelease('/r/a')).toEqual(['test', '-f', '/r/a/manifest.json']);
     expect(sync.touchRelease('/r/a')).toEqual(['touch', '-c', '--', '/r/a']);
+    expect(sync.removeRelease('/r', 'a1')).toEqual([
+      'sh',
+      '-c',
+      'set -eu\ncd -- "$1"\nif [ -e "$2" ]; then mv -T -- "$2" ".removing-$2"; fi\nrm -rf -- .removing-*',
+      'slipway-sync-remove',
+      '/r',
+      'a1',
+    ]);
+  });
+
+  it('refuses a release id that is a path or a dot name', () => {
+    for (const id of ['../x', 'a/b', '.removing-a', '', '-rf'])
+      expect(() => sync.removeRelease('/r', id)).toThrow(/expected a release id/);
   });
 
   it('writes the checksum list sha256sum --check reads', () => {
