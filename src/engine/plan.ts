@@ -41,7 +41,11 @@ export async function planSteps(
   return planned;
 }
 
-/** Plans of jobs of a pipeline without a run (for `slipway plan`): job -> planned steps. */
+/**
+ * Plans of jobs of a pipeline without a run (for `slipway plan`): job -> planned steps, in `jobs` order.
+ * The jobs are planned at the same time: a plan only reads hosts, and no plan sets an output another reads
+ * (outputs come from applies), so a pipeline's plan takes about as long as its slowest job.
+ */
 export async function planJobs(
   parts: Omit<
     StepContextParts,
@@ -57,30 +61,30 @@ export async function planJobs(
   >,
   jobs: readonly string[],
 ): Promise<Map<string, PlannedStep[]>> {
-  const plans = new Map<string, PlannedStep[]>();
-  const outputs: Record<string, string> = {};
   const transports = new TransportPool({ root: parts.repo.root });
+  const planOf = (job: string) => {
+    const context = () =>
+      stepContext({
+        ...parts,
+        job,
+        outputs: {},
+        setOutput: () => {
+          throw new Error('a plan sets no output');
+        },
+        hostStatus: () => {},
+        transports,
+        // A plan of the repository is no run: it records nothing, and restores no release.
+        releases: planLedger,
+        approvers: () => [],
+        signal: new AbortController().signal,
+      });
+    return planSteps(parts.pipeline.pipeline.jobs[job]!.steps, 0, context);
+  };
   try {
-    for (const job of jobs) {
-      const steps = parts.pipeline.pipeline.jobs[job]!.steps;
-      const context = () =>
-        stepContext({
-          ...parts,
-          job,
-          outputs,
-          setOutput: (k, v) => {
-            outputs[k] = v;
-          },
-          hostStatus: () => {},
-          transports,
-          // A plan of the repository is no run: it records nothing, and restores no release.
-          releases: planLedger,
-          approvers: () => [],
-          signal: new AbortController().signal,
-        });
-      plans.set(job, await planSteps(steps, 0, context));
-    }
-    return plans;
+    const settled = await Promise.allSettled(jobs.map(planOf));
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    return new Map(jobs.map((job, i) => [job, (settled[i] as PromiseFulfilledResult<PlannedStep[]>).value]));
   } finally {
     await transports.closeAll();
   }
