@@ -59,7 +59,7 @@ export async function planJobs(
 ): Promise<Map<string, PlannedStep[]>> {
   const plans = new Map<string, PlannedStep[]>();
   const outputs: Record<string, string> = {};
-  const transports = new TransportPool({ root: parts.repo.root });
+  const transports = new TransportPool({ root: parts.repo.opsRoot ?? parts.repo.root });
   try {
     for (const job of jobs) {
       const steps = parts.pipeline.pipeline.jobs[job]!.steps;
