@@ -140,11 +140,11 @@ describe('an app repository apart from the ops repository', () => {
       store.close();
     }
 
-    // The dev host runs the image built from the app commit, pulled by digest from the sandbox registry.
+    // The dev host runs the image built from the app commit, pulled from the sandbox registry.
     const containers = (await sb.exec(HOST, ['docker', 'ps', '--format', '{{.Names}} {{.Image}}'])).split(
       '\n',
     );
-    const notes = containers.find((l) => l.includes('/acme/notes@sha256:'));
+    const notes = containers.find((l) => l.includes(`${sb.registry.address}/acme/notes`));
     expect(notes, containers.join('\n')).toBeDefined();
     const name = notes!.split(' ')[0]!;
     expect((await sb.exec(HOST, ['docker', 'exec', name, 'cat', '/www/revision.txt'])).trim()).toBe(sha);
