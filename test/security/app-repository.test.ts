@@ -59,7 +59,8 @@ describe('app repositories: what a push may not do', () => {
   });
 
   it("a payload's clone URL is never fetched from: only the registered url is", async () => {
-    const { fx } = await start();
+    const { fx, app } = await start();
+    await app.commit({ 'README.md': 'notes' });
     // The attacker's repository holds a pipeline of its own; the payload points there.
     const evil = await attackerOrigin();
     const sha = await evil.commit({ '.slipway/pipeline.yml': appPipeline() });
@@ -71,7 +72,7 @@ describe('app repositories: what a push may not do', () => {
     await fx.server.idle();
     expect(fx.server.store.runs.list()).toEqual([]);
     const failed = fx.logs.find((l) => l.includes('failed'));
-    expect(failed).toContain(`commit ${sha} is not on file://`);
+    expect(failed).toContain(`commit ${sha} is not on ${app.url}`);
     expect(failed).not.toContain(evil.url);
   });
 });
