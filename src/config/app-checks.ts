@@ -51,8 +51,8 @@ export function appRegistrationChecks(project: Loaded<Project>): ConfigError[] {
 }
 
 /**
- * An app's pipeline against its registration: it deploys only to the environments the ops repository allows
- * the app, and holds no step kind that only the ops repository runs.
+ * An app's pipeline against its registration: it deploys only its own app (the registered name), only to
+ * the environments the ops repository allows the app, and holds no step kind that only the ops repository runs.
  */
 export function appPipelineChecks(name: string, app: App, pipeline: Loaded<Pipeline>): ConfigError[] {
   const errors: ConfigError[] = [];
@@ -69,6 +69,16 @@ export function appPipelineChecks(name: string, app: App, pipeline: Loaded<Pipel
       );
     }
     def.steps.forEach((step, i) => {
+      if ('deploy' in step && (step.deploy.app ?? pipeline.value.name) !== name) {
+        errors.push(
+          at(
+            pipeline.src,
+            ['jobs', job, 'steps', i, 'deploy', ...(step.deploy.app ? ['app'] : [])],
+            `expected app "${name}" (its registered name), got "${step.deploy.app ?? pipeline.value.name}"`,
+            `an app repository deploys only its own app: write "app: ${name}"`,
+          ),
+        );
+      }
       // A step is an object keyed by its kind (the schema allows one kind per step).
       const kind = OPS_ONLY_KINDS.find((k) => k in step);
       if (!kind) return;

@@ -73,7 +73,12 @@ export function inventoryPath(
  */
 export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const absRoot = resolve(root);
-  return loadTrees(absRoot, opts, () => ({ root: absRoot, files: pipelineFiles(absRoot), checks: () => [] }));
+  return loadTrees(absRoot, opts, () => ({
+    root: absRoot,
+    files: pipelineFiles(absRoot),
+    documents: true,
+    checks: () => [],
+  }));
 }
 
 /** Where an app's commit is checked out and which registered app it is. */
@@ -96,7 +101,7 @@ export async function loadAppRepo(
   opts: LoadOptions = {},
 ): Promise<LoadResult> {
   const appRoot = resolve(app.root);
-  if (!existsSync(appRoot)) throw new Error(`the app tree ${appRoot} is gone; try again`);
+  if (!existsSync(appRoot)) throw new Error(`expected the app checkout ${appRoot}, got nothing there`);
   return loadTrees(resolve(opsRoot), opts, (project) => {
     const registered = project?.value.apps[app.name];
     if (!registered) {
@@ -126,6 +131,7 @@ export async function loadAppRepo(
     return {
       root: appRoot,
       files: [registered.pipeline],
+      documents: false,
       checks: (p) => appPipelineChecks(app.name, registered, p),
     };
   });
@@ -135,6 +141,8 @@ export async function loadAppRepo(
 interface PipelineSource {
   root: string;
   files: string[];
+  /** Also load and check infra/access.yml, infra/sites.yml and the documents steps name. */
+  documents: boolean;
   checks(pipeline: Loaded<Pipeline>): ConfigError[];
 }
 
@@ -162,8 +170,13 @@ async function loadTrees(
   for (const p of pipelines) errors.push(...source.checks(p));
   const docs = stepDocuments(pipelines.map((p) => p.value));
   const named = (kind: 'sites' | 'access') => docs.filter((d) => d.document === kind).map((d) => d.path);
-  const accessFiles = loadDocuments(absRoot, REPO_LAYOUT.access, named('access'), accessSchema, errors);
-  const sitesFiles = loadDocuments(absRoot, REPO_LAYOUT.sites, named('sites'), sitesSchema, errors);
+  // An app's pipeline has no ssh-keys or caddy step: the ops repository's own loads check its documents.
+  const documents = <S extends z.core.$ZodType>(path: string, kind: 'sites' | 'access', schema: S) =>
+    source.documents
+      ? loadDocuments(absRoot, path, named(kind), schema, errors)
+      : new Map<string, Loaded<z.core.output<S>>>();
+  const accessFiles = documents(REPO_LAYOUT.access, 'access', accessSchema);
+  const sitesFiles = documents(REPO_LAYOUT.sites, 'sites', sitesSchema);
   const keys = loadKeyFiles(join(absRoot, REPO_LAYOUT.keys), REPO_LAYOUT.keys, errors);
 
   const declared = Object.keys(project?.value.environments ?? {});
