@@ -99,6 +99,7 @@ describe('slipway validate', () => {
         join(app, '.slipway/pipeline.yml'),
         pipeline('dev').replace('run: { command: ["true"] }', 'deploy: { app: web, compose: compose.yml }'),
       );
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: compose names the image as ${SLIPWAY_IMAGE}
       writeFileSync(join(app, 'compose.yml'), 'services:\n  web: { image: "${SLIPWAY_IMAGE}" }\n');
       const other = await slipway(['--repo', root, 'validate', '--app', 'notes', '--app-dir', app]);
       expect(other.code).toBe(2);
