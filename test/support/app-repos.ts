@@ -52,13 +52,19 @@ export function appPush(after: string, repository = 'acme/notes', branch = 'main
   return p;
 }
 
-/** A serve fixture (acme/ops, worker off) whose ops repository registers the app origin it returns. */
+/** A serve fixture (acme/ops, worker off unless asked) whose ops repository registers the app origin it returns. */
 export async function startAppServe(
-  o: { envs?: string; devBranches?: string } = {},
+  o: { envs?: string; devBranches?: string; worker?: boolean } = {},
 ): Promise<{ fx: ServeFixture; app: GitOrigin; close(): Promise<void> }> {
   const app = await createGitOrigin();
   try {
-    const fx = await startServeFixture({ repository: 'acme/ops' }, opsFiles(app.url, o.envs, o.devBranches));
+    const fx = await startServeFixture(
+      {
+        repository: 'acme/ops',
+        ...(o.worker ? { worker: { concurrency: 1, pollMs: 50, graceMs: 5_000 } } : {}),
+      },
+      opsFiles(app.url, o.envs, o.devBranches),
+    );
     return {
       fx,
       app,

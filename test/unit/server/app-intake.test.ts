@@ -1,10 +1,14 @@
 // Pushes of app repositories into `slipway serve`: a real serve in this process, real origins (ops, app), a
 // real store; the app's pipeline is loaded at the pushed commit under the ops default branch's config.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatConfigError } from '../../../src/config/load-repo.ts';
 import { loadRunTrees } from '../../../src/triggers/run-trees.ts';
 import { appPipeline, appPush, DEV_INVENTORY, startAppServe } from '../../support/app-repos.ts';
+import { slipway } from '../../support/slipway-cli.ts';
+import { waitFor } from '../../support/wait-for.ts';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -80,5 +84,37 @@ describe('slipway serve: pushes of a registered app repository', () => {
     expect(fx.logs.find((l) => l.includes('ignored: app notes'))).toContain(
       'app "notes" has no pipeline file .slipway/pipeline.yml at this commit',
     );
+  });
+
+  it('re-runs a failed app run from the CLI in its recorded trees, under the same ops commit', async () => {
+    const { fx, app } = await start({ worker: true });
+    // The deploy job fails until the runner holds a file outside the repository.
+    const marker = join(fx.dir, 'ready');
+    const sha = await app.commit({
+      '.slipway/pipeline.yml': appPipeline().replace(
+        '    steps: [ { run: { command: ["true"] } } ]',
+        `    steps: [ { run: { command: ["test", "-e", "${marker}"] } } ]`,
+      ),
+    });
+    await fx.deliver('github', 'push', appPush(sha));
+    const failed = await waitFor('the run to fail', () => fx.server.store.runs.get(1)?.status === 'failed');
+    expect(failed).toBe(true);
+    // The CLI executes the re-run itself: serve takes deliveries only from here on.
+    await fx.restart({ worker: false });
+    // The ops repository moves on meanwhile: the re-run still runs under the ops commit run 1 recorded.
+    await fx.origin.commit({ 'inventories/dev/hosts.yml': DEV_INVENTORY.two });
+    await writeFile(marker, '');
+    const ops = join(fx.dir, 'ops');
+    await execa('git', ['clone', '--quiet', fx.origin.url, ops]);
+    const r = await slipway(['-C', ops, 'rerun', '1'], { SLIPWAY_STATE: join(fx.dir, 'state.db') });
+    expect(r.code, r.stderr).toBe(0);
+    const [first, rerun] = [fx.server.store.runs.get(1)!, fx.server.store.runs.get(2)!];
+    expect(rerun).toMatchObject({
+      status: 'succeeded',
+      rerunOf: 1,
+      sha,
+      repoRoot: first.repoRoot,
+      app: first.app,
+    });
   });
 });
