@@ -21,7 +21,12 @@ export interface PolicyChange {
 
 /** Every difference that matters to who may decide or deploy what, from `old` to `next`. */
 export function policyChanges(old: TrustedPolicy, next: TrustedPolicy): PolicyChange[] {
-  return [...environmentChanges(old, next), ...gateChanges(old, next), ...peopleChanges(old, next)];
+  return [
+    ...environmentChanges(old, next),
+    ...appChanges(old, next),
+    ...gateChanges(old, next),
+    ...peopleChanges(old, next),
+  ];
 }
 
 /**
@@ -74,6 +79,46 @@ function environmentChanges(old: TrustedPolicy, next: TrustedPolicy): PolicyChan
   }
   for (const env of Object.keys(before)) {
     if (!after[env] && !openBefore) out.push(change(`environment ${env} removed`, false, [env]));
+  }
+  return out;
+}
+
+/**
+ * Registered app repositories: one registered, pointed at another repository or URL, or given another
+ * environment lets other code deploy there (weakens, decided at that environment's gate); fewer is not.
+ */
+function appChanges(old: TrustedPolicy, next: TrustedPolicy): PolicyChange[] {
+  const before = old.project.apps;
+  const after = next.project.apps;
+  const out: PolicyChange[] = [];
+  const where = (a: { repository: string; url: string }) => `${a.repository} from ${a.url}`;
+  for (const [name, a] of Object.entries(after)) {
+    const was = before[name];
+    const envs = a.environments;
+    if (!was) {
+      out.push(
+        change(
+          `app ${name} registered (${where(a)}, environments ${envs.join(', ') || 'none'})`,
+          envs.length > 0,
+          envs,
+        ),
+      );
+      continue;
+    }
+    if (where(was) !== where(a)) {
+      out.push(change(`app ${name}: ${where(was)} -> ${where(a)}`, envs.length > 0, envs));
+    }
+    const added = envs.filter((e) => !was.environments.includes(e));
+    const removed = was.environments.filter((e) => !envs.includes(e));
+    if (added.length || removed.length) {
+      const text = `app ${name}: environments ${was.environments.join(', ') || 'none'} -> ${envs.join(', ') || 'none'}`;
+      out.push(change(text, added.length > 0, added.length ? added : removed));
+    }
+    if (was.pipeline !== a.pipeline)
+      out.push(change(`app ${name}: pipeline ${was.pipeline} -> ${a.pipeline}`, false, envs));
+  }
+  for (const [name, was] of Object.entries(before)) {
+    if (!after[name]) out.push(change(`app ${name} removed`, false, was.environments));
   }
   return out;
 }

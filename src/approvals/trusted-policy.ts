@@ -57,6 +57,16 @@ export function pipelineKey(root: string, file: string): string {
 }
 
 /**
+ * How the policy keys a run's pipeline file: an app repository's pipeline as `app:file`, which no pipeline of
+ * the ops repository matches (their keys are paths under pipelines/), so an app's job never takes the gate
+ * of an ops job that happens to share its file and name: it gets the strictest gate of its environment.
+ */
+export function runPipelineKey(root: string, file: string, app?: string): string {
+  const key = pipelineKey(root, file);
+  return app === undefined ? key : `${app}:${key}`;
+}
+
+/**
  * The gate in front of job `name` of the run's pipeline `file`: the trusted gate of the same job (same file,
  * name and environment), plus any trusted step gate the run's job no longer holds at its place; a job the
  * trusted ref does not know gets the strictest gate of its environment. Undefined: no gate.

@@ -4,8 +4,9 @@ import type { ActionResult, RerunRequest } from '../dashboard/data.ts';
 import { createRerun, failedRun } from '../engine/rerun.ts';
 import type { Store } from '../store/store.ts';
 import { checkedOutSha } from '../triggers/checkout.ts';
+import { loadRunTrees } from '../triggers/run-trees.ts';
 import { errorMessage } from '../util/errors.ts';
-import { checkoutUnder, dashboardStarter } from './dashboard-starter.ts';
+import { dashboardStarter } from './dashboard-starter.ts';
 
 /**
  * A re-run of a failed run's failed jobs asked for on the dashboard: checked like a rollback (a person
@@ -29,8 +30,13 @@ export async function dashboardRerun(
         reason: `the checkout run ${run.id} executed in (${run.repoRoot}) is gone: push its commit again to run it anew`,
       };
     }
-    const repo = await checkoutUnder(starter.policy, run.repoRoot, run.inventoriesRoot);
-    if ('reason' in repo) return { ok: false, reason: repo.reason };
+    const loaded = await loadRunTrees(run, starter.policy.root);
+    if (!loaded.ok)
+      return {
+        ok: false,
+        reason: `the ops repository has ${loaded.errors.length} errors (slipway validate)`,
+      };
+    const repo = loaded.repo;
     const rerun = createRerun(store, {
       runId: run.id,
       repo,

@@ -4,7 +4,7 @@ import { cancelRun } from '../engine/cancel.ts';
 import { executeRun } from '../engine/executor.ts';
 import type { Store } from '../store/store.ts';
 import type { RunRecord } from '../store/types.ts';
-import { headSha } from '../triggers/checkout.ts';
+import { checkedOutSha, isCommitTree } from '../triggers/checkout.ts';
 import { DirtyTreeError, requireCleanTree } from './clean-tree.ts';
 import { CliError } from './errors.ts';
 import { exitCodeFor } from './exit-codes.ts';
@@ -50,7 +50,8 @@ export async function executeWithProgress(x: CliExecution): Promise<number> {
     actor: x.actor,
     detach: x.detach,
     retryInterrupted: x.retryInterrupted,
-    checkoutSha: () => headSha(run.repoRoot),
+    // A tree serve wrote from a commit (an app repository's run too) holds that commit; a working tree its HEAD.
+    checkoutSha: () => checkedOutSha(run.repoRoot, run.sha),
   });
   try {
     await followRun(store, runId, renderer, done, afterId);
@@ -89,8 +90,9 @@ export function executeNewRun(
 
 /** Why the working tree may not continue the run (edits no commit holds), if it may not. */
 async function dirtyRefusal(run: RunRecord, policy: PolicySource): Promise<string | undefined> {
-  // Runs queued by serve or Actions execute in checkouts written from the commit itself, not a working tree.
-  if (run.channel !== 'cli') return undefined;
+  // Runs queued by serve or Actions execute in checkouts written from the commit itself, not a working tree;
+  // so does a re-run of an app repository's run, in the tree serve wrote.
+  if (run.channel !== 'cli' || isCommitTree(run.repoRoot, run.sha)) return undefined;
   let pipeline: Pipeline;
   try {
     pipeline = (await runContextLoader(policy)(run)).pipeline.pipeline;

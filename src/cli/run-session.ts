@@ -4,12 +4,13 @@ import { actorName, cliActor } from '../approvals/identity.ts';
 import type { Actor } from '../approvals/policy.ts';
 import type { PolicySource } from '../approvals/policy-source.ts';
 import type { TrustedPolicy } from '../approvals/trusted-policy.ts';
-import { formatConfigError, loadRepo } from '../config/load-repo.ts';
+import { formatConfigError } from '../config/load-repo.ts';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
 import type { JobRequester } from '../engine/create-run.ts';
 import { expireUnwatchedGates, recoverAbandonedRuns } from '../engine/recovery.ts';
 import { openStore, type Store } from '../store/store.ts';
 import type { RunRecord } from '../store/types.ts';
+import { loadRunTrees } from '../triggers/run-trees.ts';
 import { CliError } from './errors.ts';
 import { ExitCode } from './exit-codes.ts';
 import { headCommit } from './git-commit.ts';
@@ -74,21 +75,18 @@ export function findPipeline(repo: OpsRepo, arg: string): PipelineFile {
 
 /**
  * How a process loads the repository and pipeline a stored run came from, as it sees them now, under the
- * policy in force now (slipway.yml from the trusted ref, never the run's commit).
+ * policy in force now (slipway.yml from the trusted ref, never the run's commit); an app repository's run
+ * from its recorded app and ops trees.
  */
 export function runContextLoader(source: PolicySource) {
   return async (
     run: RunRecord,
   ): Promise<{ repo: OpsRepo; pipeline: PipelineFile; policy: TrustedPolicy }> => {
     const policy = await source.current();
-    const result = await loadRepo(run.repoRoot, {
-      ...(run.inventoriesRoot ? { inventoriesRoot: run.inventoriesRoot } : {}),
-      projectFrom: policy.root,
-    });
+    const result = await loadRunTrees(run, policy.root);
     if (!result.ok) {
-      throw new Error(
-        `the ops repository is invalid now:\n${result.errors.map(formatConfigError).join('\n')}`,
-      );
+      const what = run.app ? `app ${run.app.name} at ${run.sha.slice(0, 12)}` : 'the ops repository';
+      throw new Error(`${what} is invalid now:\n${result.errors.map(formatConfigError).join('\n')}`);
     }
     return { repo: result.repo, pipeline: findPipeline(result.repo, run.pipelineFile), policy };
   };

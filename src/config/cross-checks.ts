@@ -263,7 +263,8 @@ function accessChecks(access: Loaded<Access>, parts: RepoParts): ConfigError[] {
 
 /** What the pipelines put on hosts that a route can serve: deployed apps and synced directories. */
 function routeTargets(parts: RepoParts): { apps: Set<string>; synced: Set<string> } {
-  const apps = new Set<string>();
+  // A registered app repository deploys the app of its registered name (app-checks.ts holds it to that).
+  const apps = new Set<string>(Object.keys(parts.project?.value.apps ?? {}));
   const synced = new Set<string>();
   for (const p of parts.pipelines) {
     for (const job of Object.values(p.value.jobs)) {

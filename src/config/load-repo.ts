@@ -2,6 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
+import { appPipelineChecks, appRegistrationChecks } from './app-checks.ts';
 import { composeServiceChecks } from './compose-services.ts';
 import { crossChecks, type Loaded, type RepoParts } from './cross-checks.ts';
 import { stepDocuments } from './environment-sites.ts';
@@ -12,7 +13,7 @@ import { loadKeyFiles } from './key-files.ts';
 import { REPO_LAYOUT } from './layout.ts';
 import { roleOverrideChecks } from './role-overrides.ts';
 import { access as accessSchema } from './schema/access.ts';
-import { pipeline as pipelineSchema } from './schema/pipeline.ts';
+import { type Pipeline, pipeline as pipelineSchema } from './schema/pipeline.ts';
 import { type Project, project as projectSchema } from './schema/project.ts';
 import { sites as sitesSchema } from './schema/sites.ts';
 import type { ConfigError, Inventory, LoadResult, OpsRepo } from './types.ts';
@@ -72,6 +73,88 @@ export function inventoryPath(
  */
 export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const absRoot = resolve(root);
+  return loadTrees(absRoot, opts, () => ({
+    root: absRoot,
+    files: pipelineFiles(absRoot),
+    documents: true,
+    checks: () => [],
+  }));
+}
+
+/** Where an app's commit is checked out and which registered app it is. */
+export interface AppCheckout {
+  /** The registered name (a key of slipway.yml `apps`). */
+  name: string;
+  /** The tree of the app commit: its pipeline file and every path its steps name are relative to it. */
+  root: string;
+}
+
+/**
+ * An app repository's run context: its registered pipeline file from the app checkout, with slipway.yml,
+ * inventories and infra/ from the ops tree `opsRoot` (slipway.yml from `projectFrom` when given). The
+ * result's `root` is the app checkout (where steps work), `opsRoot` the ops tree (where inventories' paths
+ * lead); its pipeline may deploy only to the environments slipway.yml allows the app.
+ */
+export async function loadAppRepo(
+  app: AppCheckout,
+  opsRoot: string,
+  opts: LoadOptions = {},
+): Promise<LoadResult> {
+  const appRoot = resolve(app.root);
+  if (!existsSync(appRoot)) throw new Error(`expected the app checkout ${appRoot}, got nothing there`);
+  return loadTrees(resolve(opsRoot), opts, (project) => {
+    const registered = project?.value.apps[app.name];
+    if (!registered) {
+      return [
+        {
+          file: REPO_LAYOUT.project,
+          line: 1,
+          col: 1,
+          key: `apps.${app.name}`,
+          message: `app "${app.name}" is not registered in slipway.yml on the default branch`,
+          hint: `register it under "apps:" (repository, url, environments) in the ops repository`,
+        },
+      ];
+    }
+    if (!statOrUndefined(join(appRoot, registered.pipeline))?.isFile()) {
+      return [
+        {
+          file: registered.pipeline,
+          line: 1,
+          col: 1,
+          key: '',
+          message: `app "${app.name}" has no pipeline file ${registered.pipeline} at this commit`,
+          hint: `commit ${registered.pipeline} to the app repository, or set apps.${app.name}.pipeline`,
+        },
+      ];
+    }
+    return {
+      root: appRoot,
+      files: [registered.pipeline],
+      documents: false,
+      checks: (p) => appPipelineChecks(app.name, registered, p),
+    };
+  });
+}
+
+/** The pipelines a load validates: files relative to `root`, with checks of its own for each. */
+interface PipelineSource {
+  root: string;
+  files: string[];
+  /** Also load and check infra/access.yml, infra/sites.yml and the documents steps name. */
+  documents: boolean;
+  checks(pipeline: Loaded<Pipeline>): ConfigError[];
+}
+
+/**
+ * Loads slipway.yml, inventories and infra/ from the ops tree `opsRoot` and the pipelines `sourceOf` names
+ * (or the errors it returns instead); validates them together.
+ */
+async function loadTrees(
+  absRoot: string,
+  opts: LoadOptions,
+  sourceOf: (project: Loaded<Project> | undefined) => PipelineSource | ConfigError[],
+): Promise<LoadResult> {
   const errors: ConfigError[] = [];
   const projectRoot = opts.projectFrom ? resolve(opts.projectFrom) : absRoot;
   // A policy tree removed meanwhile must not read as "no slipway.yml" (every branch, no people).
@@ -79,12 +162,21 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
   const project = existsSync(join(projectRoot, REPO_LAYOUT.project))
     ? loadFile(projectRoot, REPO_LAYOUT.project, projectSchema, errors)
     : undefined;
-  const pipelineLoads = pipelineFiles(absRoot).map((f) => loadFile(absRoot, f, pipelineSchema, errors));
+  if (project) errors.push(...appRegistrationChecks(project));
+  const source = sourceOf(project);
+  if (Array.isArray(source)) return { ok: false, errors: sortConfigErrors([...errors, ...source]) };
+  const pipelineLoads = source.files.map((f) => loadFile(source.root, f, pipelineSchema, errors));
   const pipelines = pipelineLoads.filter((p) => p !== undefined);
+  for (const p of pipelines) errors.push(...source.checks(p));
   const docs = stepDocuments(pipelines.map((p) => p.value));
   const named = (kind: 'sites' | 'access') => docs.filter((d) => d.document === kind).map((d) => d.path);
-  const accessFiles = loadDocuments(absRoot, REPO_LAYOUT.access, named('access'), accessSchema, errors);
-  const sitesFiles = loadDocuments(absRoot, REPO_LAYOUT.sites, named('sites'), sitesSchema, errors);
+  // An app's pipeline has no ssh-keys or caddy step: the ops repository's own loads check its documents.
+  const documents = <S extends z.core.$ZodType>(path: string, kind: 'sites' | 'access', schema: S) =>
+    source.documents
+      ? loadDocuments(absRoot, path, named(kind), schema, errors)
+      : new Map<string, Loaded<z.core.output<S>>>();
+  const accessFiles = documents(REPO_LAYOUT.access, 'access', accessSchema);
+  const sitesFiles = documents(REPO_LAYOUT.sites, 'sites', sitesSchema);
   const keys = loadKeyFiles(join(absRoot, REPO_LAYOUT.keys), REPO_LAYOUT.keys, errors);
 
   const declared = Object.keys(project?.value.environments ?? {});
@@ -119,7 +211,7 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
   }
 
   const parts: RepoParts = {
-    root: absRoot,
+    root: source.root,
     project,
     pipelines,
     pipelinesComplete: pipelines.length === pipelineLoads.length,
@@ -132,12 +224,13 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Lo
   };
   errors.push(
     ...crossChecks(parts),
-    ...composeServiceChecks(absRoot, pipelines),
+    ...composeServiceChecks(source.root, pipelines),
     ...roleOverrideChecks(absRoot),
   );
   if (errors.length > 0) return { ok: false, errors: sortConfigErrors(errors) };
   const repo: OpsRepo = {
-    root: absRoot,
+    root: source.root,
+    ...(source.root === absRoot ? {} : { opsRoot: absRoot }),
     project: project?.value ?? projectSchema.parse({}),
     pipelines: pipelines.map((p) => ({
       file: p.src.file,

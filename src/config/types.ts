@@ -66,7 +66,13 @@ export interface PipelineFile {
 
 /** The whole ops repository, validated and typed: nothing below config/ sees YAML. */
 export interface OpsRepo {
+  /** Where the pipelines and the paths their steps name are: the ops tree, or an app's checkout. */
   root: string;
+  /**
+   * Set when the pipelines come from an app repository: the ops tree inventories, infra/ and roles/ were
+   * read from (relative paths in inventory variables lead here).
+   */
+  opsRoot?: string;
   project: Project;
   pipelines: PipelineFile[];
   inventories: Map<string, Inventory>;

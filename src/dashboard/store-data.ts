@@ -81,6 +81,7 @@ function toRow(r: RunRecord): RunRow {
     triggeredBy: r.triggeredBy,
     ...(r.rollback ? { rollbackTo: r.rollback.releaseId } : {}),
     ...(r.rerunOf === undefined ? {} : { rerunOf: String(r.rerunOf) }),
+    ...(r.app ? { app: { name: r.app.name, opsSha: r.app.opsSha } } : {}),
     ...(r.rollback?.kind === 'redeploy' ? { redeploy: true } : {}),
     status: r.status,
     createdAt: r.createdAt,

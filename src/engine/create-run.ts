@@ -5,7 +5,7 @@ import { branchRefusal, type TrustedPolicy } from '../approvals/trusted-policy.t
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
 import { stepKind, stepName } from '../steps/kinds/index.ts';
 import type { Store } from '../store/store.ts';
-import type { Channel, RollbackOf } from '../store/types.ts';
+import type { AppOrigin, Channel, RollbackOf } from '../store/types.ts';
 import { selectJobs } from './dag.ts';
 
 /** The commit a run deploys. */
@@ -47,6 +47,8 @@ export interface RunRequest {
    * from the outputs it recorded (the pushed digest).
    */
   rerunOf?: number;
+  /** Set for a run of an app repository: the app and the ops commit (and tree, `repo.opsRoot`) it runs under. */
+  app?: AppOrigin;
 }
 
 /** Who asks for a run of one job alone (a rollback, a restore), from which checkout, under which policy. */
@@ -99,6 +101,7 @@ function runOrigin(req: RunRequest) {
     ...(req.rollback ? { rollback: req.rollback } : {}),
     ...(req.restoreBackup !== undefined ? { restoreBackup: req.restoreBackup } : {}),
     ...(req.rerunOf === undefined ? {} : { rerunOf: req.rerunOf }),
+    ...(req.app ? { app: req.app } : {}),
   };
 }
 

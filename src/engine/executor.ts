@@ -2,7 +2,7 @@ import { planHash } from '../approvals/plan-hash.ts';
 import {
   branchRefusal,
   jobGate,
-  pipelineKey,
+  runPipelineKey,
   stepGate,
   type TrustedPolicy,
 } from '../approvals/trusted-policy.ts';
@@ -184,7 +184,8 @@ class Execution {
     this.#outputs = this.#store.runs.outputs(run.id);
     this.#pollMs = opts.pollMs ?? 250;
     this.#lockTimeoutMs = opts.lockTimeoutMs ?? lockTimeoutFromEnv(opts.env);
-    this.#transports = new TransportPool({ root: repo.root });
+    // Relative key and known_hosts paths in inventory variables lead into the ops tree, also for an app.
+    this.#transports = new TransportPool({ root: repo.opsRoot ?? repo.root });
   }
 
   async execute(): Promise<RunStatus> {
@@ -354,7 +355,7 @@ class Execution {
         const lock = await this.#waitForLock(name, job.environment);
         if (lock !== 'held') return lock === 'canceled' ? this.#cancelJob(name) : lock;
       }
-      const file = pipelineKey(this.#repo.root, this.#pipeline.file);
+      const file = runPipelineKey(this.#repo.root, this.#pipeline.file, this.#run.app?.name);
       const gate = jobGate(this.#policy, file, name, job);
       if (gate && !record.gatePassed) {
         const outcome = await this.#gate(name, job, undefined, gate);
@@ -461,7 +462,7 @@ class Execution {
     const current = async () => {
       const plan = await planSteps(def.steps, from, (i) => this.#context(job, i, this.#abort.signal, true));
       const sha = (await this.#opts.checkoutSha?.()) ?? this.#run.sha;
-      return { plan, sha, hash: planHash(sha, plan) };
+      return { plan, sha, hash: planHash(sha, plan, this.#run.app?.opsSha) };
     };
     const round = (c: Awaited<ReturnType<typeof current>>) => ({
       runId,

@@ -61,7 +61,7 @@ export async function planJobs(
   >,
   jobs: readonly string[],
 ): Promise<Map<string, PlannedStep[]>> {
-  const transports = new TransportPool({ root: parts.repo.root });
+  const transports = new TransportPool({ root: parts.repo.opsRoot ?? parts.repo.root });
   const planOf = (job: string) => {
     const context = () =>
       stepContext({

@@ -110,6 +110,7 @@ export function createRerun(
     ...(run.inventoriesRoot ? { inventoriesRoot: run.inventoriesRoot } : {}),
     ...(run.rollback ? { rollback: run.rollback } : {}),
     rerunOf: run.id,
+    ...(run.app ? { app: run.app } : {}),
   });
   return { runId, of: run, jobs };
 }

@@ -213,6 +213,9 @@ export class ForgeReporter implements Service {
   }
 
   async #commitStatus(run: RunRecord, job: string, state: Pick<JobState, 'commit' | 'text'>) {
+    // An app repository's commit is not in the forge repository reported to (the ops one): its gates'
+    // issues are, its statuses and deployments are not.
+    if (run.app) return;
     const url = this.#o.runUrl?.(run.id);
     await this.#o.forge.setCommitStatus(this.#o.repo, run.sha, {
       context: `slipway/${run.pipeline}/${job}`,
@@ -223,6 +226,7 @@ export class ForgeReporter implements Service {
   }
 
   async #deployment(run: RunRecord, job: JobRecord, state: JobState) {
+    if (run.app) return;
     const { forge, links, repo } = this.#o;
     const env = job.environment!;
     let id = links.deployment(run.id, env);

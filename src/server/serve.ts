@@ -312,7 +312,9 @@ const PRUNE_EVERY_MS = 3_600_000;
 function workPruner(store: Store, checkouts: Checkouts, log: (line: string) => void) {
   return periodic('work pruner', PRUNE_EVERY_MS, () => {
     const unfinished = ['queued', 'running', 'waiting', 'interrupted'] as const;
-    const keep = new Set(store.runs.list({ status: [...unfinished], limit: 10_000 }).map((r) => r.sha));
+    const runs = store.runs.list({ status: [...unfinished], limit: 10_000 });
+    // An app repository's run needs its ops commit's tree too: it is reloaded from it on resume.
+    const keep = new Set(runs.flatMap((r) => [r.sha, ...(r.app ? [r.app.opsSha] : [])]));
     const policy = store.policies.inForce();
     if (policy) keep.add(policy.sha);
     return checkouts.prune(keep, KEEP_LATEST_TREES).then(

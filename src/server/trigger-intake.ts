@@ -2,11 +2,13 @@ import type { Identity } from '../approvals/people.ts';
 import type { PolicySource } from '../approvals/policy-source.ts';
 import type { TrustedPolicy } from '../approvals/trusted-policy.ts';
 import { formatConfigError } from '../config/errors.ts';
+import { loadAppRepo } from '../config/load-repo.ts';
 import type { ConfigError, LoadResult, OpsRepo, PipelineFile } from '../config/types.ts';
 import { type Commit, createRun } from '../engine/create-run.ts';
 import { selectJobs } from '../engine/dag.ts';
 import { unresolvedSecrets } from '../engine/secrets.ts';
 import type { Store } from '../store/store.ts';
+import type { AppOrigin } from '../store/types.ts';
 import type { Checkouts } from '../triggers/checkout.ts';
 import { matchPush } from '../triggers/match-push.ts';
 import type { PushEvent } from '../triggers/push-event.ts';
@@ -20,7 +22,10 @@ export interface TriggerIntakeOptions {
   policy: PolicySource;
   /** Where commits are fetched from: the configured ops repository, never a URL taken from a payload. */
   repoUrl: string;
-  /** `owner/name` the pushes must come from; others are ignored. */
+  /**
+   * `owner/name` of the ops repository: pushes from it, or from an app repository slipway.yml registers on
+   * the default branch, count; others are ignored.
+   */
   repository?: string;
   /** Loads the commit's tree at `root` with slipway.yml from `projectFrom` (the trusted tree). */
   loadRepo(root: string, projectFrom: string): Promise<LoadResult> | LoadResult;
@@ -56,22 +61,28 @@ export class TriggerIntake {
       o.log(`${label}: ignored: ${summary}`);
       return { runIds: [], summary };
     };
-    if (o.repository && push.repository.toLowerCase() !== o.repository.toLowerCase()) {
-      return ignore(`push to ${push.repository}, not ${o.repository}`);
-    }
     if (push.deleted) return ignore(`${push.ref} was deleted`);
     if (push.refType === 'other') return ignore(`${push.ref} is neither a branch nor a tag`);
 
     const policy = await o.policy.current();
-    const loaded = await this.load(push.ref, push.after, policy);
-    if (!loaded.ok) {
+    const app = registeredApp(policy, push.repository);
+    if (!app && o.repository && push.repository.toLowerCase() !== o.repository.toLowerCase()) {
       return ignore(
-        `the ops repository at ${push.after.slice(0, 12)} is invalid: ${firstErrors(loaded.errors)}`,
+        `push to ${push.repository}: neither the ops repository ${o.repository} nor an app registered ` +
+          `in slipway.yml on ${policy.ref} (${policy.sha.slice(0, 12)}); nothing queued`,
       );
     }
+    const loaded = app
+      ? await this.loadApp(app.name, push.ref, push.after, policy)
+      : await this.load(push.ref, push.after, policy);
+    if (!loaded.ok) {
+      const what = app ? `app ${app.name}` : 'the ops repository';
+      return ignore(`${what} at ${push.after.slice(0, 12)} is invalid: ${firstErrors(loaded.errors)}`);
+    }
     const repo: OpsRepo = loaded.repo;
+    const origin = app && { name: app.name, opsSha: policy.sha, opsRoot: repo.opsRoot ?? policy.root };
     // All or none: a delivery that fails queued nothing, so the forge's redelivery may take its push again.
-    const { queued, skipped } = o.store.transaction(() => this.#queueMatching(repo, policy, push));
+    const { queued, skipped } = o.store.transaction(() => this.#queueMatching(repo, policy, push, origin));
     const runIds = queued.map((q) => q.id);
     for (const q of queued)
       o.log(
@@ -85,7 +96,7 @@ export class TriggerIntake {
   }
 
   /** Queues a run of each pipeline whose `on.push` matches `push`; says why each other one was not. */
-  #queueMatching(repo: OpsRepo, policy: TrustedPolicy, push: PushEvent) {
+  #queueMatching(repo: OpsRepo, policy: TrustedPolicy, push: PushEvent, app: AppOrigin | undefined) {
     const queued: { id: number; pipeline: string; note: string }[] = [];
     const skipped: string[] = [];
     for (const file of repo.pipelines) {
@@ -102,6 +113,7 @@ export class TriggerIntake {
         authorEmail: push.author?.email,
         triggeredBy: push.pusher,
         triggerIdentity: { channel: push.forge, login: push.pusher },
+        app,
       });
       if (typeof id === 'string') {
         skipped.push(`${file.pipeline.name}: ${id}`);
@@ -169,7 +181,7 @@ export class TriggerIntake {
     repo: OpsRepo,
     policy: TrustedPolicy,
     file: PipelineFile,
-    c: Commit & { triggeredBy: string; triggerIdentity?: Identity },
+    c: Commit & { triggeredBy: string; triggerIdentity?: Identity; app?: AppOrigin },
   ): number | string {
     let id: number;
     try {
@@ -182,6 +194,7 @@ export class TriggerIntake {
         channel: 'forge',
         policy,
         inventoriesRoot: this.#o.inventoriesRoot,
+        ...(c.app ? { app: c.app } : {}),
       });
     } catch (err) {
       return errorMessage(err);
@@ -193,13 +206,32 @@ export class TriggerIntake {
   }
 
   /** The commit's tree loaded under the trusted slipway.yml; a burst of deliveries for one commit loads it once. */
-  async load(ref: string, sha: string, policy: TrustedPolicy): Promise<LoadResult> {
-    const key = `${sha}:${policy.sha}`;
+  load(ref: string, sha: string, policy: TrustedPolicy): Promise<LoadResult> {
+    return this.#once(`${sha}:${policy.sha}`, () =>
+      this.#o.checkouts.at(this.#o.repoUrl, ref, sha).then((root) => this.#o.loadRepo(root, policy.root)),
+    );
+  }
+
+  /**
+   * App `name`'s commit, fetched from the URL the policy registers for it (never one from a payload), with
+   * its pipeline loaded under the policy's tree: slipway.yml, inventories and infra/ of the ops commit.
+   */
+  loadApp(name: string, ref: string, sha: string, policy: TrustedPolicy): Promise<LoadResult> {
+    const url = policy.project.apps[name]!.url;
+    return this.#once(`${name}:${sha}:${policy.sha}`, () =>
+      this.#o.checkouts
+        .at(url, ref, sha)
+        .then((root) =>
+          loadAppRepo({ name, root }, policy.root, { inventoriesRoot: this.#o.inventoriesRoot }),
+        ),
+    );
+  }
+
+  /** `load()`'s result shared by every caller of `key` while it is among the last few. */
+  #once(key: string, load: () => Promise<LoadResult>): Promise<LoadResult> {
     let pending = this.#loaded.get(key);
     if (!pending) {
-      pending = this.#o.checkouts
-        .at(this.#o.repoUrl, ref, sha)
-        .then((root) => this.#o.loadRepo(root, policy.root));
+      pending = load();
       this.#loaded.set(key, pending);
       pending.catch(() => this.#loaded.delete(key));
       // Keep the last few commits only.
@@ -207,6 +239,13 @@ export class TriggerIntake {
     }
     return pending;
   }
+}
+
+/** The app slipway.yml registers for the repository a push names (`owner/name`, any case), if any. */
+export function registeredApp(policy: TrustedPolicy, repository: string): { name: string } | undefined {
+  const wanted = repository.toLowerCase();
+  const found = Object.entries(policy.project.apps).find(([, a]) => a.repository.toLowerCase() === wanted);
+  return found && { name: found[0] };
 }
 
 /** The first few errors of an invalid repository, on one line. */

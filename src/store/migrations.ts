@@ -272,4 +272,11 @@ export const MIGRATIONS: readonly string[] = [
     event_id INTEGER NOT NULL
   );
   `,
+  // 10: app repositories: a run of a registered app records the app, and the ops commit (and its tree) whose
+  // slipway.yml, inventories and infra/ it ran under, beside the app commit in `sha`.
+  `
+  ALTER TABLE runs ADD COLUMN app TEXT;
+  ALTER TABLE runs ADD COLUMN ops_sha TEXT;
+  ALTER TABLE runs ADD COLUMN ops_root TEXT;
+  `,
 ];

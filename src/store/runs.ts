@@ -56,8 +56,8 @@ export class Runs {
         .prepare(
           `INSERT INTO runs (pipeline, pipeline_file, repo_root, inventories_root, sha, branch, author_name, author_email,
              triggered_by, trigger_identity, channel, status, created_at, rollback_ledger_id, rollback_release,
-             rollback_digest, kind, rerun_of, restore_backup, rollback_kind)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
+             rollback_digest, kind, rerun_of, restore_backup, rollback_kind, app, ops_sha, ops_root)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           input.pipeline,
@@ -79,6 +79,9 @@ export class Runs {
           input.rerunOf ?? null,
           input.restoreBackup ?? null,
           input.rollback?.kind ?? null,
+          input.app?.name ?? null,
+          input.app?.opsSha ?? null,
+          input.app?.opsRoot ?? null,
         );
       const runId = Number(lastInsertRowid);
       // A re-run starts from what the run it repeats recorded (the pushed digest): nothing is built again.
@@ -444,6 +447,9 @@ function toRun(r: Row): RunRecord {
           },
     rerunOf: opt(r.rerun_of),
     restoreBackup: opt(r.restore_backup),
+    ...(r.app === null || r.app === undefined
+      ? {}
+      : { app: { name: r.app as string, opsSha: r.ops_sha as string, opsRoot: r.ops_root as string } }),
   };
 }
 

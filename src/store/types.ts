@@ -97,6 +97,18 @@ export interface RunOrigin {
   restoreBackup?: number;
   /** Set on a re-run: the failed run whose failed jobs (and their dependents) it executes again. */
   rerunOf?: number;
+  /** Set on a run of an app repository: the app, and the ops commit whose configuration it runs under. */
+  app?: AppOrigin;
+}
+
+/** The ops side of an app repository's run: `sha` and `repoRoot` are the app's commit and its tree. */
+export interface AppOrigin {
+  /** The registered name (slipway.yml `apps`). */
+  name: string;
+  /** The ops commit whose slipway.yml, inventories and infra/ were used. */
+  opsSha: string;
+  /** That commit's tree. */
+  opsRoot: string;
 }
 
 /** The recorded release a rollback run restores. */

@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
+import { ConfigErrorList } from '../../config/errors.ts';
+import type { OpsRepo } from '../../config/types.ts';
 import { createRerun, failedRun, RerunRefused, rerunPipeline } from '../../engine/rerun.ts';
-import { headSha } from '../../triggers/checkout.ts';
+import type { RunRecord } from '../../store/types.ts';
+import { checkedOutSha } from '../../triggers/checkout.ts';
+import { loadRunTrees } from '../../triggers/run-trees.ts';
 import { asInvalidConfig, refusedAs } from '../errors.ts';
 import { executeNewRun } from '../execute-run.ts';
 import { loadTrustedForCommand } from '../repo-config.ts';
@@ -28,16 +32,19 @@ export const registerRerun: RegisterCommand = (program) => {
       const store = await openRunStore(cmd);
       try {
         const { run, jobs } = refused(() => failedRun(store, runId));
-        const pipeline = refused(() => rerunPipeline(repo, run));
-        await refuseUnready(repo.root, pipeline, jobs, flags.detach);
+        // An app repository's run re-runs from the app and ops trees it recorded, not this checkout.
+        const at = run.app ? await recordedTrees(run, policy.root) : repo;
+        const pipeline = refused(() => rerunPipeline(at, run));
+        // A tree serve wrote from a commit holds nothing else; a working tree must hold no edits.
+        if (!run.app) await refuseUnready(repo.root, pipeline, jobs, flags.detach);
         const { actor, name } = operator(policy);
-        const checkoutSha = (await headSha(repo.root)) ?? '(no commit)';
+        const checkoutSha = await checkedOutSha(at.root, run.sha);
         // A branch the policy in force keeps out of an environment is refused as `slipway run` refuses it.
         const rerun = asInvalidConfig(() =>
           refused(() =>
             createRerun(store, {
               runId,
-              repo,
+              repo: at,
               checkoutSha,
               triggeredBy: name,
               triggerIdentity: actor.identity,
@@ -59,6 +66,13 @@ export const registerRerun: RegisterCommand = (program) => {
       }
     });
 };
+
+/** The run's recorded trees under the policy in force's slipway.yml; every problem when they are invalid now. */
+async function recordedTrees(run: RunRecord, policyRoot: string): Promise<OpsRepo> {
+  const loaded = await loadRunTrees(run, policyRoot);
+  if (!loaded.ok) throw new ConfigErrorList(loaded.errors);
+  return loaded.repo;
+}
 
 /** A run that cannot be re-run ends the command as a refused request (exit 1), saying why. */
 const refused = <T>(attempt: () => T): T => refusedAs(RerunRefused, 'refused', attempt);

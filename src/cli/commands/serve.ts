@@ -43,7 +43,10 @@ export const registerServe: RegisterCommand = (program) => {
     )
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8080')
     .option('--repo-url <url>', "where commits are fetched from (default: the repository's origin remote)")
-    .option('--repository <owner/name>', 'only pushes of this repository count; also the forge repository')
+    .option(
+      '--repository <owner/name>',
+      'the ops repository: only its pushes and those of apps slipway.yml registers count; also the forge repository',
+    )
     .option('--forge <kind>', 'report to and take approvals from this forge: github or gitea')
     .option('--forge-url <url>', 'the forge API (GitHub: https://api.github.com; Gitea: the server URL)')
     .option(

@@ -1,25 +1,36 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigErrorList } from '../../config/errors.ts';
 import { REPO_LAYOUT } from '../../config/layout.ts';
-import { loadRepo } from '../../config/load-repo.ts';
+import { loadAppRepo, loadRepo } from '../../config/load-repo.ts';
 import type { ConfigError, OpsRepo } from '../../config/types.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { repoFlags } from '../repo-config.ts';
 import type { RegisterCommand } from './index.ts';
 
-/** `slipway validate [--json]`: every file of the ops repo; exit 0 when clean, 2 when invalid. */
+/**
+ * `slipway validate [--json] [--app NAME [--app-dir DIR]]`: every file of the ops repo, or app NAME's
+ * pipeline in its checkout under the ops repo; exit 0 when clean, 2 when invalid.
+ */
 export const registerValidate: RegisterCommand = (program) => {
   program
     .command('validate')
     .description('check every pipeline, inventory, key and site file; errors as file:line:col')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+    .option(
+      '--app <name>',
+      "check app NAME's pipeline (slipway.yml apps) in its checkout (--app-dir) under this ops repository",
+    )
+    .option('--app-dir <dir>', 'the app repository checkout --app checks (default: the current directory)')
+    .action(async (opts: { json?: boolean; app?: string; appDir?: string }, cmd: Command) => {
       const { root, load } = repoFlags(cmd);
-      const result = existsSync(join(root, REPO_LAYOUT.project))
-        ? await loadRepo(root, load)
-        : { ok: false as const, errors: [notAnOpsRepo(root)] };
+      const app = opts.app && { name: opts.app, root: resolve(opts.appDir ?? '.') };
+      const result = !existsSync(join(root, REPO_LAYOUT.project))
+        ? { ok: false as const, errors: [notAnOpsRepo(root)] }
+        : app
+          ? await loadAppRepo(app, root, load)
+          : await loadRepo(root, load);
       if (opts.json) {
         // The JSON is the answer either way; only the exit code says it is invalid.
         const body = result.ok

@@ -64,7 +64,8 @@ export function treeLines(d: RunDetail, now = Date.now()): string[] {
     `run ${r.id} ${r.pipeline}${r.rollback ? ` rollback to release ${r.rollback.releaseId}` : ''}` +
       `${r.restoreBackup === undefined ? '' : ` restore of backup ${r.restoreBackup}`}` +
       `${r.rerunOf === undefined ? '' : ` re-run of run ${r.rerunOf}`} ` +
-      `@ ${r.sha.slice(0, 7)} (${r.branch}) by ${r.triggeredBy}: ${r.status}` +
+      `@ ${r.app ? `app ${r.app.name} ` : ''}${r.sha.slice(0, 7)} (${r.branch})` +
+      `${r.app ? ` under ops ${r.app.opsSha.slice(0, 7)}` : ''} by ${r.triggeredBy}: ${r.status}` +
       `${took(r.startedAt ?? r.createdAt, r.finishedAt, now)}${r.reason ? ` — ${r.reason}` : ''}`,
   ];
   d.jobs.forEach((job, i) => {

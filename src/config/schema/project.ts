@@ -18,6 +18,35 @@ export const environment = z.strictObject({
     ),
 });
 
+/** Where an app repository's commits are fetched from: an absolute path, file://, https://, ssh:// or user@host:path. */
+const gitUrl = z.string().regex(/^(\/|file:\/\/|https:\/\/|ssh:\/\/|[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+:)/, {
+  message: 'expected an absolute path, a file://, https:// or ssh:// URL, or user@host:path',
+});
+
+/**
+ * An app repository registered with the ops repository: its pushes build and deploy it, under the
+ * environments, inventories and gates of the ops repository's default branch.
+ */
+export const app = z.strictObject({
+  repository: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {
+      message: 'expected owner/name, as the forge names the repository in its push payloads',
+    })
+    .describe('owner/name as the forge names it in push payloads: pushes from it run this app'),
+  url: gitUrl.describe(
+    'Where its commits are fetched from (never a URL from a payload): an absolute path, file://, https:// or ssh:// URL',
+  ),
+  pipeline: repoPath
+    .default('.slipway/pipeline.yml')
+    .describe('The pipeline file inside the app repository (same schema as pipelines/*.yml)'),
+  environments: z
+    .array(name)
+    .default([])
+    .describe('Environments (of `environments`) this app may deploy to; its pipeline may name no other'),
+});
+export type App = z.infer<typeof app>;
+
 /**
  * slipway.yml at the repository root: environments, teams and people. Read from the default branch
  * (the trusted ref), never from the commit being run.
@@ -32,6 +61,12 @@ export const project = z.strictObject({
   people: people.describe(
     'Each person and their logins per channel (github, gitea, dashboard, os); an unmapped login decides nothing',
   ),
+  apps: z
+    .record(name, app)
+    .default({})
+    .describe(
+      'App repositories apart from this one: where their pushes come from and fetch from, their pipeline file, where they may deploy',
+    ),
   notifications: notifications
     .prefault({})
     .describe(

@@ -11,6 +11,8 @@ export interface RunRow {
   rollbackTo?: string;
   /** Set on a re-run: the id of the failed run it re-runs. */
   rerunOf?: string;
+  /** A run of an app repository: the app, and the ops commit whose configuration it ran under. */
+  app?: { name: string; opsSha: string };
   /** The rollback run is a redeploy of the live release. */
   redeploy?: boolean;
   status: string;

@@ -40,7 +40,7 @@ export function runLive(run: RunDetail, viewer: Viewer, now: number): Html {
   );
   const d = elapsed(run.startedAt, run.finishedAt, now);
   return html`<div id="live" data-run="${run.id}" data-status="${run.status}" data-version="${run.version}">
-<p class="run-meta"><span class="badge st-${run.status}" id="run-status">${run.status}</span> ${run.pipeline}${run.rollbackTo ? html` · <strong class="rollback">${run.redeploy ? 'redeploy of' : 'rollback to'} release ${run.rollbackTo}</strong>` : ''}${run.rerunOf ? html` · <strong class="rerun">re-run of <a href="/runs/${run.rerunOf}">run ${run.rerunOf}</a></strong>` : ''} · commit <code>${shortSha(run.sha)}</code> on ${run.branch} · triggered by ${run.triggeredBy} · ${formatTime(run.createdAt)}${d === undefined ? '' : html` · ${formatDuration(d)}`}</p>
+<p class="run-meta"><span class="badge st-${run.status}" id="run-status">${run.status}</span> ${run.pipeline}${run.rollbackTo ? html` · <strong class="rollback">${run.redeploy ? 'redeploy of' : 'rollback to'} release ${run.rollbackTo}</strong>` : ''}${run.rerunOf ? html` · <strong class="rerun">re-run of <a href="/runs/${run.rerunOf}">run ${run.rerunOf}</a></strong>` : ''} · ${run.app ? html`app ${run.app.name} commit` : 'commit'} <code>${shortSha(run.sha)}</code> on ${run.branch}${run.app ? html` · ops commit <code id="ops-sha">${shortSha(run.app.opsSha)}</code>` : ''} · triggered by ${run.triggeredBy} · ${formatTime(run.createdAt)}${d === undefined ? '' : html` · ${formatDuration(d)}`}</p>
 ${run.error ? html`<p class="error">${run.error}</p>` : ''}
 ${run.canRerun ? rerunForm(run, viewer) : ''}
 ${renderJobGraph(run.jobs.map((j) => ({ name: j.name, needs: j.needs, status: j.status, gated: j.gate !== undefined })))}

@@ -23,6 +23,36 @@ describe('what a change of the default branch weakens', () => {
     expect(policyChanges(base(), base())).toEqual([]);
   });
 
+  it('flags an app registered, pointed elsewhere or given another environment, at that environment', () => {
+    const notes = { repository: 'acme/notes', url: '/srv/git/notes.git', environments: ['dev'] };
+    const withApp = (app: object) => policyOf({ ...ENVS, apps: { notes: app } }, JOBS);
+    expect(policyChanges(base(), withApp(notes))).toEqual([
+      {
+        text: 'app notes registered (acme/notes from /srv/git/notes.git, environments dev)',
+        weakens: true,
+        environments: ['dev'],
+      },
+    ]);
+    const diff = (from: object, to: object) =>
+      policyChanges(withApp(from), withApp(to)).map((c) => [c.text, c.weakens, c.environments]);
+    expect(diff(notes, { ...notes, url: 'https://evil.example/notes.git' })).toEqual([
+      [
+        'app notes: acme/notes from /srv/git/notes.git -> acme/notes from https://evil.example/notes.git',
+        true,
+        ['dev'],
+      ],
+    ]);
+    expect(diff(notes, { ...notes, environments: ['dev', 'prod'] })).toEqual([
+      ['app notes: environments dev -> dev, prod', true, ['prod']],
+    ]);
+    expect(diff({ ...notes, environments: ['dev', 'prod'] }, notes)).toEqual([
+      ['app notes: environments dev, prod -> dev', false, ['prod']],
+    ]);
+    expect(policyChanges(withApp(notes), base()).map((c) => [c.text, c.weakens])).toEqual([
+      ['app notes removed', false],
+    ]);
+  });
+
   it('flags fewer required, self-approval allowed, a shorter wait and a widened approver list', () => {
     const next = policyOf(ENVS, {
       ...JOBS,

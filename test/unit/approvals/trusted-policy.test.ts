@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   branchRefusal,
   jobGate,
+  runPipelineKey,
   stepGate,
   type TrustedPolicy,
   trustedPolicyOf,
@@ -73,6 +74,16 @@ describe('the gate of a run job under the trusted policy', () => {
       jobGate(trusted(), 'pipelines/other.yml', 'x', job({ environment: 'prod', steps: [RUN] }))?.required,
     ).toBe(2);
     expect(jobGate(trusted(), FILE, 'build', job({ steps: [RUN] }))).toBeUndefined();
+  });
+
+  it("never gives an app repository's job the gate of an ops job that shares its file, name and environment", () => {
+    // The app copies the ops job `mid` (no gate before it, a step gate it holds in place, which the app's
+    // own approvers would then decide): under the ops key it would start without a gate.
+    const copied = job({ environment: 'dev', steps: [RUN, { approval: { approvers: ['mallory'] } }, RUN] });
+    expect(jobGate(trusted(), runPipelineKey(ROOT, 'pipelines/app.yml'), 'mid', copied)).toBeUndefined();
+    const key = runPipelineKey('/work/app-sha', 'pipelines/app.yml', 'notes');
+    expect(key).toBe('notes:pipelines/app.yml');
+    expect(jobGate(trusted(), key, 'mid', copied)?.approvers).toEqual(['alice']);
   });
 
   it('moves a trusted step gate the run dropped to the front of the job, and keeps one it holds in place', () => {

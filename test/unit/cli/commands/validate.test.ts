@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,6 +69,58 @@ describe('slipway validate', () => {
       expect(r.stderr + r.stdout).not.toContain('Tk9UIEEgUkVBTCBLRVkg');
     } finally {
       cleanup();
+    }
+  });
+
+  it("checks an app repository's pipeline under the ops repository with --app, at its file:line", async () => {
+    const { root, cleanup } = materializeCase('app-environment-undeclared');
+    const app = mkdtempSync(join(tmpdir(), 'slipway-app-'));
+    try {
+      // The case's slipway.yml has errors of its own: register the app cleanly instead.
+      writeFileSync(
+        join(root, 'slipway.yml'),
+        'environments: { dev: {}, prod: {} }\napps:\n  notes: { repository: acme/notes, url: /srv/git/notes.git, environments: [dev] }\n',
+      );
+      mkdirSync(join(app, '.slipway'));
+      const pipeline = (env: string) =>
+        `name: notes\njobs:\n  deploy:\n    environment: ${env}\n    steps: [ { run: { command: ["true"] } } ]\n`;
+      writeFileSync(join(app, '.slipway/pipeline.yml'), pipeline('dev'));
+      const ok = await slipway(['--repo', root, 'validate', '--app', 'notes', '--app-dir', app]);
+      expect(ok.stderr).toBe('');
+      expect(ok.stdout).toMatch(/^ok: 1 pipelines/);
+      writeFileSync(join(app, '.slipway/pipeline.yml'), pipeline('prod'));
+      const refused = await slipway(['--repo', root, 'validate', '--app', 'notes', '--app-dir', app]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(
+        '.slipway/pipeline.yml:4:18: jobs.deploy.environment: app "notes" may not deploy to environment "prod"',
+      );
+      // It deploys only its own app: not the ops repository's web.
+      writeFileSync(
+        join(app, '.slipway/pipeline.yml'),
+        pipeline('dev').replace('run: { command: ["true"] }', 'deploy: { app: web, compose: compose.yml }'),
+      );
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: compose names the image as ${SLIPWAY_IMAGE}
+      writeFileSync(join(app, 'compose.yml'), 'services:\n  web: { image: "${SLIPWAY_IMAGE}" }\n');
+      const other = await slipway(['--repo', root, 'validate', '--app', 'notes', '--app-dir', app]);
+      expect(other.code).toBe(2);
+      expect(other.stderr).toContain(
+        '.slipway/pipeline.yml:5:31: jobs.deploy.steps.0.deploy.app: expected app "notes" (its registered name), got "web"',
+      );
+      // The ops repository's sites may route to a registered app: no pipeline of its own deploys it.
+      const sites = join(root, 'infra/sites.yml');
+      writeFileSync(
+        sites,
+        readFileSync(sites, 'utf8').replace('proxy: { app: web }', 'proxy: { app: notes }'),
+      );
+      const ops = await slipway(['--repo', root, 'validate']);
+      expect(ops.stderr).toBe('');
+      expect(ops.code).toBe(0);
+      const unknown = await slipway(['--repo', root, 'validate', '--app', 'wiki', '--app-dir', app]);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('app "wiki" is not registered in slipway.yml on the default branch');
+    } finally {
+      cleanup();
+      rmSync(app, { recursive: true, force: true });
     }
   });
 });

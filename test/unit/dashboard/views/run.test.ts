@@ -54,4 +54,23 @@ describe('run page', () => {
       'data-follow="0"',
     );
   });
+
+  it("names an app repository's run's app commit and the ops commit it ran under", () => {
+    const run: RunDetail = {
+      id: '8',
+      pipeline: 'notes',
+      sha: 'abcdef0123',
+      branch: 'main',
+      triggeredBy: 'alice',
+      status: 'succeeded',
+      createdAt: 0,
+      version: 'v1',
+      app: { name: 'notes<x>', opsSha: '0123456789abcdef' },
+      jobs: [],
+      logs: [],
+    };
+    const out = runPage({ viewer, run, now: 10 }).text;
+    expect(out).toContain('app notes&lt;x&gt; commit <code>abcdef0</code> on main');
+    expect(out).toContain('ops commit <code id="ops-sha">0123456</code>');
+  });
 });

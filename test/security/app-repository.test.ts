@@ -1,0 +1,78 @@
+// Attacks through app repositories on `slipway serve`: a real serve in this process, real origins (ops, app,
+// an attacker's), a real store. A push from an unregistered repository, an app pipeline reaching for an
+// environment the ops repository does not allow it, a branch the environment does not admit, and a payload
+// naming its own clone URL: each queues nothing, and says why.
+import { afterEach, describe, expect, it } from 'vitest';
+import { appPipeline, appPush, startAppServe } from '../support/app-repos.ts';
+import { createGitOrigin, type GitOrigin } from '../support/git-origin.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function start(o: Parameters<typeof startAppServe>[0] = {}) {
+  const started = await startAppServe(o);
+  cleanups.push(started.close);
+  return started;
+}
+
+async function attackerOrigin(): Promise<GitOrigin> {
+  const evil = await createGitOrigin();
+  cleanups.push(evil.cleanup);
+  return evil;
+}
+
+describe('app repositories: what a push may not do', () => {
+  it('a push from a repository that is neither the ops repository nor registered queues nothing', async () => {
+    const { fx, app } = await start();
+    const sha = await app.commit({ '.slipway/pipeline.yml': appPipeline() });
+    await fx.deliver('github', 'push', appPush(sha, 'mallory/notes'));
+    await fx.server.idle();
+    expect(fx.server.store.runs.list()).toEqual([]);
+    expect(fx.logs.find((l) => l.includes('ignored'))).toContain(
+      'push to mallory/notes: neither the ops repository acme/ops nor an app registered in slipway.yml on refs/heads/main',
+    );
+  });
+
+  it('an app pipeline deploying to an environment the ops repository does not allow the app is refused at its file:line', async () => {
+    const { fx, app } = await start({ envs: '[dev]' });
+    const sha = await app.commit({ '.slipway/pipeline.yml': appPipeline('prod') });
+    await fx.deliver('github', 'push', appPush(sha));
+    await fx.server.idle();
+    expect(fx.server.store.runs.list()).toEqual([]);
+    expect(fx.logs.find((l) => l.includes('ignored: app notes'))).toContain(
+      '.slipway/pipeline.yml:7:18: jobs.deploy.environment: app "notes" may not deploy to environment "prod": ' +
+        'slipway.yml on the default branch allows it dev',
+    );
+  });
+
+  it("an app's branch the environment does not admit queues nothing (the ops repository's branch rules apply)", async () => {
+    const { fx, app } = await start({ devBranches: '[main]' });
+    const sha = await app.commit({ '.slipway/pipeline.yml': appPipeline() }, 'feature');
+    await fx.deliver('github', 'push', appPush(sha, 'acme/notes', 'feature'));
+    await fx.server.idle();
+    expect(fx.server.store.runs.list()).toEqual([]);
+    expect(fx.logs.find((l) => l.includes('not starting notes'))).toContain(
+      'branch feature may not deploy to dev',
+    );
+  });
+
+  it("a payload's clone URL is never fetched from: only the registered url is", async () => {
+    const { fx, app } = await start();
+    await app.commit({ 'README.md': 'notes' });
+    // The attacker's repository holds a pipeline of its own; the payload points there.
+    const evil = await attackerOrigin();
+    const sha = await evil.commit({ '.slipway/pipeline.yml': appPipeline() });
+    const payload = appPush(sha);
+    payload.repository.clone_url = evil.url;
+    payload.repository.git_url = evil.url;
+    payload.repository.ssh_url = evil.url;
+    await fx.deliver('github', 'push', payload);
+    await fx.server.idle();
+    expect(fx.server.store.runs.list()).toEqual([]);
+    const failed = fx.logs.find((l) => l.includes('failed'));
+    expect(failed).toContain(`commit ${sha} is not on ${app.url}`);
+    expect(failed).not.toContain(evil.url);
+  });
+});
