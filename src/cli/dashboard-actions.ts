@@ -5,8 +5,10 @@ import type { OpsRepo } from '../config/types.ts';
 import type { ActionResult, RollbackRequest, StartRequest } from '../dashboard/data.ts';
 import type { Commit } from '../engine/create-run.ts';
 import { createRun } from '../engine/create-run.ts';
-import { createRollbackRun } from '../engine/rollback-run.ts';
+import { chooseRollback, createRollbackRun } from '../engine/rollback-run.ts';
 import type { Store } from '../store/store.ts';
+import { jobRequesterFor } from '../triggers/app-job-run.ts';
+import type { Checkouts } from '../triggers/checkout.ts';
 import { errorMessage } from '../util/errors.ts';
 import { dirtyMessage, dirtyTree, pathsRead } from './clean-tree.ts';
 import { checkoutUnder, dashboardStarter } from './dashboard-starter.ts';
@@ -27,7 +29,12 @@ export interface ServedCheckout {
 async function underPolicy(
   at: ServedCheckout,
   login: string,
-  start: (c: { repo: OpsRepo; policy: TrustedPolicy; commit: Commit; by: Identity }) => ActionResult,
+  start: (c: {
+    repo: OpsRepo;
+    policy: TrustedPolicy;
+    commit: Commit;
+    by: Identity;
+  }) => ActionResult | Promise<ActionResult>,
 ): Promise<ActionResult> {
   try {
     const starter = await dashboardStarter(at.policy, login);
@@ -37,7 +44,12 @@ async function underPolicy(
     const read = repo.pipelines.flatMap((p) => pathsRead(p.pipeline));
     const dirty = dirtyMessage(await dirtyTree(at.root, read), 'a run started here');
     if (dirty) return { ok: false, reason: `the served checkout ${at.root}: ${dirty}` };
-    return start({ repo, policy: starter.policy, commit: await headCommit(at.root), by: starter.identity });
+    return await start({
+      repo,
+      policy: starter.policy,
+      commit: await headCommit(at.root),
+      by: starter.identity,
+    });
   } catch (err) {
     return { ok: false, reason: errorMessage(err) };
   }
@@ -52,16 +64,17 @@ const asStarter = (by: Identity) => ({
 
 /**
  * A rollback asked for on the dashboard, queued like `slipway rollback ENV --app APP`; with `redeploy`, the
- * live release again on every host (new containers). Either passes the environment's gates.
+ * live release again on every host (new containers). Either passes the environment's gates. A registered
+ * app's commit is checked out with `at.checkouts` (beside serve's store).
  */
 export function dashboardRollback(
   store: Store,
   { env, app, login }: RollbackRequest,
-  at: ServedCheckout,
+  at: ServedCheckout & { checkouts: Checkouts },
   { redeploy = false } = {},
 ) {
-  return underPolicy(at, login, ({ repo, policy, commit, by }) => {
-    const { runId, target } = createRollbackRun(store, {
+  return underPolicy(at, login, async ({ repo, policy, commit, by }) => {
+    const req = {
       repo,
       env,
       app,
@@ -70,10 +83,14 @@ export function dashboardRollback(
       ...asStarter(by),
       policy,
       ...(at.inventoriesRoot ? { inventoriesRoot: at.inventoriesRoot } : {}),
-    });
+    };
+    const chosen = chooseRollback(store, req);
+    // A registered app's rollback is an app run at the commit that made the release.
+    const asked = await jobRequesterFor(store, req, { env, ...chosen }, at.checkouts);
+    const { runId } = createRollbackRun(store, { ...req, ...asked }, chosen);
     const what = redeploy
-      ? `redeploy of ${app} in ${env} (${target.release.releaseId})`
-      : `rollback of ${app} in ${env} to ${target.release.releaseId}`;
+      ? `redeploy of ${app} in ${env} (${chosen.release.releaseId})`
+      : `rollback of ${app} in ${env} to ${chosen.release.releaseId}`;
     return { ok: true, runId: String(runId), message: `${what} queued` };
   });
 }

@@ -8,8 +8,9 @@ import { formatConfigError } from '../config/load-repo.ts';
 import type { OpsRepo, PipelineFile } from '../config/types.ts';
 import type { JobRequester } from '../engine/create-run.ts';
 import { expireUnwatchedGates, recoverAbandonedRuns } from '../engine/recovery.ts';
-import { openStore, type Store } from '../store/store.ts';
+import { openStore, type Store, storePath } from '../store/store.ts';
 import type { RunRecord } from '../store/types.ts';
+import { type Checkouts, checkoutsBeside } from '../triggers/checkout.ts';
 import { loadRunTrees } from '../triggers/run-trees.ts';
 import { CliError } from './errors.ts';
 import { ExitCode } from './exit-codes.ts';
@@ -22,6 +23,11 @@ export async function openRunStore(cmd: Command): Promise<Store> {
   await recoverAbandonedRuns(store);
   expireUnwatchedGates(store);
   return store;
+}
+
+/** The checkouts beside the command's store: serve's trees of app commits, and where the CLI fetches more. */
+export function cliCheckouts(cmd: Command): Checkouts {
+  return checkoutsBeside(storePath(repoFlags(cmd).root));
 }
 
 /** The CLI's actor: the OS account (and uid), named through the trusted people table. */

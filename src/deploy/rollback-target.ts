@@ -11,6 +11,9 @@ export interface RollbackTarget {
   job: string;
 }
 
+/** The release a rollback restores, of which app, and the digest live now. */
+export type ChosenRelease = Pick<RollbackTarget, 'app' | 'release' | 'currentDigest'>;
+
 /** Thrown when there is nothing a rollback could restore: a failed request, not a configuration error. */
 export class NothingToRollBack extends Error {
   override name = 'NothingToRollBack';
@@ -26,7 +29,7 @@ export function chooseRelease(
   env: string,
   app: string | undefined,
   wanted: string | undefined,
-): { app: string; release: ReleaseRecord; currentDigest: string } {
+): ChosenRelease {
   const apps = [...new Set(ledger.map((r) => r.app))];
   const chosenApp = app ?? (apps.length === 1 ? apps[0] : undefined);
   if (!chosenApp) {

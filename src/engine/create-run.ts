@@ -51,11 +51,14 @@ export interface RunRequest {
   app?: AppOrigin;
 }
 
-/** Who asks for a run of one job alone (a rollback, a restore), from which checkout, under which policy. */
+/**
+ * Who asks for a run of one job alone (a rollback, a restore), from which checkout, under which policy; for a
+ * registered app, `repo` and `commit` are the app's and `appOrigin` the ops commit it runs under.
+ */
 export type JobRequester = Pick<
   RunRequest,
   'repo' | 'commit' | 'triggeredBy' | 'triggerIdentity' | 'channel' | 'byHand' | 'policy' | 'inventoriesRoot'
->;
+> & { appOrigin?: AppOrigin };
 
 /** Stores a queued run of one job of `pipeline` alone, marked as a rollback or a restore. */
 export function createJobRun(
@@ -73,6 +76,7 @@ export function createJobRun(
     policy: who.policy,
     channel: who.channel,
     ...(who.inventoriesRoot ? { inventoriesRoot: who.inventoriesRoot } : {}),
+    ...(who.appOrigin ? { app: who.appOrigin } : {}),
     pipeline,
     jobs: [job],
     ...mark,

@@ -1,4 +1,3 @@
-import { dirname, join } from 'node:path';
 import type { PolicySource } from '../approvals/policy-source.ts';
 import { ratifiedPolicySource } from '../approvals/ratified-policy.ts';
 import { loadRepo } from '../config/load-repo.ts';
@@ -10,7 +9,7 @@ import { Deliveries } from '../store/deliveries.ts';
 import { ForgeLinks } from '../store/forge-links.ts';
 import { Store } from '../store/store.ts';
 import type { DriftCheckRecord } from '../store/types.ts';
-import { Checkouts } from '../triggers/checkout.ts';
+import { type Checkouts, checkoutsBeside } from '../triggers/checkout.ts';
 import { remotePolicySource } from '../triggers/policy-ref.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { BodyBudgetLimits } from './body-budget.ts';
@@ -115,11 +114,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
   const spoolDeliveries = new Deliveries(o.statePath, { busyTimeoutMs: SPOOL_STORE_WAIT_MS });
   for (const id of deliveries.failInterrupted())
     o.log(`delivery ${id}: interrupted by the last shutdown, marked failed`);
-  const state = dirname(o.statePath);
-  const checkouts = new Checkouts({
-    cacheDir: join(state, 'git', 'cache.git'),
-    workRoot: join(state, 'work'),
-  });
+  const checkouts = checkoutsBeside(o.statePath);
   // The policy in force: the fetched origin's default branch as ratified, asked again at each decision and run start.
   const policy = ratifiedPolicySource(
     () => store,

@@ -72,6 +72,14 @@ export class TriggerIntake {
           `in slipway.yml on ${policy.ref} (${policy.sha.slice(0, 12)}); nothing queued`,
       );
     }
+    const apps = Object.keys(policy.project.apps);
+    if (!app && !o.repository && apps.length > 0) {
+      // Without --repository every unregistered push would be taken as the ops repository's.
+      return ignore(
+        `push to ${push.repository}: slipway.yml on ${policy.ref} registers apps (${apps.join(', ')}) but serve ` +
+          'has no --repository owner/name to tell the ops repository from others; nothing queued',
+      );
+    }
     const loaded = app
       ? await this.loadApp(app.name, push.ref, push.after, policy)
       : await this.load(push.ref, push.after, policy);

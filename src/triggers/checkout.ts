@@ -9,7 +9,8 @@ const REF = /^refs\/(heads|tags)\/[^\s:~^?*[\\]+$/;
 
 /**
  * Writes the tree of commit `sha` (already in `gitDir`) into `dir`, a plain directory without .git.
- * The directory appears atomically (written beside it, then renamed); the repository's index is untouched.
+ * The directory appears atomically (written beside it, then renamed; a tree another process wrote first
+ * stands); the repository's index is untouched.
  */
 export async function writeCommitTree(
   gitDir: string,
@@ -24,7 +25,10 @@ export async function writeCommitTree(
     const tree = ['--git-dir', gitDir, '--work-tree', tmp];
     await execa('git', [...tree, 'read-tree', sha], { env, cancelSignal: signal });
     await execa('git', [...tree, 'checkout-index', '--all', '--force'], { env, cancelSignal: signal });
-    await rename(tmp, dir);
+    await rename(tmp, dir).catch((err: NodeJS.ErrnoException) => {
+      // Another process (serve and a CLI command share the trees) wrote the same commit's tree first.
+      if (!((err.code === 'ENOTEMPTY' || err.code === 'EEXIST') && existsSync(dir))) throw err;
+    });
   } finally {
     await rm(tmp, { recursive: true, force: true });
     await rm(`${tmp}.index`, { force: true });
@@ -60,6 +64,12 @@ export interface CheckoutPaths {
   cacheDir: string;
   /** Parent of the per-commit trees (`.slipway/work`). */
   workRoot: string;
+}
+
+/** The checkouts beside a state store (`git/cache.git`, `work/<sha>`): serve's and the CLI's are the same. */
+export function checkoutsBeside(statePath: string): Checkouts {
+  const state = dirname(statePath);
+  return new Checkouts({ cacheDir: join(state, 'git', 'cache.git'), workRoot: join(state, 'work') });
 }
 
 /**
@@ -143,11 +153,14 @@ export class Checkouts {
     const has = async () =>
       (await git(['cat-file', '-e', `${sha}^{commit}`]).catch(() => undefined)) !== undefined;
     if (await has()) return;
-    await git(['fetch', '--quiet', '--no-tags', '--', url, ref]);
+    // A ref gone since (a deleted branch whose commit a rollback deploys) leaves the commit itself to ask for.
+    const byRef = await git(['fetch', '--quiet', '--no-tags', '--', url, ref]).catch((err: unknown) => err);
     if (await has()) return;
     // The ref moved on since the push: ask for the commit itself (GitHub, Gitea and file:// allow it).
     await git(['fetch', '--quiet', '--no-tags', '--', url, sha]).catch(() => undefined);
-    if (!(await has())) throw new Error(`commit ${sha} is not on ${url} (fetched ${ref})`);
+    if (await has()) return;
+    const why = byRef instanceof Error ? `: ${byRef.message}` : '';
+    throw new Error(`commit ${sha} is not on ${url} (fetched ${ref}${why})`);
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {

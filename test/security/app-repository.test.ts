@@ -3,8 +3,9 @@
 // environment the ops repository does not allow it, a branch the environment does not admit, and a payload
 // naming its own clone URL: each queues nothing, and says why.
 import { afterEach, describe, expect, it } from 'vitest';
-import { appPipeline, appPush, startAppServe } from '../support/app-repos.ts';
+import { appPipeline, appPush, opsFiles, startAppServe } from '../support/app-repos.ts';
 import { createGitOrigin, type GitOrigin } from '../support/git-origin.ts';
+import { startServeFixture } from '../support/serve-fixture.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -74,5 +75,22 @@ describe('app repositories: what a push may not do', () => {
     const failed = fx.logs.find((l) => l.includes('failed'));
     expect(failed).toContain(`commit ${sha} is not on ${app.url}`);
     expect(failed).not.toContain(evil.url);
+  });
+
+  it('without --repository, a push of an unregistered repository is not taken as the ops repository while apps are registered', async () => {
+    const app = await attackerOrigin();
+    // serve as before --repository became required with apps: the intake itself refuses too.
+    const fx = await startServeFixture({}, opsFiles(app.url));
+    cleanups.push(fx.close);
+    const evil = await fx.origin.commit(
+      { 'pipelines/evil.yml': appPipeline().replace('name: notes', 'name: evil') },
+      'evil',
+    );
+    await fx.deliver('github', 'push', appPush(evil, 'mallory/ops', 'evil'));
+    await fx.server.idle();
+    expect(fx.server.store.runs.list()).toEqual([]);
+    expect(fx.logs.find((l) => l.includes('ignored'))).toContain(
+      'push to mallory/ops: slipway.yml on refs/heads/main registers apps (notes) but serve has no --repository owner/name',
+    );
   });
 });

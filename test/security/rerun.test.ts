@@ -16,6 +16,7 @@ import { generateToken, hashToken } from '../../src/dashboard/auth/tokens.ts';
 import { type Serving, serve } from '../../src/server/serve.ts';
 import { openDashboardStore } from '../../src/store/dashboard-store.ts';
 import { Store } from '../../src/store/store.ts';
+import { checkoutsBeside } from '../../src/triggers/checkout.ts';
 import { localPolicySource } from '../../src/triggers/policy-ref.ts';
 import { cookiesOf, csrfOf, FORM, httpCall } from '../support/http-call.ts';
 
@@ -168,7 +169,12 @@ beforeAll(async () => {
     dashboard: {
       environments: ['prod'],
       rollback: (store, req, policy) =>
-        dashboardRollback(store, req, { root: repo, inventoriesRoot: inventories, policy }),
+        dashboardRollback(store, req, {
+          root: repo,
+          inventoriesRoot: inventories,
+          policy,
+          checkouts: checkoutsBeside(state),
+        }),
       rerun: dashboardRerun,
     },
     log: () => {},

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { createRestoreRun } from '../../engine/restore-run.ts';
+import { jobRequesterFor } from '../../triggers/app-job-run.ts';
 import { asInvalidConfig } from '../errors.ts';
 import { executeNewRun } from '../execute-run.ts';
 import { loadTrustedForCommand } from '../repo-config.ts';
-import { cliRequester, openRunStore } from '../run-session.ts';
+import { cliCheckouts, cliRequester, openRunStore } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
 /**
@@ -33,9 +34,11 @@ export const registerRestore: RegisterCommand = (program) => {
         const store = await openRunStore(cmd);
         try {
           const { name, ...who } = await cliRequester(cmd, repo, policy);
+          // A registered app's restore is an app run at the commit of its live release.
+          const asked = await jobRequesterFor(store, who, { env, app }, cliCheckouts(cmd));
           // A backup, app or job that does not exist is a usage error: nothing is created.
           const { runId, backup } = asInvalidConfig(() =>
-            createRestoreRun(store, { ...who, env, app, backup: wanted }),
+            createRestoreRun(store, { ...asked, env, app, backup: wanted }),
           );
           if (!flags.json) {
             process.stderr.write(

@@ -1,16 +1,18 @@
 import type { Command } from 'commander';
 import { NothingToRollBack } from '../../deploy/rollback-target.ts';
-import { createRollbackRun } from '../../engine/rollback-run.ts';
+import { chooseRollback, createRollbackRun } from '../../engine/rollback-run.ts';
+import { jobRequesterFor } from '../../triggers/app-job-run.ts';
 import { asInvalidConfig, refusedAs } from '../errors.ts';
 import { executeNewRun } from '../execute-run.ts';
 import { loadTrustedForCommand } from '../repo-config.ts';
-import { cliRequester, openRunStore } from '../run-session.ts';
+import { cliCheckouts, cliRequester, openRunStore } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
 
 /**
  * `slipway rollback ENV [RELEASE]`: restores a recorded release (default: the one before the live
  * image) through the environment's own deploy job, gates included: its digest, compose file and
- * configuration, secrets resolved again; nothing is rebuilt.
+ * configuration, secrets resolved again; nothing is rebuilt. A registered app's deploy job comes from its
+ * repository at the commit that made the release.
  */
 export const registerRollback: RegisterCommand = (program) => {
   program
@@ -34,20 +36,25 @@ export const registerRollback: RegisterCommand = (program) => {
         const store = await openRunStore(cmd);
         try {
           const { name, ...who } = await cliRequester(cmd, repo, policy);
+          const req = {
+            ...who,
+            env,
+            ...(flags.app ? { app: flags.app } : {}),
+            ...(wanted ? { release: wanted } : {}),
+          };
           // Nothing to go back to is a request that failed; a wrong app, release or job is a usage error.
+          const chosen = asInvalidConfig(() =>
+            refusedAs(NothingToRollBack, 'rollback', () => chooseRollback(store, req)),
+          );
+          // A registered app's rollback is an app run at the commit that made the release.
+          const asked = await jobRequesterFor(store, req, { env, ...chosen }, cliCheckouts(cmd));
           const { runId, target } = asInvalidConfig(() =>
-            refusedAs(NothingToRollBack, 'rollback', () =>
-              createRollbackRun(store, {
-                ...who,
-                env,
-                ...(flags.app ? { app: flags.app } : {}),
-                ...(wanted ? { release: wanted } : {}),
-              }),
-            ),
+            createRollbackRun(store, { ...req, ...asked }, chosen),
           );
           if (!flags.json) {
             process.stderr.write(
               `run ${runId}: rollback of ${target.app} in ${env} to release ${target.release.releaseId} ` +
+                (asked.appOrigin ? `with its repository at ${asked.commit.sha.slice(0, 12)} ` : '') +
                 `(${target.release.digest.slice(0, 19)}, live: ${target.currentDigest.slice(0, 19)}): ` +
                 'its image, compose file and configuration, secrets resolved again\n',
             );

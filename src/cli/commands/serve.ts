@@ -8,9 +8,12 @@ import { createForge } from '../../forge/create.ts';
 import type { ForgeKind, RepoId } from '../../forge/types.ts';
 import { serve } from '../../server/serve.ts';
 import { type Store, storePath } from '../../store/store.ts';
+import { checkoutsBeside } from '../../triggers/checkout.ts';
 import { dashboardRollback, dashboardRun } from '../dashboard-actions.ts';
 import { liveEnvironment } from '../dashboard-environment.ts';
 import { dashboardRerun } from '../dashboard-rerun.ts';
+import { CliError } from '../errors.ts';
+import { ExitCode } from '../exit-codes.ts';
 import { loadRepoForCommand, repoFlags } from '../repo-config.ts';
 import { runContextLoader } from '../run-session.ts';
 import type { RegisterCommand } from './index.ts';
@@ -64,6 +67,7 @@ export const registerServe: RegisterCommand = (program) => {
       const f = cmd.opts() as ServeFlags;
       const { root, load } = repoFlags(cmd);
       const repo = await loadRepoForCommand(cmd);
+      refuseAppsWithoutRepository(Object.keys(repo.project.apps), f.repository);
       const listen = f.listen.match(/^(.*):(\d+)$/);
       if (!listen) throw new Error(`--listen: expected host:port, got ${JSON.stringify(f.listen)}`);
       const env = process.env;
@@ -131,14 +135,32 @@ export const registerServe: RegisterCommand = (program) => {
 /** The dashboard's starts (rollback, redeploy, run) and live reads, on the served checkout under the policy in force. */
 function dashboardStarts(checkout: { root: string; inventoriesRoot?: string }) {
   const at = (policy: PolicySource) => ({ ...checkout, policy });
+  // A registered app's commits: the trees serve writes beside its store, fetched from the registered URL.
+  const apps = (policy: PolicySource) => ({
+    ...at(policy),
+    checkouts: checkoutsBeside(storePath(checkout.root)),
+  });
   return {
     rollback: (store: Store, req: RollbackRequest, policy: PolicySource) =>
-      dashboardRollback(store, req, at(policy)),
+      dashboardRollback(store, req, apps(policy)),
     redeploy: (store: Store, req: RollbackRequest, policy: PolicySource) =>
-      dashboardRollback(store, req, at(policy), { redeploy: true }),
+      dashboardRollback(store, req, apps(policy), { redeploy: true }),
     startRun: (store: Store, req: StartRequest, policy: PolicySource) => dashboardRun(store, req, at(policy)),
     live: (env: string, policy: PolicySource) => liveEnvironment(env, at(policy)),
   };
+}
+
+/**
+ * Throws a usage error when slipway.yml registers apps and `--repository` is missing: without it, a push of any
+ * repository that is not a registered app would be taken as the ops repository's and fetched from its URL.
+ */
+function refuseAppsWithoutRepository(apps: readonly string[], repository: string | undefined): void {
+  if (apps.length === 0 || repository) return;
+  throw new CliError(
+    `--repository owner/name is needed when slipway.yml registers apps: ${apps.join(', ')} ` +
+      "(it tells the ops repository's pushes from those of other repositories)",
+    ExitCode.InvalidConfig,
+  );
 }
 
 /** Links to the dashboard's run and environment pages, for notifications and forge issues. */

@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dashboardRollback, dashboardRun } from '../../../src/cli/dashboard-actions.ts';
 import { Store } from '../../../src/store/store.ts';
+import { checkoutsBeside } from '../../../src/triggers/checkout.ts';
 import { cloneOfThisCheckout } from '../../support/checkout-clone.ts';
 import { projectPolicy } from '../../support/policy.ts';
 
@@ -27,6 +28,17 @@ const CONFIG = { composeFile: 'apps/web/compose.yml', compose: 'services: {}\n',
 describe('rollback from the dashboard', () => {
   let dir: string;
   let store: Store;
+  // The served checkout, with serve's checkouts beside the store (used only for apps registered in slipway.yml).
+  const at = {
+    get root() {
+      return served;
+    },
+    inventoriesRoot: 'inventories/sandbox',
+    policy: POLICY,
+    get checkouts() {
+      return checkoutsBeside(join(dir, 'state.db'));
+    },
+  };
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'slipway-dash-rollback-'));
     store = new Store(join(dir, 'state.db'));
@@ -50,11 +62,7 @@ describe('rollback from the dashboard', () => {
   it('queues the deploy job alone as a rollback to the previous release, triggered by the signed-in login', async () => {
     const r1 = record('r1', OLD);
     record('r2', LIVE);
-    const result = await dashboardRollback(
-      store,
-      { env: 'dev', app: 'web', login: 'bob' },
-      { root: served, inventoriesRoot: 'inventories/sandbox', policy: POLICY },
-    );
+    const result = await dashboardRollback(store, { env: 'dev', app: 'web', login: 'bob' }, at);
     expect(result).toMatchObject({ ok: true, message: 'rollback of web in dev to r1 queued' });
     const runId = Number(result.ok && result.runId);
     const run = store.runs.get(runId)!;
@@ -72,11 +80,7 @@ describe('rollback from the dashboard', () => {
   });
 
   it('refuses with the reason, and queues nothing, when there is no earlier release', async () => {
-    const result = await dashboardRollback(
-      store,
-      { env: 'dev', app: 'web', login: 'bob' },
-      { root: served, inventoriesRoot: 'inventories/sandbox', policy: POLICY },
-    );
+    const result = await dashboardRollback(store, { env: 'dev', app: 'web', login: 'bob' }, at);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.reason).toBe(
       'nothing to roll back: no release of web was ever recorded in dev',
@@ -87,24 +91,12 @@ describe('rollback from the dashboard', () => {
   it('refuses a release recorded without its compose file and configuration: it cannot be restored exactly', async () => {
     record('r1', OLD, null);
     record('r2', LIVE);
-    const result = await dashboardRollback(
-      store,
-      { env: 'dev', app: 'web', login: 'bob' },
-      { root: served, inventoriesRoot: 'inventories/sandbox', policy: POLICY },
-    );
+    const result = await dashboardRollback(store, { env: 'dev', app: 'web', login: 'bob' }, at);
     expect(!result.ok && result.reason).toMatch(
       /release r1 of web was recorded before .* cannot be restored exactly/,
     );
     expect(store.runs.list({}).length).toBe(0);
   });
-
-  const at = {
-    get root() {
-      return served;
-    },
-    inventoriesRoot: 'inventories/sandbox',
-    policy: POLICY,
-  };
 
   it('queues a redeploy of the live release, marked as one', async () => {
     record('r1', OLD);

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dashboardRollback } from '../../../src/cli/dashboard-actions.ts';
 import { ExitCode } from '../../../src/cli/exit-codes.ts';
 import { Store } from '../../../src/store/store.ts';
+import { checkoutsBeside } from '../../../src/triggers/checkout.ts';
 import { cloneOfThisCheckout } from '../../support/checkout-clone.ts';
 import { projectPolicy } from '../../support/policy.ts';
 
@@ -66,6 +67,7 @@ describe('slipway rollback, runs and show', () => {
           root: served.root,
           inventoriesRoot: 'inventories/sandbox',
           policy: projectPolicy({ people: { bob: { dashboard: 'bob' } } }, REPO),
+          checkouts: checkoutsBeside(state),
         },
       );
       await served.remove();
