@@ -18,7 +18,7 @@ import { pushPayload } from '../support/webhook-payloads.ts';
 const HOST = 'dev1';
 
 /** The app repository's pipeline: build, push, deploy to dev (paths relative to the app repository). */
-function appPipeline(registry: string): string {
+function appPipeline(registry: string, version = '2.0'): string {
   return [
     'name: notes',
     'on: { push: { branches: [main] } }',
@@ -27,7 +27,7 @@ function appPipeline(registry: string): string {
     'secrets: { registry_password: { env: SLIPWAY_REGISTRY_PASSWORD } }',
     'jobs:',
     '  build:',
-    `    steps: [ { build: { context: ., args: { BASE_IMAGE: "${registry}/sandbox/busybox:latest", VERSION: "2.0" } } } ]`,
+    `    steps: [ { build: { context: ., args: { BASE_IMAGE: "${registry}/sandbox/busybox:latest", VERSION: "${version}" } } } ]`,
     '  push: { needs: [build], steps: [ { push: {} } ] }',
     '  deploy-dev:',
     '    needs: [push]',
@@ -150,4 +150,78 @@ describe('an app repository apart from the ops repository', () => {
     expect((await sb.exec(HOST, ['docker', 'exec', name, 'cat', '/www/revision.txt'])).trim()).toBe(sha);
     expect((await sb.exec(HOST, ['docker', 'exec', name, 'cat', '/www/version.txt'])).trim()).toBe('web 2.0');
   }, 400_000);
+
+  it("`slipway rollback dev --app notes` goes back to the first release: an app run at that release's app commit", async () => {
+    const first = await liveRelease();
+    const sha = await app.commit({ '.slipway/pipeline.yml': appPipeline(sb.registry.address, '3.0') });
+    const payload = pushPayload('github', { ref: 'refs/heads/main', after: sha });
+    payload.repository.full_name = 'acme/notes';
+    expect((await serve!.deliver('github', 'push', payload)).status).toBe(202);
+    const store = new Store(state);
+    try {
+      const second = await waitFor(
+        'the second app run to finish',
+        () => {
+          const r = store.runs.list()[0];
+          return r && r.sha === sha && ['succeeded', 'failed', 'canceled'].includes(r.status) && r;
+        },
+        300_000,
+      );
+      expect(second.status, `${second.reason}\n${serve!.output()}`).toBe('succeeded');
+    } finally {
+      store.close();
+    }
+    expect(await served()).toEqual({ revision: sha, version: 'web 3.0' });
+    expect((await liveRelease()).digest).not.toBe(first.digest);
+
+    const rollback = await execa(
+      join(REPO_ROOT, 'bin/slipway'),
+      ['-C', join(dir, 'ops'), 'rollback', 'dev', '--app', 'notes'],
+      {
+        env: { ...process.env, SLIPWAY_STATE: state, SLIPWAY_REGISTRY_PASSWORD: sb.registry.password },
+        reject: false,
+      },
+    );
+    expect(rollback.exitCode, `${rollback.stdout}\n${rollback.stderr}`).toBe(0);
+    expect(rollback.stderr).toContain(`rollback of notes in dev to release ${first.releaseId}`);
+    // The first release's digest runs on the host again, and the run says whence it came.
+    expect(await served()).toEqual({ revision: first.sha, version: 'web 2.0' });
+    expect((await liveRelease()).digest).toBe(first.digest);
+    const check = new Store(state);
+    try {
+      const run = check.runs.list()[0]!;
+      expect(run).toMatchObject({
+        sha: first.sha,
+        pipelineFile: '.slipway/pipeline.yml',
+        channel: 'cli',
+        rollback: { releaseId: first.releaseId, digest: first.digest },
+        app: { name: 'notes' },
+      });
+    } finally {
+      check.close();
+    }
+  }, 500_000);
+
+  /** The newest release of notes recorded in dev, with the app commit it was built from. */
+  async function liveRelease(): Promise<{ releaseId: string; digest: string; sha: string }> {
+    const store = new Store(state);
+    try {
+      const [live] = store.releases.list('dev', { limit: 10 }).filter((r) => r.app === 'notes');
+      expect(live?.sha).toBeDefined();
+      return { releaseId: live!.releaseId, digest: live!.digest, sha: live!.sha! };
+    } finally {
+      store.close();
+    }
+  }
+
+  /** What the notes container on the dev host serves: the revision and version baked into its image. */
+  async function served(): Promise<{ revision: string; version: string }> {
+    const containers = (await sb.exec(HOST, ['docker', 'ps', '--format', '{{.Names}} {{.Image}}'])).split(
+      '\n',
+    );
+    const name = containers.find((l) => l.includes(`${sb.registry.address}/acme/notes`))?.split(' ')[0];
+    expect(name, containers.join('\n')).toBeDefined();
+    const cat = async (file: string) => (await sb.exec(HOST, ['docker', 'exec', name!, 'cat', file])).trim();
+    return { revision: await cat('/www/revision.txt'), version: await cat('/www/version.txt') };
+  }
 });

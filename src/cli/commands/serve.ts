@@ -48,7 +48,7 @@ export const registerServe: RegisterCommand = (program) => {
     .option('--repo-url <url>', "where commits are fetched from (default: the repository's origin remote)")
     .option(
       '--repository <owner/name>',
-      'the ops repository: only its pushes and those of apps slipway.yml registers count; also the forge repository',
+      'the ops repository: only its pushes and those of apps slipway.yml registers count (required when it registers apps); also the forge repository',
     )
     .option('--forge <kind>', 'report to and take approvals from this forge: github or gitea')
     .option('--forge-url <url>', 'the forge API (GitHub: https://api.github.com; Gitea: the server URL)')

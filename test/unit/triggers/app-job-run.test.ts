@@ -46,6 +46,7 @@ function opsFiles(appUrl: string): Record<string, string> {
 
 /** The app's own pipeline: build, push and deploy of app notes to dev (its job names no gate of its own). */
 const APP_FILES = {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: compose names the image as ${SLIPWAY_IMAGE}
   'compose.yml': 'services:\n  web:\n    image: ${SLIPWAY_IMAGE}\n',
   '.slipway/pipeline.yml': [
     'name: notes',
