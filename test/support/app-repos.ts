@@ -30,6 +30,35 @@ export function opsFiles(appUrl: string, envs = '[dev]', devBranches = '["*"]'):
   };
 }
 
+/**
+ * An ops repository with environment dev gated by `approval` (YAML flow text) in its own pipeline, `people`
+ * and `teams` (YAML flow text) and app notes of acme/notes registered at `appUrl` for dev.
+ */
+export function gatedOpsFiles(
+  appUrl: string,
+  o: { people: string; teams?: string; approval: string },
+): Record<string, string> {
+  return {
+    'slipway.yml': [
+      'environments: { dev: {} }',
+      ...(o.teams ? [`teams: ${o.teams}`] : []),
+      `people: ${o.people}`,
+      `apps: { notes: { repository: acme/notes, url: "${appUrl}", environments: [dev] } }`,
+      '',
+    ].join('\n'),
+    'inventories/dev/hosts.yml': 'all:\n  hosts:\n    web1: { ansible_host: 127.0.0.1 }\n',
+    'pipelines/app.yml': [
+      'name: app',
+      'jobs:',
+      '  deploy-dev:',
+      '    environment: dev',
+      `    approval: ${o.approval}`,
+      '    steps: [ { run: { command: ["true"] } } ]',
+      '',
+    ].join('\n'),
+  };
+}
+
 /** An app pipeline on pushes of any branch: a build job, and a job in `env`. */
 export function appPipeline(env = 'dev'): string {
   return [

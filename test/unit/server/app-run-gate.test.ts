@@ -4,7 +4,7 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { planHash } from '../../../src/approvals/plan-hash.ts';
-import { appPush } from '../../support/app-repos.ts';
+import { appPush, gatedOpsFiles } from '../../support/app-repos.ts';
 import { mockedForge, useForgeApiMock } from '../../support/forge-api-mock.ts';
 import type { GitOrigin } from '../../support/git-origin.ts';
 import { createGitOrigin } from '../../support/git-origin.ts';
@@ -21,27 +21,12 @@ const mock = useForgeApiMock(async () => {
 });
 
 /** The ops repository: dev gated by alice or @acme/ops in its own pipeline; app notes registered for dev. */
-function opsFiles(appUrl: string): Record<string, string> {
-  return {
-    'slipway.yml': [
-      'environments: { dev: {} }',
-      'teams: { "@acme/ops": [bob] }',
-      'people: { alice: { github: alice }, bob: { github: bob }, mallory: { github: mallory } }',
-      `apps: { notes: { repository: acme/notes, url: "${appUrl}", environments: [dev] } }`,
-      '',
-    ].join('\n'),
-    'inventories/dev/hosts.yml': 'all:\n  hosts:\n    web1: { ansible_host: 127.0.0.1 }\n',
-    'pipelines/app.yml': [
-      'name: app',
-      'jobs:',
-      '  deploy-dev:',
-      '    environment: dev',
-      '    approval: { approvers: [alice, "@acme/ops"], required: 1 }',
-      '    steps: [ { run: { command: ["true"] } } ]',
-      '',
-    ].join('\n'),
-  };
-}
+const opsFiles = (appUrl: string) =>
+  gatedOpsFiles(appUrl, {
+    teams: '{ "@acme/ops": [bob] }',
+    people: '{ alice: { github: alice }, bob: { github: bob }, mallory: { github: mallory } }',
+    approval: '{ approvers: [alice, "@acme/ops"], required: 1 }',
+  });
 
 /** The app's pipeline names its own approver: the gate must not take it. */
 const APP_PIPELINE = [

@@ -14,7 +14,7 @@ import { jobRequesterFor } from '../../../src/triggers/app-job-run.ts';
 import { checkoutsBeside } from '../../../src/triggers/checkout.ts';
 import { remotePolicySource } from '../../../src/triggers/policy-ref.ts';
 import { loadRunTrees } from '../../../src/triggers/run-trees.ts';
-import { appPush } from '../../support/app-repos.ts';
+import { appPush, gatedOpsFiles } from '../../support/app-repos.ts';
 import { createGitOrigin, type GitOrigin } from '../../support/git-origin.ts';
 import { type ServeFixture, startServeFixture } from '../../support/serve-fixture.ts';
 
@@ -23,26 +23,11 @@ const LIVE = `sha256:${'b'.repeat(64)}`;
 const CONFIG = { composeFile: 'compose.yml', compose: 'services: {}\n', env: {}, secrets: {} };
 
 /** The ops repository: dev gated by alice in its own pipeline; bob signs in to the dashboard; app notes registered. */
-function opsFiles(appUrl: string): Record<string, string> {
-  return {
-    'slipway.yml': [
-      'environments: { dev: {} }',
-      'people: { alice: { github: alice }, bob: { dashboard: bob } }',
-      `apps: { notes: { repository: acme/notes, url: "${appUrl}", environments: [dev] } }`,
-      '',
-    ].join('\n'),
-    'inventories/dev/hosts.yml': 'all:\n  hosts:\n    web1: { ansible_host: 127.0.0.1 }\n',
-    'pipelines/app.yml': [
-      'name: app',
-      'jobs:',
-      '  deploy-dev:',
-      '    environment: dev',
-      '    approval: { approvers: [alice] }',
-      '    steps: [ { run: { command: ["true"] } } ]',
-      '',
-    ].join('\n'),
-  };
-}
+const opsFiles = (appUrl: string) =>
+  gatedOpsFiles(appUrl, {
+    people: '{ alice: { github: alice }, bob: { dashboard: bob } }',
+    approval: '{ approvers: [alice] }',
+  });
 
 /** The app's own pipeline: build, push and deploy of app notes to dev (its job names no gate of its own). */
 const APP_FILES = {
@@ -96,21 +81,23 @@ async function twoReleases() {
     [2, second],
     [1, first],
   ]);
-  const release = (runId: number, releaseId: string, digest: string, sha: string) =>
-    store.releases.record({
-      environment: 'dev',
-      host: 'web1',
-      app: 'notes',
-      releaseId,
-      digest,
-      configHash: 'h',
-      runId,
-      sha,
-      config: CONFIG,
-    });
-  release(1, 'r1', OLD, first);
-  release(2, 'r2', LIVE, second);
+  recordRelease(store, 'r1', OLD, { runId: 1, sha: first });
+  recordRelease(store, 'r2', LIVE, { runId: 2, sha: second });
   return { ...setup, first, second };
+}
+
+/** Records a release of notes on web1 in dev, with its compose file and configuration; by `by`'s run and commit. */
+function recordRelease(store: Store, releaseId: string, digest: string, by?: { runId: number; sha: string }) {
+  store.releases.record({
+    environment: 'dev',
+    host: 'web1',
+    app: 'notes',
+    releaseId,
+    digest,
+    configHash: 'h',
+    ...by,
+    config: CONFIG,
+  });
 }
 
 /** Run `id` reloaded from its recorded trees, and the gate its job gets under the policy in force. */
@@ -205,15 +192,7 @@ describe('rollback, redeploy and restore of a registered app', () => {
   it('takes the commit of the app run that recorded the live release when the chosen one has none', async () => {
     const { store, second, at } = await twoReleases();
     // r3 was recorded by no run (say, before the app moved to its repository): r2's run is the newest with one.
-    store.releases.record({
-      environment: 'dev',
-      host: 'web1',
-      app: 'notes',
-      releaseId: 'r3',
-      digest: `sha256:${'c'.repeat(64)}`,
-      configHash: 'h',
-      config: CONFIG,
-    });
+    recordRelease(store, 'r3', `sha256:${'c'.repeat(64)}`);
     const redeploy = await dashboardRollback(store, { env: 'dev', app: 'notes', login: 'bob' }, at, {
       redeploy: true,
     });
@@ -223,20 +202,8 @@ describe('rollback, redeploy and restore of a registered app', () => {
 
   it('refuses, queuing nothing, when no run of the app repository recorded a release there', async () => {
     const { store, at } = await registered();
-    for (const [releaseId, digest] of [
-      ['r1', OLD],
-      ['r2', LIVE],
-    ] as const) {
-      store.releases.record({
-        environment: 'dev',
-        host: 'web1',
-        app: 'notes',
-        releaseId,
-        digest,
-        configHash: 'h',
-        config: CONFIG,
-      });
-    }
+    recordRelease(store, 'r1', OLD);
+    recordRelease(store, 'r2', LIVE);
     const result = await dashboardRollback(store, { env: 'dev', app: 'notes', login: 'bob' }, at);
     expect(result).toEqual({
       ok: false,
