@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Checkouts } from '../../../src/triggers/checkout.ts';
+import { Checkouts, checkoutsBeside } from '../../../src/triggers/checkout.ts';
 import { createGitOrigin, type GitOrigin } from '../../support/git-origin.ts';
 
 describe('Checkouts (real git, file:// origin)', () => {
@@ -42,6 +43,28 @@ describe('Checkouts (real git, file:// origin)', () => {
     ]);
     expect(readFileSync(join(a, 'a.txt'), 'utf8')).toBe('1');
     expect(readFileSync(join(b, 'a.txt'), 'utf8')).toBe('2');
+  });
+
+  it('gets a commit whose branch is gone by asking for the commit itself', async () => {
+    await origin.commit({ 'a.txt': 'main' });
+    const sha = await origin.commit({ 'a.txt': 'feature' }, 'feature');
+    // The branch is deleted on the origin; its commit stays reachable from nothing but its id.
+    await execa('git', ['--git-dir', new URL(origin.url).pathname, 'update-ref', '-d', 'refs/heads/feature']);
+    const tree = await checkouts.at(origin.url, 'refs/heads/feature', sha);
+    expect(readFileSync(join(tree, 'a.txt'), 'utf8')).toBe('feature');
+  });
+
+  it("keeps the tree another process wrote first (serve's and the CLI's checkouts share the trees)", async () => {
+    const sha = await origin.commit({ 'a.txt': '1' });
+    const other = checkoutsBeside(join(dir, 'state.db'));
+    const mine = checkoutsBeside(join(dir, 'state.db'));
+    const trees = await Promise.all([
+      other.at(origin.url, 'refs/heads/main', sha),
+      mine.at(origin.url, 'refs/heads/main', sha),
+    ]);
+    expect(trees).toEqual([join(dir, 'work', sha), join(dir, 'work', sha)]);
+    expect(readFileSync(join(dir, 'work', sha, 'a.txt'), 'utf8')).toBe('1');
+    expect(await readdir(join(dir, 'work'))).toEqual([sha]);
   });
 
   it('fails clearly for a commit the origin does not have, and refuses non-SHAs', async () => {
