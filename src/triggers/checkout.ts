@@ -35,6 +35,23 @@ export async function writeCommitTree(
   }
 }
 
+/**
+ * Creates the bare cache repository at `dir` atomically (initialised beside it, then renamed): another
+ * process sharing the cache may create it at the same moment, and the one created first stands.
+ */
+async function initBareCache(dir: string, signal?: AbortSignal): Promise<void> {
+  await mkdir(dirname(dir), { recursive: true });
+  const tmp = await mkdtemp(join(dirname(dir), `.${basename(dir)}-`));
+  try {
+    await execa('git', ['init', '--quiet', '--bare', tmp], { cancelSignal: signal });
+    await rename(tmp, dir).catch((err: NodeJS.ErrnoException) => {
+      if (!((err.code === 'ENOTEMPTY' || err.code === 'EEXIST') && existsSync(dir))) throw err;
+    });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
 /** True when `dir` is a tree `Checkouts` wrote from commit `sha` (named for it, no .git): it holds that commit. */
 export function isCommitTree(dir: string, sha: string): boolean {
   return basename(dir) === sha && !existsSync(join(dir, '.git'));
@@ -146,10 +163,7 @@ export class Checkouts {
   async #ensureCommit(url: string, ref: string, sha: string, signal?: AbortSignal) {
     const git = (args: string[]) =>
       execa('git', ['--git-dir', this.#paths.cacheDir, ...args], { cancelSignal: signal });
-    if (!existsSync(this.#paths.cacheDir)) {
-      await mkdir(this.#paths.cacheDir, { recursive: true });
-      await execa('git', ['init', '--quiet', '--bare', this.#paths.cacheDir], { cancelSignal: signal });
-    }
+    if (!existsSync(this.#paths.cacheDir)) await initBareCache(this.#paths.cacheDir, signal);
     const has = async () =>
       (await git(['cat-file', '-e', `${sha}^{commit}`]).catch(() => undefined)) !== undefined;
     if (await has()) return;
