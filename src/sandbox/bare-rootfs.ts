@@ -14,8 +14,11 @@ import { withLock } from './state.ts';
 /** Machine-wide cache of bare root file systems and their apt repositories. */
 export const BARE_CACHE = '/var/cache/slipway/sandbox';
 
-/** What the infra pipeline installs on a bare host (roles/docker_host and roles/caddy), so the repository holds it. */
-export const BARE_PACKAGES = ['docker.io', 'docker-compose', 'caddy'] as const;
+/**
+ * What the infra pipeline installs on a bare host (roles/docker_host with its default tools, and
+ * roles/caddy), so the repository holds it with its dependencies.
+ */
+export const BARE_PACKAGES = ['docker.io', 'docker-compose', 'iproute2', 'curl', 'caddy'] as const;
 
 /** Directory of the cached rootfs and repository for the current recipe. */
 export function bareCacheDir(): string {

@@ -19,7 +19,7 @@ import { cloneOnSandbox, commitAsPusher, pushAppVersion } from '../support/cli-o
 import { type SandboxFixture, useSandbox } from '../support/sandbox.ts';
 
 const HOSTS = ['dev1', 'prod1'];
-const PACKAGES = ['docker.io', 'docker-compose', 'caddy'];
+const PACKAGES = ['docker.io', 'docker-compose', 'iproute2', 'curl', 'caddy'];
 
 const INFRA = `name: bare-infra
 jobs:
@@ -101,7 +101,7 @@ describe('a bare Debian host: the infra pipeline installs Docker (compose v1) an
     const store = new Store(join(c.at.dir, 'state.db'));
     try {
       const subjects = store.gates.latest(runId, 'bootstrap-dev')!.plan.map((p) => p.changes.map((x) => x.subject));
-      expect(subjects.flat().join('\n')).toContain('Install from the distribution: docker.io docker-compose');
+      expect(subjects.flat().join('\n')).toContain('Install from the distribution: docker.io docker-compose iproute2 curl');
     } finally {
       store.close();
     }
@@ -138,7 +138,8 @@ describe('a bare Debian host: the infra pipeline installs Docker (compose v1) an
     expect(approved.exitCode, approved.stderr).toBe(0);
     const store = new Store(join(c.at.dir, 'state.db'));
     try {
-      expect(store.detail(id)!.hosts.map((h) => `${h.host} ${h.status}`)).toEqual(['dev1 ok']);
+      // One entry per step (ssh-keys, ansible, caddy), none changed.
+      expect(store.detail(id)!.hosts.map((h) => `${h.host} ${h.status}`)).toEqual(Array(3).fill('dev1 ok'));
     } finally {
       store.close();
     }
