@@ -169,7 +169,12 @@ export interface BareRoot {
  * The host directory is bound at /mnt so no state dir path (which may hold commas) appears in the
  * overlay options.
  */
-export function bareHostMounts(ns: HostNamespaces, paths: HostPaths, hostname: string, root: BareRoot): string[][] {
+export function bareHostMounts(
+  ns: HostNamespaces,
+  paths: HostPaths,
+  hostname: string,
+  root: BareRoot,
+): string[][] {
   const merged = join(paths.root, BARE_MERGED);
   const at = (p: string) => join(merged, p);
   const overlay = `lowerdir=${root.rootfs},upperdir=/mnt/${BARE_UPPER},workdir=/mnt/${BARE_WORK}`;
@@ -197,7 +202,14 @@ export function bareHostMounts(ns: HostNamespaces, paths: HostPaths, hostname: s
  * into `debs` for the local apt repository, then points apt at that repository only: hosts have no
  * route to a Debian mirror.
  */
-export function bareRootfsArgv(dir: string, debs: string, suite: string, packages: readonly string[]): string[] {
+export function bareRootfsArgv(
+  dir: string,
+  debs: string,
+  suite: string,
+  packages: readonly string[],
+): string[] {
+  // The hooks are shell: the directory is the machine's cache path, quoted, and may not hold a quote.
+  if (debs.includes("'")) throw new Error(`expected a repository path without quotes, got ${debs}`);
   const archives = '"$1"/var/cache/apt/archives';
   return [
     'mmdebstrap',

@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ensureBareRoot } from './bare-rootfs.ts';
 import {
   BASE_REPOSITORY,
   baseImageRef,
@@ -22,7 +23,6 @@ import {
   seedPostgresImage,
 } from './base-image.ts';
 import { mapBounded } from './bounded.ts';
-import { ensureBareRoot } from './bare-rootfs.ts';
 import { type BareRoot, keygenArgv } from './commands.ts';
 import { ensureRunnerDockerd } from './dockerd.ts';
 import { run } from './exec.ts';
@@ -296,7 +296,11 @@ async function openInstance(opts: ThinUpOptions, flavour: Flavour, t0: number): 
  * `registryCa` is what the hosts' dockerd trusts (undefined for thin hosts), `bare` the root bare hosts
  * are made of.
  */
-async function startHosts(inst: OpenInstance, registryCa: string | undefined, bare?: BareRoot): Promise<void> {
+async function startHosts(
+  inst: OpenInstance,
+  registryCa: string | undefined,
+  bare?: BareRoot,
+): Promise<void> {
   const since = Date.now();
   const { plan, layout, existing, state, save, repaired } = inst;
   // Bare hosts start with sshd only: their dockerd is the one the infra pipeline installs.

@@ -39,7 +39,10 @@ async function devOnlyAppPipeline(clone: string): Promise<void> {
   await writeFile(file, text.slice(0, text.indexOf('  deploy-prod:')));
 }
 
-const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha256 = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 describe('a bare Debian host: the infra pipeline installs Docker (compose v1) and Caddy with apt, then an app deploys there', () => {
   let sb: SandboxFixture;
@@ -47,16 +50,16 @@ describe('a bare Debian host: the infra pipeline installs Docker (compose v1) an
   const machineDpkg = '/var/lib/dpkg/status';
   const rootfsDpkg = join(bareCacheDir(), 'rootfs/var/lib/dpkg/status');
   const before = { machine: '', rootfs: '' };
-  const installed = async (host: string) =>
-    (
-      await sb.exec(host, [
-        'sh',
-        '-c',
-        'for p in "$@"; do dpkg-query -W -f "\\${Package} \\${Status}\\n" "$p" 2>/dev/null || echo "$p absent"; done',
-        'x',
-        ...PACKAGES,
-      ])
-    ).split('\n');
+  // `<package> <dpkg status>` for each package, `<package> absent` where dpkg does not know it.
+  const installed = (host: string) =>
+    Promise.all(
+      PACKAGES.map((p) =>
+        sb.exec(host, ['dpkg', '-s', p]).then(
+          (out) => `${p} ${/^Status: (.*)$/m.exec(out)![1]}`,
+          () => `${p} absent`,
+        ),
+      ),
+    );
   const dev1 = () => sb.hosts.find((h) => h.name === 'dev1')!;
   const viaCaddy = async (domain: string, path: string) => {
     const r = await execa('curl', [
@@ -100,24 +103,30 @@ describe('a bare Debian host: the infra pipeline installs Docker (compose v1) an
     runId = Number(/run (\d+)/.exec(started.stderr)![1]);
     const store = new Store(join(c.at.dir, 'state.db'));
     try {
-      const subjects = store.gates.latest(runId, 'bootstrap-dev')!.plan.map((p) => p.changes.map((x) => x.subject));
-      expect(subjects.flat().join('\n')).toContain('Install from the distribution: docker.io docker-compose iproute2 curl');
+      const subjects = store.gates
+        .latest(runId, 'bootstrap-dev')!
+        .plan.map((p) => p.changes.map((x) => x.subject));
+      expect(subjects.flat().join('\n')).toContain(
+        'Install from the distribution: docker.io docker-compose iproute2 curl',
+      );
     } finally {
       store.close();
     }
     expect(await installed('dev1')).toEqual(PACKAGES.map((p) => `${p} absent`));
   });
 
-  it('once approved, installs Docker, compose v1 and Caddy with apt on that host alone', { timeout: 600_000 }, async () => {
+  it('once approved, installs Docker, compose v1 and Caddy with apt on that host alone', {
+    timeout: 600_000,
+  }, async () => {
     const approved = await c.slipway('approve', String(runId));
     expect(approved.exitCode, approved.stderr).toBe(0);
     expect(await installed('dev1')).toEqual(PACKAGES.map((p) => `${p} install ok installed`));
     expect(await sb.exec('dev1', ['docker', 'info', '--format', '{{.ServerVersion}}'])).toMatch(/^20\.10\./);
     // The compose path this host gives deploys: v1, and no v2 plugin.
     expect(await sb.exec('dev1', ['docker-compose', 'version', '--short'])).toMatch(/^1\./);
-    expect(await sb.exec('dev1', ['sh', '-c', 'docker compose version >/dev/null 2>&1 && echo v2 || echo none'])).toBe(
-      'none',
-    );
+    expect(
+      await sb.exec('dev1', ['sh', '-c', 'docker compose version >/dev/null 2>&1 && echo v2 || echo none']),
+    ).toBe('none');
     expect(await sb.exec('dev1', ['id', '-nG', 'deploy'])).toContain('docker');
     expect(await sb.exec('dev1', ['stat', '-c', '%F', '/run/caddy/admin.sock'])).toBe('socket');
     // apt changed that host only: not the prod host, not the shared rootfs, not the machine.
@@ -126,7 +135,9 @@ describe('a bare Debian host: the infra pipeline installs Docker (compose v1) an
     expect(await sha256(machineDpkg)).toBe(before.machine);
   });
 
-  it('plans zero changes the second time, and a second run changes nothing', { timeout: 600_000 }, async () => {
+  it('plans zero changes the second time, and a second run changes nothing', {
+    timeout: 600_000,
+  }, async () => {
     const again = await c.slipway('plan', 'pipelines/bare-infra.yml', '--json');
     expect(again.exitCode, again.stderr).toBe(0);
     expect([...again.stdout.matchAll(/"subject":\s*"([^"]*)"/g)].map((m) => m[1])).toEqual([]);
@@ -145,12 +156,19 @@ describe('a bare Debian host: the infra pipeline installs Docker (compose v1) an
     }
   });
 
-  it('deploys the sample app there with compose v1, and it answers through Caddy', { timeout: 600_000 }, async () => {
+  it('deploys the sample app there with compose v1, and it answers through Caddy', {
+    timeout: 600_000,
+  }, async () => {
     await pushAppVersion(c.at.clone, sb.registry.address, '1.0');
     const run = await c.slipway('run', 'pipelines/app.yml');
     expect(run.exitCode, run.stderr).toBe(0);
     expect(await viaCaddy('web.dev.example.test', '/version.txt')).toBe('web 1.0 200');
-    const projects = await sb.exec('dev1', ['docker', 'ps', '--format', '{{.Label "com.docker.compose.version"}}']);
+    const projects = await sb.exec('dev1', [
+      'docker',
+      'ps',
+      '--format',
+      '{{.Label "com.docker.compose.version"}}',
+    ]);
     expect(projects).toMatch(/^1\.29\./);
   });
 });

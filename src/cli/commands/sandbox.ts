@@ -112,7 +112,7 @@ export const registerSandbox: RegisterCommand = (program) => {
     )
     .option(
       '--bare',
-      "hosts on their own Debian rootfs (mmdebstrap, once per machine) with sshd only: the infra pipeline installs Docker and Caddy there from a local apt repository",
+      'hosts on their own Debian rootfs (mmdebstrap, once per machine) with sshd only: the infra pipeline installs Docker and Caddy there from a local apt repository',
     )
     .option('--json', 'print the result as JSON')
     .action(async (_o, cmd: Command) =>
