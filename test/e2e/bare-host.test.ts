@@ -1,6 +1,6 @@
 /**
  * A bare Debian server (its own rootfs from mmdebstrap, only sshd) brought to a deploy target by an infra
- * pipeline through the CLI: SSH keys, roles/docker_host (the ansible step) and Caddy, installed with apt
+ * pipeline through the CLI: SSH keys, Docker (the docker-host step: roles/docker_host) and Caddy, installed with apt
  * from the distribution's packages on that host alone; then an app pipeline deploys the sample app there
  * and it answers through Caddy.
  *
@@ -28,7 +28,7 @@ jobs:
     approval: { approvers: [alice], allow_self_approval: true }
     steps:
       - ssh-keys: { hosts: web }
-      - ansible: { role: roles/docker_host, hosts: web }
+      - docker-host: { hosts: web }
       - caddy: { hosts: web }
 `;
 
