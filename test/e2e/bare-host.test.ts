@@ -9,7 +9,7 @@
  * test/unit/remote/commands/compose.test.ts and the deploys on full sandbox hosts.
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,8 @@ describe('a bare Debian host: the infra pipeline installs Docker (compose v1) an
     before.rootfs = await sha256(rootfsDpkg);
     await c.setUp(sb.inventoriesRoot, { SLIPWAY_REGISTRY_PASSWORD: sb.registry.password });
     await writeFile(join(c.at.clone, 'pipelines/bare-infra.yml'), INFRA);
+    // An account only roles/docker_host knows of (deploy comes from infra/access.yml through ssh-keys).
+    await appendFile(join(sb.inventoriesRoot, 'dev/group_vars/all.yml'), 'docker_host_users: [ci]\n');
     await devOnlyAppPipeline(c.at.clone);
     await execa('git', ['-C', c.at.clone, 'add', 'pipelines']);
     await commitAsPusher(c.at.clone, 'bare-infra: keys, docker_host and caddy on dev');
@@ -127,7 +129,8 @@ describe('a bare Debian host: the infra pipeline installs Docker (compose v1) an
     expect(
       await sb.exec('dev1', ['sh', '-c', 'docker compose version >/dev/null 2>&1 && echo v2 || echo none']),
     ).toBe('none');
-    expect(await sb.exec('dev1', ['id', '-nG', 'deploy'])).toContain('docker');
+    for (const user of ['deploy', 'ci'])
+      expect(await sb.exec('dev1', ['id', '-nG', user])).toContain('docker');
     expect(await sb.exec('dev1', ['stat', '-c', '%F', '/run/caddy/admin.sock'])).toBe('socket');
     // apt changed that host only: not the prod host, not the shared rootfs, not the machine.
     expect(await installed('prod1')).toEqual(PACKAGES.map((p) => `${p} absent`));
