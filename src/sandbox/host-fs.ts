@@ -20,15 +20,7 @@ import {
 } from './commands.ts';
 import { run, runAll, spawnDaemon, tryRun } from './exec.ts';
 import type { HostPaths, Layout } from './layout.ts';
-import {
-  BARE_DOCKER,
-  BARE_MERGED,
-  BARE_UPPER,
-  BARE_WORK,
-  ETC_UPPER,
-  ETC_WORK,
-  PRIVATE_DIRS,
-} from './layout.ts';
+import { BARE_DIRS, ETC_UPPER, ETC_WORK, PRIVATE_DIRS } from './layout.ts';
 import type { HostPlan, SandboxPlan } from './plan.ts';
 import { firstChild, type ProcRef, refOf } from './processes.ts';
 
@@ -86,7 +78,7 @@ export interface HostFiles {
  */
 export async function createHostDirs(paths: HostPaths, bare: boolean): Promise<void> {
   if (bare) {
-    for (const d of [BARE_UPPER, BARE_WORK, BARE_MERGED, BARE_DOCKER]) {
+    for (const d of BARE_DIRS) {
       mkdirSync(join(paths.root, d), { recursive: true, mode: 0o755 });
     }
     return;

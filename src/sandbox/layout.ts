@@ -23,6 +23,8 @@ export const BARE_UPPER = 'root-upper';
 export const BARE_WORK = 'root-work';
 export const BARE_MERGED = 'root';
 export const BARE_DOCKER = 'var-lib-docker';
+/** Every directory a bare host's directory starts with. */
+export const BARE_DIRS = [BARE_UPPER, BARE_WORK, BARE_MERGED, BARE_DOCKER] as const;
 
 /** Where an instance keeps its files: everything lives under one state directory. */
 export interface Layout {

@@ -15,6 +15,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bareCacheDir } from '../../src/sandbox/bare-rootfs.ts';
 import { Store } from '../../src/store/store.ts';
+import { curlForDomain } from '../support/app-deploy.ts';
 import { cloneOnSandbox, commitAsPusher, pushAppVersion } from '../support/cli-on-clone.ts';
 import { type SandboxFixture, useSandbox } from '../support/sandbox.ts';
 
@@ -61,18 +62,10 @@ describe('a bare Debian host: the infra pipeline installs Docker (compose v1) an
       ),
     );
   const dev1 = () => sb.hosts.find((h) => h.name === 'dev1')!;
+  // From the runner: a bare host has no curl of its own until the role installs one.
   const viaCaddy = async (domain: string, path: string) => {
-    const r = await execa('curl', [
-      '-s',
-      '--max-time',
-      '15',
-      '-w',
-      ' %{http_code}',
-      '-H',
-      `Host: ${domain}`,
-      `http://${dev1().address}${path}`,
-    ]);
-    return r.stdout.replace(/\s+/g, ' ').trim();
+    const [file, ...args] = curlForDomain(domain, `http://${dev1().address}${path}`);
+    return (await execa(file!, args)).stdout.replace(/\s+/g, ' ').trim();
   };
   let runId = 0;
 
