@@ -55,7 +55,7 @@ export async function status(t: SandboxTarget): Promise<StatusReport> {
       const dockerd: Health = state.thin
         ? { ok: true, detail: 'none (thin host)' }
         : state.bare
-          ? { ok: true, detail: id !== undefined ? 'installed on the host' : 'none yet (bare host)' }
+          ? { ok: true, detail: id !== undefined ? 'installed on the host' : 'none yet, bare host' }
           : { ok: id !== undefined, detail: id !== undefined ? `pid ${procs.dockerd!.pid}` : 'down' };
       const caddy = nsOk
         ? findByCommandLine((c) => /(^|\/)caddy /.test(c), findMembers(membership(h, layout)))
