@@ -2,7 +2,8 @@
  * A host's private file system view: a mount namespace (and UTS namespace for its hostname) bound
  * onto files, in which per-host copies of /etc, /root, /home, /srv, /tmp, /var/log, /var/lib/docker and
  * /var/lib/caddy are mounted and /run is a fresh tmpfs. sshd and dockerd start inside it, so remote
- * sessions (useradd, authorized_keys, docker, docker-compose, caddy) see the host's own files.
+ * sessions (useradd, authorized_keys, docker, docker-compose, caddy) see the host's own files. A bare
+ * host has a whole root of its own instead (an overlay on a Debian rootfs: commands.ts bareHostMounts).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

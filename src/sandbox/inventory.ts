@@ -19,7 +19,8 @@ export interface InventoryRefs {
 /**
  * Host vars of a bare host for roles/docker_host: the daemon.json that puts the host's containers under
  * its cgroup parent (where `sandbox down` finds them), and dockerd started without Debian's init script,
- * whose `ulimit -n 1048576` fails without CAP_SYS_RESOURCE (which sandbox hosts lack).
+ * whose `ulimit -n 1048576` fails where the hard limit is lower and CAP_SYS_RESOURCE is missing (a
+ * sandbox run inside a container, as on the development machine).
  */
 export function bareHostVars(host: HostPlan): Record<string, unknown> {
   return {

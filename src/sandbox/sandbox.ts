@@ -2,7 +2,8 @@
  * `slipway sandbox up|down`: disposable local servers, each with its own network, mount, UTS and PID
  * namespaces, sshd and dockerd, plus a TLS registry on the instance gateway (htpasswd auth, or Bearer
  * tokens from a local token service with `registryAuth: 'token'`). Thin instances (`upThin`,
- * `sandbox up --thin`) have hosts with sshd only and no registry.
+ * `sandbox up --thin`) have hosts with sshd only and no registry; bare ones (`bare`, `sandbox up --bare`)
+ * have hosts on their own Debian rootfs with sshd only, and the registry (see bare-rootfs.ts).
  * `up` is idempotent and repairs what is missing; `down` undoes everything, also after a crash.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
