@@ -1,8 +1,8 @@
 /**
  * Infra plan bench on the demo sandbox (dev1, prod1, prod2: `slipway sandbox up`, reused when up):
- * `slipway plan pipelines/infra.yml` (ssh-keys and caddy, dev and prod) against the baseline of
- * plain `ansible-playbook --check --diff` of the same roles (roles/ssh_keys with the same accounts,
- * roles/caddy) on the same hosts, forks 8, default config. Target: the plan <= 5 s.
+ * `slipway plan pipelines/infra.yml` (ssh-keys, docker-host and caddy, dev and prod) against the baseline
+ * of plain `ansible-playbook --check --diff` of the same roles (roles/ssh_keys with the same accounts,
+ * roles/docker_host, roles/caddy) on the same hosts, forks 8, default config. Target: the plan <= 5 s.
  * Each command runs in a cgroup of its own (wall time, CPU-seconds, peak RSS of its processes).
  * Run as root: node bench/infra-plan.ts [--reps N] [--json].
  */
@@ -35,6 +35,7 @@ try {
       '  roles:',
       '    - role: ssh_keys',
       '      vars: { ssh_keys_users: "{{ ssh_keys_by_host[inventory_hostname] }}", ssh_keys_keep: [root] }',
+      '    - role: docker_host',
       '    - role: caddy',
       '',
     ].join('\n'),

@@ -10,8 +10,8 @@ export const REPO_LAYOUT = {
 } as const;
 
 /**
- * The roles Slipway ships and its ssh-keys and caddy steps run; an ops repository's roles/<name> of the same
- * name is run instead.
+ * The roles Slipway ships and its ssh-keys, caddy and docker-host steps run; an ops repository's
+ * roles/<name> of the same name is run instead.
  */
-export const BUILT_IN_ROLES = ['caddy', 'ssh_keys'] as const;
+export const BUILT_IN_ROLES = ['caddy', 'ssh_keys', 'docker_host'] as const;
 export type BuiltInRole = (typeof BUILT_IN_ROLES)[number];

@@ -3,7 +3,7 @@ import { BUILT_IN_ROLES, REPO_LAYOUT } from './layout.ts';
 import type { ConfigError } from './types.ts';
 
 /**
- * An ops repository's roles/caddy or roles/ssh_keys replaces Slipway's own; each one present must be a
+ * An ops repository's roles/caddy, roles/ssh_keys or roles/docker_host replaces Slipway's own; each one present must be a
  * directory inside the repository, since a symlink out of it would run what no approved commit holds.
  */
 export function roleOverrideChecks(root: string): ConfigError[] {

@@ -5,7 +5,15 @@
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostPaths } from './layout.ts';
-import { ETC_UPPER, ETC_WORK, PRIVATE_DIRS } from './layout.ts';
+import {
+  BARE_DOCKER,
+  BARE_MERGED,
+  BARE_UPPER,
+  BARE_WORK,
+  ETC_UPPER,
+  ETC_WORK,
+  PRIVATE_DIRS,
+} from './layout.ts';
 import type { HostPlan, SandboxPlan } from './plan.ts';
 
 /** Where a host's namespaces are, for nsenter. */
@@ -140,6 +148,88 @@ export function hostMounts(ns: HostNamespaces, paths: HostPaths, hostname: strin
     ['hostname', hostname],
   );
   return cmds.map((argv) => inHostSetup(ns, argv));
+}
+
+/** Where a bare host sees the sandbox's local apt repository (read-only), named in its sources.list. */
+export const BARE_APT_DIR = '/var/lib/slipway-apt';
+
+/** Paths a bare host's root file system is made of (see bareHostMounts). */
+export interface BareRoot {
+  /** The shared Debian root file system (read-only lower layer of every bare host). */
+  rootfs: string;
+  /** The local apt repository the host installs from. */
+  aptRepo: string;
+}
+
+/**
+ * Gives a bare host a root file system of its own: an overlay on the shared Debian rootfs (upper layer
+ * in the host's directory, so dpkg and apt change this host alone), with the machine's /dev and /sys,
+ * a fresh /run, a private /var/lib/docker (overlay2 cannot stack on an overlay), the apt repository
+ * read-only, then moved onto /: every later nsenter into the mount namespace lands in that root.
+ * The host directory is bound at /mnt so no state dir path (which may hold commas) appears in the
+ * overlay options.
+ */
+export function bareHostMounts(
+  ns: HostNamespaces,
+  paths: HostPaths,
+  hostname: string,
+  root: BareRoot,
+): string[][] {
+  const merged = join(paths.root, BARE_MERGED);
+  const at = (p: string) => join(merged, p);
+  const overlay = `lowerdir=${root.rootfs},upperdir=/mnt/${BARE_UPPER},workdir=/mnt/${BARE_WORK}`;
+  const cmds: string[][] = [
+    ['mount', '--bind', paths.root, '/mnt'],
+    ['mount', '-t', 'overlay', '-o', overlay, 'slipway-root', merged],
+    ['umount', '/mnt'],
+    ['mount', '--rbind', '/dev', at('dev')],
+    ['mount', '--rbind', '/sys', at('sys')],
+    ['mount', '-t', 'tmpfs', '-o', 'mode=755', 'slipway-run', at('run')],
+    ['mkdir', '-p', at('run/sshd'), at('run/lock'), at('var/lib/docker'), at(BARE_APT_DIR)],
+    ['mount', '--bind', join(paths.root, BARE_DOCKER), at('var/lib/docker')],
+    ['mount', '--bind', root.aptRepo, at(BARE_APT_DIR)],
+    ['mount', '-o', 'remount,bind,ro', at(BARE_APT_DIR)],
+    ['hostname', hostname],
+    // Stacked on /: nsenter --mount resolves "/" down through the mounts on it, so it lands here.
+    ['mount', '--move', merged, '/'],
+  ];
+  return cmds.map((argv) => inHostSetup(ns, argv));
+}
+
+/**
+ * mmdebstrap of the bare hosts' Debian root file system into `dir`: minbase with sshd and python3 (for
+ * Ansible). A hook downloads `packages` and their dependencies (what the infra pipeline will install)
+ * into `debs` for the local apt repository, then points apt at that repository only: hosts have no
+ * route to a Debian mirror.
+ */
+export function bareRootfsArgv(
+  dir: string,
+  debs: string,
+  suite: string,
+  packages: readonly string[],
+): string[] {
+  // The hooks are shell: the directory is the machine's cache path, quoted, and may not hold a quote.
+  if (debs.includes("'")) throw new Error(`expected a repository path without quotes, got ${debs}`);
+  const archives = '"$1"/var/cache/apt/archives';
+  return [
+    'mmdebstrap',
+    '--quiet',
+    '--variant=minbase',
+    '--mode=root',
+    '--include=openssh-server,python3',
+    `--customize-hook=rm -f ${archives}/*.deb`,
+    `--customize-hook=chroot "$1" apt-get install --download-only --yes --no-install-recommends ${packages.join(' ')}`,
+    `--customize-hook=cp ${archives}/*.deb '${debs}'/`,
+    `--customize-hook=echo 'deb [trusted=yes] file:${BARE_APT_DIR} ./' > "$1"/etc/apt/sources.list`,
+    suite,
+    dir,
+    'http://deb.debian.org/debian',
+  ];
+}
+
+/** Indexes the .deb files of the current directory as a flat apt repository (Packages on stdout). */
+export function aptIndexArgv(): string[] {
+  return ['dpkg-scanpackages', '--multiversion', '.', '/dev/null'];
 }
 
 /** Mounts a /proc showing only the host's processes (mounted from inside its PID namespace). */

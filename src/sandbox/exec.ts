@@ -14,6 +14,8 @@ export interface RunResult {
 export interface RunOptions {
   input?: string | Buffer;
   timeoutMs?: number;
+  /** Working directory (default: this process's). */
+  cwd?: string;
 }
 
 /** Runs argv and throws with its stderr when it fails. */
@@ -35,6 +37,7 @@ export async function tryRun(argv: readonly string[], opts: RunOptions = {}): Pr
     stdin: opts.input === undefined ? 'ignore' : 'pipe',
     input: opts.input,
     timeout: opts.timeoutMs ?? 60_000,
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
     stripFinalNewline: true,
   });
   return {

@@ -2,12 +2,15 @@
  * A host's private file system view: a mount namespace (and UTS namespace for its hostname) bound
  * onto files, in which per-host copies of /etc, /root, /home, /srv, /tmp, /var/log, /var/lib/docker and
  * /var/lib/caddy are mounted and /run is a fresh tmpfs. sshd and dockerd start inside it, so remote
- * sessions (useradd, authorized_keys, docker, docker-compose, caddy) see the host's own files.
+ * sessions (useradd, authorized_keys, docker, docker-compose, caddy) see the host's own files. A bare
+ * host has a whole root of its own instead (an overlay on a Debian rootfs: commands.ts bareHostMounts).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  type BareRoot,
+  bareHostMounts,
   hostInitArgv,
   hostMounts,
   inHost,
@@ -18,7 +21,7 @@ import {
 } from './commands.ts';
 import { run, runAll, spawnDaemon, tryRun } from './exec.ts';
 import type { HostPaths, Layout } from './layout.ts';
-import { ETC_UPPER, ETC_WORK, PRIVATE_DIRS } from './layout.ts';
+import { BARE_DIRS, ETC_UPPER, ETC_WORK, PRIVATE_DIRS } from './layout.ts';
 import type { HostPlan, SandboxPlan } from './plan.ts';
 import { firstChild, type ProcRef, refOf } from './processes.ts';
 
@@ -70,8 +73,17 @@ export interface HostFiles {
   registryCa?: string;
 }
 
-/** Creates the host's (empty) private directories and its /etc overlay layers unless they exist. */
-export async function createHostDirs(paths: HostPaths): Promise<void> {
+/**
+ * Creates the host's (empty) private directories and its /etc overlay layers unless they exist; for a
+ * bare host, the layers of its root overlay and its /var/lib/docker instead.
+ */
+export async function createHostDirs(paths: HostPaths, bare: boolean): Promise<void> {
+  if (bare) {
+    for (const d of BARE_DIRS) {
+      mkdirSync(join(paths.root, d), { recursive: true, mode: 0o755 });
+    }
+    return;
+  }
   if (existsSync(join(paths.root, ETC_WORK))) return;
   for (const d of [...PRIVATE_DIRS.map((p) => p.dir), ETC_UPPER, ETC_WORK]) {
     mkdirSync(join(paths.root, d), { recursive: true, mode: 0o755 });
@@ -126,15 +138,16 @@ export async function prepareHostFiles(plan: SandboxPlan, view: string, files: H
 }
 
 /**
- * Creates the host's namespaces: mount and UTS (bound onto files, with its private directories mounted),
- * then a PID namespace whose init is held by the returned process, with a /proc of its own.
+ * Creates the host's namespaces: mount and UTS (bound onto files, with its private directories mounted,
+ * or for a bare host its own root file system), then a PID namespace whose init is held by the returned
+ * process, with a /proc of its own.
  */
-export async function createNamespaces(host: HostPlan, paths: HostPaths): Promise<ProcRef> {
+export async function createNamespaces(host: HostPlan, paths: HostPaths, bare?: BareRoot): Promise<ProcRef> {
   await removeNamespaces(paths);
   for (const f of [paths.mntNs, paths.utsNs, paths.pidNs]) writeFileSync(f, '');
   await run(namespacesCreate(paths));
   const ns = namespacesOf(host, paths);
-  await runAll(hostMounts(ns, paths, host.name));
+  await runAll(bare ? bareHostMounts(ns, paths, host.name, bare) : hostMounts(ns, paths, host.name));
   const holder = refOf(spawnDaemon(hostInitArgv(ns), paths.initLog));
   if (!holder) throw new Error(`the init of ${host.name} exited at once; see ${paths.initLog}`);
   const init = await firstChild(holder.pid);

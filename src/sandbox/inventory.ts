@@ -12,16 +12,41 @@ export interface InventoryRefs {
   knownHosts: string;
   /** The registry's CA and login; absent for thin hosts (sshd only, no registry). */
   registry?: { ca: string; credentials: string };
+  /** Bare hosts (own Debian rootfs, sshd only): the infra pipeline installs Docker there (roles/docker_host). */
+  bare?: boolean;
+}
+
+/**
+ * Host vars of a bare host for roles/docker_host: the daemon.json that puts the host's containers under
+ * its cgroup parent (where `sandbox down` finds them), and dockerd started without Debian's init script,
+ * whose `ulimit -n 1048576` fails where the hard limit is lower and CAP_SYS_RESOURCE is missing (a
+ * sandbox run inside a container, as on the development machine).
+ */
+export function bareHostVars(host: HostPlan): Record<string, unknown> {
+  return {
+    docker_host_daemon_json: { 'cgroup-parent': host.cgroupParent },
+    docker_host_supervisor: 'start-stop-daemon',
+  };
 }
 
 /** hosts.yml of one environment (the schema comment is for editors; it points at the repo's schemas/). */
-export function renderHostsYml(plan: SandboxPlan, hosts: readonly HostPlan[], thin = false): string {
+export function renderHostsYml(
+  plan: SandboxPlan,
+  hosts: readonly HostPlan[],
+  thin = false,
+  bare = false,
+): string {
   const entries = Object.fromEntries(
-    hosts.map((h) => [h.name, { ansible_host: h.address, ansible_port: 22, ansible_user: 'root' }]),
+    hosts.map((h) => [
+      h.name,
+      { ansible_host: h.address, ansible_port: 22, ansible_user: 'root', ...(bare ? bareHostVars(h) : {}) },
+    ]),
   );
-  const what = thin
-    ? 'thin namespace hosts, sshd only'
-    : 'namespace hosts with their own sshd, dockerd and caddy';
+  const what = bare
+    ? 'bare namespace hosts on their own Debian rootfs, sshd only (the infra pipeline installs Docker and Caddy)'
+    : thin
+      ? 'thin namespace hosts, sshd only'
+      : 'namespace hosts with their own sshd, dockerd and caddy';
   return `# yaml-language-server: $schema=../../../schemas/inventory.schema.json
 ${MARKER} (instance ${plan.name}): ${what}.
 ${stringify({ all: { children: { web: { hosts: entries } } } })}`;
@@ -67,7 +92,7 @@ export function writeInventories(root: string, plan: SandboxPlan, refs: Inventor
   const written: string[] = [];
   for (const [env, hosts] of envs) {
     mkdirSync(join(root, env, 'group_vars'), { recursive: true });
-    writeFileSync(join(root, env, 'hosts.yml'), renderHostsYml(plan, hosts, !refs.registry));
+    writeFileSync(join(root, env, 'hosts.yml'), renderHostsYml(plan, hosts, !refs.registry, refs.bare));
     writeFileSync(join(root, env, 'group_vars', 'all.yml'), renderGroupVars(plan, refs));
     written.push(join(root, env));
   }

@@ -15,6 +15,17 @@ export const PRIVATE_DIRS = [
 export const ETC_UPPER = 'etc-upper';
 export const ETC_WORK = 'etc-work';
 
+/**
+ * A bare host's directory: the upper and work layers of its root overlay, the mount point of that
+ * overlay and its /var/lib/docker.
+ */
+export const BARE_UPPER = 'root-upper';
+export const BARE_WORK = 'root-work';
+export const BARE_MERGED = 'root';
+export const BARE_DOCKER = 'var-lib-docker';
+/** Every directory a bare host's directory starts with. */
+export const BARE_DIRS = [BARE_UPPER, BARE_WORK, BARE_MERGED, BARE_DOCKER] as const;
+
 /** Where an instance keeps its files: everything lives under one state directory. */
 export interface Layout {
   stateDir: string;

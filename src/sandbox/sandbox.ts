@@ -2,11 +2,13 @@
  * `slipway sandbox up|down`: disposable local servers, each with its own network, mount, UTS and PID
  * namespaces, sshd and dockerd, plus a TLS registry on the instance gateway (htpasswd auth, or Bearer
  * tokens from a local token service with `registryAuth: 'token'`). Thin instances (`upThin`,
- * `sandbox up --thin`) have hosts with sshd only and no registry.
+ * `sandbox up --thin`) have hosts with sshd only and no registry; bare ones (`bare`, `sandbox up --bare`)
+ * have hosts on their own Debian rootfs with sshd only, and the registry (see bare-rootfs.ts).
  * `up` is idempotent and repairs what is missing; `down` undoes everything, also after a crash.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ensureBareRoot } from './bare-rootfs.ts';
 import {
   BASE_REPOSITORY,
   baseImageRef,
@@ -22,7 +24,7 @@ import {
   seedPostgresImage,
 } from './base-image.ts';
 import { mapBounded } from './bounded.ts';
-import { keygenArgv } from './commands.ts';
+import { type BareRoot, keygenArgv } from './commands.ts';
 import { ensureRunnerDockerd } from './dockerd.ts';
 import { run } from './exec.ts';
 import {
@@ -88,12 +90,17 @@ export interface UpOptions extends SandboxTarget {
   postgres?: boolean;
   /** How the registry authenticates (default basic); a change restarts the registry in the new mode. */
   registryAuth?: RegistryAuth;
+  /**
+   * Bare hosts: each on its own Debian rootfs (mmdebstrap, cached per machine) with sshd only, installing
+   * from a local apt repository, so the infra pipeline installs Docker and Caddy there (roles/docker_host).
+   */
+  bare?: boolean;
   /** Progress lines. */
   log?: (line: string) => void;
 }
 
 /** Options of `upThin`: hosts only, so no images. */
-export type ThinUpOptions = Omit<UpOptions, 'debian' | 'postgres' | 'registryAuth'>;
+export type ThinUpOptions = Omit<UpOptions, 'debian' | 'postgres' | 'registryAuth' | 'bare'>;
 
 /** One host as users and tests reach it. */
 export interface SandboxHost {
@@ -167,7 +174,15 @@ async function chooseIndex(
 /** Brings up (or repairs) a full instance: hosts with sshd and dockerd, the registry and its images. */
 export async function up(opts: UpOptions): Promise<UpReport> {
   const t0 = Date.now();
-  await checkMachine(opts.debian || opts.postgres ? [{ program: 'mmdebstrap', pkg: 'mmdebstrap' }] : []);
+  const needs = opts.debian || opts.postgres || opts.bare;
+  await checkMachine(
+    needs
+      ? [
+          { program: 'mmdebstrap', pkg: 'mmdebstrap' },
+          ...(opts.bare ? [{ program: 'dpkg-scanpackages', pkg: 'dpkg-dev' }] : []),
+        ]
+      : [],
+  );
   checkInstanceName(opts.name ?? DEFAULT_INSTANCE);
   const report = await withLock(lockFileOf(opts), () => upFull(opts, t0));
   report.timings['total'] = Date.now() - t0;
@@ -183,7 +198,7 @@ export async function upThin(opts: ThinUpOptions): Promise<UpReport<SandboxHosts
   await checkMachine();
   checkInstanceName(opts.name ?? DEFAULT_INSTANCE);
   const report = await withLock(lockFileOf(opts), async () => {
-    const inst = await openInstance(opts, true, t0);
+    const inst = await openInstance(opts, 'thin', t0);
     await startHosts(inst, undefined);
     writeInventories(inventoriesRootOf(opts, inst.layout), inst.plan, inventoryRefs(opts, inst.layout));
     inst.save();
@@ -204,7 +219,7 @@ interface OpenInstance {
   existing: SandboxState | undefined;
   state: SandboxState;
   save: () => void;
-  thin: boolean;
+  flavour: Flavour;
   repaired: string[];
   timings: Record<string, number>;
   /** Records the milliseconds since `since` as phase `phase`. */
@@ -212,8 +227,13 @@ interface OpenInstance {
   log: (line: string) => void;
 }
 
+/** Full hosts (sshd, dockerd), thin ones (sshd only, no registry) or bare ones (own rootfs, sshd only). */
+type Flavour = 'full' | 'thin' | 'bare';
+
+const flavourOf = (s: SandboxState): Flavour => (s.thin ? 'thin' : s.bare ? 'bare' : 'full');
+
 /** Claims the instance's bridge, drops hosts no longer listed, records the state and makes the instance key. */
-async function openInstance(opts: ThinUpOptions, thin: boolean, t0: number): Promise<OpenInstance> {
+async function openInstance(opts: ThinUpOptions, flavour: Flavour, t0: number): Promise<OpenInstance> {
   const timings: Record<string, number> = { preflight: Date.now() - t0 };
   const mark = (phase: string, since: number) => {
     timings[phase] = Date.now() - since;
@@ -223,10 +243,10 @@ async function openInstance(opts: ThinUpOptions, thin: boolean, t0: number): Pro
   const stateDir = stateDirOf(opts);
   const layout = layoutOf(stateDir);
   const existing = readState(layout.stateFile);
-  if (existing && (existing.thin ?? false) !== thin) {
+  if (existing && flavourOf(existing) !== flavour) {
     const flags = name === DEFAULT_INSTANCE ? '' : ` --name ${name}`;
     throw new Error(
-      `sandbox ${name} is up with ${existing.thin ? 'thin' : 'full'} hosts, expected ${thin ? 'thin' : 'full'} ones: ` +
+      `sandbox ${name} is up with ${flavourOf(existing)} hosts, expected ${flavour} ones: ` +
         `take it down first (slipway sandbox down${flags})`,
     );
   }
@@ -253,7 +273,8 @@ async function openInstance(opts: ThinUpOptions, thin: boolean, t0: number): Pro
     name,
     index,
     hosts,
-    ...(thin ? { thin } : {}),
+    ...(flavour === 'thin' ? { thin: true } : {}),
+    ...(flavour === 'bare' ? { bare: true } : {}),
     registry: existing?.registry,
     registryAuth: existing?.registryAuth,
     tokenService: existing?.tokenService,
@@ -268,16 +289,23 @@ async function openInstance(opts: ThinUpOptions, thin: boolean, t0: number): Pro
   if (!existsSync(layout.sshKey)) await run(keygenArgv(layout.sshKey, `slipway-sandbox-${name}`));
   await ensureNsDir(layout);
   mark('prepare', since);
-  return { plan, layout, existing, state, save, thin, repaired: [], timings, mark, log };
+  return { plan, layout, existing, state, save, flavour, repaired: [], timings, mark, log };
 }
 
 /**
  * Starts (or repairs) every host, a bounded number at a time, and writes known_hosts with their keys;
- * `registryCa` is what full hosts' dockerd trusts (undefined for thin hosts).
+ * `registryCa` is what the hosts' dockerd trusts (undefined for thin hosts), `bare` the root bare hosts
+ * are made of.
  */
-async function startHosts(inst: OpenInstance, registryCa: string | undefined): Promise<void> {
+async function startHosts(
+  inst: OpenInstance,
+  registryCa: string | undefined,
+  bare?: BareRoot,
+): Promise<void> {
   const since = Date.now();
-  const { plan, layout, existing, state, save, repaired, thin } = inst;
+  const { plan, layout, existing, state, save, repaired } = inst;
+  // Bare hosts start with sshd only: their dockerd is the one the infra pipeline installs.
+  const thin = inst.flavour !== 'full';
   const authorizedKey = readFileSync(`${layout.sshKey}.pub`, 'utf8');
   const hostKeys = await mapBounded(plan.hosts, HOST_START_PARALLEL, async (host) => {
     const paths = hostPaths(layout, host.name);
@@ -289,8 +317,8 @@ async function startHosts(inst: OpenInstance, registryCa: string | undefined): P
       await killHostProcesses(host, layout, procs);
       await removeNamespaces(paths);
       await createHostNetwork(plan, host);
-      await createHostDirs(paths);
-      procs.init = await createNamespaces(host, paths);
+      await createHostDirs(paths, bare !== undefined);
+      procs.init = await createNamespaces(host, paths, bare);
       save();
       const hostKey = await prepareHostFiles(plan, await hostView(procs.init), files);
       await startDaemons(host, layout, procs, save, repaired, { fresh: true, thin });
@@ -308,18 +336,19 @@ async function startHosts(inst: OpenInstance, registryCa: string | undefined): P
 }
 
 /** Paths the inventories name: repo-relative for the demo (it lives in the repo), absolute otherwise. */
-function inventoryRefs(t: SandboxTarget, layout: Layout, reg?: RegistryFiles): InventoryRefs {
+function inventoryRefs(t: SandboxTarget, layout: Layout, reg?: RegistryFiles, bare?: boolean): InventoryRefs {
   const ref = (p: string) =>
     (t.name ?? DEFAULT_INSTANCE) === DEFAULT_INSTANCE ? relative(t.repoRoot, p) : p;
   return {
     sshKey: ref(layout.sshKey),
     knownHosts: ref(layout.knownHosts),
     ...(reg ? { registry: { ca: ref(reg.caCert), credentials: ref(reg.credentials) } } : {}),
+    ...(bare ? { bare } : {}),
   };
 }
 
 async function upFull(opts: UpOptions, t0: number): Promise<UpReport> {
-  const inst = await openInstance(opts, false, t0);
+  const inst = await openInstance(opts, opts.bare ? 'bare' : 'full', t0);
   const { plan, layout, state, save, repaired, mark, log, existing } = inst;
   let since = Date.now();
   mkdirSync(layout.registryDir, { recursive: true, mode: 0o700 });
@@ -332,7 +361,13 @@ async function upFull(opts: UpOptions, t0: number): Promise<UpReport> {
   const regFiles = await ensureRegistryFiles(plan, layout, registryAuth);
   mark('registry-files', since);
 
-  await startHosts(inst, readFileSync(regFiles.caCert, 'utf8'));
+  let bare: BareRoot | undefined;
+  if (opts.bare) {
+    since = Date.now();
+    bare = await ensureBareRoot(log);
+    mark('bare-rootfs', since);
+  }
+  await startHosts(inst, readFileSync(regFiles.caCert, 'utf8'), bare);
 
   since = Date.now();
   const repair = (what: string) => {
@@ -365,7 +400,7 @@ async function upFull(opts: UpOptions, t0: number): Promise<UpReport> {
     mark('postgres-image', since);
   }
 
-  writeInventories(inventoriesRootOf(opts, layout), plan, inventoryRefs(opts, layout, regFiles));
+  writeInventories(inventoriesRootOf(opts, layout), plan, inventoryRefs(opts, layout, regFiles, opts.bare));
   save();
   const info = infoOf(opts, plan, layout, registryAuth);
   if (opts.debian) info.registry.debianImage = debianImageRef(plan);

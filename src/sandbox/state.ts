@@ -23,6 +23,8 @@ export interface SandboxState {
   hosts: string[];
   /** Thin hosts: sshd only (no dockerd), and no registry (see `upThin`). */
   thin?: boolean;
+  /** Bare hosts: their own Debian rootfs with sshd only, and a registry (see `up` with `bare`). */
+  bare?: boolean;
   registry?: ProcRef;
   /** How the registry authenticates; absent in instances made before token mode: basic. */
   registryAuth?: RegistryAuth;

@@ -51,10 +51,12 @@ export async function status(t: SandboxTarget): Promise<StatusReport> {
       const paths = hostPaths(layout, h.name);
       const nsOk = namespacesAlive(paths) && isAlive(procs.init) && (await hostNetworkHealthy(h));
       const sshOk = nsOk && isAlive(procs.sshd) && (await sshHealthy(h, layout.sshKey, layout.knownHosts));
-      const id = nsOk && isAlive(procs.dockerd) ? await hostDockerId(h, paths) : undefined;
+      const id = nsOk && (state.bare || isAlive(procs.dockerd)) ? await hostDockerId(h, paths) : undefined;
       const dockerd: Health = state.thin
         ? { ok: true, detail: 'none (thin host)' }
-        : { ok: id !== undefined, detail: id !== undefined ? `pid ${procs.dockerd!.pid}` : 'down' };
+        : state.bare
+          ? { ok: true, detail: id !== undefined ? 'installed on the host' : 'none yet, bare host' }
+          : { ok: id !== undefined, detail: id !== undefined ? `pid ${procs.dockerd!.pid}` : 'down' };
       const caddy = nsOk
         ? findByCommandLine((c) => /(^|\/)caddy /.test(c), findMembers(membership(h, layout)))
         : [];

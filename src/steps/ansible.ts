@@ -1,6 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { planFromCheckRun } from '../ansible/check-plan.ts';
 import type { AnsibleEvent } from '../ansible/events.ts';
 import { failedHosts, failureReason, runFailure } from '../ansible/host-failures.ts';
@@ -44,9 +44,9 @@ export function playbookOptionsOf(input: PlaybookRunInput): PlaybookOptions {
     // The plan shows what would change; the apply's log stays the play's own lines.
     diff: input.check,
     knownHosts: knownHostsFilesOf(input.hosts, input.root),
-    // Roles by name: the step's role (its folder first), then the repository's roles/, as an ops repo's
-    // ansible.cfg would set roles_path.
-    rolesPath: [...(o.role ? [join(input.root, dirname(o.role))] : []), join(input.root, 'roles')],
+    // Roles by name: the step's role (its folder first; absolute for a built-in role), then the
+    // repository's roles/, as an ops repo's ansible.cfg would set roles_path.
+    rolesPath: [...(o.role ? [resolve(input.root, dirname(o.role))] : []), join(input.root, 'roles')],
     ...(input.vaultPasswordFile ? { vaultPasswordFile: input.vaultPasswordFile } : {}),
   };
 }

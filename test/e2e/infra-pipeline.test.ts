@@ -13,7 +13,8 @@ const HOSTS = ['dev1', 'prod1'];
 
 /**
  * The shipped pipelines/infra.yml through the CLI on a clone of this repository pointed at a sandbox
- * instance with a dev and a prod host: gate, ssh-keys dev, ssh-keys prod, gate, caddy dev, caddy prod.
+ * instance with a dev and a prod host: gate, ssh-keys dev, ssh-keys prod, gate, caddy dev, caddy prod
+ * (each after docker-host, which finds Docker running on these hosts and changes nothing).
  * The clone's alice key is swapped for one this test holds the private half of.
  */
 describe('pipelines/infra.yml end to end on the sandbox', () => {
@@ -47,6 +48,8 @@ describe('pipelines/infra.yml end to end on the sandbox', () => {
     dir = await mkdtemp(join(tmpdir(), 'slipway-infra-pipeline-'));
     clone = join(dir, 'repo');
     await execa('git', ['clone', '--quiet', repoRoot, clone]);
+    // Prod admits main only, whichever branch this checkout is on.
+    await execa('git', ['-C', clone, 'checkout', '--quiet', '-B', 'main']);
     await execa('ssh-keygen', [
       '-q',
       '-t',

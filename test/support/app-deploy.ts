@@ -77,6 +77,22 @@ export async function stopHostCaddy(sb: SandboxFixture, host: string): Promise<v
     .catch(() => undefined);
 }
 
+/** curl argv of a GET to `url` for `domain`, printing `<body> <status>`. */
+export function curlForDomain(domain: string, url: string): string[] {
+  return [
+    'curl',
+    '-s',
+    '--max-time',
+    // Caddy retries an app route without upstreams for 5 s before it answers 503.
+    '15',
+    '-w',
+    ' %{http_code}',
+    '-H',
+    `Host: ${domain}`,
+    url,
+  ];
+}
+
 /** GETs `path` through the host's Caddy for `domain` and returns `<body> <status>`, whitespace collapsed. */
 export async function throughCaddy(
   sb: SandboxFixture,
@@ -84,22 +100,7 @@ export async function throughCaddy(
   domain: string,
   path: string,
 ): Promise<string> {
-  return (
-    await sb.exec(host, [
-      'curl',
-      '-s',
-      '--max-time',
-      // Caddy retries an app route without upstreams for 5 s before it answers 503.
-      '15',
-      '-w',
-      ' %{http_code}',
-      '-H',
-      `Host: ${domain}`,
-      `http://127.0.0.1${path}`,
-    ])
-  )
-    .replace(/\s+/g, ' ')
-    .trim();
+  return (await sb.exec(host, curlForDomain(domain, `http://127.0.0.1${path}`))).replace(/\s+/g, ' ').trim();
 }
 
 /**

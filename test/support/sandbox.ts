@@ -39,6 +39,8 @@ export interface UseSandboxOptions {
   postgres?: boolean;
   /** How the registry authenticates (default basic): `token` puts it behind the sandbox's token service. */
   registryAuth?: RegistryAuth;
+  /** Bare hosts: their own Debian rootfs with sshd only; the infra pipeline installs Docker and Caddy. */
+  bare?: boolean;
 }
 
 /** A running sandbox instance and the means to act on its hosts. */
@@ -62,6 +64,7 @@ export async function useSandbox(opts: UseSandboxOptions = {}): Promise<SandboxF
     hosts: opts.hosts ?? ['h1', 'h2', 'h3'],
     ...(opts.postgres ? { postgres: true } : {}),
     ...(opts.registryAuth ? { registryAuth: opts.registryAuth } : {}),
+    ...(opts.bare ? { bare: true } : {}),
   });
   return {
     ...info,

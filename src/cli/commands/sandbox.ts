@@ -22,6 +22,7 @@ interface SandboxFlags {
   debian?: boolean;
   postgres?: boolean;
   thin?: boolean;
+  bare?: boolean;
   registryAuth?: RegistryAuth;
   all?: boolean;
   json?: boolean;
@@ -109,6 +110,10 @@ export const registerSandbox: RegisterCommand = (program) => {
       '--thin',
       'hosts with sshd only: no dockerd, no registry (for infra pipelines on many hosts, e.g. 200)',
     )
+    .option(
+      '--bare',
+      'hosts on their own Debian rootfs (mmdebstrap, once per machine) with sshd only: the infra pipeline installs Docker and Caddy there from a local apt repository',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (_o, cmd: Command) =>
       guarded(async () => {
@@ -117,6 +122,7 @@ export const registerSandbox: RegisterCommand = (program) => {
           ?.split(',')
           .map((h) => h.trim())
           .filter(Boolean);
+        if (f.thin && f.bare) throw new CliError('sandbox up: give --thin or --bare, not both');
         if (f.thin && (f.debian || f.postgres || f.registryAuth === 'token'))
           throw new CliError(
             'sandbox up: --thin hosts have no registry, so no --debian, --postgres or --registry-auth token',
@@ -131,6 +137,7 @@ export const registerSandbox: RegisterCommand = (program) => {
               debian: f.debian,
               postgres: f.postgres,
               registryAuth: f.registryAuth,
+              bare: f.bare,
               log,
             });
         const reg = r.info.registry;

@@ -9,6 +9,7 @@ import { approvalKind } from './approval.ts';
 import { buildKind } from './build.ts';
 import { caddyKind } from './caddy.ts';
 import { deployKind } from './deploy.ts';
+import { dockerHostKind } from './docker-host.ts';
 import { pushKind } from './push.ts';
 import { runKind } from './run.ts';
 import { sshKeysKind } from './ssh-keys.ts';
@@ -20,6 +21,7 @@ export const STEP_KINDS = [
   approvalKind,
   sshKeysKind,
   caddyKind,
+  dockerHostKind,
   ansibleKind,
   buildKind,
   pushKind,

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  aptIndexArgv,
+  bareHostMounts,
+  bareRootfsArgv,
   dockerdArgv,
   forwardRules,
   hostInitArgv,
@@ -144,6 +147,55 @@ describe('sandbox command builders', () => {
       ['hostname', 'h1'],
     ]);
     expect(inner.slice(2, umount).every((a) => a[0] === 'mkdir' || a[2]!.startsWith('/mnt/'))).toBe(true);
+  });
+
+  it('gives a bare host its own root: an overlay on the shared rootfs, moved onto / after its mounts', () => {
+    const root = { rootfs: '/cache/bare/rootfs', aptRepo: '/cache/bare/apt' };
+    const cmds = bareHostMounts(ns, paths, 'h1', root);
+    // Every step runs in the host's mount and UTS namespaces (no PID namespace yet).
+    for (const argv of cmds)
+      expect(argv.slice(0, argv.indexOf('--'))).toEqual(inHostSetup(ns, []).slice(0, -1));
+    const r = '/repo/.slipway/sandbox/e2e/hosts/h1/root';
+    expect(cmds.map((argv) => argv.slice(argv.indexOf('--') + 1))).toEqual([
+      ['mount', '--bind', '/repo/.slipway/sandbox/e2e/hosts/h1', '/mnt'],
+      [
+        'mount',
+        '-t',
+        'overlay',
+        '-o',
+        'lowerdir=/cache/bare/rootfs,upperdir=/mnt/root-upper,workdir=/mnt/root-work',
+        'slipway-root',
+        r,
+      ],
+      ['umount', '/mnt'],
+      ['mount', '--rbind', '/dev', `${r}/dev`],
+      ['mount', '--rbind', '/sys', `${r}/sys`],
+      ['mount', '-t', 'tmpfs', '-o', 'mode=755', 'slipway-run', `${r}/run`],
+      ['mkdir', '-p', `${r}/run/sshd`, `${r}/run/lock`, `${r}/var/lib/docker`, `${r}/var/lib/slipway-apt`],
+      ['mount', '--bind', '/repo/.slipway/sandbox/e2e/hosts/h1/var-lib-docker', `${r}/var/lib/docker`],
+      ['mount', '--bind', '/cache/bare/apt', `${r}/var/lib/slipway-apt`],
+      ['mount', '-o', 'remount,bind,ro', `${r}/var/lib/slipway-apt`],
+      ['hostname', 'h1'],
+      ['mount', '--move', r, '/'],
+    ]);
+  });
+
+  it('builds the bare rootfs with mmdebstrap, downloading what the infra pipeline installs into the apt repository', () => {
+    expect(bareRootfsArgv('/c/rootfs', '/c/apt', 'bookworm', ['docker.io', 'caddy'])).toEqual([
+      'mmdebstrap',
+      '--quiet',
+      '--variant=minbase',
+      '--mode=root',
+      '--include=openssh-server,python3',
+      '--customize-hook=rm -f "$1"/var/cache/apt/archives/*.deb',
+      '--customize-hook=chroot "$1" apt-get install --download-only --yes --no-install-recommends docker.io caddy',
+      `--customize-hook=cp "$1"/var/cache/apt/archives/*.deb '/c/apt'/`,
+      `--customize-hook=echo 'deb [trusted=yes] file:/var/lib/slipway-apt ./' > "$1"/etc/apt/sources.list`,
+      'bookworm',
+      '/c/rootfs',
+      'http://deb.debian.org/debian',
+    ]);
+    expect(aptIndexArgv()).toEqual(['dpkg-scanpackages', '--multiversion', '.', '/dev/null']);
   });
 
   it('runs sshd in the foreground and dockerd with its own cgroup parent', () => {

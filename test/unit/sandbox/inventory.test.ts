@@ -103,4 +103,19 @@ describe('sandbox inventory writer', () => {
       '10.207.0.11 ssh-ed25519 AAAA\n',
     );
   });
+
+  it('gives bare hosts the docker_host vars their dockerd needs here: cgroup parent and supervisor', () => {
+    const root = mkdtempSync(join(tmpdir(), 'inv-'));
+    dirs.push(root);
+    writeInventories(root, planSandbox('lab', 4, ['dev1', 'dev2']), { ...refs, bare: true });
+    const text = readFileSync(join(root, 'dev', 'hosts.yml'), 'utf8');
+    expect(text).toContain('bare namespace hosts on their own Debian rootfs');
+    expect(parse(text).all.children.web.hosts.dev2).toEqual({
+      ansible_host: '10.207.4.12',
+      ansible_port: 22,
+      ansible_user: 'root',
+      docker_host_daemon_json: { 'cgroup-parent': '/slipway/lab/dev2' },
+      docker_host_supervisor: 'start-stop-daemon',
+    });
+  });
 });

@@ -34,6 +34,7 @@ describe('the registry of step kinds', () => {
       'approval',
       'ssh-keys',
       'caddy',
+      'docker-host',
       'ansible',
       'build',
       'push',
