@@ -41,5 +41,7 @@ const res = await fetch(`${url}/webhooks/github`, {
   },
   body,
 });
-console.log(`push of ${repository} ${sha.slice(0, 7)} (${branch}): serve answered ${res.status} ${await res.text()}`);
+console.log(
+  `push of ${repository} ${sha.slice(0, 7)} (${branch}): serve answered ${res.status} ${await res.text()}`,
+);
 if (!res.ok) process.exitCode = 1;
