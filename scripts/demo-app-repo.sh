@@ -7,7 +7,7 @@
 #   slipway.yml's `apps: hello` at hello.git and makes the sandbox's inventories its dev and prod ones (with
 #   absolute key paths: runs read them from a tree of the ops commit, where no .slipway/ directory is);
 # - `slipway serve` on a clone of ops.git, its own state; a signed push webhook of hello's commit; the run
-#   (build, push, deploy to dev, the prod gate approved as the local operator, prod); `slipway show` names
+#   (build, push, deploy to dev, then prod; the ops repository's gates approved as the local operator); `slipway show` names
 #   both commits; hello answers through Caddy; a push of a repository nobody registered queues nothing.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$SLIPWAY_ROOT"
@@ -42,7 +42,7 @@ cp -r apps/web/Dockerfile apps/web/compose.yml apps/web/www "$dir/hello/"
 mkdir "$dir/hello/.slipway"
 cat >"$dir/hello/.slipway/pipeline.yml" <<'EOF'
 # hello's pipeline: paths are relative to this repository; environments, hosts, sites and gates are the
-# ops repository's (the prod gate is the strictest one its pipelines put on prod).
+# ops repository's (each job gets the strictest gate its pipelines put on the job's environment).
 name: hello
 on: { push: { branches: [main] } }
 image: 10.207.0.1:5000/acme/hello
@@ -86,24 +86,27 @@ until curl -sf "$url/healthz" >/dev/null; do
 done
 slipway=(./bin/slipway -C "$dir/ops")
 
-# Waits until the newest run's status is one of $@ (up to 5 minutes): sets `run` and `status`.
-wait_run() {
-  local want=" $* " deadline=$((SECONDS + 300))
-  while :; do
-    read -r run status < <("${slipway[@]}" runs --limit 1 --json | node -e \
-      'const r = JSON.parse(require("fs").readFileSync(0, "utf8")).runs[0]; console.log(r ? `${r.id} ${r.status}` : "- none")')
-    [[ $want == *" $status "* ]] && return 0
-    if ((SECONDS > deadline)); then echo "run $run is still $status" >&2; cat "$dir/serve.log" >&2; return 1; fi
-    sleep 0.5
-  done
+# The newest run's id and status, and the job of its first pending gate (or -): sets `run`, `status`, `gate`.
+newest_run() {
+  read -r run status < <("${slipway[@]}" runs --limit 1 --json | node -e \
+    'const r = JSON.parse(require("fs").readFileSync(0, "utf8")).runs[0]; console.log(r ? `${r.id} ${r.status}` : "- none")')
+  gate=$("${slipway[@]}" approvals --json | RUN=$run node -e \
+    'const g = JSON.parse(require("fs").readFileSync(0, "utf8")).find((g) => String(g.runId) === process.env.RUN); console.log(g ? g.job : "-")')
 }
 
 node scripts/demo-push.ts "$url" acme/hello "$app_sha"
-wait_run waiting failed succeeded canceled
-if [ "$status" = waiting ]; then
-  "${slipway[@]}" approve "$run" deploy-prod --no-continue # serve's worker continues the run
-  wait_run failed succeeded canceled
-fi
+# Until the run is over (5 minutes at most): each gate it stops at (an app's jobs get the gates the ops
+# repository's pipelines put on their environment) is shown and approved as the local operator; serve's
+# worker continues the run.
+deadline=$((SECONDS + 300))
+while newest_run; [[ ! $status =~ ^(succeeded|failed|canceled)$ ]]; do
+  if ((SECONDS > deadline)); then echo "run $run is still $status" >&2; cat "$dir/serve.log" >&2; exit 1; fi
+  if [ "$gate" != - ]; then
+    "${slipway[@]}" approvals
+    "${slipway[@]}" approve "$run" "$gate" --no-continue
+  fi
+  sleep 0.5
+done
 "${slipway[@]}" show "$run"
 [ "$status" = succeeded ] || { cat "$dir/serve.log" >&2; exit 1; }
 
