@@ -7,8 +7,9 @@
 #   slipway.yml's `apps: hello` at hello.git and makes the sandbox's inventories its dev and prod ones (with
 #   absolute key paths: runs read them from a tree of the ops commit, where no .slipway/ directory is);
 # - `slipway serve` on a clone of ops.git, its own state; a signed push webhook of hello's commit; the run
-#   (build, push, deploy to dev, then prod; the ops repository's gates approved as the local operator); `slipway show` names
-#   both commits; hello answers through Caddy; a push of a repository nobody registered queues nothing.
+#   (build, push, deploy to dev, then prod; the ops repository's gates approved as the local operator);
+#   `slipway show` names both commits; hello answers through Caddy; a push of a repository nobody
+#   registered queues nothing (serve logs it as ignored).
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$SLIPWAY_ROOT"
 set -euo pipefail

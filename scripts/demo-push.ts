@@ -1,7 +1,8 @@
 // Sends `slipway serve` a push webhook as GitHub sends one: a push of SHA to BRANCH of REPOSITORY (owner/name),
 // signed (X-Hub-Signature-256) with SLIPWAY_WEBHOOK_SECRET; prints serve's answer. For the demo
 // (scripts/demo-app-repo.sh): node scripts/demo-push.ts URL REPOSITORY SHA [BRANCH]
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { SIGNATURE_HEADER, signBody } from '../src/triggers/verify-signature.ts';
 
 const [url, repository, sha, branch = 'main'] = process.argv.slice(2);
 const secret = process.env.SLIPWAY_WEBHOOK_SECRET;
@@ -30,14 +31,13 @@ const body = JSON.stringify({
   pusher: { name: 'alice-gh', email: 'alice@example.test' },
   sender: { login: 'alice-gh' },
 });
-const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 const res = await fetch(`${url}/webhooks/github`, {
   method: 'POST',
   headers: {
     'content-type': 'application/json',
     'x-github-event': 'push',
     'x-github-delivery': randomUUID(),
-    'x-hub-signature-256': signature,
+    [SIGNATURE_HEADER.github]: signBody(body, secret, 'github'),
   },
   body,
 });
