@@ -40,6 +40,7 @@ grep -A4 '^apps:' "$dir/ops/slipway.yml"
 echo "--- the app repository acme/hello: its files, checked against the ops repository, then pushed ---"
 mkdir "$dir/hello"
 cp -r apps/web/Dockerfile apps/web/compose.yml apps/web/www "$dir/hello/"
+sed -i 's/echo "web /echo "hello /' "$dir/hello/Dockerfile" # its /version.txt says which app answers
 mkdir "$dir/hello/.slipway"
 cat >"$dir/hello/.slipway/pipeline.yml" <<'EOF'
 # hello's pipeline: paths are relative to this repository; environments, hosts, sites and gates are the
@@ -105,6 +106,7 @@ while newest_run; [[ ! $status =~ ^(succeeded|failed|canceled)$ ]]; do
   if [ "$gate" != - ]; then
     "${slipway[@]}" approvals
     "${slipway[@]}" approve "$run" "$gate" --no-continue
+    echo "(serve's worker continues run $run)"
   fi
   sleep 0.5
 done
