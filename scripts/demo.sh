@@ -2,7 +2,8 @@
 # The demo: validates the sample ops repository, shows what each pipeline would do (jobs in order,
 # approval gates, steps and the hosts they target), brings up the local sandbox (fake servers), runs the
 # infra pipeline on it (SSH keys, then Caddy, both gates approved as the local operator), then the app
-# pipeline, then the notes app with its database.
+# pipeline, then the notes app with its database, then an app from a repository of its own taken by
+# `slipway serve` from a signed push webhook.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$SLIPWAY_ROOT"
 set -euo pipefail
@@ -17,3 +18,4 @@ for run in $(./bin/slipway runs --status waiting queued --json | node -e \
 done
 bash scripts/demo-infra.sh
 bash scripts/demo-app.sh
+bash scripts/demo-app-repo.sh

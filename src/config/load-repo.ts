@@ -177,6 +177,11 @@ async function loadTrees(
       : new Map<string, Loaded<z.core.output<S>>>();
   const accessFiles = documents(REPO_LAYOUT.access, 'access', accessSchema);
   const sitesFiles = documents(REPO_LAYOUT.sites, 'sites', sitesSchema);
+  // An app's deploys switch the upstreams of the ops repository's routes to it (infra/sites.yml); that file's
+  // routes to other apps and synced directories are checked by the ops repository's loads, which see them.
+  const routes = source.documents
+    ? sitesFiles
+    : loadDocuments(absRoot, REPO_LAYOUT.sites, [], sitesSchema, errors);
   const keys = loadKeyFiles(join(absRoot, REPO_LAYOUT.keys), REPO_LAYOUT.keys, errors);
 
   const declared = Object.keys(project?.value.environments ?? {});
@@ -240,7 +245,7 @@ async function loadTrees(
     inventories,
     keys,
     accessFiles: values(accessFiles),
-    sitesFiles: values(sitesFiles),
+    sitesFiles: values(routes),
   };
   return { ok: true, repo };
 }
