@@ -1,4 +1,5 @@
 // Checks of app repositories: their registration in slipway.yml and their pipeline against it.
+import { stepKind } from '../steps/kinds/index.ts';
 import type { Loaded } from './cross-checks.ts';
 import { suggestionHint } from './did-you-mean.ts';
 import type { Pipeline } from './schema/pipeline.ts';
@@ -8,10 +9,11 @@ import { type KeyPath, positionOf } from './yaml-source.ts';
 import { dotted } from './zod-errors.ts';
 
 /**
- * Step kinds an app pipeline may not hold: they change the servers themselves (keys, Caddy, playbooks) from
- * files of the ops repository, so they run only from the ops repository's own pipelines.
+ * The step kinds an app pipeline may hold. Every other kind (keys, Caddy, Docker, playbooks: each runs roles
+ * or playbooks as root on the servers, and a role found in the app's tree would replace the shipped one)
+ * runs only from the ops repository's own pipelines; a kind added later stays out until listed here.
  */
-const OPS_ONLY_KINDS = ['ansible', 'caddy', 'ssh-keys'] as const;
+const APP_KINDS: readonly string[] = ['build', 'push', 'deploy', 'run', 'sync', 'approval'];
 
 function at(src: Loaded<unknown>['src'], path: KeyPath, message: string, hint: string): ConfigError {
   return { ...positionOf(src, path), key: dotted(path), message, hint };
@@ -79,9 +81,18 @@ export function appPipelineChecks(name: string, app: App, pipeline: Loaded<Pipel
           ),
         );
       }
-      // A step is an object keyed by its kind (the schema allows one kind per step).
-      const kind = OPS_ONLY_KINDS.find((k) => k in step);
-      if (!kind) return;
+      if ('sync' in step && !ownsSyncTarget(name, step.sync.to)) {
+        errors.push(
+          at(
+            pipeline.src,
+            ['jobs', job, 'steps', i, 'sync', 'to'],
+            `expected "${name}" or a name starting with "${name}-", got "${step.sync.to}"`,
+            `an app repository syncs only to its own names (the ops repository's sites serve them): write "to: ${name}"`,
+          ),
+        );
+      }
+      const kind = stepKind(step);
+      if (APP_KINDS.includes(kind)) return;
       errors.push(
         at(
           pipeline.src,
@@ -93,4 +104,9 @@ export function appPipelineChecks(name: string, app: App, pipeline: Loaded<Pipel
     });
   }
   return errors;
+}
+
+/** A sync target an app may write: its own name or one under it, never another app's or the ops repository's. */
+function ownsSyncTarget(app: string, to: string): boolean {
+  return to === app || to.startsWith(`${app}-`);
 }

@@ -75,6 +75,27 @@ describe('slipway serve: pushes of a registered app repository', () => {
     );
   });
 
+  it.each([
+    [
+      'a docker-host step (a kind outside the allowed list)',
+      '    steps: [ { docker-host: { hosts: all } } ]',
+      'expected a build, push, deploy, run, sync or approval step in an app pipeline, got a docker-host step',
+    ],
+    [
+      "a sync to a target that is not the app's own",
+      '    steps: [ { sync: { hosts: all, source: .slipway, to: docs } } ]',
+      'expected "notes" or a name starting with "notes-", got "docs"',
+    ],
+  ])('refuses an app pipeline with %s', async (_what, steps, message) => {
+    const { fx, app } = await start();
+    const pipeline = appPipeline().replace('    steps: [ { run: { command: ["true"] } } ]', steps);
+    const sha = await app.commit({ '.slipway/pipeline.yml': pipeline });
+    await fx.deliver('github', 'push', appPush(sha));
+    await fx.server.idle();
+    expect(fx.server.store.runs.list()).toEqual([]);
+    expect(fx.logs.find((l) => l.includes('ignored: app notes'))).toContain(message);
+  });
+
   it('says so when the app commit has no pipeline file', async () => {
     const { fx, app } = await start();
     const sha = await app.commit({ 'README.md': 'notes' });
