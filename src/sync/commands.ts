@@ -21,6 +21,7 @@ const VERIFY_SCRIPT = 'set -eu\ncd -- "$1"\nexec sha256sum --quiet --strict --ch
 const REMOVE_SCRIPT = [
   'set -eu',
   'cd -- "$1"',
+  'rm -rf -- .removing-*',
   'if [ -e "$2" ]; then mv -T -- "$2" ".removing-$2"; fi',
   'rm -rf -- .removing-*',
 ].join('\n');

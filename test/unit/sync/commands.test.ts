@@ -48,7 +48,7 @@ describe('sync commands', () => {
     expect(sync.removeRelease('/r', 'a1')).toEqual([
       'sh',
       '-c',
-      'set -eu\ncd -- "$1"\nif [ -e "$2" ]; then mv -T -- "$2" ".removing-$2"; fi\nrm -rf -- .removing-*',
+      'set -eu\ncd -- "$1"\nrm -rf -- .removing-*\nif [ -e "$2" ]; then mv -T -- "$2" ".removing-$2"; fi\nrm -rf -- .removing-*',
       'slipway-sync-remove',
       '/r',
       'a1',
