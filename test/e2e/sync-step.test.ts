@@ -210,9 +210,10 @@ describe('sync step on sandbox hosts: plan diff, release, Caddy serving it, chan
 
   it('prunes the releases past keep, never the live one, and what an interrupted removal left', async () => {
     const v1 = buildManifest(repo, 'site').id;
-    // A removal killed half-way leaves its renamed directory (here of the release pruned next): it is never
-    // listed as a release, and goes now.
-    await sb.exec('h1', ['mkdir', '-p', `${ROOT}/releases/.removing-${'e'.repeat(12)}/files`]);
+    // A removal killed half-way left the renamed directory of a release that is pruned now: it is never
+    // listed as a release, and goes with it.
+    const doomed = (await releases('h1')).find((r) => r !== v1 && !r.startsWith('.'))!;
+    await sb.exec('h1', ['mkdir', '-p', `${ROOT}/releases/.removing-${doomed}/files`]);
     const plan = await syncHandler.plan(ctxOf().ctx, step(1));
     expect(plan.map((c) => c.action)).toEqual(['remove', 'remove']);
     expect(await syncHandler.apply(ctxOf().ctx, step(1))).toEqual({
