@@ -75,8 +75,11 @@ app_sha=$(git -C "$dir/hello" rev-parse HEAD)
 
 echo "--- slipway serve --repository acme/ops on a clone of the ops repository (log: $dir/serve.log) ---"
 SLIPWAY_STATE=$dir/state/state.db
+# The ops repository's webhook secret, and the app repositories' own (their webhooks post to
+# /webhooks/github/apps, which takes their pushes only: the ops secret also signs approval comments).
 SLIPWAY_WEBHOOK_SECRET=$(node -p 'require("crypto").randomBytes(24).toString("hex")')
-export SLIPWAY_STATE SLIPWAY_WEBHOOK_SECRET
+SLIPWAY_APP_WEBHOOK_SECRET=$(node -p 'require("crypto").randomBytes(24).toString("hex")')
+export SLIPWAY_STATE SLIPWAY_WEBHOOK_SECRET SLIPWAY_APP_WEBHOOK_SECRET
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 url=http://127.0.0.1:$port
 ./bin/slipway -C "$dir/ops" serve --listen "127.0.0.1:$port" --repository acme/ops 2>"$dir/serve.log" &

@@ -1,14 +1,15 @@
-// Sends `slipway serve` a push webhook as GitHub sends one: a push of SHA to BRANCH of REPOSITORY (owner/name),
-// signed (X-Hub-Signature-256) with SLIPWAY_WEBHOOK_SECRET; prints serve's answer. For the demo
+// Sends `slipway serve` a push webhook as GitHub sends one from an app repository: a push of SHA to BRANCH of
+// REPOSITORY (owner/name) to /webhooks/github/apps, signed (X-Hub-Signature-256) with SLIPWAY_APP_WEBHOOK_SECRET;
+// prints serve's answer. For the demo
 // (scripts/demo-app-repo.sh): node scripts/demo-push.ts URL REPOSITORY SHA [BRANCH]
 import { randomUUID } from 'node:crypto';
 import { SIGNATURE_HEADER, signBody } from '../src/triggers/verify-signature.ts';
 
 const [url, repository, sha, branch = 'main'] = process.argv.slice(2);
-const secret = process.env.SLIPWAY_WEBHOOK_SECRET;
+const secret = process.env.SLIPWAY_APP_WEBHOOK_SECRET;
 if (!url || !repository || !sha || !secret) {
   throw new Error(
-    `expected URL REPOSITORY SHA [BRANCH] and SLIPWAY_WEBHOOK_SECRET, got ${JSON.stringify(process.argv.slice(2))}`,
+    `expected URL REPOSITORY SHA [BRANCH] and SLIPWAY_APP_WEBHOOK_SECRET, got ${JSON.stringify(process.argv.slice(2))}`,
   );
 }
 const commit = {
@@ -31,7 +32,7 @@ const body = JSON.stringify({
   pusher: { name: 'alice-gh', email: 'alice@example.test' },
   sender: { login: 'alice-gh' },
 });
-const res = await fetch(`${url}/webhooks/github`, {
+const res = await fetch(`${url}/webhooks/github/apps`, {
   method: 'POST',
   headers: {
     'content-type': 'application/json',

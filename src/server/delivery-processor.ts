@@ -5,6 +5,7 @@ import { errorMessage } from '../util/errors.ts';
 import type { DriftChecker } from './drift-check.ts';
 import type { SchedulePayload } from './scheduler.ts';
 import type { TriggerIntake, TriggerOutcome } from './trigger-intake.ts';
+import { APP_PUSH } from './webhook-route.ts';
 
 /** Handles one kind of delivery event; returns its outcome for the record, or `ignored: ...`. */
 export type EventHandler = (
@@ -103,8 +104,9 @@ export class DeliveryProcessor {
     const forge = d.forge as ForgeKind;
     try {
       const payload: unknown = JSON.parse(d.payload);
-      if (d.event === 'push') {
-        this.#finish(d.id, await this.#o.intake.accept(parsePushEvent(forge, payload), label));
+      if (d.event === 'push' || d.event === APP_PUSH) {
+        const push = parsePushEvent(forge, payload);
+        this.#finish(d.id, await this.#o.intake.accept(push, label, { appsOnly: d.event === APP_PUSH }));
       } else if (d.event === 'poll') {
         const { pipeline, branch, sha } = payload as { pipeline: string; branch: string; sha: string };
         this.#finish(d.id, await this.#o.intake.acceptPoll(pipeline, branch, sha, label));

@@ -42,6 +42,8 @@ export interface ServeOptions {
   repository?: string;
   /** Webhook secret per forge; a forge without one gets no route. */
   secrets: Partial<Record<ForgeKind, string>>;
+  /** Secret per forge of `/webhooks/<forge>/apps`, the route app repositories' webhooks use (pushes only). */
+  appSecrets?: Partial<Record<ForgeKind, string>>;
   /** Pipelines with `on.poll` to poll (from the served checkout, loaded at start). */
   pollPipelines: PipelineFile[];
   /** Pipelines with `on.schedule` (from the served checkout, loaded at start). */
@@ -257,6 +259,7 @@ export async function serve(o: ServeOptions): Promise<Serving> {
     deliveries: intakeDeliveries,
     spool,
     secrets: o.secrets,
+    ...(o.appSecrets ? { appSecrets: o.appSecrets } : {}),
     ...(o.webhookBodies ? { bodyLimits: o.webhookBodies } : {}),
     received: wake,
     services,

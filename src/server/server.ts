@@ -39,6 +39,8 @@ export interface HttpServerOptions {
   spool: DeliverySpool;
   /** Webhook secret per forge; a forge without one has no route. */
   secrets: Partial<Record<ForgeKind, string>>;
+  /** Secret of the app repositories' route per forge (`/webhooks/<forge>/apps`: their pushes only). */
+  appSecrets?: Partial<Record<ForgeKind, string>>;
   /** Woken after each stored delivery. */
   received(): void;
   services: Service[];
@@ -62,15 +64,23 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningServ
   const router = new Router();
   let closing = false;
   const budget = new BodyBudget(o.bodyLimits ?? WEBHOOK_BODY_LIMITS);
-  for (const forge of ['github', 'gitea'] as const) {
-    const secret = o.secrets[forge];
+  const routes = [
+    ...(['github', 'gitea'] as const).map((forge) => ({ forge, secret: o.secrets[forge], appsOnly: false })),
+    ...(['github', 'gitea'] as const).map((forge) => ({
+      forge,
+      secret: o.appSecrets?.[forge],
+      appsOnly: true,
+    })),
+  ];
+  for (const { forge, secret, appsOnly } of routes) {
     if (!secret) continue;
     router.add(
       'POST',
-      `/webhooks/${forge}`,
+      `/webhooks/${forge}${appsOnly ? '/apps' : ''}`,
       webhookRoute({
         forge,
         secret,
+        appsOnly,
         deliveries: o.deliveries,
         spool: o.spool,
         budget,

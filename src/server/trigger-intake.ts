@@ -54,8 +54,11 @@ export class TriggerIntake {
     this.#o = options;
   }
 
-  /** Queues the runs `push` starts; `label` names the delivery in log lines. */
-  async accept(push: PushEvent, label: string): Promise<TriggerOutcome> {
+  /**
+   * Queues the runs `push` starts; `label` names the delivery in log lines. `appsOnly`: it came through the
+   * app repositories' route, whose secret app repositories hold, so only a registered app's push counts.
+   */
+  async accept(push: PushEvent, label: string, opts: { appsOnly?: boolean } = {}): Promise<TriggerOutcome> {
     const o = this.#o;
     const ignore = (summary: string): TriggerOutcome => {
       o.log(`${label}: ignored: ${summary}`);
@@ -66,6 +69,12 @@ export class TriggerIntake {
 
     const policy = await o.policy.current();
     const app = registeredApp(policy, push.repository);
+    if (opts.appsOnly && !app) {
+      return ignore(
+        `push to ${push.repository} through the app repositories' route: not an app registered in slipway.yml ` +
+          `on ${policy.ref} (${policy.sha.slice(0, 12)}); nothing queued`,
+      );
+    }
     if (!app && o.repository && push.repository.toLowerCase() !== o.repository.toLowerCase()) {
       return ignore(
         `push to ${push.repository}: neither the ops repository ${o.repository} nor an app registered ` +

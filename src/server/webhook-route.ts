@@ -17,6 +17,9 @@ const BODY_DEADLINE_MS = 20_000;
 /** What a sender told to come back later is told to wait, in seconds. */
 const RETRY_AFTER_S = '5';
 
+/** A push that came through the app repositories' route: it may start runs of registered apps only. */
+export const APP_PUSH = 'app-push';
+
 /** Events worth keeping: pushes start pipelines, issue comments carry approvals. */
 const KEPT_EVENTS = new Set(['push', 'issue_comment']);
 
@@ -24,6 +27,11 @@ const KEPT_EVENTS = new Set(['push', 'issue_comment']);
 export interface WebhookRouteOptions {
   forge: ForgeKind;
   secret: string;
+  /**
+   * The app repositories' route: its secret is given to app repositories, so it takes their pushes only
+   * (stored as `app-push`, which queues runs of registered apps alone), never comments, which carry approvals.
+   */
+  appsOnly?: boolean;
   deliveries: Deliveries;
   /** Where a delivery goes when the store is busy, until the store takes it. */
   spool: DeliverySpool;
@@ -76,7 +84,12 @@ export function webhookRoute(o: WebhookRouteOptions): Handler {
       if (!read.signed) return refuseSignature(o, res, 'read');
       if (event === 'ping') return sendJson(res, 200, { pong: true });
       if (!KEPT_EVENTS.has(event)) return sendJson(res, 202, { ignored: `event ${event} is not used` });
-      store(o, res, { event, delivery, payload: read.body.toString('utf8') });
+      if (o.appsOnly && event !== 'push')
+        return sendJson(res, 202, {
+          ignored: `this route takes pushes of app repositories only, not ${event}`,
+        });
+      const kept = o.appsOnly ? APP_PUSH : event;
+      store(o, res, { event: kept, delivery, payload: read.body.toString('utf8') });
     } catch (err) {
       if (!(err instanceof BodyRefused)) throw err;
       if (err.status !== 499 && !req.destroyed)
@@ -95,7 +108,10 @@ function store(
 ) {
   let key: string | undefined;
   try {
-    key = d.event === 'push' ? pushKey(parsePushEvent(o.forge, JSON.parse(d.payload))) : undefined;
+    key =
+      d.event === 'push' || d.event === APP_PUSH
+        ? pushKey(parsePushEvent(o.forge, JSON.parse(d.payload)))
+        : undefined;
   } catch (err) {
     if (!(err instanceof PayloadError || err instanceof SyntaxError)) throw err;
     return sendText(res, 400, `not a push this runner understands: ${err.message}\n`);

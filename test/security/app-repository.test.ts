@@ -3,7 +3,7 @@
 // environment the ops repository does not allow it, a branch the environment does not admit, and a payload
 // naming its own clone URL: each queues nothing, and says why.
 import { afterEach, describe, expect, it } from 'vitest';
-import { appPipeline, appPush, opsFiles, startAppServe } from '../support/app-repos.ts';
+import { APP_WEBHOOK_SECRET, appPipeline, appPush, opsFiles, startAppServe } from '../support/app-repos.ts';
 import { createGitOrigin, type GitOrigin } from '../support/git-origin.ts';
 import { startServeFixture } from '../support/serve-fixture.ts';
 
@@ -23,6 +23,41 @@ async function attackerOrigin(): Promise<GitOrigin> {
   cleanups.push(evil.cleanup);
   return evil;
 }
+
+describe("app repositories' webhook route: what its secret, which app repositories hold, may not sign", () => {
+  const viaApps = { apps: true, secret: APP_WEBHOOK_SECRET };
+
+  it("takes a registered app's push, and queues nothing for a push it names as the ops repository's", async () => {
+    const { fx, app } = await start();
+    const sha = await app.commit({ '.slipway/pipeline.yml': appPipeline() });
+    expect((await fx.deliver('github', 'push', appPush(sha), viaApps)).status).toBe(202);
+    await fx.server.idle();
+    expect(fx.server.store.runs.list().map((r) => r.sha)).toEqual([sha]);
+    const ops = await fx.origin.commit({ 'README.md': 'x' });
+    expect((await fx.deliver('github', 'push', appPush(ops, 'acme/ops'), viaApps)).status).toBe(202);
+    await fx.server.idle();
+    expect(fx.server.store.runs.list()).toHaveLength(1);
+    expect(fx.logs.find((l) => l.includes("through the app repositories' route"))).toContain(
+      "push to acme/ops through the app repositories' route: not an app registered in slipway.yml",
+    );
+  });
+
+  it('takes no comment (comments carry approvals), and its secret signs nothing on the ops route', async () => {
+    const { fx } = await start();
+    const comment = {
+      action: 'created',
+      issue: { number: 1 },
+      comment: { id: 1, body: '/approve', user: { login: 'alice' } },
+      repository: { full_name: 'acme/ops' },
+    };
+    const answer = await fx.deliver('github', 'issue_comment', comment, viaApps);
+    expect(answer.status).toBe(202);
+    expect(answer.body).toContain('this route takes pushes of app repositories only, not issue_comment');
+    expect(fx.server.deliveries.pending(10)).toEqual([]);
+    const forged = await fx.deliver('github', 'issue_comment', comment, { secret: APP_WEBHOOK_SECRET });
+    expect(forged.status).toBe(401);
+  });
+});
 
 describe('app repositories: what a push may not do', () => {
   it('a push from a repository that is neither the ops repository nor registered queues nothing', async () => {

@@ -81,6 +81,9 @@ export function appPush(after: string, repository = 'acme/notes', branch = 'main
   return p;
 }
 
+/** The secret of the app repositories' route in {@link startAppServe}: app repositories' webhooks hold it. */
+export const APP_WEBHOOK_SECRET = 'app-webhook-secret-for-tests';
+
 /** A serve fixture (acme/ops, worker off unless asked) whose ops repository registers the app origin it returns. */
 export async function startAppServe(
   o: { envs?: string; devBranches?: string; worker?: boolean } = {},
@@ -90,6 +93,7 @@ export async function startAppServe(
     const fx = await startServeFixture(
       {
         repository: 'acme/ops',
+        appSecrets: { github: APP_WEBHOOK_SECRET, gitea: APP_WEBHOOK_SECRET },
         ...(o.worker ? { worker: { concurrency: 1, pollMs: 50, graceMs: 5_000 } } : {}),
       },
       opsFiles(app.url, o.envs, o.devBranches),

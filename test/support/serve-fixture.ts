@@ -99,6 +99,10 @@ export async function startServeFixture(
 export interface DeliveryOptions {
   delivery?: string;
   signature?: string;
+  /** Signs with this secret instead of WEBHOOK_SECRET. */
+  secret?: string;
+  /** Sends to the app repositories' route, `/webhooks/<forge>/apps`. */
+  apps?: boolean;
 }
 
 /** The answer to a delivery, and its id. */
@@ -119,7 +123,7 @@ export async function deliverWebhook(
   const body = JSON.stringify(payload);
   const delivery = opts.delivery ?? randomUUID();
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  headers[SIGNATURE_HEADER[forge]] = opts.signature ?? signBody(body, WEBHOOK_SECRET, forge);
+  headers[SIGNATURE_HEADER[forge]] = opts.signature ?? signBody(body, opts.secret ?? WEBHOOK_SECRET, forge);
   if (forge === 'github') {
     headers['x-github-event'] = event;
     headers['x-github-delivery'] = delivery;
@@ -127,7 +131,11 @@ export async function deliverWebhook(
     headers['x-gitea-event'] = event;
     headers['x-gitea-delivery'] = delivery;
   }
-  const res = await fetch(`${url}/webhooks/${forge}`, { method: 'POST', headers, body });
+  const res = await fetch(`${url}/webhooks/${forge}${opts.apps ? '/apps' : ''}`, {
+    method: 'POST',
+    headers,
+    body,
+  });
   return { status: res.status, body: await res.text(), delivery };
 }
 

@@ -42,7 +42,8 @@ export const registerServe: RegisterCommand = (program) => {
     .description(
       'take pushes (webhooks, polling), execute queued runs, report to the forge and take approvals there. ' +
         'Secrets come from the environment: SLIPWAY_WEBHOOK_SECRET (or SLIPWAY_GITHUB_WEBHOOK_SECRET / ' +
-        'SLIPWAY_GITEA_WEBHOOK_SECRET) and SLIPWAY_FORGE_TOKEN',
+        'SLIPWAY_GITEA_WEBHOOK_SECRET), SLIPWAY_APP_WEBHOOK_SECRET (the route app repositories use: ' +
+        '/webhooks/<forge>/apps, their pushes only) and SLIPWAY_FORGE_TOKEN',
     )
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8080')
     .option('--repo-url <url>', "where commits are fetched from (default: the repository's origin remote)")
@@ -75,6 +76,7 @@ export const registerServe: RegisterCommand = (program) => {
         github: env.SLIPWAY_GITHUB_WEBHOOK_SECRET ?? env.SLIPWAY_WEBHOOK_SECRET,
         gitea: env.SLIPWAY_GITEA_WEBHOOK_SECRET ?? env.SLIPWAY_WEBHOOK_SECRET,
       };
+      const appSecrets = appWebhookSecrets(env.SLIPWAY_APP_WEBHOOK_SECRET, secrets);
       const repoUrl = f.repoUrl ?? (await originUrl(root));
       const forge = f.forge ? forgeBinding(f, env.SLIPWAY_FORGE_TOKEN) : undefined;
       const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
@@ -90,6 +92,7 @@ export const registerServe: RegisterCommand = (program) => {
         repoUrl,
         repository: f.repository,
         secrets,
+        appSecrets,
         pollPipelines: repo.pipelines.filter((p) => p.pipeline.on.poll),
         schedulePipelines: repo.pipelines.filter((p) => p.pipeline.on.schedule),
         inventoriesRoot: load.inventoriesRoot,
@@ -117,7 +120,10 @@ export const registerServe: RegisterCommand = (program) => {
           : {}),
         log,
       });
-      const routes = (['github', 'gitea'] as const).filter((k) => secrets[k]).map((k) => `/webhooks/${k}`);
+      const routes = (['github', 'gitea'] as const).flatMap((k) => [
+        ...(secrets[k] ? [`/webhooks/${k}`] : []),
+        ...(appSecrets[k] ? [`/webhooks/${k}/apps`] : []),
+      ]);
       log(
         `slipway serve on ${server.url} (${routes.length ? routes.join(', ') : 'no webhook secret: webhooks off'}); fetching from ${repoUrl}`,
       );
@@ -131,6 +137,23 @@ export const registerServe: RegisterCommand = (program) => {
       });
     });
 };
+
+/**
+ * The secret of the app repositories' route (`/webhooks/<forge>/apps`, pushes of registered apps only): app
+ * repositories' admins hold it, so it must not be the ops secret, which also signs comments that approve.
+ */
+function appWebhookSecrets(
+  secret: string | undefined,
+  opsSecrets: Partial<Record<ForgeKind, string>>,
+): Partial<Record<ForgeKind, string>> {
+  if (!secret) return {};
+  if (Object.values(opsSecrets).includes(secret))
+    throw new Error(
+      'SLIPWAY_APP_WEBHOOK_SECRET: expected a secret of its own, got the ops webhook secret (app repositories ' +
+        'hold theirs; whoever holds the ops secret can sign approval comments)',
+    );
+  return { github: secret, gitea: secret };
+}
 
 /** The dashboard's starts (rollback, redeploy, run) and live reads, on the served checkout under the policy in force. */
 function dashboardStarts(checkout: { root: string; inventoriesRoot?: string }) {

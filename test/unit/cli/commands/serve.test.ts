@@ -34,4 +34,22 @@ describe('slipway serve with apps registered', () => {
     );
     expect(r.code).toBe(ExitCode.InvalidConfig);
   });
+
+  it("refuses the ops webhook secret as the app repositories' secret", async () => {
+    ops = await createGitOrigin();
+    await ops.commit(opsFiles('/srv/git/notes.git'));
+    dir = await mkdtemp(join(tmpdir(), 'slipway-serve-apps-'));
+    const checkout = join(dir, 'ops');
+    await execa('git', ['clone', '--quiet', ops.url, checkout]);
+    const args = ['-C', checkout, 'serve', '--listen', '127.0.0.1:0', '--repository', 'acme/ops'];
+    const r = await slipway(args, {
+      SLIPWAY_STATE: join(dir, 'state.db'),
+      SLIPWAY_WEBHOOK_SECRET: 'one-secret',
+      SLIPWAY_APP_WEBHOOK_SECRET: 'one-secret',
+    });
+    expect(r.stderr).toContain(
+      'SLIPWAY_APP_WEBHOOK_SECRET: expected a secret of its own, got the ops webhook secret',
+    );
+    expect(r.code).not.toBe(0);
+  });
 });
