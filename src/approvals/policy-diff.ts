@@ -1,3 +1,5 @@
+import { describeSecretOrigin } from '../config/schema/common.ts';
+import type { App } from '../config/schema/project.ts';
 import type { GatePolicy } from '../store/types.ts';
 import { isApprover } from './policy.ts';
 import { teamMembers } from './teams.ts';
@@ -84,8 +86,10 @@ function environmentChanges(old: TrustedPolicy, next: TrustedPolicy): PolicyChan
 }
 
 /**
- * Registered app repositories: one registered, pointed at another repository or URL, or given another
- * environment lets other code deploy there (weakens, decided at that environment's gate); fewer is not.
+ * Registered app repositories: one registered or pointed at another repository or URL (its pushes run code
+ * on the runner), given another environment, another secret source or run steps lets other code do more:
+ * weakens, decided at the gates of the app's environments (of every environment when it has none); fewer
+ * is not.
  */
 function appChanges(old: TrustedPolicy, next: TrustedPolicy): PolicyChange[] {
   const before = old.project.apps;
@@ -94,24 +98,18 @@ function appChanges(old: TrustedPolicy, next: TrustedPolicy): PolicyChange[] {
   const where = (a: { repository: string; url: string }) => `${a.repository} from ${a.url}`;
   for (const [name, a] of Object.entries(after)) {
     const was = before[name];
-    const envs = a.environments;
+    const envs = a.environments.length ? a.environments : Object.keys(next.project.environments);
     if (!was) {
-      out.push(
-        change(
-          `app ${name} registered (${where(a)}, environments ${envs.join(', ') || 'none'})`,
-          envs.length > 0,
-          envs,
-        ),
-      );
+      const text = `app ${name} registered (${where(a)}, environments ${a.environments.join(', ') || 'none'})`;
+      out.push(change(text, true, envs));
       continue;
     }
-    if (where(was) !== where(a)) {
-      out.push(change(`app ${name}: ${where(was)} -> ${where(a)}`, envs.length > 0, envs));
-    }
-    const added = envs.filter((e) => !was.environments.includes(e));
-    const removed = was.environments.filter((e) => !envs.includes(e));
+    if (where(was) !== where(a)) out.push(change(`app ${name}: ${where(was)} -> ${where(a)}`, true, envs));
+    out.push(...appGrants(name, was, a, envs));
+    const added = a.environments.filter((e) => !was.environments.includes(e));
+    const removed = was.environments.filter((e) => !a.environments.includes(e));
     if (added.length || removed.length) {
-      const text = `app ${name}: environments ${was.environments.join(', ') || 'none'} -> ${envs.join(', ') || 'none'}`;
+      const text = `app ${name}: environments ${was.environments.join(', ') || 'none'} -> ${a.environments.join(', ') || 'none'}`;
       out.push(change(text, added.length > 0, added.length ? added : removed));
     }
     if (was.pipeline !== a.pipeline)
@@ -120,6 +118,21 @@ function appChanges(old: TrustedPolicy, next: TrustedPolicy): PolicyChange[] {
   for (const [name, was] of Object.entries(before)) {
     if (!after[name]) out.push(change(`app ${name} removed`, false, was.environments));
   }
+  return out;
+}
+
+/** An app's secret sources and run steps: each one granted weakens, each one taken back does not. */
+function appGrants(name: string, was: App, a: App, envs: string[]): PolicyChange[] {
+  const out: PolicyChange[] = [];
+  const sources = (x: App) => x.secrets.map(describeSecretOrigin);
+  const granted = sources(a).filter((s) => !sources(was).includes(s));
+  const revoked = sources(was).filter((s) => !sources(a).includes(s));
+  if (granted.length || revoked.length) {
+    const text = `app ${name}: secret sources ${sources(was).join(', ') || 'none'} -> ${sources(a).join(', ') || 'none'}`;
+    out.push(change(text, granted.length > 0, envs));
+  }
+  if (was.run_steps !== a.run_steps)
+    out.push(change(`app ${name}: run steps ${a.run_steps ? 'allowed' : 'refused'}`, a.run_steps, envs));
   return out;
 }
 

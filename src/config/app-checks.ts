@@ -2,6 +2,7 @@
 import { stepKind } from '../steps/kinds/index.ts';
 import type { Loaded } from './cross-checks.ts';
 import { suggestionHint } from './did-you-mean.ts';
+import { describeSecretOrigin, secretOrigins } from './schema/common.ts';
 import type { Pipeline } from './schema/pipeline.ts';
 import type { App, Project } from './schema/project.ts';
 import type { ConfigError } from './types.ts';
@@ -13,7 +14,7 @@ import { dotted } from './zod-errors.ts';
  * or playbooks as root on the servers, and a role found in the app's tree would replace the shipped one)
  * runs only from the ops repository's own pipelines; a kind added later stays out until listed here.
  */
-const APP_KINDS: readonly string[] = ['build', 'push', 'deploy', 'run', 'sync', 'approval'];
+const APP_KINDS: readonly string[] = ['build', 'push', 'deploy', 'sync', 'approval'];
 
 function at(src: Loaded<unknown>['src'], path: KeyPath, message: string, hint: string): ConfigError {
   return { ...positionOf(src, path), key: dotted(path), message, hint };
@@ -92,18 +93,44 @@ export function appPipelineChecks(name: string, app: App, pipeline: Loaded<Pipel
         );
       }
       const kind = stepKind(step);
-      if (APP_KINDS.includes(kind)) return;
-      errors.push(
-        at(
-          pipeline.src,
-          ['jobs', job, 'steps', i, kind],
-          `expected a build, push, deploy, run, sync or approval step in an app pipeline, got a ${kind} step`,
-          `${kind} steps change the servers from the ops repository's files: put it in a pipeline of the ops repository`,
-        ),
-      );
+      if (APP_KINDS.includes(kind) || (kind === 'run' && app.run_steps)) return;
+      errors.push(at(pipeline.src, ['jobs', job, 'steps', i, kind], ...refusedKind(name, kind)));
     });
   }
-  return errors;
+  return [...errors, ...secretChecks(name, app, pipeline)];
+}
+
+/** Why a step of `kind` is refused in app `name`'s pipeline, and what to write instead. */
+function refusedKind(name: string, kind: string): [string, string] {
+  if (kind === 'run')
+    return [
+      `expected no run step in the pipeline of app "${name}" (apps.${name}.run_steps is off), got a run step`,
+      'run steps execute on the runner as its user, with its files: build in the Dockerfile instead, or set ' +
+        `run_steps: true under apps.${name} in the ops repository for a repository whose committers you trust with the runner`,
+    ];
+  return [
+    `expected a build, push, deploy, sync or approval step in an app pipeline, got a ${kind} step`,
+    `${kind} steps change the servers from the ops repository's files: put it in a pipeline of the ops repository`,
+  ];
+}
+
+/** The app's secrets: each source its pipeline names must be one the ops repository registered for the app. */
+function secretChecks(name: string, app: App, pipeline: Loaded<Pipeline>): ConfigError[] {
+  const registered = app.secrets.map(describeSecretOrigin);
+  const allowed = registered.join(', ') || 'none';
+  return Object.entries(pipeline.value.secrets).flatMap(([secret, source]) =>
+    secretOrigins(source)
+      .map(describeSecretOrigin)
+      .filter((origin) => !registered.includes(origin))
+      .map((origin) =>
+        at(
+          pipeline.src,
+          ['secrets', secret],
+          `expected a source registered for app "${name}" (apps.${name}.secrets: ${allowed}), got ${origin}`,
+          `register it under apps.${name}.secrets in the ops repository's slipway.yml (a policy change, approved at the app's gates)`,
+        ),
+      ),
+  );
 }
 
 /** A sync target an app may write: its own name or one under it, never another app's or the ops repository's. */

@@ -1,6 +1,11 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
-import type { SecretOrigin, SecretSource } from '../config/schema/common.ts';
+import {
+  describeSecretOrigin,
+  type SecretOrigin,
+  type SecretSource,
+  secretOrigins,
+} from '../config/schema/common.ts';
 import type { Pipeline } from '../config/schema/pipeline.ts';
 import type { Project } from '../config/schema/project.ts';
 import { availableIn } from '../config/secret-scope.ts';
@@ -36,7 +41,7 @@ export function processSources(env: NodeJS.ProcessEnv = process.env): SecretSour
 export function resolveSecrets(pipeline: Pipeline, sources: SecretSources = processSources()): RunSecrets {
   const read = new Map<SecretOrigin, { value?: string; error?: string }>();
   for (const source of Object.values(pipeline.secrets))
-    for (const origin of origins(source)) read.set(origin, readOrigin(origin, sources));
+    for (const origin of secretOrigins(source)) read.set(origin, readOrigin(origin, sources));
 
   /** The value of `name` for `environment`, or why there is none. */
   const lookup = (name: string, environment: string | undefined): { value?: string; error?: string } => {
@@ -45,7 +50,7 @@ export function resolveSecrets(pipeline: Pipeline, sources: SecretSources = proc
     const origin = originFor(source, environment);
     if (typeof origin === 'string') return { error: `secret ${name}: ${origin}` };
     const r = read.get(origin)!;
-    return r.error ? { error: `secret ${name} (${describeOrigin(origin)}): ${r.error}` } : r;
+    return r.error ? { error: `secret ${name} (${describeSecretOrigin(origin)}): ${r.error}` } : r;
   };
   return {
     get(name, environment) {
@@ -76,10 +81,6 @@ export function unresolvedSecrets(
   return resolveSecrets(pipeline, sources).problems(jobs.map((j) => pipeline.jobs[j]?.environment));
 }
 
-function origins(source: SecretSource): SecretOrigin[] {
-  return 'by_environment' in source ? Object.values(source.by_environment) : [source];
-}
-
 /** The origin a job of `environment` reads, or why it may not read the secret. */
 function originFor(source: SecretSource, environment: string | undefined): SecretOrigin | string {
   const where = environment ? `environment ${environment}` : 'a job without an environment';
@@ -91,10 +92,6 @@ function originFor(source: SecretSource, environment: string | undefined): Secre
   }
   if (availableIn(source, environment)) return source;
   return `limited to environments ${source.environments!.join(', ')}, not available to ${where}`;
-}
-
-function describeOrigin(origin: SecretOrigin): string {
-  return 'env' in origin ? `env ${origin.env}` : `file ${origin.file}`;
 }
 
 /** The value at one origin, or why it cannot be read (the variable is unset, the file is missing...). */

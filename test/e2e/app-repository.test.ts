@@ -82,6 +82,7 @@ describe('an app repository apart from the ops repository', () => {
         '    repository: acme/notes',
         `    url: ${app.url}`,
         '    environments: [dev]',
+        '    secrets: [{ env: SLIPWAY_REGISTRY_PASSWORD }]',
         '',
       ].join('\n'),
       ...inventoryFiles,

@@ -23,6 +23,8 @@ export function opsFiles(appUrl: string, envs = '[dev]', devBranches = '["*"]'):
       '    repository: acme/notes',
       `    url: ${appUrl}`,
       `    environments: ${envs}`,
+      // The fixtures' app pipelines run `true` instead of building: run steps, allowed here.
+      '    run_steps: true',
       '',
     ].join('\n'),
     'inventories/dev/hosts.yml': DEV_INVENTORY.one,
@@ -43,7 +45,7 @@ export function gatedOpsFiles(
       'environments: { dev: {} }',
       ...(o.teams ? [`teams: ${o.teams}`] : []),
       `people: ${o.people}`,
-      `apps: { notes: { repository: acme/notes, url: "${appUrl}", environments: [dev] } }`,
+      `apps: { notes: { repository: acme/notes, url: "${appUrl}", environments: [dev], run_steps: true } }`,
       '',
     ].join('\n'),
     'inventories/dev/hosts.yml': 'all:\n  hosts:\n    web1: { ansible_host: 127.0.0.1 }\n',

@@ -10,6 +10,7 @@ const SRC = join(ROOT, 'src');
 
 /** Imports that cross the layers upward today, each listed under "Known exceptions" on the page. */
 const KNOWN_EXCEPTIONS = new Set([
+  'config/app-checks.ts -> steps/kinds/index.ts',
   'config/cross-checks.ts -> steps/kinds/index.ts',
   'config/environment-sites.ts -> steps/kinds/index.ts',
   'config/schema/pipeline.ts -> steps/kinds/index.ts',

@@ -77,6 +77,16 @@ export const secretSource = z.union([
 ]);
 export type SecretSource = z.infer<typeof secretSource>;
 
+/** Every origin a secret source reads from (one, or one per environment). */
+export function secretOrigins(source: SecretSource): SecretOrigin[] {
+  return 'by_environment' in source ? Object.values(source.by_environment) : [source];
+}
+
+/** An origin as messages name it: `env VAR` or `file path`. */
+export function describeSecretOrigin(origin: SecretOrigin): string {
+  return 'env' in origin ? `env ${origin.env}` : `file ${origin.file}`;
+}
+
 /**
  * Where a credential of Slipway's own (a notification key, an SMTP password) is read from at run time: a
  * variable of the runner's environment or a file in SLIPWAY_SECRETS_DIR. A value written in the committed

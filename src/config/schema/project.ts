@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { name, principal, repoPath } from './common.ts';
+import { name, principal, repoPath, secretOrigin } from './common.ts';
 import { notifications } from './notifications.ts';
 import { people } from './people.ts';
 
@@ -44,6 +44,18 @@ export const app = z.strictObject({
     .array(name)
     .default([])
     .describe('Environments (of `environments`) this app may deploy to; its pipeline may name no other'),
+  secrets: z
+    .array(secretOrigin)
+    .default([])
+    .describe(
+      "Where this app's pipeline may read secrets from ({ env: VAR } or { file: path }); its pipeline may name no other source",
+    ),
+  run_steps: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Let this app's pipeline hold run steps: they run on the runner as its user, with its files (SSH keys, the store), so only for a repository whose committers you trust with the runner",
+    ),
 });
 export type App = z.infer<typeof app>;
 

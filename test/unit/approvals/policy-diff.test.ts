@@ -53,6 +53,29 @@ describe('what a change of the default branch weakens', () => {
     ]);
   });
 
+  it("flags an app's secret sources and run steps granted, and a registration with no environment at every gate", () => {
+    const notes = { repository: 'acme/notes', url: '/srv/git/notes.git', environments: ['dev'] };
+    const withApp = (app: object) => policyOf({ ...ENVS, apps: { notes: app } }, JOBS);
+    const diff = (from: object, to: object) =>
+      policyChanges(withApp(from), withApp(to)).map((c) => [c.text, c.weakens, c.environments]);
+    expect(diff(notes, { ...notes, secrets: [{ env: 'NOTES_TOKEN' }] })).toEqual([
+      ['app notes: secret sources none -> env NOTES_TOKEN', true, ['dev']],
+    ]);
+    expect(diff({ ...notes, secrets: [{ env: 'NOTES_TOKEN' }] }, notes)).toEqual([
+      ['app notes: secret sources env NOTES_TOKEN -> none', false, ['dev']],
+    ]);
+    expect(diff(notes, { ...notes, run_steps: true })).toEqual([
+      ['app notes: run steps allowed', true, ['dev']],
+    ]);
+    expect(diff({ ...notes, run_steps: true }, notes)).toEqual([
+      ['app notes: run steps refused', false, ['dev']],
+    ]);
+    const nowhere = { ...notes, environments: [] };
+    expect(policyChanges(base(), withApp(nowhere)).map((c) => [c.weakens, c.environments])).toEqual([
+      [true, Object.keys(ENVS.environments)],
+    ]);
+  });
+
   it('flags fewer required, self-approval allowed, a shorter wait and a widened approver list', () => {
     const next = policyOf(ENVS, {
       ...JOBS,

@@ -16,7 +16,7 @@ describe('loadAppRepo', () => {
     cpSync(join(CONFIG_FIXTURES, '_base'), ops, { recursive: true });
     writeFileSync(
       join(ops, 'slipway.yml'),
-      'environments: { dev: {}, prod: {} }\napps:\n  notes: { repository: acme/notes, url: /srv/git/notes.git, environments: [dev] }\n',
+      'environments: { dev: {}, prod: {} }\napps:\n  notes: { repository: acme/notes, url: /srv/git/notes.git, environments: [dev], run_steps: true }\n',
     );
     // The ops repository routes a domain to the app besides its own web app.
     const sites = join(ops, 'infra/sites.yml');

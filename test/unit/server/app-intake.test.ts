@@ -71,7 +71,7 @@ describe('slipway serve: pushes of a registered app repository', () => {
     await fx.server.idle();
     expect(fx.server.store.runs.list()).toEqual([]);
     expect(fx.logs.find((l) => l.includes('ignored: app notes'))).toContain(
-      'expected a build, push, deploy, run, sync or approval step in an app pipeline, got a ssh-keys step',
+      'expected a build, push, deploy, sync or approval step in an app pipeline, got a ssh-keys step',
     );
   });
 
@@ -79,7 +79,7 @@ describe('slipway serve: pushes of a registered app repository', () => {
     [
       'a docker-host step (a kind outside the allowed list)',
       '    steps: [ { docker-host: { hosts: all } } ]',
-      'expected a build, push, deploy, run, sync or approval step in an app pipeline, got a docker-host step',
+      'expected a build, push, deploy, sync or approval step in an app pipeline, got a docker-host step',
     ],
     [
       "a sync to a target that is not the app's own",

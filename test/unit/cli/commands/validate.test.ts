@@ -72,6 +72,38 @@ describe('slipway validate', () => {
     }
   });
 
+  it('refuses run steps and secret sources the ops repository did not grant the app, at their file:line', async () => {
+    const { root, cleanup } = materializeCase('app-environment-undeclared');
+    const app = mkdtempSync(join(tmpdir(), 'slipway-app-'));
+    try {
+      writeFileSync(
+        join(root, 'slipway.yml'),
+        'environments: { dev: {} }\napps:\n  notes:\n    repository: acme/notes\n    url: /srv/git/notes.git\n' +
+          '    environments: [dev]\n    secrets: [{ env: NOTES_REGISTRY_PASSWORD }]\n',
+      );
+      mkdirSync(join(app, '.slipway'));
+      writeFileSync(
+        join(app, '.slipway/pipeline.yml'),
+        'name: notes\nsecrets:\n  registry: { env: NOTES_REGISTRY_PASSWORD }\n  token: { env: SLIPWAY_FORGE_TOKEN }\n' +
+          'jobs:\n  test:\n    steps: [ { run: { command: ["true"] } } ]\n',
+      );
+      const r = await slipway(['--repo', root, 'validate', '--app', 'notes', '--app-dir', app]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        '.slipway/pipeline.yml:7:21: jobs.test.steps.0.run: expected no run step in the pipeline of app "notes" ' +
+          '(apps.notes.run_steps is off), got a run step',
+      );
+      expect(r.stderr).toContain(
+        '.slipway/pipeline.yml:4:10: secrets.token: expected a source registered for app "notes" ' +
+          '(apps.notes.secrets: env NOTES_REGISTRY_PASSWORD), got env SLIPWAY_FORGE_TOKEN',
+      );
+      expect(r.stderr).not.toContain('secrets.registry');
+    } finally {
+      cleanup();
+      rmSync(app, { recursive: true, force: true });
+    }
+  });
+
   it("checks an app repository's pipeline under the ops repository with --app, at its file:line", async () => {
     const { root, cleanup } = materializeCase('app-environment-undeclared');
     const app = mkdtempSync(join(tmpdir(), 'slipway-app-'));
@@ -79,7 +111,7 @@ describe('slipway validate', () => {
       // The case's slipway.yml has errors of its own: register the app cleanly instead.
       writeFileSync(
         join(root, 'slipway.yml'),
-        'environments: { dev: {}, prod: {} }\napps:\n  notes: { repository: acme/notes, url: /srv/git/notes.git, environments: [dev] }\n',
+        'environments: { dev: {}, prod: {} }\napps:\n  notes: { repository: acme/notes, url: /srv/git/notes.git, environments: [dev], run_steps: true }\n',
       );
       mkdirSync(join(app, '.slipway'));
       const pipeline = (env: string) =>
