@@ -121,7 +121,7 @@ function appChanges(old: TrustedPolicy, next: TrustedPolicy): PolicyChange[] {
   return out;
 }
 
-/** An app's secret sources and run steps: each one granted weakens, each one taken back does not. */
+/** An app's image, secret sources and run steps: each one granted weakens, each one taken back does not. */
 function appGrants(name: string, was: App, a: App, envs: string[]): PolicyChange[] {
   const out: PolicyChange[] = [];
   const sources = (x: App) => x.secrets.map(describeSecretOrigin);
@@ -131,6 +131,14 @@ function appGrants(name: string, was: App, a: App, envs: string[]): PolicyChange
     const text = `app ${name}: secret sources ${sources(was).join(', ') || 'none'} -> ${sources(a).join(', ') || 'none'}`;
     out.push(change(text, granted.length > 0, envs));
   }
+  if (was.image !== a.image)
+    out.push(
+      change(
+        `app ${name}: image ${was.image ?? 'none'} -> ${a.image ?? 'none'}`,
+        a.image !== undefined,
+        envs,
+      ),
+    );
   if (was.run_steps !== a.run_steps)
     out.push(change(`app ${name}: run steps ${a.run_steps ? 'allowed' : 'refused'}`, a.run_steps, envs));
   return out;

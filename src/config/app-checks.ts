@@ -97,7 +97,7 @@ export function appPipelineChecks(name: string, app: App, pipeline: Loaded<Pipel
       errors.push(at(pipeline.src, ['jobs', job, 'steps', i, kind], ...refusedKind(name, kind)));
     });
   }
-  return [...errors, ...secretChecks(name, app, pipeline)];
+  return [...errors, ...imageChecks(name, app, pipeline), ...secretChecks(name, app, pipeline)];
 }
 
 /** Why a step of `kind` is refused in app `name`'s pipeline, and what to write instead. */
@@ -111,6 +111,23 @@ function refusedKind(name: string, kind: string): [string, string] {
   return [
     `expected a build, push, deploy, sync or approval step in an app pipeline, got a ${kind} step`,
     `${kind} steps change the servers from the ops repository's files: put it in a pipeline of the ops repository`,
+  ];
+}
+
+/**
+ * The app's image: the one repository its registration names, so that registry credentials it is granted
+ * push nothing else (another app's image, a base image the ops repository builds on).
+ */
+function imageChecks(name: string, app: App, pipeline: Loaded<Pipeline>): ConfigError[] {
+  const image = pipeline.value.image;
+  if (image === undefined || image === app.image) return [];
+  return [
+    at(
+      pipeline.src,
+      ['image'],
+      `expected the image repository registered for app "${name}" (apps.${name}.image: ${app.image ?? 'none'}), got ${image}`,
+      `register it as apps.${name}.image in the ops repository's slipway.yml (a policy change, approved at the app's gates)`,
+    ),
   ];
 }
 

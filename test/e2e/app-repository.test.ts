@@ -82,6 +82,7 @@ describe('an app repository apart from the ops repository', () => {
         '    repository: acme/notes',
         `    url: ${app.url}`,
         '    environments: [dev]',
+        `    image: ${sb.registry.address}/acme/notes`,
         '    secrets: [{ env: SLIPWAY_REGISTRY_PASSWORD }]',
         '',
       ].join('\n'),

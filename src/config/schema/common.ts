@@ -48,6 +48,14 @@ const secretFile = z
     message: 'expected a path inside the secrets directory (SLIPWAY_SECRETS_DIR): relative, without ".."',
   });
 
+/** An image repository without a tag (Slipway tags by commit). */
+export const imageRepository = z
+  .string()
+  .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/, {
+    message:
+      'expected an image repository like registry.example.com/acme/web (no tag: Slipway tags by commit)',
+  });
+
 /** One place a value is read from: a variable of the runner's environment or a file in its secrets directory. */
 export const secretOrigin = z.union([
   z.strictObject({ env: secretVar }),

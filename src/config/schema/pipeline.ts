@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { STEP_KINDS, step } from '../../steps/kinds/index.ts';
 import { approvalPolicy } from './approval.ts';
-import { duration, name, secretSource } from './common.ts';
+import { duration, imageRepository, name, secretSource } from './common.ts';
 import { cronExpression } from './cron.ts';
 
 const globs = z.array(z.string().min(1)).default([]);
@@ -68,13 +68,7 @@ export const registryAuth = z.strictObject({
 export const pipeline = z.strictObject({
   name: name,
   on: triggers.describe('What starts the pipeline'),
-  image: z
-    .string()
-    .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/, {
-      message:
-        'expected an image repository like registry.example.com/acme/web (no tag: Slipway tags by commit)',
-    })
-    .optional(),
+  image: imageRepository.optional(),
   registry: registryAuth
     .optional()
     .describe(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { name, principal, repoPath, secretOrigin } from './common.ts';
+import { imageRepository, name, principal, repoPath, secretOrigin } from './common.ts';
 import { notifications } from './notifications.ts';
 import { people } from './people.ts';
 
@@ -44,6 +44,9 @@ export const app = z.strictObject({
     .array(name)
     .default([])
     .describe('Environments (of `environments`) this app may deploy to; its pipeline may name no other'),
+  image: imageRepository
+    .optional()
+    .describe("The only image repository this app's pipeline may build and push (its `image:`)"),
   secrets: z
     .array(secretOrigin)
     .default([])

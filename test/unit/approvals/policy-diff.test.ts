@@ -67,6 +67,9 @@ describe('what a change of the default branch weakens', () => {
     expect(diff(notes, { ...notes, run_steps: true })).toEqual([
       ['app notes: run steps allowed', true, ['dev']],
     ]);
+    expect(diff(notes, { ...notes, image: 'r.example/acme/notes' })).toEqual([
+      ['app notes: image none -> r.example/acme/notes', true, ['dev']],
+    ]);
     expect(diff({ ...notes, run_steps: true }, notes)).toEqual([
       ['app notes: run steps refused', false, ['dev']],
     ]);

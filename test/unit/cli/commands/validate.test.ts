@@ -72,7 +72,7 @@ describe('slipway validate', () => {
     }
   });
 
-  it('refuses run steps and secret sources the ops repository did not grant the app, at their file:line', async () => {
+  it('refuses run steps, secret sources and an image the ops repository did not grant the app, at their file:line', async () => {
     const { root, cleanup } = materializeCase('app-environment-undeclared');
     const app = mkdtempSync(join(tmpdir(), 'slipway-app-'));
     try {
@@ -85,7 +85,7 @@ describe('slipway validate', () => {
       writeFileSync(
         join(app, '.slipway/pipeline.yml'),
         'name: notes\nsecrets:\n  registry: { env: NOTES_REGISTRY_PASSWORD }\n  token: { env: SLIPWAY_FORGE_TOKEN }\n' +
-          'jobs:\n  test:\n    steps: [ { run: { command: ["true"] } } ]\n',
+          'jobs:\n  test:\n    steps: [ { run: { command: ["true"] } } ]\nimage: registry.example.com/acme/base\n',
       );
       const r = await slipway(['--repo', root, 'validate', '--app', 'notes', '--app-dir', app]);
       expect(r.code).toBe(2);
@@ -98,6 +98,10 @@ describe('slipway validate', () => {
           '(apps.notes.secrets: env NOTES_REGISTRY_PASSWORD), got env SLIPWAY_FORGE_TOKEN',
       );
       expect(r.stderr).not.toContain('secrets.registry');
+      expect(r.stderr).toContain(
+        '.slipway/pipeline.yml:8:8: image: expected the image repository registered for app "notes" ' +
+          '(apps.notes.image: none), got registry.example.com/acme/base',
+      );
     } finally {
       cleanup();
       rmSync(app, { recursive: true, force: true });
