@@ -45,7 +45,7 @@ export function gatedOpsFiles(
       'environments: { dev: {} }',
       ...(o.teams ? [`teams: ${o.teams}`] : []),
       `people: ${o.people}`,
-      `apps: { notes: { repository: acme/notes, url: "${appUrl}", environments: [dev], run_steps: true } }`,
+      `apps: { notes: { repository: acme/notes, url: "${appUrl}", environments: [dev], run_steps: true, image: registry.example:5000/acme/notes } }`,
       '',
     ].join('\n'),
     'inventories/dev/hosts.yml': 'all:\n  hosts:\n    web1: { ansible_host: 127.0.0.1 }\n',
