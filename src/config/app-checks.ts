@@ -97,7 +97,12 @@ export function appPipelineChecks(name: string, app: App, pipeline: Loaded<Pipel
       errors.push(at(pipeline.src, ['jobs', job, 'steps', i, kind], ...refusedKind(name, kind)));
     });
   }
-  return [...errors, ...imageChecks(name, app, pipeline), ...secretChecks(name, app, pipeline)];
+  return [
+    ...errors,
+    ...triggerChecks(pipeline),
+    ...imageChecks(name, app, pipeline),
+    ...secretChecks(name, app, pipeline),
+  ];
 }
 
 /** Why a step of `kind` is refused in app `name`'s pipeline, and what to write instead. */
@@ -112,6 +117,22 @@ function refusedKind(name: string, kind: string): [string, string] {
     `expected a build, push, deploy, sync or approval step in an app pipeline, got a ${kind} step`,
     `${kind} steps change the servers from the ops repository's files: put it in a pipeline of the ops repository`,
   ];
+}
+
+/** An app's pipeline starts on pushes (and by hand): serve polls and schedules the ops repository's only. */
+function triggerChecks(pipeline: Loaded<Pipeline>): ConfigError[] {
+  return (['poll', 'schedule'] as const).flatMap((key) =>
+    pipeline.value.on[key] === undefined
+      ? []
+      : [
+          at(
+            pipeline.src,
+            ['on', key],
+            `expected push or manual triggers in an app pipeline, got on.${key}`,
+            "an app repository's pushes reach serve by webhook; poll or schedule from a pipeline of the ops repository",
+          ),
+        ],
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 // Loads and validates the whole ops repository in one pass: every file, every error.
-import { existsSync, readdirSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
 import { appPipelineChecks, appRegistrationChecks } from './app-checks.ts';
 import { composeServiceChecks } from './compose-services.ts';
@@ -125,6 +125,18 @@ export async function loadAppRepo(
           key: '',
           message: `app "${app.name}" has no pipeline file ${registered.pipeline} at this commit`,
           hint: `commit ${registered.pipeline} to the app repository, or set apps.${app.name}.pipeline`,
+        },
+      ];
+    }
+    if (!insideTree(appRoot, registered.pipeline)) {
+      return [
+        {
+          file: registered.pipeline,
+          line: 1,
+          col: 1,
+          key: '',
+          message: `expected a file of the app repository, got a symlink leading out of it`,
+          hint: `commit ${registered.pipeline} itself, not a link to it`,
         },
       ];
     }
@@ -306,4 +318,10 @@ export function loadProject(root: string): { project?: Project; errors: ConfigEr
 function positionOfEnv(project: Loaded<unknown>, env: string): Omit<ConfigError, 'message'> {
   const path = ['environments', env];
   return { ...positionOf(project.src, path, 'key'), key: path.join('.') };
+}
+
+/** True when `rel` resolves (through any symlink) to a path inside `root`. */
+function insideTree(root: string, rel: string): boolean {
+  const top = realpathSync(root);
+  return realpathSync(join(top, rel)).startsWith(top + sep);
 }

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -53,5 +53,28 @@ describe('loadAppRepo', () => {
     const result = await loadAppRepo({ name: 'notes', root: app }, ops);
     expect(result.ok).toBe(false);
     expect(result.ok ? [] : result.errors.map(formatConfigError).join('\n')).toContain('infra/sites.yml:3:');
+  });
+
+  it('refuses a pipeline file that is a symlink leading out of the app repository, reading nothing there', async () => {
+    const outside = join(ops, 'slipway.yml');
+    rmSync(join(app, '.slipway/pipeline.yml'));
+    symlinkSync(outside, join(app, '.slipway/pipeline.yml'));
+    const result = await loadAppRepo({ name: 'notes', root: app }, ops);
+    expect(result.ok ? [] : result.errors.map(formatConfigError)).toEqual([
+      '.slipway/pipeline.yml:1:1: expected a file of the app repository, got a symlink leading out of it; ' +
+        'commit .slipway/pipeline.yml itself, not a link to it',
+    ]);
+  });
+
+  it('refuses on.poll and on.schedule in an app pipeline: serve takes app pushes by webhook only', async () => {
+    writeFileSync(
+      join(app, '.slipway/pipeline.yml'),
+      'name: notes\non: { poll: { interval: 1m } }\njobs:\n  deploy:\n    environment: dev\n' +
+        '    steps: [ { run: { command: ["true"] } } ]\n',
+    );
+    const result = await loadAppRepo({ name: 'notes', root: app }, ops);
+    expect(result.ok ? [] : result.errors.map((e) => formatConfigError(e).split(';')[0])).toEqual([
+      '.slipway/pipeline.yml:2:13: on.poll: expected push or manual triggers in an app pipeline, got on.poll',
+    ]);
   });
 });
