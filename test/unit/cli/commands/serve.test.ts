@@ -18,15 +18,21 @@ afterEach(async () => {
   ops = dir = undefined;
 });
 
+/** A clone of an ops repository that registers the app notes; `dir` holds it. */
+async function opsCheckout(): Promise<string> {
+  ops = await createGitOrigin();
+  await ops.commit(opsFiles('/srv/git/notes.git'));
+  dir = await mkdtemp(join(tmpdir(), 'slipway-serve-apps-'));
+  const checkout = join(dir, 'ops');
+  await execa('git', ['clone', '--quiet', ops.url, checkout]);
+  return checkout;
+}
+
 describe('slipway serve with apps registered', () => {
   it('refuses to start without --repository, saying what to pass, with the usage-error exit code', async () => {
-    ops = await createGitOrigin();
-    await ops.commit(opsFiles('/srv/git/notes.git'));
-    dir = await mkdtemp(join(tmpdir(), 'slipway-serve-apps-'));
-    const checkout = join(dir, 'ops');
-    await execa('git', ['clone', '--quiet', ops.url, checkout]);
+    const checkout = await opsCheckout();
     const r = await slipway(['-C', checkout, 'serve', '--listen', '127.0.0.1:0'], {
-      SLIPWAY_STATE: join(dir, 'state.db'),
+      SLIPWAY_STATE: join(dir!, 'state.db'),
     });
     expect(r.stderr).toBe(
       'slipway: --repository owner/name is needed when slipway.yml registers apps: notes ' +
@@ -36,14 +42,10 @@ describe('slipway serve with apps registered', () => {
   });
 
   it("refuses the ops webhook secret as the app repositories' secret", async () => {
-    ops = await createGitOrigin();
-    await ops.commit(opsFiles('/srv/git/notes.git'));
-    dir = await mkdtemp(join(tmpdir(), 'slipway-serve-apps-'));
-    const checkout = join(dir, 'ops');
-    await execa('git', ['clone', '--quiet', ops.url, checkout]);
+    const checkout = await opsCheckout();
     const args = ['-C', checkout, 'serve', '--listen', '127.0.0.1:0', '--repository', 'acme/ops'];
     const r = await slipway(args, {
-      SLIPWAY_STATE: join(dir, 'state.db'),
+      SLIPWAY_STATE: join(dir!, 'state.db'),
       SLIPWAY_WEBHOOK_SECRET: 'one-secret',
       SLIPWAY_APP_WEBHOOK_SECRET: 'one-secret',
     });
