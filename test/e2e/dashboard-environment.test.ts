@@ -107,6 +107,9 @@ describe('the environment page in chromium', () => {
         `127.0.0.1:${port}`,
         '--repo-url',
         `file://${clone}`,
+        // The sample slipway.yml registers an app repository: serve needs to know which repository is ops.
+        '--repository',
+        'acme/ops',
       ],
       { env: on.at.env, stdio: ['ignore', 'ignore', 'pipe'] },
     );
